@@ -1,0 +1,466 @@
+//! `coffre`: the vault from the terminal. Each subcommand is a few lines over `coffre-core`.
+
+mod secrets;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use coffre_core::{CreateOptions, Error as CoreError, ImportOutcome, KdfParams, Vault};
+use serde_json::json;
+
+/// Coffre: an encrypted invoice vault on your own machine.
+#[derive(Parser)]
+#[command(name = "coffre", version, about, max_term_width = 100)]
+struct Cli {
+    /// The vault folder [default: the data folder of this OS, e.g. ~/.local/share/Coffre/vault].
+    #[arg(long, global = true, env = "COFFRE_VAULT", value_name = "DIR")]
+    vault: Option<PathBuf>,
+    /// Read the passphrase from this file (else $COFFRE_PASSPHRASE, else a prompt).
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a vault and show its recovery key once.
+    Init {
+        /// Write the recovery key to this new file instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<PathBuf>,
+        /// Argon2id memory in MiB (default 64; at least 19).
+        #[arg(long, value_name = "MIB")]
+        kdf_memory_mib: Option<u32>,
+        /// Argon2id passes (default 3; at least 2).
+        #[arg(long, value_name = "N")]
+        kdf_iterations: Option<u32>,
+        /// Print a JSON object (vault, vault_id, recovery_key).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import files, and folders recursively.
+    Import {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// One JSON object per file: status, id, path, reason.
+        #[arg(long)]
+        json: bool,
+        /// Refuse files larger than this (e.g. 20MiB) instead of the vault's setting.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        max_size: Option<u64>,
+    },
+    /// List the documents.
+    List {
+        /// A JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one document's metadata.
+    Show {
+        /// Document id or a unique prefix of it (4 characters at least).
+        id: String,
+        /// A JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a document's original bytes to standard output.
+    Cat {
+        /// Document id or a unique prefix of it.
+        id: String,
+    },
+    /// Change the passphrase (the documents are not re-encrypted).
+    Passwd {
+        /// Read the new passphrase from this file (else $COFFRE_NEW_PASSPHRASE, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Unlock with the recovery key and set a new passphrase.
+    Recover {
+        /// The file holding the recovery key.
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: PathBuf,
+        /// Read the new passphrase from this file (else $COFFRE_NEW_PASSPHRASE, then
+        /// --passphrase-file or $COFFRE_PASSPHRASE, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Decrypt and check every document and the audit chain; fails on any fault.
+    Verify {
+        /// A JSON report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the audit trail, or check it (`coffre audit verify`).
+    Audit {
+        /// A JSON array.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<AuditCommand>,
+    },
+    /// Show or change a setting: `coffre config max-import-size 50MiB`.
+    Config {
+        /// The setting (max-import-size).
+        key: Option<String>,
+        /// The new value.
+        value: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the chain: any removed, inserted, reordered or altered entry is a fault.
+    Verify,
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("{text:?} is not a size"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("{text:?}: unknown unit (use KiB, MiB or GiB)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+fn default_vault() -> Result<PathBuf> {
+    Ok(dirs::data_dir()
+        .context("no data folder on this system: pass --vault DIR")?
+        .join("Coffre")
+        .join("vault"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("coffre: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let dir = match &cli.vault {
+        Some(d) => d.clone(),
+        None => default_vault()?,
+    };
+    let pass_file = cli.passphrase_file.as_deref();
+    let open = || -> Result<Vault> {
+        let pass = secrets::existing(pass_file)?;
+        Ok(Vault::open(&dir, &pass)?)
+    };
+    match cli.command {
+        Command::Init {
+            recovery_key_file,
+            kdf_memory_mib,
+            kdf_iterations,
+            json,
+        } => {
+            let mut kdf = KdfParams::default();
+            if let Some(m) = kdf_memory_mib {
+                kdf.memory_kib = m.saturating_mul(1024);
+            }
+            if let Some(t) = kdf_iterations {
+                kdf.iterations = t;
+            }
+            if let Some(f) = &recovery_key_file
+                && f.exists()
+            {
+                bail!("{} exists: will not overwrite it", f.display());
+            }
+            let pass = secrets::new_passphrase(pass_file, &[secrets::ENV_PASSPHRASE])?;
+            let (vault, recovery) = Vault::create(&dir, &pass, &CreateOptions { kdf })?;
+            let shown = recovery.to_display_string();
+            if let Some(f) = &recovery_key_file {
+                secrets::write_recovery_key(f, &recovery)?;
+            }
+            if json {
+                let key = recovery_key_file.is_none().then(|| shown.as_str());
+                println!(
+                    "{}",
+                    json!({ "vault": dir, "vault_id": vault.id(), "recovery_key": key })
+                );
+            } else {
+                println!("Created vault {} at {}", vault.id(), dir.display());
+                match &recovery_key_file {
+                    Some(f) => println!("Recovery key written to {}", f.display()),
+                    None => {
+                        println!(
+                            "Recovery key (shown once: write it down, keep it away from this \
+                             computer):"
+                        );
+                        println!("{}", shown.as_str());
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            paths,
+            json,
+            max_size,
+        } => import(&mut open()?, &paths, json, max_size),
+        Command::List { json } => {
+            let docs = open()?.documents()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&docs)?);
+            } else if docs.is_empty() {
+                println!("The vault is empty. Add documents with `coffre import FILE...`.");
+            } else {
+                for d in &docs {
+                    println!(
+                        "{}  {:>10}  {:<5}  {}  {}",
+                        d.id,
+                        d.size,
+                        serde_json::to_value(d.kind)?.as_str().unwrap_or(""),
+                        &d.imported_at[..10.min(d.imported_at.len())],
+                        d.name
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { id, json } => {
+            let vault = open()?;
+            let doc = vault.document(&id)?;
+            let history = vault.audit_entries(Some(&doc.id))?;
+            if json {
+                let mut v = serde_json::to_value(&doc)?;
+                v["history"] = serde_json::to_value(&history)?;
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("id           {}", doc.id);
+                println!("name         {}", doc.name);
+                println!("size         {} bytes", doc.size);
+                println!("media type   {}", doc.media_type);
+                println!("sha-256      {}", doc.sha256);
+                println!("imported at  {}", doc.imported_at);
+                println!("history");
+                for e in history {
+                    println!("  {}  {}", e.at, e.action);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cat { id } => {
+            let mut vault = open()?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            vault.write_document_to(&id, &mut out)?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Passwd {
+            new_passphrase_file,
+        } => {
+            let mut vault = open()?;
+            let new = secrets::new_passphrase(
+                new_passphrase_file.as_deref(),
+                &[secrets::ENV_NEW_PASSPHRASE],
+            )?;
+            vault.change_passphrase(&new)?;
+            println!("Passphrase changed.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Recover {
+            recovery_key_file,
+            new_passphrase_file,
+        } => {
+            let key = secrets::recovery_key(&recovery_key_file)?;
+            let mut vault = Vault::open_with_recovery_key(&dir, &key)?;
+            let new = match (new_passphrase_file.as_deref(), pass_file) {
+                (Some(f), _) => secrets::new_passphrase(Some(f), &[])?,
+                (None, file) if std::env::var_os(secrets::ENV_NEW_PASSPHRASE).is_none() => {
+                    secrets::new_passphrase(file, &[secrets::ENV_PASSPHRASE])?
+                }
+                _ => secrets::new_passphrase(None, &[secrets::ENV_NEW_PASSPHRASE])?,
+            };
+            vault.change_passphrase(&new)?;
+            println!("Vault recovered: the new passphrase is set.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { json } => {
+            let report = open()?.verify()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for f in &report.faults {
+                    println!("FAULT {} {}: {}", f.id, f.name, f.reason);
+                }
+                for f in &report.audit.faults {
+                    println!("FAULT audit: {f}");
+                }
+                if report.is_ok() {
+                    println!(
+                        "ok: {} documents ({} bytes) decrypted and checked; audit chain of {} \
+                         entries intact",
+                        report.documents, report.bytes, report.audit.entries
+                    );
+                }
+            }
+            if report.is_ok() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!(
+                    "coffre: verification failed: {} damaged documents, {} audit faults",
+                    report.faults.len(),
+                    report.audit.faults.len()
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Audit { json, action } => {
+            let vault = open()?;
+            match action {
+                Some(AuditCommand::Verify) => {
+                    let report = vault.verify_audit()?;
+                    for f in &report.faults {
+                        println!("FAULT audit: {f}");
+                    }
+                    if report.faults.is_empty() {
+                        println!("ok: audit chain of {} entries intact", report.entries);
+                        Ok(ExitCode::SUCCESS)
+                    } else {
+                        eprintln!(
+                            "coffre: audit chain broken ({} faults)",
+                            report.faults.len()
+                        );
+                        Ok(ExitCode::FAILURE)
+                    }
+                }
+                None => {
+                    let entries = vault.audit_entries(None)?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&entries)?);
+                    } else {
+                        for e in entries {
+                            println!(
+                                "{:>6}  {}  {:<24} {}  {}",
+                                e.seq,
+                                e.at,
+                                e.action,
+                                e.doc_id.as_deref().unwrap_or("-"),
+                                e.detail
+                            );
+                        }
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
+        }
+        Command::Config { key, value } => {
+            let mut vault = open()?;
+            match (key.as_deref(), value) {
+                (None, _) => println!("max-import-size {}", vault.max_import_size()?),
+                (Some("max-import-size"), None) => println!("{}", vault.max_import_size()?),
+                (Some("max-import-size"), Some(v)) => {
+                    vault.set_max_import_size(parse_size(&v).map_err(anyhow::Error::msg)?)?
+                }
+                (Some(other), _) => bail!("unknown setting {other:?} (known: max-import-size)"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn import(
+    vault: &mut Vault,
+    paths: &[PathBuf],
+    json: bool,
+    max_size: Option<u64>,
+) -> Result<ExitCode> {
+    let files = coffre_core::ingest::collect_files(paths);
+    let bar = if std::io::stderr().is_terminal() && files.len() > 1 {
+        let bar = indicatif::ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                .expect("valid template"),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut rejected = 0usize;
+    let stdout = std::io::stdout();
+    for item in files {
+        let (path, result) = match item {
+            Ok(path) => {
+                bar.set_message(path.display().to_string());
+                let r = vault.import_file(&path, max_size);
+                (path, r)
+            }
+            Err((path, e)) => (path, Err(e)),
+        };
+        if let Err(e) = &result
+            && !is_per_file(e)
+        {
+            bar.finish_and_clear();
+            return Err(anyhow::anyhow!("{e}")).context(format!("importing {}", path.display()));
+        }
+        let line = report_line(&path, &result, json);
+        bar.suspend(|| {
+            let mut out = stdout.lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        });
+        bar.inc(1);
+        rejected += usize::from(result.is_err());
+    }
+    bar.finish_and_clear();
+    if rejected > 0 {
+        eprintln!("coffre: {rejected} file(s) rejected");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Errors that concern one file (the import goes on with the next) rather than the vault.
+fn is_per_file(e: &CoreError) -> bool {
+    matches!(e, CoreError::TooLarge { .. } | CoreError::Io { .. })
+}
+
+fn reason_of(e: &CoreError) -> String {
+    match e {
+        // The path is already on the line.
+        CoreError::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn report_line(path: &Path, result: &coffre_core::Result<ImportOutcome>, json: bool) -> String {
+    let shown = path.display().to_string();
+    if json {
+        let v = match result {
+            Ok(outcome) => {
+                let d = outcome.document();
+                let status = match outcome {
+                    ImportOutcome::Imported(_) => "imported",
+                    ImportOutcome::Duplicate(_) => "duplicate",
+                };
+                json!({ "status": status, "id": d.id, "path": shown, "reason": null,
+                        "name": d.name, "size": d.size, "media_type": d.media_type })
+            }
+            Err(e) => json!({ "status": "rejected", "id": null, "path": shown,
+                              "reason": reason_of(e) }),
+        };
+        return v.to_string();
+    }
+    match result {
+        Ok(ImportOutcome::Imported(d)) => format!("imported {} {shown}", d.id),
+        Ok(ImportOutcome::Duplicate(d)) => format!("duplicate {} {shown}", d.id),
+        Err(e) => format!("rejected {shown}: {}", reason_of(e)),
+    }
+}

@@ -1,0 +1,52 @@
+//! # coffre-core
+//!
+//! The whole logic of Coffre, a desktop invoice vault: documents are stored encrypted on disk
+//! with a key of their own, indexed in an encrypted SQLite (SQLCipher) database, and every change
+//! is recorded in a MACed audit chain. Nothing here knows about windows or terminals: the CLI and
+//! the desktop app are thin shells over [`Vault`].
+//!
+//! ```no_run
+//! use coffre_core::{CreateOptions, Passphrase, Vault};
+//! # fn main() -> coffre_core::Result<()> {
+//! let dir = std::path::Path::new("/tmp/my-vault");
+//! let pass = Passphrase::new("correct horse battery staple".into());
+//! let (mut vault, recovery) = Vault::create(dir, &pass, &CreateOptions::default())?;
+//! println!("write this down: {}", recovery.to_display_string().as_str());
+//! let outcome = vault.import_file(std::path::Path::new("invoice.pdf"), None)?;
+//! let (_doc, bytes) = vault.read_document(&outcome.document().id)?;
+//! # let _ = bytes;
+//! vault.lock();
+//! # Ok(()) }
+//! ```
+//!
+//! Module map: [`crypto`] (primitives), [`stream`] (the chunked blob format), [`vault_format`]
+//! (header and layout), [`store`] (blob files), [`index`] (SQLCipher), [`audit`] (the chain),
+//! [`lock`] (one process per vault), [`media`] (sniffing), [`ingest`] (paths to files),
+//! [`vault`] (the operations).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod audit;
+pub mod crypto;
+mod error;
+pub mod index;
+pub mod ingest;
+pub mod lock;
+pub mod media;
+mod secret;
+pub mod store;
+pub mod stream;
+pub mod vault;
+pub mod vault_format;
+
+pub use audit::{AuditEntry, ChainReport};
+pub use crypto::KdfParams;
+pub use error::{Error, Result};
+pub use index::Document;
+pub use media::MediaKind;
+pub use secret::{Passphrase, SecretKey};
+pub use vault::{
+    CreateOptions, DEFAULT_MAX_IMPORT_BYTES, DocumentFault, ImportOutcome, Vault, VerifyReport,
+};
+pub use vault_format::RecoveryKey;

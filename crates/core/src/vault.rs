@@ -1,0 +1,655 @@
+//! The vault: create, unlock, import, read, verify, change the passphrase, recover.
+//!
+//! Promises:
+//! - nothing readable about a document reaches the disk: content goes only into blobs
+//!   ([`crate::stream`]), metadata only into the encrypted index;
+//! - an index row never exists without its complete blob: the blob is synced and renamed into
+//!   place before the row's transaction commits; blobs left behind by a crash are removed on open;
+//! - the same bytes are stored once (deduplication MAC under a vault key);
+//! - every state change appends to the audit chain in the same transaction;
+//! - keys live in zeroizing memory and are dropped by [`Vault::lock`] (or by dropping the vault).
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::audit::{self, AuditEntry, ChainReport};
+use crate::crypto::{
+    self, KdfParams, MacKey, derive_kek, derive_subkey, random_array, random_key, tag32,
+    unwrap_key, wrap_key,
+};
+use crate::index::{Document, Index, NewDocument};
+use crate::lock::VaultLock;
+use crate::media::MediaKind;
+use crate::secret::{Passphrase, SecretKey};
+use crate::store::{BlobStore, sync_dir};
+use crate::stream::{BlobHeader, BlobReader, BlobWriter, blob_error};
+use crate::vault_format::{
+    self as fmt, HEADER_FILE, INDEX_FILE, KdfSection, LOCK_FILE, RecoveryKey, VaultHeader, labels,
+};
+use crate::{Error, Result};
+
+/// Default largest file accepted by import: 100 MiB.
+pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 100 * 1024 * 1024;
+const SETTING_MAX_IMPORT: &str = "import.max_bytes";
+
+/// Options for a new vault.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    /// Argon2id parameters for the passphrase.
+    pub kdf: KdfParams,
+}
+
+/// What became of a file offered for import.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", content = "document", rename_all = "lowercase")]
+pub enum ImportOutcome {
+    /// Stored as a new document.
+    Imported(Document),
+    /// The same bytes were already in the vault: this is the existing document.
+    Duplicate(Document),
+}
+
+impl ImportOutcome {
+    /// The document stored or found.
+    pub fn document(&self) -> &Document {
+        match self {
+            ImportOutcome::Imported(d) | ImportOutcome::Duplicate(d) => d,
+        }
+    }
+}
+
+/// A document that failed verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentFault {
+    /// The document's id.
+    pub id: String,
+    /// Its original file name.
+    pub name: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// The result of [`Vault::verify`].
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// Documents checked.
+    pub documents: u64,
+    /// Plaintext bytes decrypted and checked.
+    pub bytes: u64,
+    /// Documents that failed.
+    pub faults: Vec<DocumentFault>,
+    /// The audit chain's check.
+    pub audit: ChainReport,
+}
+
+impl VerifyReport {
+    /// True when every document and the audit chain are intact.
+    pub fn is_ok(&self) -> bool {
+        self.faults.is_empty() && self.audit.faults.is_empty()
+    }
+}
+
+/// Keys held while the vault is unlocked. Each zeroizes itself on drop.
+struct Keys {
+    /// Kept to re-wrap under a new passphrase; every other key derives from it anyway.
+    master: SecretKey,
+    doc_wrap: SecretKey,
+    dedup: SecretKey,
+    audit: SecretKey,
+    #[allow(dead_code)]
+    // Signs bundles and backups (later issues); derived now so the format is fixed.
+    signing_seed: SecretKey,
+}
+
+/// An unlocked vault. Dropping it (or [`Vault::lock`]) forgets the keys and releases the lock.
+pub struct Vault {
+    dir: PathBuf,
+    header: VaultHeader,
+    keys: Keys,
+    index: Index,
+    store: BlobStore,
+    // Declared last so it is released after everything else is closed.
+    _lock: VaultLock,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("dir", &self.dir)
+            .field("id", &self.header.vault_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now() -> String {
+    audit::now_rfc3339()
+}
+
+/// Writes `data` to `path` atomically and durably (temporary file, fsync, rename, fsync folder).
+fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    let dir = path.parent().expect("file in a folder");
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
+    {
+        let mut f = File::create(&tmp).map_err(Error::io(&tmp))?;
+        f.write_all(data).map_err(Error::io(&tmp))?;
+        f.sync_all().map_err(Error::io(&tmp))?;
+    }
+    fs::rename(&tmp, path).map_err(Error::io(path))?;
+    sync_dir(dir)
+}
+
+fn doc_key_aad(id: &Uuid) -> Vec<u8> {
+    let mut aad = labels::WRAP_DOCUMENT.as_bytes().to_vec();
+    aad.extend_from_slice(id.as_bytes());
+    aad
+}
+
+fn parse_id(id: &str) -> Result<Uuid> {
+    Uuid::parse_str(id).map_err(|_| Error::NoSuchDocument(id.to_owned()))
+}
+
+impl Vault {
+    /// Creates a vault in `dir` (which must be absent or empty) and returns it unlocked, with the
+    /// recovery key to show the user once.
+    pub fn create(
+        dir: &Path,
+        passphrase: &Passphrase,
+        options: &CreateOptions,
+    ) -> Result<(Vault, RecoveryKey)> {
+        passphrase.check_strength()?;
+        options.kdf.validate()?;
+        if dir.exists() {
+            let mut entries = fs::read_dir(dir).map_err(Error::io(dir))?;
+            if entries.next().is_some() {
+                return Err(Error::AlreadyExists(dir.to_path_buf()));
+            }
+        }
+        fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        // Everything inside is encrypted; the folder is still nobody else's business.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(Error::io(dir))?;
+        }
+        let lock = VaultLock::acquire(&dir.join(LOCK_FILE))?;
+
+        let vault_id = Uuid::new_v4();
+        let salt = random_array::<16>()?;
+        let master = random_key()?;
+        let recovery = RecoveryKey::generate()?;
+        let mut header = VaultHeader {
+            format: fmt::FORMAT_NAME.into(),
+            version: fmt::FORMAT_VERSION,
+            vault_id,
+            created_at: now(),
+            kdf: KdfSection {
+                algorithm: "argon2id".into(),
+                version: 0x13,
+                params: options.kdf,
+                salt: fmt::b64(&salt),
+            },
+            passphrase_wrap: String::new(),
+            recovery_wrap: String::new(),
+        };
+        let kek = derive_kek(passphrase, &salt, &options.kdf)?;
+        header.passphrase_wrap = fmt::b64(&wrap_key(
+            &kek,
+            &master,
+            &header.wrap_aad(labels::WRAP_PASSPHRASE),
+        )?);
+        let recovery_kek =
+            derive_subkey(recovery.key(), vault_id.as_bytes(), labels::RECOVERY_KEK)?;
+        header.recovery_wrap = fmt::b64(&wrap_key(
+            &recovery_kek,
+            &master,
+            &header.wrap_aad(labels::WRAP_RECOVERY),
+        )?);
+        write_atomic(&dir.join(HEADER_FILE), header.to_json().as_bytes())?;
+        let vault = Self::finish_open(dir, header, &master, lock, "vault.create")?;
+        Ok((vault, recovery))
+    }
+
+    /// Unlocks the vault in `dir` with its passphrase.
+    pub fn open(dir: &Path, passphrase: &Passphrase) -> Result<Vault> {
+        let (header, lock) = Self::read_header_locked(dir)?;
+        let salt = header.salt()?;
+        let kek = derive_kek(passphrase, &salt, &header.kdf.params)?;
+        let wrapped = header.decode(&header.passphrase_wrap)?;
+        let master = unwrap_key(&kek, &wrapped, &header.wrap_aad(labels::WRAP_PASSPHRASE))?
+            .ok_or(Error::WrongPassphrase)?;
+        Self::finish_open(dir, header, &master, lock, "vault.unlock")
+    }
+
+    /// Unlocks the vault in `dir` with its recovery key. Set a new passphrase next with
+    /// [`Vault::change_passphrase`].
+    pub fn open_with_recovery_key(dir: &Path, recovery: &RecoveryKey) -> Result<Vault> {
+        let (header, lock) = Self::read_header_locked(dir)?;
+        let kek = derive_subkey(
+            recovery.key(),
+            header.vault_id.as_bytes(),
+            labels::RECOVERY_KEK,
+        )?;
+        let wrapped = header.decode(&header.recovery_wrap)?;
+        let master = unwrap_key(&kek, &wrapped, &header.wrap_aad(labels::WRAP_RECOVERY))?
+            .ok_or(Error::WrongRecoveryKey)?;
+        Self::finish_open(dir, header, &master, lock, "vault.unlock_recovery")
+    }
+
+    fn read_header_locked(dir: &Path) -> Result<(VaultHeader, VaultLock)> {
+        if !dir.join(HEADER_FILE).exists() {
+            return Err(Error::NoVault(dir.to_path_buf()));
+        }
+        let lock = VaultLock::acquire(&dir.join(LOCK_FILE))?;
+        Ok((VaultHeader::read(dir)?, lock))
+    }
+
+    fn finish_open(
+        dir: &Path,
+        header: VaultHeader,
+        master: &SecretKey,
+        lock: VaultLock,
+        action: &str,
+    ) -> Result<Vault> {
+        let salt = header.vault_id.as_bytes();
+        let index_key = derive_subkey(master, salt, labels::INDEX)?;
+        let keys = Keys {
+            master: SecretKey::from_bytes(*master.dangerously_expose()),
+            doc_wrap: derive_subkey(master, salt, labels::DOCUMENT_WRAP)?,
+            dedup: derive_subkey(master, salt, labels::DEDUP_MAC)?,
+            audit: derive_subkey(master, salt, labels::AUDIT_MAC)?,
+            signing_seed: derive_subkey(master, salt, labels::SIGNING_SEED)?,
+        };
+        let index = Index::open(&dir.join(INDEX_FILE), &index_key)?;
+        let store = BlobStore::open(dir)?;
+        let mut vault = Vault {
+            dir: dir.to_path_buf(),
+            header,
+            keys,
+            index,
+            store,
+            _lock: lock,
+        };
+        let collected = vault.collect_garbage()?;
+        let audit_key = vault.audit_key();
+        let tx = vault.index.transaction()?;
+        let detail = if collected > 0 {
+            json!({ "collected_unfinished_imports": collected })
+        } else {
+            json!({})
+        };
+        audit::append(&tx, &audit_key, action, None, detail)?;
+        tx.commit()?;
+        Ok(vault)
+    }
+
+    /// Removes what an interrupted import left: files in `tmp/` and blobs whose index row never
+    /// committed (their key was never stored, so they could not be read anyway).
+    fn collect_garbage(&mut self) -> Result<usize> {
+        let mut n = self.store.clear_tmp()?;
+        let known: std::collections::HashSet<String> =
+            self.index.document_ids()?.into_iter().collect();
+        for id in self.store.list_ids()? {
+            if !known.contains(&id) {
+                self.store.remove(&id)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Forgets the keys and releases the vault.
+    pub fn lock(self) {}
+
+    /// The vault's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The vault's random id.
+    pub fn id(&self) -> Uuid {
+        self.header.vault_id
+    }
+
+    fn audit_key(&self) -> MacKey {
+        MacKey::new(&self.keys.audit)
+    }
+
+    /// Sets a new passphrase (re-wraps the master key; no document is re-encrypted).
+    pub fn change_passphrase(&mut self, new: &Passphrase) -> Result<()> {
+        new.check_strength()?;
+        let salt = random_array::<16>()?;
+        let mut header = self.header.clone();
+        let kek = derive_kek(new, &salt, &header.kdf.params)?;
+        header.kdf.salt = fmt::b64(&salt);
+        header.passphrase_wrap = fmt::b64(&wrap_key(
+            &kek,
+            &self.keys.master,
+            &header.wrap_aad(labels::WRAP_PASSPHRASE),
+        )?);
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        audit::append(&tx, &audit_key, "vault.passphrase_change", None, json!({}))?;
+        write_atomic(&self.dir.join(HEADER_FILE), header.to_json().as_bytes())?;
+        tx.commit()?;
+        self.header = header;
+        Ok(())
+    }
+
+    /// The largest file import accepts, in bytes.
+    pub fn max_import_size(&self) -> Result<u64> {
+        Ok(self
+            .index
+            .setting(SETTING_MAX_IMPORT)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_MAX_IMPORT_BYTES))
+    }
+
+    /// Sets the largest file import accepts, in bytes.
+    pub fn set_max_import_size(&mut self, bytes: u64) -> Result<()> {
+        if bytes == 0 {
+            return Err(Error::Setting {
+                key: SETTING_MAX_IMPORT.into(),
+                reason: "must be at least one byte".into(),
+            });
+        }
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        Index::set_setting(&tx, SETTING_MAX_IMPORT, &bytes.to_string())?;
+        audit::append(
+            &tx,
+            &audit_key,
+            "settings.change",
+            None,
+            json!({ "key": SETTING_MAX_IMPORT, "value": bytes }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Imports the file at `path` under its file name.
+    pub fn import_file(&mut self, path: &Path, max_size: Option<u64>) -> Result<ImportOutcome> {
+        let limit = match max_size {
+            Some(l) => l,
+            None => self.max_import_size()?,
+        };
+        let file = File::open(path).map_err(Error::io(path))?;
+        let meta = file.metadata().map_err(Error::io(path))?;
+        if !meta.is_file() {
+            return Err(Error::io(path)(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            )));
+        }
+        if meta.len() > limit {
+            return Err(Error::TooLarge { limit });
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "unnamed".into());
+        self.import_reader(&name, BufReader::new(file), Some(limit))
+            .map_err(|e| match e {
+                Error::Io { path: None, source } => Error::io(path)(source),
+                other => other,
+            })
+    }
+
+    /// Imports a document read from `reader`, named `name`.
+    pub fn import_reader(
+        &mut self,
+        name: &str,
+        mut reader: impl Read,
+        max_size: Option<u64>,
+    ) -> Result<ImportOutcome> {
+        let limit = match max_size {
+            Some(l) => l,
+            None => self.max_import_size()?,
+        };
+        let id = Uuid::new_v4();
+        let id_str = id.hyphenated().to_string();
+        let doc_key = random_key()?;
+        let (file, pending) = self.store.create_pending(&id_str)?;
+        let mut writer = BlobWriter::new(file, &doc_key, BlobHeader::new(*id.as_bytes())?)?;
+        let dedup_key = MacKey::new(&self.keys.dedup);
+        let mut mac = dedup_key.start();
+        let mut sha = crypto::sha256();
+        let mut head = Vec::with_capacity(1024);
+        let mut size = 0u64;
+        let mut buf = Zeroizing::new(vec![0u8; 64 * 1024]);
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            size += n as u64;
+            if size > limit {
+                return Err(Error::TooLarge { limit });
+            }
+            let chunk = &buf[..n];
+            mac.update(chunk);
+            sha.update(chunk);
+            if head.len() < 1024 {
+                let take = (1024 - head.len()).min(n);
+                head.extend_from_slice(&chunk[..take]);
+            }
+            writer.write_all(chunk)?;
+        }
+        let file = writer
+            .finish()?
+            .into_inner()
+            .map_err(|e| Error::from(e.into_error()))?;
+        let content_mac = tag32(mac.sign());
+        if let Some(existing) = Index::find_by_mac(self.index.conn(), &content_mac)? {
+            drop(pending); // removes the temporary blob
+            return Ok(ImportOutcome::Duplicate(self.index.resolve(&existing)?));
+        }
+        self.store.commit(pending, file, &id_str)?;
+
+        let kind = MediaKind::sniff(&head);
+        let doc = Document {
+            id: id_str.clone(),
+            name: name.to_owned(),
+            size,
+            media_type: kind.mime().to_owned(),
+            kind,
+            sha256: hex::encode(sha.finish()),
+            imported_at: now(),
+        };
+        let wrapped = wrap_key(&self.keys.doc_wrap, &doc_key, &doc_key_aad(&id))?;
+        let audit_key = self.audit_key();
+        let result = (|| -> Result<()> {
+            let tx = self.index.transaction()?;
+            Index::insert_document(
+                &tx,
+                &NewDocument {
+                    doc: &doc,
+                    content_mac: &content_mac,
+                    wrapped_key: &wrapped,
+                },
+            )?;
+            audit::append(
+                &tx,
+                &audit_key,
+                "document.import",
+                Some(&doc.id),
+                json!({ "name": doc.name, "size": doc.size, "media_type": doc.media_type }),
+            )?;
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            // The row did not commit: its blob is unreadable garbage. Remove it now (open would).
+            let _ = self.store.remove(&id_str);
+            return Err(e);
+        }
+        Ok(ImportOutcome::Imported(doc))
+    }
+
+    /// Every document.
+    pub fn documents(&self) -> Result<Vec<Document>> {
+        self.index.documents()
+    }
+
+    /// The document with this id or unique id prefix.
+    pub fn document(&self, id_or_prefix: &str) -> Result<Document> {
+        self.index.resolve(id_or_prefix)
+    }
+
+    fn blob_reader(&self, doc: &Document) -> Result<BlobReader<BufReader<File>>> {
+        let uuid = parse_id(&doc.id)?;
+        let tampered = |reason: String| Error::Tampered {
+            id: doc.id.clone(),
+            reason,
+        };
+        let wrapped = self
+            .index
+            .wrapped_key(&doc.id)?
+            .ok_or_else(|| tampered("its key is missing from the index".into()))?;
+        let key = unwrap_key(&self.keys.doc_wrap, &wrapped, &doc_key_aad(&uuid))?
+            .ok_or_else(|| tampered("its key does not unwrap".into()))?;
+        let file = self
+            .store
+            .open_blob(&doc.id)?
+            .ok_or(Error::MissingBlob { id: doc.id.clone() })?;
+        BlobReader::new(
+            BufReader::with_capacity(256 * 1024, file),
+            &key,
+            uuid.as_bytes(),
+        )
+        .map_err(|e| self.read_error(doc, e))
+    }
+
+    fn read_error(&self, doc: &Document, e: io::Error) -> Error {
+        match blob_error(&e) {
+            Some(be) => Error::Tampered {
+                id: doc.id.clone(),
+                reason: be.to_string(),
+            },
+            None => Error::io(self.store.path_of(&doc.id))(e),
+        }
+    }
+
+    /// Decrypts a whole document and checks it against its recorded size and SHA-256, writing the
+    /// plaintext to `sink` as it goes (only authenticated chunks reach `sink`).
+    fn decrypt_checked(&self, doc: &Document, sink: &mut dyn Write) -> Result<u64> {
+        let mut reader = self.blob_reader(doc)?;
+        let mut sha = crypto::sha256();
+        let mut buf = Zeroizing::new(vec![0u8; 64 * 1024]);
+        let mut total = 0u64;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.read_error(doc, e)),
+            };
+            sha.update(&buf[..n]);
+            sink.write_all(&buf[..n])?;
+            total += n as u64;
+        }
+        if total != doc.size || hex::encode(sha.finish()) != doc.sha256 {
+            return Err(Error::Tampered {
+                id: doc.id.clone(),
+                reason: "its content does not match the recorded size and SHA-256".into(),
+            });
+        }
+        Ok(total)
+    }
+
+    fn record_read(&mut self, doc: &Document, how: &str) -> Result<()> {
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        audit::append(
+            &tx,
+            &audit_key,
+            "document.read",
+            Some(&doc.id),
+            json!({ "name": doc.name, "via": how }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The whole plaintext of a document, verified, in zeroizing memory.
+    pub fn read_document(&mut self, id_or_prefix: &str) -> Result<(Document, Zeroizing<Vec<u8>>)> {
+        let doc = self.document(id_or_prefix)?;
+        let mut out = Zeroizing::new(Vec::with_capacity(doc.size as usize));
+        self.decrypt_checked(&doc, &mut *out)?;
+        self.record_read(&doc, "memory")?;
+        Ok((doc, out))
+    }
+
+    /// Writes a document's plaintext to `out`. The whole blob is authenticated first, so a
+    /// damaged document writes nothing.
+    pub fn write_document_to(
+        &mut self,
+        id_or_prefix: &str,
+        out: &mut dyn Write,
+    ) -> Result<Document> {
+        let doc = self.document(id_or_prefix)?;
+        self.decrypt_checked(&doc, &mut io::sink())?;
+        self.record_read(&doc, "export")?;
+        self.decrypt_checked(&doc, out)?;
+        Ok(doc)
+    }
+
+    /// Decrypts and checks every document, and checks the audit chain.
+    pub fn verify(&mut self) -> Result<VerifyReport> {
+        let mut report = VerifyReport {
+            documents: 0,
+            bytes: 0,
+            faults: Vec::new(),
+            audit: audit::verify(self.index.conn(), &self.audit_key())?,
+        };
+        for doc in self.documents()? {
+            report.documents += 1;
+            match self.decrypt_checked(&doc, &mut io::sink()) {
+                Ok(n) => report.bytes += n,
+                Err(
+                    e @ (Error::Tampered { .. } | Error::MissingBlob { .. } | Error::Io { .. }),
+                ) => report.faults.push(DocumentFault {
+                    id: doc.id.clone(),
+                    name: doc.name.clone(),
+                    reason: e.to_string(),
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        audit::append(
+            &tx,
+            &audit_key,
+            "vault.verify",
+            None,
+            json!({
+                "documents": report.documents,
+                "document_faults": report.faults.len(),
+                "audit_faults": report.audit.faults.len(),
+            }),
+        )?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// The audit trail, optionally only about one document.
+    pub fn audit_entries(&self, doc_id: Option<&str>) -> Result<Vec<AuditEntry>> {
+        audit::entries(self.index.conn(), doc_id)
+    }
+
+    /// Checks the audit chain alone.
+    pub fn verify_audit(&self) -> Result<ChainReport> {
+        audit::verify(self.index.conn(), &self.audit_key())
+    }
+}
