@@ -1,1 +1,144 @@
-fn main() {}
+//! Project automation, in Rust so it runs the same on Linux, macOS and Windows.
+//!
+//! - `cargo xtask test`: everything CI checks (format, lints, every test).
+//! - `cargo xtask run [ARGS...]`: the app on the default vault. Today the app is the `coffre`
+//!   CLI: with no ARGS it creates the default vault if there is none, then lists it.
+//! - `cargo xtask bench`: the benchmarks, with their baselines measured in the same run.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    match task.as_str() {
+        "test" => test(),
+        "run" => run(&rest),
+        "bench" => bench(&rest),
+        _ => {
+            eprintln!("usage: cargo xtask <test | run [ARGS...] | bench [FILTER]>");
+            bail!("unknown task {task:?}")
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args)
+        .current_dir(root())
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("cargo {} failed", args.join(" "));
+    }
+    Ok(())
+}
+
+fn test() -> Result<()> {
+    cargo(&["fmt", "--all", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&["test", "--workspace", "--locked"])?;
+    eprintln!("xtask test: format, lints and every test passed");
+    Ok(())
+}
+
+fn run(args: &[String]) -> Result<()> {
+    cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
+    let bin = root().join("target/release/coffre");
+    let coffre = |a: &[&str]| -> Result<bool> {
+        Ok(Command::new(&bin)
+            .args(a)
+            .status()
+            .context("running coffre")?
+            .success())
+    };
+    if !args.is_empty() {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        if !coffre(&a)? {
+            bail!("coffre {} failed", a.join(" "));
+        }
+        return Ok(());
+    }
+    let vault = match std::env::var_os("COFFRE_VAULT") {
+        Some(v) => PathBuf::from(v),
+        None => Command::new(&bin)
+            .arg("--help")
+            .output()
+            .ok()
+            .and_then(|_| default_vault())
+            .context("no default vault folder on this system; set COFFRE_VAULT")?,
+    };
+    if !vault.join("vault.json").exists() {
+        eprintln!("No vault at {} yet: creating it.", vault.display());
+        if !coffre(&["init"])? {
+            bail!("could not create the vault");
+        }
+    }
+    if !coffre(&["list"])? {
+        bail!("could not open the vault");
+    }
+    eprintln!("\nNext: `cargo xtask run import FILE...`, `cargo xtask run --help`.");
+    Ok(())
+}
+
+/// The CLI's default vault folder (same rule as `coffre`: the OS data folder).
+fn default_vault() -> Option<PathBuf> {
+    let base = if cfg!(target_os = "macos") {
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join("Library/Application Support"))
+    } else if cfg!(windows) {
+        std::env::var_os("APPDATA").map(PathBuf::from)
+    } else {
+        std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+    };
+    base.map(|b| b.join("Coffre").join("vault"))
+}
+
+fn bench(filter: &[String]) -> Result<()> {
+    eprintln!("== baseline: openssl speed -evp aes-256-gcm (one core, 64 KiB blocks)");
+    let status = Command::new("openssl")
+        .args([
+            "speed",
+            "-evp",
+            "aes-256-gcm",
+            "-seconds",
+            "3",
+            "-bytes",
+            "65536",
+        ])
+        .status();
+    if !matches!(status, Ok(s) if s.success()) {
+        eprintln!("(openssl not available: no baseline)");
+    }
+    let mut args = vec![
+        "bench",
+        "--locked",
+        "-p",
+        "coffre-core",
+        "--bench",
+        "vault",
+        "--",
+    ];
+    args.extend(filter.iter().map(String::as_str));
+    cargo(&args)
+}

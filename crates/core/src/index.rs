@@ -105,8 +105,11 @@ impl Index {
             },
             _ => Error::Index(e),
         })?;
+        // The vault lock already excludes other processes, so SQLite's own per-transaction file
+        // locks are redundant: exclusive mode skips them (and the shared-memory file).
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
+            "PRAGMA locking_mode = EXCLUSIVE;
+             PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA secure_delete = ON;

@@ -78,8 +78,8 @@ impl BlobStore {
         }
         fs::rename(&pending.path, &dest).map_err(Error::io(&dest))?;
         pending.committed = true;
+        // The new name is what must survive a crash; a stale tmp entry would only be collected.
         sync_dir(shard)?;
-        sync_dir(&self.tmp)?;
         Ok(())
     }
 

@@ -20,8 +20,8 @@ use zeroize::Zeroizing;
 
 use crate::audit::{self, AuditEntry, ChainReport};
 use crate::crypto::{
-    self, KdfParams, MacKey, derive_kek, derive_subkey, random_array, random_key, tag32,
-    unwrap_key, wrap_key,
+    self, KdfParams, MacKey, derive_kek, derive_subkey, random_array, random_key, unwrap_key,
+    wrap_key,
 };
 use crate::index::{Document, Index, NewDocument};
 use crate::lock::VaultLock;
@@ -419,8 +419,6 @@ impl Vault {
         let doc_key = random_key()?;
         let (file, pending) = self.store.create_pending(&id_str)?;
         let mut writer = BlobWriter::new(file, &doc_key, BlobHeader::new(*id.as_bytes())?)?;
-        let dedup_key = MacKey::new(&self.keys.dedup);
-        let mut mac = dedup_key.start();
         let mut sha = crypto::sha256();
         let mut head = Vec::with_capacity(1024);
         let mut size = 0u64;
@@ -437,7 +435,6 @@ impl Vault {
                 return Err(Error::TooLarge { limit });
             }
             let chunk = &buf[..n];
-            mac.update(chunk);
             sha.update(chunk);
             if head.len() < 1024 {
                 let take = (1024 - head.len()).min(n);
@@ -449,7 +446,9 @@ impl Vault {
             .finish()?
             .into_inner()
             .map_err(|e| Error::from(e.into_error()))?;
-        let content_mac = tag32(mac.sign());
+        let sha256 = sha.finish();
+        // Keyed fingerprint of the content: HMAC of its SHA-256 (one pass over the bytes).
+        let content_mac = MacKey::new(&self.keys.dedup).mac_parts(&[sha256.as_ref()]);
         if let Some(existing) = Index::find_by_mac(self.index.conn(), &content_mac)? {
             drop(pending); // removes the temporary blob
             return Ok(ImportOutcome::Duplicate(self.index.resolve(&existing)?));
@@ -463,7 +462,7 @@ impl Vault {
             size,
             media_type: kind.mime().to_owned(),
             kind,
-            sha256: hex::encode(sha.finish()),
+            sha256: hex::encode(sha256),
             imported_at: now(),
         };
         let wrapped = wrap_key(&self.keys.doc_wrap, &doc_key, &doc_key_aad(&id))?;

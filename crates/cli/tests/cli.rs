@@ -1,0 +1,483 @@
+//! End-to-end tests of the `coffre` binary on temporary vaults. Command names, flags, output
+//! lines and JSON keys checked here are a contract for scripts and external tests.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const PASS: &str = "correct horse battery staple";
+
+struct Env {
+    tmp: tempfile::TempDir,
+    vault: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let tmp = tempfile::tempdir().unwrap();
+        let vault = tmp.path().join("vault");
+        Env { tmp, vault }
+    }
+
+    fn initialised() -> Env {
+        let env = Env::new();
+        let out = env.ok(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"]);
+        assert!(stdout(&out).contains("Recovery key"), "{}", stdout(&out));
+        env
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_coffre"));
+        c.args(args)
+            .env("COFFRE_VAULT", &self.vault)
+            .env("COFFRE_PASSPHRASE", PASS)
+            .env_remove("COFFRE_NEW_PASSPHRASE")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "coffre {args:?} failed: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        out
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_slice(&self.ok(args).stdout).unwrap()
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(path: &Path, data: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, data).unwrap();
+}
+
+#[test]
+fn import_list_show_cat_round_trip() {
+    let env = Env::initialised();
+    let pdf: Vec<u8> = b"%PDF-1.4\n"
+        .iter()
+        .copied()
+        .chain((0..300_000u32).map(|i| i as u8))
+        .collect();
+    write(&env.path("in/a.pdf"), &pdf);
+    write(
+        &env.path("in/sub/b.xml"),
+        b"<?xml version=\"1.0\"?><Invoice/>",
+    );
+    write(&env.path("in/.hidden"), b"skipped");
+    write(&env.path("c.png"), b"\x89PNG\r\n\x1a\nrest");
+
+    let in_dir = env.path("in");
+    let png = env.path("c.png");
+    let out = env.ok(&["import", in_dir.to_str().unwrap(), png.to_str().unwrap()]);
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines.iter().all(|l| l.starts_with("imported ")),
+        "{lines:?}"
+    );
+
+    let list = env.json(&["list", "--json"]);
+    let docs = list.as_array().unwrap();
+    assert_eq!(docs.len(), 3);
+    for d in docs {
+        for key in ["id", "name", "size", "media_type", "imported_at"] {
+            assert!(!d[key].is_null(), "{key} missing in {d}");
+        }
+    }
+    let a = docs.iter().find(|d| d["name"] == "a.pdf").unwrap();
+    assert_eq!(a["media_type"], "application/pdf");
+    assert_eq!(a["size"], pdf.len());
+    let xml = docs.iter().find(|d| d["name"] == "b.xml").unwrap();
+    assert_eq!(xml["media_type"], "application/xml");
+    let id = a["id"].as_str().unwrap();
+
+    let cat = env.ok(&["cat", id]);
+    assert_eq!(cat.stdout, pdf, "cat must give back the original bytes");
+    let show = env.json(&["show", &id[..8], "--json"]);
+    assert_eq!(show["id"], id);
+    assert_eq!(show["name"], "a.pdf");
+    assert!(stdout(&env.ok(&["show", id])).contains("a.pdf"));
+
+    // Importing again: duplicates, with the same ids, as JSON lines.
+    let out = env.ok(&["import", "--json", in_dir.to_str().unwrap()]);
+    let objs: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objs.len(), 2);
+    for o in &objs {
+        assert_eq!(o["status"], "duplicate");
+        assert!(o["reason"].is_null());
+        assert!(
+            o["path"]
+                .as_str()
+                .unwrap()
+                .starts_with(in_dir.to_str().unwrap())
+        );
+    }
+    assert!(objs.iter().any(|o| o["id"] == id));
+    assert!(stdout(&env.ok(&["verify"])).starts_with("ok: 3 documents"));
+}
+
+#[test]
+fn rejections_are_per_file_with_a_reason_and_a_failing_status() {
+    let env = Env::initialised();
+    write(&env.path("small.txt"), b"fine");
+    write(&env.path("big.bin"), &vec![1u8; 3000]);
+    let small = env.path("small.txt");
+    let big = env.path("big.bin");
+    let missing = env.path("missing.pdf");
+    let out = env.run(&[
+        "import",
+        "--max-size",
+        "2KiB",
+        small.to_str().unwrap(),
+        big.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "rejected {}: larger than the import limit of 2048 bytes",
+            big.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("rejected {}: ", missing.display())),
+        "{text}"
+    );
+    assert!(text.lines().next().unwrap().starts_with("imported "));
+
+    let out = env.run(&[
+        "import",
+        "--json",
+        "--max-size",
+        "2KiB",
+        big.to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "rejected");
+    assert!(v["id"].is_null());
+    assert!(v["reason"].as_str().unwrap().contains("import limit"));
+
+    // The vault's own setting applies without the flag.
+    env.ok(&["config", "max-import-size", "1KiB"]);
+    assert_eq!(
+        stdout(&env.ok(&["config", "max-import-size"])).trim(),
+        "1024"
+    );
+    assert!(!env.run(&["import", big.to_str().unwrap()]).status.success());
+    assert_eq!(env.json(&["list", "--json"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn wrong_passphrase_says_so_and_changes_nothing() {
+    let env = Env::initialised();
+    let header = std::fs::read(env.vault.join("vault.json")).unwrap();
+    let out = env
+        .cmd(&["list"])
+        .env("COFFRE_PASSPHRASE", "not the passphrase")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(stderr(&out).trim(), "coffre: wrong passphrase");
+    assert_eq!(std::fs::read(env.vault.join("vault.json")).unwrap(), header);
+    // No passphrase and no terminal: a clear message, not a hang.
+    let out = env
+        .cmd(&["list"])
+        .env_remove("COFFRE_PASSPHRASE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no passphrase given"),
+        "{}",
+        stderr(&out)
+    );
+    // A missing vault.
+    let out = env
+        .cmd(&["list"])
+        .env("COFFRE_VAULT", env.path("nowhere"))
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("no vault at"), "{}", stderr(&out));
+}
+
+#[test]
+fn passphrase_file_passwd_and_recover() {
+    let env = Env::new();
+    let rk = env.path("recovery.txt");
+    let pf = env.path("pass.txt");
+    write(&pf, format!("{PASS}\n").as_bytes());
+    let out = env
+        .cmd(&[
+            "--passphrase-file",
+            pf.to_str().unwrap(),
+            "init",
+            "--recovery-key-file",
+            rk.to_str().unwrap(),
+            "--kdf-memory-mib",
+            "19",
+            "--kdf-iterations",
+            "2",
+        ])
+        .env_remove("COFFRE_PASSPHRASE")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let key_text = std::fs::read_to_string(&rk).unwrap();
+    assert!(
+        !stdout(&out).contains(key_text.trim()),
+        "the key must not be printed when written"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&rk).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    write(&env.path("doc.pdf"), b"%PDF-1.7 document");
+    env.ok(&["import", env.path("doc.pdf").to_str().unwrap()]);
+
+    let out = env
+        .cmd(&["passwd"])
+        .env("COFFRE_NEW_PASSPHRASE", "second passphrase here")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !env.run(&["list"]).status.success(),
+        "old passphrase must stop working"
+    );
+    let list = env
+        .cmd(&["list"])
+        .env("COFFRE_PASSPHRASE", "second passphrase here")
+        .output()
+        .unwrap();
+    assert!(list.status.success());
+
+    // Forgotten passphrase: the recovery key sets a new one.
+    let out = env
+        .cmd(&["recover", "--recovery-key-file", rk.to_str().unwrap()])
+        .env("COFFRE_PASSPHRASE", "third passphrase here")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.cmd(&["cat", "doc"]).output().unwrap();
+    assert!(!out.status.success());
+    let ids = env
+        .cmd(&["list", "--json"])
+        .env("COFFRE_PASSPHRASE", "third passphrase here")
+        .output()
+        .unwrap();
+    let ids: Value = serde_json::from_slice(&ids.stdout).unwrap();
+    let id = ids[0]["id"].as_str().unwrap();
+    let cat = env
+        .cmd(&["cat", id])
+        .env("COFFRE_PASSPHRASE", "third passphrase here")
+        .output()
+        .unwrap();
+    assert_eq!(cat.stdout, b"%PDF-1.7 document");
+
+    // A mistyped recovery key is named as such.
+    let mut typo = key_text.trim().to_owned();
+    let last = typo.pop().unwrap();
+    typo.push(if last == 'A' { 'B' } else { 'A' });
+    write(&env.path("typo.txt"), typo.as_bytes());
+    let out = env.run(&[
+        "recover",
+        "--recovery-key-file",
+        env.path("typo.txt").to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&out).contains("recovery key is mistyped"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_second_process_is_locked_out() {
+    let env = Env::initialised();
+    let holder =
+        coffre_core::Vault::open(&env.vault, &coffre_core::Passphrase::new(PASS.into())).unwrap();
+    let out = env.run(&["list"]);
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr(&out).trim(),
+        format!("coffre: vault in use (pid {})", std::process::id())
+    );
+    drop(holder);
+    env.ok(&["list"]);
+}
+
+#[test]
+fn verify_names_a_tampered_document() {
+    let env = Env::initialised();
+    write(&env.path("good.pdf"), b"%PDF good");
+    write(&env.path("bad.pdf"), b"%PDF bad one");
+    env.ok(&[
+        "import",
+        env.path("good.pdf").to_str().unwrap(),
+        env.path("bad.pdf").to_str().unwrap(),
+    ]);
+    let list = env.json(&["list", "--json"]);
+    let bad = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "bad.pdf")
+        .unwrap();
+    let id = bad["id"].as_str().unwrap();
+    let blob = env.vault.join("blobs").join(&id[..2]).join(id);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let n = bytes.len();
+    bytes[n - 20] ^= 0x01;
+    std::fs::write(&blob, bytes).unwrap();
+
+    let out = env.run(&["verify"]);
+    assert!(!out.status.success());
+    assert!(
+        stdout(&out).contains(&format!("FAULT {id} bad.pdf")),
+        "{}",
+        stdout(&out)
+    );
+    let out = env.run(&["cat", id]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("damaged or was tampered with"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&env.ok(&["audit", "verify"])).starts_with("ok: audit chain"));
+    let audit = env.json(&["audit", "--json"]);
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "document.import")
+    );
+}
+
+#[test]
+fn grep_finds_nothing_of_an_imported_file_in_the_vault() {
+    let env = Env::initialised();
+    let marker = "Facture-SARL-Boulangerie-Dupont-N-2026-0042";
+    write(
+        &env.path("Dupont-facture-octobre.pdf"),
+        format!("%PDF-1.4 {marker} Total TTC 1 234,56").as_bytes(),
+    );
+    env.ok(&[
+        "import",
+        env.path("Dupont-facture-octobre.pdf").to_str().unwrap(),
+    ]);
+    for needle in [marker, "Dupont-facture-octobre", "Boulangerie", "1 234,56"] {
+        let out = Command::new("grep")
+            .args(["-r", "-a", "-l", needle])
+            .arg(&env.vault)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "grep found {needle}: {}",
+            stdout(&out)
+        );
+    }
+}
+
+/// A process killed with SIGKILL in the middle of importing 500 files: after reopening, the vault
+/// verifies and every file is present exactly once or imports again.
+#[test]
+fn sigkill_during_import_loses_and_doubles_nothing() {
+    let env = Env::initialised();
+    let src = env.path("batch");
+    for i in 0..500 {
+        let body: Vec<u8> = format!("%PDF-1.4 invoice {i}\n")
+            .bytes()
+            .chain((0..20_000u32).map(|j| (j * 31 + i) as u8))
+            .collect();
+        write(&src.join(format!("f{i:03}.pdf")), &body);
+    }
+    let mut child = env
+        .cmd(&["import", src.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = 0;
+    while seen < 120 {
+        match lines.next() {
+            Some(Ok(_)) => seen += 1,
+            _ => break,
+        }
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    assert_eq!(seen, 120, "the import finished before it could be killed");
+
+    let before = env.json(&["list", "--json"]).as_array().unwrap().len();
+    assert!(
+        (120..500).contains(&before),
+        "{before} documents after the kill"
+    );
+    assert!(stdout(&env.ok(&["verify"])).starts_with("ok: "));
+
+    let out = env.ok(&["import", "--json", src.to_str().unwrap()]);
+    let mut imported = 0;
+    let mut duplicate = 0;
+    for line in stdout(&out).lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        match v["status"].as_str().unwrap() {
+            "imported" => imported += 1,
+            "duplicate" => duplicate += 1,
+            other => panic!("unexpected {other}: {v}"),
+        }
+    }
+    assert_eq!(imported + duplicate, 500);
+    assert_eq!(duplicate, before);
+    let docs = env.json(&["list", "--json"]);
+    let mut names: Vec<&str> = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 500);
+    assert_eq!(docs.as_array().unwrap().len(), 500);
+    assert!(stdout(&env.ok(&["verify"])).starts_with("ok: 500 documents"));
+}
