@@ -6,11 +6,21 @@
 //! - `cargo xtask bench`: the benchmarks, with their baselines measured in the same run.
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
+    match dispatch() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let task = args.next().unwrap_or_default();
     let rest: Vec<String> = args.collect();
@@ -78,17 +88,13 @@ fn run(args: &[String]) -> Result<()> {
         }
         return Ok(());
     }
-    let vault = match std::env::var_os("COFFRE_VAULT") {
-        Some(v) => PathBuf::from(v),
-        None => Command::new(&bin)
-            .arg("--help")
-            .output()
-            .ok()
-            .and_then(|_| default_vault())
-            .context("no default vault folder on this system; set COFFRE_VAULT")?,
-    };
-    if !vault.join("vault.json").exists() {
-        eprintln!("No vault at {} yet: creating it.", vault.display());
+    let status = Command::new(&bin)
+        .args(["status", "--json"])
+        .output()
+        .context("running coffre status")?;
+    let exists = String::from_utf8_lossy(&status.stdout).contains("\"exists\":true");
+    if !exists {
+        eprintln!("No vault yet: creating the default one.");
         if !coffre(&["init"])? {
             bail!("could not create the vault");
         }
@@ -98,20 +104,6 @@ fn run(args: &[String]) -> Result<()> {
     }
     eprintln!("\nNext: `cargo xtask run import FILE...`, `cargo xtask run --help`.");
     Ok(())
-}
-
-/// The CLI's default vault folder (same rule as `coffre`: the OS data folder).
-fn default_vault() -> Option<PathBuf> {
-    let base = if cfg!(target_os = "macos") {
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join("Library/Application Support"))
-    } else if cfg!(windows) {
-        std::env::var_os("APPDATA").map(PathBuf::from)
-    } else {
-        std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-    };
-    base.map(|b| b.join("Coffre").join("vault"))
 }
 
 fn bench(filter: &[String]) -> Result<()> {

@@ -42,6 +42,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Where the vault is and whether it exists (no passphrase needed).
+    Status {
+        /// A JSON object (vault, exists, vault_id, created_at, kdf).
+        #[arg(long)]
+        json: bool,
+    },
     /// Import files, and folders recursively.
     Import {
         /// Files or folders.
@@ -205,6 +211,42 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         println!("{}", shown.as_str());
                     }
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { json } => {
+            let header = match coffre_core::vault_format::VaultHeader::read(&dir) {
+                Ok(h) => Some(h),
+                Err(CoreError::NoVault(_)) => None,
+                Err(e) => return Err(e.into()),
+            };
+            if json {
+                println!(
+                    "{}",
+                    json!({
+                        "vault": dir,
+                        "exists": header.is_some(),
+                        "vault_id": header.as_ref().map(|h| h.vault_id),
+                        "created_at": header.as_ref().map(|h| &h.created_at),
+                        "kdf": header.as_ref().map(|h| h.kdf.params),
+                    })
+                );
+            } else if let Some(h) = header {
+                let k = h.kdf.params;
+                println!("vault     {}", dir.display());
+                println!("id        {}", h.vault_id);
+                println!("created   {}", h.created_at);
+                println!(
+                    "kdf       argon2id, {} MiB, {} passes, {} lane(s)",
+                    k.memory_kib / 1024,
+                    k.iterations,
+                    k.parallelism
+                );
+            } else {
+                println!(
+                    "No vault at {} (create one with `coffre init`).",
+                    dir.display()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

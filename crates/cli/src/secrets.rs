@@ -61,13 +61,19 @@ pub fn new_passphrase(file: Option<&Path>, envs: &[&str]) -> Result<Passphrase> 
             return Ok(p);
         }
     }
-    let first = prompt("New passphrase: ")?;
-    first.check_strength()?;
-    let second = prompt("Repeat the new passphrase: ")?;
-    if first.dangerously_expose() != second.dangerously_expose() {
-        bail!("the two passphrases differ; nothing was changed");
+    for _ in 0..3 {
+        let first = prompt("New passphrase: ")?;
+        if let Err(e) = first.check_strength() {
+            eprintln!("{e}");
+            continue;
+        }
+        let second = prompt("Repeat the new passphrase: ")?;
+        if first.dangerously_expose() == second.dangerously_expose() {
+            return Ok(first);
+        }
+        eprintln!("The two passphrases differ; try again.");
     }
-    Ok(first)
+    bail!("no acceptable passphrase after three tries; nothing was changed")
 }
 
 /// The recovery key written in `file`.

@@ -481,3 +481,27 @@ fn sigkill_during_import_loses_and_doubles_nothing() {
     assert_eq!(docs.as_array().unwrap().len(), 500);
     assert!(stdout(&env.ok(&["verify"])).starts_with("ok: 500 documents"));
 }
+
+#[test]
+fn status_needs_no_passphrase() {
+    let env = Env::new();
+    let v: Value = serde_json::from_slice(
+        &env.cmd(&["status", "--json"])
+            .env_remove("COFFRE_PASSPHRASE")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(v["exists"], false);
+    let env = Env::initialised();
+    let out = env
+        .cmd(&["status", "--json"])
+        .env_remove("COFFRE_PASSPHRASE")
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["exists"], true);
+    assert_eq!(v["kdf"]["memory_kib"], 19 * 1024);
+    assert_eq!(v["vault"], env.vault.to_str().unwrap());
+}
