@@ -1,0 +1,308 @@
+//! # coffre-extract
+//!
+//! Field extraction for Coffre's invoice vault: given the bytes of a document, tell what it is
+//! (Factur-X/ZUGFeRD PDF, UBL or CII XML, plain PDF, image, other) and read the EN 16931 fields
+//! a vault indexes (number, dates, parties, totals, IBAN...).
+//!
+//! The entry point is [`extract`]. It never panics and never fails: problems become
+//! [`Extraction::issues`] and set [`Extraction::needs_review`]. PDF work runs on a worker thread
+//! under `catch_unwind` and a time budget ([`Limits::pdf_timeout`]); XML is parsed without DTDs
+//! and with size, node and depth bounds.
+//!
+//! Trust order: an e-invoice embedded in a PDF, then standalone XML (both read exactly, source
+//! `xml`, confidence 1), then the text of a plain PDF read by label heuristics (source `text`,
+//! with a confidence), then nothing for images and other files.
+//!
+//! Modules: [`model`] (the result and its JSON), [`xml`] (UBL/CII), [`pdf`] (attachments and
+//! text layer), [`heuristics`] (fields from text), [`checks`] (identifier checksums),
+//! [`amount`] (exact decimals).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod amount;
+pub mod checks;
+pub mod heuristics;
+pub mod model;
+pub mod pdf;
+pub mod xml;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+
+pub use model::{Buyer, Extraction, FieldInfo, Format, Line, Seller, Source, VatBreakdown};
+
+/// Resource bounds for one extraction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest input accepted at all (bytes).
+    pub max_input_bytes: usize,
+    /// Largest XML document (standalone or embedded) parsed (bytes).
+    pub max_xml_bytes: usize,
+    /// Deepest element nesting accepted in XML.
+    pub max_xml_depth: usize,
+    /// Most XML nodes accepted.
+    pub max_xml_nodes: u32,
+    /// Largest size a single PDF stream may decompress to (bytes).
+    pub max_decompressed_bytes: usize,
+    /// Most pages whose text operators are normalised.
+    pub max_pdf_pages: usize,
+    /// Most characters of text kept.
+    pub max_text_chars: usize,
+    /// Time budget for all PDF work; after it the worker thread is abandoned.
+    pub pdf_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: 64 * 1024 * 1024,
+            max_xml_bytes: 20 * 1024 * 1024,
+            max_xml_depth: 64,
+            max_xml_nodes: 2_000_000,
+            max_decompressed_bytes: 64 * 1024 * 1024,
+            max_pdf_pages: 500,
+            max_text_chars: 2_000_000,
+            pdf_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// What the leading bytes say a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    /// `%PDF-` within the first 1024 bytes.
+    Pdf,
+    /// Starts like XML.
+    Xml,
+    /// PNG signature.
+    Png,
+    /// JPEG signature.
+    Jpeg,
+    /// Anything else.
+    Other,
+}
+
+/// Detects the file kind from magic bytes (the file name is only a fallback hint for XML).
+pub fn sniff(bytes: &[u8], file_name: Option<&str>) -> Sniffed {
+    let head = &bytes[..bytes.len().min(1024)];
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        Sniffed::Pdf
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Sniffed::Png
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Sniffed::Jpeg
+    } else if xml::looks_like_xml(bytes)
+        || file_name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".xml"))
+    {
+        Sniffed::Xml
+    } else {
+        Sniffed::Other
+    }
+}
+
+/// Extracts invoice fields from a document. Never panics, never fails: see the crate docs.
+pub fn extract(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extraction {
+    match catch_unwind(AssertUnwindSafe(|| extract_inner(bytes, file_name, limits))) {
+        Ok(e) => e,
+        Err(_) => {
+            let mut e = Extraction::empty(Format::Other, "application/octet-stream");
+            e.issue("internal error while extracting (contained)");
+            e
+        }
+    }
+}
+
+fn extract_inner(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extraction {
+    let kind = sniff(bytes, file_name);
+    if bytes.len() > limits.max_input_bytes {
+        let (format, media) = match kind {
+            Sniffed::Pdf => (Format::PdfText, "application/pdf"),
+            Sniffed::Xml => (Format::Other, "application/xml"),
+            Sniffed::Png => (Format::Image, "image/png"),
+            Sniffed::Jpeg => (Format::Image, "image/jpeg"),
+            Sniffed::Other => (Format::Other, "application/octet-stream"),
+        };
+        let mut e = Extraction::empty(format, media);
+        e.issue(format!(
+            "input of {} bytes exceeds the limit of {} bytes: not read",
+            bytes.len(),
+            limits.max_input_bytes
+        ));
+        return e;
+    }
+    match kind {
+        Sniffed::Pdf => from_pdf(bytes, limits),
+        Sniffed::Xml => from_xml(bytes, limits),
+        Sniffed::Png | Sniffed::Jpeg => {
+            let media = if kind == Sniffed::Png {
+                "image/png"
+            } else {
+                "image/jpeg"
+            };
+            let mut e = Extraction::empty(Format::Image, media);
+            e.issue("image: no text layer (OCR is not done here)");
+            e
+        }
+        Sniffed::Other => {
+            let mut e = Extraction::empty(Format::Other, "application/octet-stream");
+            e.issue("not a PDF, XML or image file: no fields read");
+            e
+        }
+    }
+}
+
+fn from_xml(bytes: &[u8], limits: &Limits) -> Extraction {
+    let mut e = Extraction::empty(Format::Other, "application/xml");
+    match xml::read_invoice(bytes, limits, &mut e) {
+        Ok(kind) => {
+            e.format = if kind == xml::XmlKind::Cii {
+                Format::Cii
+            } else {
+                Format::Ubl
+            };
+            finish_structured(&mut e);
+        }
+        Err(err) => {
+            e.issue(err.to_string());
+        }
+    }
+    e
+}
+
+/// Provenance and sanity checks common to structured (XML) results.
+fn finish_structured(e: &mut Extraction) {
+    e.fill_provenance(Source::Xml, 1.0);
+    for (key, value) in [
+        ("number", &e.number),
+        ("issue_date", &e.issue_date),
+        ("currency", &e.currency),
+    ] {
+        if value.is_none() {
+            e.issues.push(format!("mandatory field {key} is missing"));
+            e.needs_review = true;
+        }
+    }
+    if let (Some(n), Some(v), Some(g)) = (&e.total_without_vat, &e.total_vat, &e.total_with_vat)
+        && !amount::sum_matches(n, v, g)
+    {
+        let msg = format!("BR-CO-15 fails: {n} + {v} != {g}");
+        e.issue(msg);
+    }
+    if let Some(iban) = &e.iban
+        && !checks::is_iban(iban)
+    {
+        // Not necessarily an error (BT-84 may be a non-IBAN account), but worth a look.
+        let msg = format!("payment account {iban:?} is not a valid IBAN");
+        e.issue(msg);
+    }
+}
+
+fn from_pdf(bytes: &[u8], limits: &Limits) -> Extraction {
+    let mut e = Extraction::empty(Format::PdfText, "application/pdf");
+    let content = match pdf::process(bytes, limits) {
+        Ok(c) => c,
+        Err(err) => {
+            e.issue(err.to_string());
+            return e;
+        }
+    };
+    e.text = content.text.clone();
+    if let Some(inv) = &content.invoice {
+        let mut x = Extraction::empty(Format::FacturX, "application/pdf");
+        match xml::read_invoice(&inv.xml, limits, &mut x) {
+            Ok(_) => {
+                x.text = content.text.clone();
+                if let Some(p) = &content.xmp_profile {
+                    // The XMP declaration names the Factur-X profile; keep the XML's when absent.
+                    x.profile = Some(p.to_ascii_uppercase());
+                }
+                finish_structured(&mut x);
+                for i in &content.issues {
+                    x.issues.push(i.clone());
+                }
+                return x;
+            }
+            Err(err) => {
+                e.issue(format!(
+                    "embedded {:?} unreadable, falling back to text: {err}",
+                    inv.name
+                ));
+            }
+        }
+    }
+    for i in &content.issues {
+        e.issue(i.clone());
+    }
+    if let Some(text) = content.text.as_deref() {
+        apply_text_fields(&mut e, heuristics::extract_fields(text));
+    }
+    for (key, value) in [
+        ("number", &e.number),
+        ("issue_date", &e.issue_date),
+        ("total_with_vat", &e.total_with_vat),
+    ] {
+        if value.is_none() {
+            e.issues.push(format!("{key} not found in the text"));
+            e.needs_review = true;
+        }
+    }
+    e
+}
+
+fn apply_text_fields(e: &mut Extraction, f: heuristics::TextFields) {
+    let set = |key: &str,
+               slot: &mut Option<String>,
+               g: Option<heuristics::Guess>,
+               fields: &mut std::collections::BTreeMap<String, FieldInfo>| {
+        if let Some(g) = g {
+            *slot = Some(g.value);
+            fields.insert(
+                key.to_string(),
+                FieldInfo {
+                    source: Source::Text,
+                    confidence: g.confidence,
+                },
+            );
+        }
+    };
+    let fields = &mut e.fields;
+    set("number", &mut e.number, f.number, fields);
+    set("issue_date", &mut e.issue_date, f.issue_date, fields);
+    set("due_date", &mut e.due_date, f.due_date, fields);
+    set("type_code", &mut e.type_code, f.type_code, fields);
+    set("currency", &mut e.currency, f.currency, fields);
+    set("seller.name", &mut e.seller.name, f.seller_name, fields);
+    set(
+        "seller.vat_id",
+        &mut e.seller.vat_id,
+        f.seller_vat_id,
+        fields,
+    );
+    set(
+        "seller.legal_id",
+        &mut e.seller.legal_id,
+        f.seller_legal_id,
+        fields,
+    );
+    set("buyer.name", &mut e.buyer.name, f.buyer_name, fields);
+    set("buyer.vat_id", &mut e.buyer.vat_id, f.buyer_vat_id, fields);
+    set(
+        "total_without_vat",
+        &mut e.total_without_vat,
+        f.total_without_vat,
+        fields,
+    );
+    set("total_vat", &mut e.total_vat, f.total_vat, fields);
+    set(
+        "total_with_vat",
+        &mut e.total_with_vat,
+        f.total_with_vat,
+        fields,
+    );
+    set("amount_due", &mut e.amount_due, f.amount_due, fields);
+    set("iban", &mut e.iban, f.iban, fields);
+    for i in f.issues {
+        e.issue(i);
+    }
+}

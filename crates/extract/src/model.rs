@@ -1,0 +1,240 @@
+//! The extraction result: what the crate returns and how it serialises.
+//!
+//! [`Extraction`] serialises (with serde) to the JSON object that is the crate's contract with the
+//! rest of Coffre: `format`, `profile`, `number`, `issue_date`, `due_date`, `type_code`,
+//! `currency`, `seller` {`name`, `vat_id`, `legal_id`}, `buyer` {`name`, `vat_id`},
+//! `total_without_vat`, `total_vat`, `total_with_vat`, `amount_due`, `iban`, `fields`, plus the
+//! additions `vat_breakdown`, `lines`, `needs_review`, `issues` and `media_type`. Unknown values
+//! are `null`; amounts are decimal strings with a dot; dates are `YYYY-MM-DD`. The extracted plain
+//! text is kept out of the JSON (see [`Extraction::text`]).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// The kind of document the bytes turned out to be, in order of trust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Format {
+    /// A PDF carrying an embedded CII e-invoice (Factur-X, ZUGFeRD 2.x, XRechnung in PDF).
+    #[serde(rename = "factur-x")]
+    FacturX,
+    /// A standalone UBL 2.1 Invoice or CreditNote.
+    #[serde(rename = "ubl")]
+    Ubl,
+    /// A standalone UN/CEFACT CII CrossIndustryInvoice.
+    #[serde(rename = "cii")]
+    Cii,
+    /// A PDF without an embedded e-invoice, read through its text.
+    #[serde(rename = "pdf-text")]
+    PdfText,
+    /// A PNG or JPEG image (no OCR here).
+    #[serde(rename = "image")]
+    Image,
+    /// Anything else.
+    #[serde(rename = "other")]
+    Other,
+}
+
+/// Where a field's value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Read from structured XML (exact).
+    Xml,
+    /// Guessed from plain text by label heuristics.
+    Text,
+}
+
+/// Provenance of one non-null field.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FieldInfo {
+    /// Where the value came from.
+    pub source: Source,
+    /// Confidence in [0, 1]; 1.0 for values read from XML.
+    pub confidence: f64,
+}
+
+/// The seller (BG-4).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Seller {
+    /// BT-27 seller name.
+    pub name: Option<String>,
+    /// BT-31 seller VAT identifier.
+    pub vat_id: Option<String>,
+    /// BT-30 seller legal registration identifier (SIREN/SIRET in France).
+    pub legal_id: Option<String>,
+}
+
+/// The buyer (BG-7).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Buyer {
+    /// BT-44 buyer name.
+    pub name: Option<String>,
+    /// BT-48 buyer VAT identifier.
+    pub vat_id: Option<String>,
+}
+
+/// One VAT breakdown entry (BG-23).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VatBreakdown {
+    /// BT-118 VAT category code (S, Z, E, AE, K, G, O, L, M).
+    pub category: Option<String>,
+    /// BT-119 VAT rate in percent, as written.
+    pub rate: Option<String>,
+    /// BT-116 taxable amount, as written.
+    pub taxable_amount: Option<String>,
+    /// BT-117 tax amount, as written.
+    pub tax_amount: Option<String>,
+}
+
+/// One invoice line (BG-25), for structured invoices only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Line {
+    /// BT-126 line identifier.
+    pub id: Option<String>,
+    /// BT-153 item name.
+    pub name: Option<String>,
+    /// BT-129 invoiced quantity, as written.
+    pub quantity: Option<String>,
+    /// BT-130 unit of measure code.
+    pub unit_code: Option<String>,
+    /// BT-131 line net amount, as written.
+    pub net_amount: Option<String>,
+    /// BT-152 VAT rate of the line, as written.
+    pub vat_rate: Option<String>,
+}
+
+/// Everything extracted from one document. Never absent: problems are listed in `issues` and
+/// raise `needs_review`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Extraction {
+    /// The document kind.
+    pub format: Format,
+    /// Guideline / profile (e.g. `EN 16931`, `BASIC`, `XRECHNUNG`) or the raw specification id.
+    pub profile: Option<String>,
+    /// BT-1 invoice number.
+    pub number: Option<String>,
+    /// BT-2 issue date, `YYYY-MM-DD`.
+    pub issue_date: Option<String>,
+    /// BT-9 due date, `YYYY-MM-DD`.
+    pub due_date: Option<String>,
+    /// BT-3 type code (380 invoice, 381 credit note, ...).
+    pub type_code: Option<String>,
+    /// BT-5 invoice currency code.
+    pub currency: Option<String>,
+    /// The seller.
+    pub seller: Seller,
+    /// The buyer.
+    pub buyer: Buyer,
+    /// BT-109 total without VAT.
+    pub total_without_vat: Option<String>,
+    /// BT-110 total VAT in the invoice currency.
+    pub total_vat: Option<String>,
+    /// BT-112 total with VAT.
+    pub total_with_vat: Option<String>,
+    /// BT-115 amount due for payment.
+    pub amount_due: Option<String>,
+    /// BT-84 payee IBAN, without spaces.
+    pub iban: Option<String>,
+    /// Provenance of each non-null field, keyed by field path (`number`, `seller.name`, ...).
+    pub fields: BTreeMap<String, FieldInfo>,
+    /// BG-23 VAT breakdown (structured invoices).
+    pub vat_breakdown: Vec<VatBreakdown>,
+    /// BG-25 invoice lines (structured invoices).
+    pub lines: Vec<Line>,
+    /// True when a human should look at this document.
+    pub needs_review: bool,
+    /// Human-readable problems met while extracting.
+    pub issues: Vec<String>,
+    /// Media type of the input (`application/pdf`, `application/xml`, `image/png`, ...).
+    pub media_type: String,
+    /// Extracted plain text, for full-text search; not serialised.
+    #[serde(skip)]
+    pub text: Option<String>,
+}
+
+impl Extraction {
+    /// An empty result of the given format and media type.
+    pub fn empty(format: Format, media_type: &str) -> Self {
+        Extraction {
+            format,
+            profile: None,
+            number: None,
+            issue_date: None,
+            due_date: None,
+            type_code: None,
+            currency: None,
+            seller: Seller::default(),
+            buyer: Buyer::default(),
+            total_without_vat: None,
+            total_vat: None,
+            total_with_vat: None,
+            amount_due: None,
+            iban: None,
+            fields: BTreeMap::new(),
+            vat_breakdown: Vec::new(),
+            lines: Vec::new(),
+            needs_review: false,
+            issues: Vec::new(),
+            media_type: media_type.to_string(),
+            text: None,
+        }
+    }
+
+    /// The extracted plain text (PDF text layer), if any.
+    pub fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+
+    /// Records a problem and flags the document for review.
+    pub fn issue(&mut self, message: impl Into<String>) {
+        self.issues.push(message.into());
+        self.needs_review = true;
+    }
+
+    /// The contract JSON (without the plain text).
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail; fall back to a minimal object.
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+    }
+
+    /// Every scalar field as (path, value), in contract order.
+    pub fn field_values(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![
+            ("number", self.number.as_deref()),
+            ("issue_date", self.issue_date.as_deref()),
+            ("due_date", self.due_date.as_deref()),
+            ("type_code", self.type_code.as_deref()),
+            ("currency", self.currency.as_deref()),
+            ("seller.name", self.seller.name.as_deref()),
+            ("seller.vat_id", self.seller.vat_id.as_deref()),
+            ("seller.legal_id", self.seller.legal_id.as_deref()),
+            ("buyer.name", self.buyer.name.as_deref()),
+            ("buyer.vat_id", self.buyer.vat_id.as_deref()),
+            ("total_without_vat", self.total_without_vat.as_deref()),
+            ("total_vat", self.total_vat.as_deref()),
+            ("total_with_vat", self.total_with_vat.as_deref()),
+            ("amount_due", self.amount_due.as_deref()),
+            ("iban", self.iban.as_deref()),
+        ]
+    }
+
+    /// Sets `fields` so that every non-null scalar field has an entry with the given source and
+    /// confidence, unless it already has one; removes entries of null fields.
+    pub fn fill_provenance(&mut self, source: Source, confidence: f64) {
+        let present: Vec<(&'static str, bool)> = self
+            .field_values()
+            .into_iter()
+            .map(|(k, v)| (k, v.is_some()))
+            .collect();
+        for (key, is_set) in present {
+            if is_set {
+                self.fields
+                    .entry(key.to_string())
+                    .or_insert(FieldInfo { source, confidence });
+            } else {
+                self.fields.remove(key);
+            }
+        }
+    }
+}
