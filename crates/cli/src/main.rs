@@ -79,6 +79,60 @@ enum Command {
         /// Document id or a unique prefix of it.
         id: String,
     },
+    /// Read a file's invoice data (no vault needed): Factur-X/ZUGFeRD, UBL, CII, or a PDF's text.
+    Extract {
+        /// The file.
+        file: PathBuf,
+        /// One JSON object (the extraction contract).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find documents: words (all required, as prefixes) and filters on the invoice data.
+    Search {
+        /// Words to look for (supplier, number, amount like 1234,56, month...); may be empty.
+        #[arg(default_value = "")]
+        query: String,
+        /// Issued on or after (YYYY, YYYY-MM or YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Issued on or before (YYYY, YYYY-MM or YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// The seller's name contains this.
+        #[arg(long, value_name = "NAME")]
+        supplier: Option<String>,
+        /// Total with VAT at least.
+        #[arg(long, value_name = "AMOUNT")]
+        min: Option<String>,
+        /// Total with VAT at most.
+        #[arg(long, value_name = "AMOUNT")]
+        max: Option<String>,
+        /// invoice, credit-note, review, factur-x, ubl, cii, pdf-text, image or other.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        /// Most results.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// A JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Correct a field of a document's invoice data (kept with its history; omit VALUE to clear).
+    Correct {
+        /// Document id or a unique prefix of it.
+        id: String,
+        /// number, issue_date, due_date, type_code, currency, seller.name, seller.vat_id,
+        /// seller.legal_id, buyer.name, buyer.vat_id, total_without_vat, total_vat,
+        /// total_with_vat, amount_due or iban.
+        field: String,
+        /// The right value.
+        value: Option<String>,
+    },
+    /// Run extraction again (all documents, or those given); corrections are kept.
+    Reextract {
+        /// Document ids or unique prefixes.
+        ids: Vec<String>,
+    },
     /// Change the passphrase (the documents are not re-encrypted).
     Passwd {
         /// Read the new passphrase from this file (else $COFFRE_NEW_PASSPHRASE, else a prompt).
@@ -277,10 +331,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Show { id, json } => {
             let vault = open()?;
-            let doc = vault.document(&id)?;
+            let details = vault.details(&id)?;
+            let doc = &details.document;
             let history = vault.audit_entries(Some(&doc.id))?;
             if json {
-                let mut v = serde_json::to_value(&doc)?;
+                // The document, then its invoice data at the top level (the extraction contract
+                // with corrections applied), the corrections and the audit history.
+                let mut v = serde_json::to_value(doc)?;
+                if let (Some(obj), Some(fields)) = (v.as_object_mut(), details.fields.as_object()) {
+                    for (k, val) in fields {
+                        if k != "media_type" {
+                            obj.insert(k.clone(), val.clone());
+                        }
+                    }
+                }
+                v["corrections"] = serde_json::to_value(&details.corrections)?;
                 v["history"] = serde_json::to_value(&history)?;
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
@@ -290,11 +355,99 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("media type   {}", doc.media_type);
                 println!("sha-256      {}", doc.sha256);
                 println!("imported at  {}", doc.imported_at);
+                print_fields(&details.fields);
+                if !details.corrections.is_empty() {
+                    println!("corrections");
+                    for c in &details.corrections {
+                        println!(
+                            "  {}  {}: {} -> {}",
+                            c.at,
+                            c.field,
+                            c.old_value.as_deref().unwrap_or("(none)"),
+                            c.new_value.as_deref().unwrap_or("(none)")
+                        );
+                    }
+                }
                 println!("history");
                 for e in history {
                     println!("  {}  {}", e.at, e.action);
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Extract { file, json } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+            let e = coffre_extract::extract(
+                &bytes,
+                name.as_deref(),
+                &coffre_extract::Limits::default(),
+            );
+            if json {
+                println!("{}", e.to_json());
+            } else {
+                print_fields(&serde_json::to_value(&e)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search {
+            query,
+            from,
+            to,
+            supplier,
+            min,
+            max,
+            kind,
+            limit,
+            json,
+        } => {
+            let q = coffre_core::SearchQuery {
+                text: query,
+                from,
+                to,
+                supplier,
+                min,
+                max,
+                kind,
+                limit: Some(limit),
+            };
+            let hits = open()?.search(&q)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&hits)?);
+            } else if hits.is_empty() {
+                println!("No document matches.");
+            } else {
+                for h in &hits {
+                    println!(
+                        "{}  {:<10}  {:<16}  {:>12} {:<3}  {:<24}  {}",
+                        h.document.id,
+                        h.issue_date.as_deref().unwrap_or("-"),
+                        h.number.as_deref().unwrap_or("-"),
+                        h.total_with_vat.as_deref().unwrap_or("-"),
+                        h.currency.as_deref().unwrap_or(""),
+                        h.seller.as_deref().unwrap_or("-"),
+                        h.document.name
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Correct { id, field, value } => {
+            let mut vault = open()?;
+            vault.correct(&id, &field, value.as_deref())?;
+            let details = vault.details(&id)?;
+            println!(
+                "{} {}: {}",
+                details.document.id,
+                field,
+                coffre_core::fields::get(&details.fields, &field).unwrap_or("(none)")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reextract { ids } => {
+            let n = open()?.reextract(&ids)?;
+            println!("re-extracted {n} document(s); corrections kept");
             Ok(ExitCode::SUCCESS)
         }
         Command::Cat { id } => {
@@ -414,6 +567,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 (Some(other), _) => bail!("unknown setting {other:?} (known: max-import-size)"),
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints invoice data (an extraction's JSON) as aligned lines, skipping empty values.
+fn print_fields(data: &serde_json::Value) {
+    let get = |path: &str| coffre_core::fields::get(data, path);
+    if let Some(f) = get("format") {
+        let profile = get("profile")
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default();
+        println!("format       {f}{profile}");
+    }
+    for path in coffre_core::fields::CORRECTABLE {
+        if let Some(v) = get(path) {
+            let source = data["fields"][path]["source"].as_str().unwrap_or("");
+            println!("{path:<18} {v}  [{source}]");
+        }
+    }
+    if data["needs_review"].as_bool() == Some(true) {
+        println!("needs review");
+        for issue in data["issues"].as_array().into_iter().flatten() {
+            println!("  - {}", issue.as_str().unwrap_or_default());
         }
     }
 }

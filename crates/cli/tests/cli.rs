@@ -505,3 +505,110 @@ fn status_needs_no_passphrase() {
     assert_eq!(v["kdf"]["memory_kib"], 19 * 1024);
     assert_eq!(v["vault"], env.vault.to_str().unwrap());
 }
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../extract/tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn extract_prints_the_contract_without_a_vault() {
+    let env = Env::new();
+    let out = env
+        .cmd(&[
+            "extract",
+            fixture("ubl-invoice-eur.xml").to_str().unwrap(),
+            "--json",
+        ])
+        .env_remove("COFFRE_PASSPHRASE")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "format",
+        "profile",
+        "number",
+        "issue_date",
+        "due_date",
+        "type_code",
+        "currency",
+        "seller",
+        "buyer",
+        "total_without_vat",
+        "total_vat",
+        "total_with_vat",
+        "amount_due",
+        "iban",
+        "fields",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing");
+    }
+    assert_eq!(v["format"], "ubl");
+    assert_eq!(v["number"], "FA-2026-0001");
+    assert_eq!(v["issue_date"], "2026-10-14");
+    assert_eq!(v["seller"]["vat_id"], "FR44732829320");
+    assert_eq!(v["buyer"]["name"], "Dupont & Fils SARL");
+    assert_eq!(v["total_with_vat"], "1291.00");
+    assert_eq!(v["fields"]["number"]["source"], "xml");
+    assert!(!env.vault.exists(), "extract must not create a vault");
+
+    // A damaged file: an answer with the problem, not a crash.
+    let pdf = std::fs::read(fixture("ghostscript-invoice-fr.pdf")).unwrap();
+    write(&env.path("cut.pdf"), &pdf[..pdf.len() / 4]);
+    let out = env.run(&["extract", env.path("cut.pdf").to_str().unwrap(), "--json"]);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["needs_review"], true);
+    assert!(v["number"].is_null());
+}
+
+#[test]
+fn search_show_and_correct_from_the_command_line() {
+    let env = Env::initialised();
+    let files: Vec<String> = [
+        "ubl-invoice-eur.xml",
+        "cii-creditnote-usd.xml",
+        "ghostscript-invoice-fr.pdf",
+    ]
+    .iter()
+    .map(|f| fixture(f).to_str().unwrap().to_owned())
+    .collect();
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    env.ok(&args);
+
+    let hits = env.json(&[
+        "search", "acme", "--from", "2026-10", "--max", "1250", "--json",
+    ]);
+    let hits = hits.as_array().unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["number"], "F-2026-0042");
+    assert_eq!(hits[0]["name"], "ghostscript-invoice-fr.pdf");
+    let id = hits[0]["id"].as_str().unwrap().to_owned();
+
+    let show = env.json(&["show", &id, "--json"]);
+    assert_eq!(show["format"], "pdf-text");
+    assert_eq!(show["total_with_vat"], "1200.00");
+    assert_eq!(show["seller"]["name"], "ACME Conseil SAS");
+    assert_eq!(show["fields"]["total_with_vat"]["source"], "text");
+
+    let out = env.ok(&["correct", &id, "buyer.name", "Dupont et Fils"]);
+    assert!(stdout(&out).contains("Dupont et Fils"));
+    let show = env.json(&["show", &id, "--json"]);
+    assert_eq!(show["buyer"]["name"], "Dupont et Fils");
+    assert_eq!(show["corrections"][0]["old_value"], "Dupont & Fils SARL");
+    assert!(
+        !env.run(&["correct", &id, "issue_date", "yesterday"])
+            .status
+            .success()
+    );
+    env.ok(&["reextract"]);
+    assert_eq!(
+        env.json(&["show", &id, "--json"])["buyer"]["name"],
+        "Dupont et Fils"
+    );
+    let out = env.ok(&["search", "--kind", "credit-note"]);
+    assert!(stdout(&out).contains("AV-2026-003"), "{}", stdout(&out));
+}

@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::fields::{self, Correction};
 use crate::media::MediaKind;
 use crate::secret::SecretKey;
 use crate::{Error, Result};
@@ -45,6 +46,38 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         head_mac BLOB NOT NULL
     );
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: extracted invoice data, the owner's corrections, filter columns and full-text search.
+    "CREATE TABLE extractions (
+        doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        extractor_version TEXT NOT NULL,
+        data TEXT NOT NULL,
+        extracted_at TEXT NOT NULL
+    );
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        field TEXT NOT NULL,
+        old_value TEXT,
+        new_value TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX corrections_by_doc ON corrections(doc_id, id);
+    CREATE TABLE doc_fields (
+        doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        format TEXT,
+        needs_review INTEGER NOT NULL DEFAULT 0,
+        number TEXT,
+        issue_date TEXT,
+        type_code TEXT,
+        currency TEXT,
+        seller_name TEXT,
+        total_with_vat TEXT,
+        total_e4 INTEGER
+    );
+    CREATE INDEX doc_fields_by_date ON doc_fields(issue_date);
+    CREATE VIRTUAL TABLE doc_fts USING fts5(
+        name, fields, body, tokenize = 'unicode61 remove_diacritics 2'
+    );",
 ];
 
 /// The schema version this build writes.
@@ -250,6 +283,136 @@ impl Index {
     /// Ids of every document.
     pub fn document_ids(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("SELECT id FROM documents")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Stores (or replaces) a document's extraction, as the extractor's JSON.
+    pub fn put_extraction(
+        tx: &Transaction<'_>,
+        doc_id: &str,
+        version: &str,
+        data: &serde_json::Value,
+    ) -> Result<()> {
+        tx.execute(
+            "INSERT INTO extractions (doc_id, extractor_version, data, extracted_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(doc_id) DO UPDATE SET extractor_version = excluded.extractor_version,
+                 data = excluded.data, extracted_at = excluded.extracted_at",
+            params![
+                doc_id,
+                version,
+                data.to_string(),
+                crate::audit::now_rfc3339()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// A document's extraction, if it has one.
+    pub fn extraction(conn: &Connection, doc_id: &str) -> Result<Option<serde_json::Value>> {
+        let text: Option<String> = conn
+            .query_row(
+                "SELECT data FROM extractions WHERE doc_id = ?1",
+                [doc_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
+    /// A document's corrections, oldest first.
+    pub fn corrections(conn: &Connection, doc_id: &str) -> Result<Vec<Correction>> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT field, old_value, new_value, at FROM corrections WHERE doc_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([doc_id], |r| {
+            Ok(Correction {
+                field: r.get(0)?,
+                old_value: r.get(1)?,
+                new_value: r.get(2)?,
+                at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records a correction.
+    pub fn add_correction(tx: &Transaction<'_>, doc_id: &str, c: &Correction) -> Result<()> {
+        tx.execute(
+            "INSERT INTO corrections (doc_id, field, old_value, new_value, at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![doc_id, c.field, c.old_value, c.new_value, c.at],
+        )?;
+        Ok(())
+    }
+
+    /// Rewrites a document's filter columns and full-text entry from its effective fields.
+    /// `body` replaces the full text when given; otherwise the stored one is kept.
+    pub fn refresh_search(
+        tx: &Transaction<'_>,
+        doc_id: &str,
+        effective: &serde_json::Value,
+        body: Option<&str>,
+    ) -> Result<()> {
+        let get = |path: &str| fields::get(effective, path);
+        let total = get("total_with_vat");
+        tx.execute(
+            "INSERT INTO doc_fields (doc_id, format, needs_review, number, issue_date, type_code,
+                                     currency, seller_name, total_with_vat, total_e4)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT(doc_id) DO UPDATE SET format = excluded.format,
+                 needs_review = excluded.needs_review, number = excluded.number,
+                 issue_date = excluded.issue_date, type_code = excluded.type_code,
+                 currency = excluded.currency, seller_name = excluded.seller_name,
+                 total_with_vat = excluded.total_with_vat, total_e4 = excluded.total_e4",
+            params![
+                doc_id,
+                get("format"),
+                effective
+                    .get("needs_review")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false),
+                get("number"),
+                get("issue_date"),
+                get("type_code"),
+                get("currency"),
+                get("seller.name"),
+                total,
+                total.and_then(fields::scaled_e4),
+            ],
+        )?;
+        let (rowid, name): (i64, String) = tx.query_row(
+            "SELECT rowid, name FROM documents WHERE id = ?1",
+            [doc_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let old_body: Option<String> = match body {
+            Some(_) => None,
+            None => tx
+                .query_row("SELECT body FROM doc_fts WHERE rowid = ?1", [rowid], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+        };
+        tx.execute("DELETE FROM doc_fts WHERE rowid = ?1", [rowid])?;
+        tx.execute(
+            "INSERT INTO doc_fts (rowid, name, fields, body) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                rowid,
+                name,
+                fields::search_text(effective),
+                body.map(str::to_owned).or(old_body).unwrap_or_default()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Ids of documents that have no extraction yet.
+    pub fn documents_without_extraction(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM extractions)")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

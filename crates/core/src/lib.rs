@@ -21,7 +21,8 @@
 //!
 //! Module map: [`crypto`] (primitives), [`stream`] (the chunked blob format), [`vault_format`]
 //! (header and layout), [`store`] (blob files), [`index`] (SQLCipher), [`audit`] (the chain),
-//! [`lock`] (one process per vault), [`media`] (sniffing), [`ingest`] (paths to files),
+//! [`lock`] (one process per vault), [`media`] (sniffing), [`ingest`] (paths to files), [`fields`] (invoice data and
+//! corrections), [`search`] (full text and filters),
 //! [`vault`] (the operations).
 
 #![forbid(unsafe_code)]
@@ -30,10 +31,12 @@
 pub mod audit;
 pub mod crypto;
 mod error;
+pub mod fields;
 pub mod index;
 pub mod ingest;
 pub mod lock;
 pub mod media;
+pub mod search;
 mod secret;
 pub mod store;
 pub mod stream;
@@ -45,8 +48,10 @@ pub use crypto::KdfParams;
 pub use error::{Error, Result};
 pub use index::Document;
 pub use media::MediaKind;
+pub use search::{SearchHit, SearchQuery};
 pub use secret::{Passphrase, SecretKey};
 pub use vault::{
-    CreateOptions, DEFAULT_MAX_IMPORT_BYTES, DocumentFault, ImportOutcome, Vault, VerifyReport,
+    CreateOptions, DEFAULT_MAX_IMPORT_BYTES, DocumentDetails, DocumentFault, ImportOutcome, Vault,
+    VerifyReport,
 };
 pub use vault_format::RecoveryKey;

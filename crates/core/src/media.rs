@@ -19,34 +19,16 @@ pub enum MediaKind {
 }
 
 impl MediaKind {
-    /// Sniffs the kind from the first bytes of a file (at least 1 KiB when the file is that long).
-    pub fn sniff(head: &[u8]) -> MediaKind {
-        if head.starts_with(b"\x89PNG\r\n\x1a\n") {
-            return MediaKind::Png;
+    /// Sniffs the kind from the content (the extractor's rules: magic bytes; the name only
+    /// helps recognise XML).
+    pub fn sniff(bytes: &[u8], name: &str) -> MediaKind {
+        match coffre_extract::sniff(bytes, Some(name)) {
+            coffre_extract::Sniffed::Pdf => MediaKind::Pdf,
+            coffre_extract::Sniffed::Xml => MediaKind::Xml,
+            coffre_extract::Sniffed::Png => MediaKind::Png,
+            coffre_extract::Sniffed::Jpeg => MediaKind::Jpeg,
+            coffre_extract::Sniffed::Other => MediaKind::Other,
         }
-        if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            return MediaKind::Jpeg;
-        }
-        // PDF readers accept the signature anywhere in the first KiB.
-        let window = &head[..head.len().min(1024)];
-        if window.windows(5).any(|w| w == b"%PDF-") {
-            return MediaKind::Pdf;
-        }
-        let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-        let start = text
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(text.len());
-        let text = &text[start..];
-        if text.starts_with(b"<?xml")
-            || (text.first() == Some(&b'<')
-                && text
-                    .get(1)
-                    .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'!'))
-        {
-            return MediaKind::Xml;
-        }
-        MediaKind::Other
     }
 
     /// The IANA media type.
@@ -79,16 +61,16 @@ mod tests {
 
     #[test]
     fn sniffs_by_content() {
-        assert_eq!(MediaKind::sniff(b"%PDF-1.7\n..."), Pdf);
-        assert_eq!(MediaKind::sniff(b"\x89PNG\r\n\x1a\n...."), Png);
-        assert_eq!(MediaKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Jpeg);
+        assert_eq!(MediaKind::sniff(b"%PDF-1.7\n...", "a"), Pdf);
+        assert_eq!(MediaKind::sniff(b"\x89PNG\r\n\x1a\n....", "a"), Png);
+        assert_eq!(MediaKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0], "a"), Jpeg);
         assert_eq!(
-            MediaKind::sniff(b"\xEF\xBB\xBF  <?xml version='1.0'?>"),
+            MediaKind::sniff(b"\xEF\xBB\xBF  <?xml version='1.0'?>", "a"),
             Xml
         );
-        assert_eq!(MediaKind::sniff(b"<Invoice xmlns='x'/>"), Xml);
-        assert_eq!(MediaKind::sniff(b"hello <b>"), Other);
-        assert_eq!(MediaKind::sniff(b""), Other);
+        assert_eq!(MediaKind::sniff(b"<Invoice xmlns='x'/>", "a"), Xml);
+        assert_eq!(MediaKind::sniff(b"hello <b>", "a"), Other);
+        assert_eq!(MediaKind::sniff(b"", "a"), Other);
         for k in [Pdf, Xml, Png, Jpeg, Other] {
             assert_eq!(MediaKind::from_mime(k.mime()), k);
         }

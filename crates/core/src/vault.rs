@@ -23,9 +23,11 @@ use crate::crypto::{
     self, KdfParams, MacKey, derive_kek, derive_subkey, random_array, random_key, unwrap_key,
     wrap_key,
 };
+use crate::fields;
 use crate::index::{Document, Index, NewDocument};
 use crate::lock::VaultLock;
 use crate::media::MediaKind;
+use crate::search::{SearchHit, SearchQuery};
 use crate::secret::{Passphrase, SecretKey};
 use crate::store::{BlobStore, sync_dir};
 use crate::stream::{BlobHeader, BlobReader, BlobWriter, blob_error};
@@ -61,6 +63,35 @@ impl ImportOutcome {
         match self {
             ImportOutcome::Imported(d) | ImportOutcome::Duplicate(d) => d,
         }
+    }
+}
+
+/// A document with its invoice data.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentDetails {
+    /// The stored document.
+    pub document: Document,
+    /// The extraction's JSON (see `coffre-extract`) with the owner's corrections applied.
+    pub fields: serde_json::Value,
+    /// Every correction, oldest first.
+    pub corrections: Vec<fields::Correction>,
+}
+
+/// Version of the extractor recorded with each extraction (the workspace version).
+pub const EXTRACTOR_VERSION: &str = concat!("coffre-extract ", env!("CARGO_PKG_VERSION"));
+
+struct Extracted {
+    data: serde_json::Value,
+    text: String,
+}
+
+/// Runs the extractor on a document's bytes. It never fails: problems are in the data's
+/// `issues` and `needs_review`.
+fn extract(bytes: &[u8], name: &str) -> Extracted {
+    let e = coffre_extract::extract(bytes, Some(name), &coffre_extract::Limits::default());
+    Extracted {
+        data: serde_json::to_value(&e).unwrap_or_else(|_| json!({ "needs_review": true })),
+        text: e.text().unwrap_or_default().to_owned(),
     }
 }
 
@@ -279,6 +310,11 @@ impl Vault {
             _lock: lock,
         };
         let collected = vault.collect_garbage()?;
+        // Documents stored before extraction existed (schema 1) get it now, once.
+        let missing = vault.index.documents_without_extraction()?;
+        if !missing.is_empty() {
+            vault.reextract(&missing)?;
+        }
         let audit_key = vault.audit_key();
         let tx = vault.index.transaction()?;
         let detail = if collected > 0 {
@@ -403,7 +439,8 @@ impl Vault {
             })
     }
 
-    /// Imports a document read from `reader`, named `name`.
+    /// Imports a document read from `reader`, named `name`: reads it (in zeroizing memory, up to
+    /// the size limit), extracts its invoice data, encrypts it, and records it in one transaction.
     pub fn import_reader(
         &mut self,
         name: &str,
@@ -414,14 +451,7 @@ impl Vault {
             Some(l) => l,
             None => self.max_import_size()?,
         };
-        let id = Uuid::new_v4();
-        let id_str = id.hyphenated().to_string();
-        let doc_key = random_key()?;
-        let (file, pending) = self.store.create_pending(&id_str)?;
-        let mut writer = BlobWriter::new(file, &doc_key, BlobHeader::new(*id.as_bytes())?)?;
-        let mut sha = crypto::sha256();
-        let mut head = Vec::with_capacity(1024);
-        let mut size = 0u64;
+        let mut plain = Zeroizing::new(Vec::new());
         let mut buf = Zeroizing::new(vec![0u8; 64 * 1024]);
         loop {
             let n = match reader.read(&mut buf) {
@@ -430,41 +460,42 @@ impl Vault {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e.into()),
             };
-            size += n as u64;
-            if size > limit {
+            if (plain.len() + n) as u64 > limit {
                 return Err(Error::TooLarge { limit });
             }
-            let chunk = &buf[..n];
-            sha.update(chunk);
-            if head.len() < 1024 {
-                let take = (1024 - head.len()).min(n);
-                head.extend_from_slice(&chunk[..take]);
-            }
-            writer.write_all(chunk)?;
+            plain.extend_from_slice(&buf[..n]);
         }
+        let sha256 = crypto::sha256_of(&plain);
+        // Keyed fingerprint of the content: HMAC of its SHA-256.
+        let content_mac = MacKey::new(&self.keys.dedup).mac_parts(&[&sha256]);
+        if let Some(existing) = Index::find_by_mac(self.index.conn(), &content_mac)? {
+            return Ok(ImportOutcome::Duplicate(self.index.resolve(&existing)?));
+        }
+        let extraction = extract(&plain, name);
+
+        let id = Uuid::new_v4();
+        let id_str = id.hyphenated().to_string();
+        let doc_key = random_key()?;
+        let (file, pending) = self.store.create_pending(&id_str)?;
+        let mut writer = BlobWriter::new(file, &doc_key, BlobHeader::new(*id.as_bytes())?)?;
+        writer.write_all(&plain)?;
         let file = writer
             .finish()?
             .into_inner()
             .map_err(|e| Error::from(e.into_error()))?;
-        let sha256 = sha.finish();
-        // Keyed fingerprint of the content: HMAC of its SHA-256 (one pass over the bytes).
-        let content_mac = MacKey::new(&self.keys.dedup).mac_parts(&[sha256.as_ref()]);
-        if let Some(existing) = Index::find_by_mac(self.index.conn(), &content_mac)? {
-            drop(pending); // removes the temporary blob
-            return Ok(ImportOutcome::Duplicate(self.index.resolve(&existing)?));
-        }
         self.store.commit(pending, file, &id_str)?;
 
-        let kind = MediaKind::sniff(&head);
+        let kind = MediaKind::sniff(&plain, name);
         let doc = Document {
             id: id_str.clone(),
             name: name.to_owned(),
-            size,
+            size: plain.len() as u64,
             media_type: kind.mime().to_owned(),
             kind,
             sha256: hex::encode(sha256),
             imported_at: now(),
         };
+        drop(plain);
         let wrapped = wrap_key(&self.keys.doc_wrap, &doc_key, &doc_key_aad(&id))?;
         let audit_key = self.audit_key();
         let result = (|| -> Result<()> {
@@ -477,12 +508,15 @@ impl Vault {
                     wrapped_key: &wrapped,
                 },
             )?;
+            Index::put_extraction(&tx, &doc.id, EXTRACTOR_VERSION, &extraction.data)?;
+            Index::refresh_search(&tx, &doc.id, &extraction.data, Some(&extraction.text))?;
             audit::append(
                 &tx,
                 &audit_key,
                 "document.import",
                 Some(&doc.id),
-                json!({ "name": doc.name, "size": doc.size, "media_type": doc.media_type }),
+                json!({ "name": doc.name, "size": doc.size, "media_type": doc.media_type,
+                        "format": extraction.data.get("format") }),
             )?;
             tx.commit()?;
             Ok(())
@@ -640,6 +674,92 @@ impl Vault {
         )?;
         tx.commit()?;
         Ok(report)
+    }
+
+    /// A document with its invoice data (corrections applied) and the history of corrections.
+    pub fn details(&self, id_or_prefix: &str) -> Result<DocumentDetails> {
+        let document = self.document(id_or_prefix)?;
+        let conn = self.index.conn();
+        let extracted = Index::extraction(conn, &document.id)?.unwrap_or_else(|| json!({}));
+        let corrections = Index::corrections(conn, &document.id)?;
+        Ok(DocumentDetails {
+            fields: fields::effective(&extracted, &corrections),
+            document,
+            corrections,
+        })
+    }
+
+    /// Corrects one field of a document's invoice data (`None` clears it). The extracted value is
+    /// kept; the correction, with the value it replaces, joins the document's history and the
+    /// audit trail (GDPR rectification).
+    pub fn correct(&mut self, id_or_prefix: &str, field: &str, value: Option<&str>) -> Result<()> {
+        let new_value = fields::validate(field, value)?;
+        let details = self.details(id_or_prefix)?;
+        let old_value = fields::get(&details.fields, field).map(str::to_owned);
+        if old_value == new_value {
+            return Ok(());
+        }
+        let id = details.document.id;
+        let correction = fields::Correction {
+            field: field.to_owned(),
+            old_value,
+            new_value,
+            at: now(),
+        };
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        Index::add_correction(&tx, &id, &correction)?;
+        let extracted = Index::extraction(&tx, &id)?.unwrap_or_else(|| json!({}));
+        let corrections = Index::corrections(&tx, &id)?;
+        Index::refresh_search(&tx, &id, &fields::effective(&extracted, &corrections), None)?;
+        // The values stay in the corrections table, not in the trail (they may be personal data).
+        audit::append(
+            &tx,
+            &audit_key,
+            "document.correct",
+            Some(&id),
+            json!({ "field": field }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Runs extraction again on the given documents (all when `ids` is empty), for example after
+    /// an upgrade. Corrections are kept and still win. Returns how many were re-extracted.
+    pub fn reextract(&mut self, ids: &[String]) -> Result<usize> {
+        let docs = if ids.is_empty() {
+            self.documents()?
+        } else {
+            ids.iter()
+                .map(|i| self.document(i))
+                .collect::<Result<Vec<_>>>()?
+        };
+        let audit_key = self.audit_key();
+        for doc in &docs {
+            let mut plain = Zeroizing::new(Vec::with_capacity(doc.size as usize));
+            self.decrypt_checked(doc, &mut *plain)?;
+            let extraction = extract(&plain, &doc.name);
+            drop(plain);
+            let tx = self.index.transaction()?;
+            Index::put_extraction(&tx, &doc.id, EXTRACTOR_VERSION, &extraction.data)?;
+            let corrections = Index::corrections(&tx, &doc.id)?;
+            let effective = fields::effective(&extraction.data, &corrections);
+            Index::refresh_search(&tx, &doc.id, &effective, Some(&extraction.text))?;
+            audit::append(
+                &tx,
+                &audit_key,
+                "document.reextract",
+                Some(&doc.id),
+                json!({ "extractor": EXTRACTOR_VERSION }),
+            )?;
+            tx.commit()?;
+        }
+        Ok(docs.len())
+    }
+
+    /// Searches the documents (full text and filters), best first.
+    pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
+        crate::search::search(self.index.conn(), query)
     }
 
     /// The audit trail, optionally only about one document.

@@ -1,0 +1,291 @@
+//! Invoice fields as the owner sees them: what extraction found, overlaid with the owner's
+//! corrections, and the derived forms the index needs (filter columns, full-text).
+//!
+//! Promises: an extraction is never modified; corrections are kept beside it, with their history,
+//! and always win over extracted values (also after a re-extraction). Corrected values are
+//! validated like extracted ones: dates `YYYY-MM-DD`, amounts exact decimals with a dot, currency
+//! ISO 4217 letters, IBAN with a valid checksum.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::{Error, Result};
+
+/// Fields the owner may correct, by path in the extraction JSON.
+pub const CORRECTABLE: &[&str] = &[
+    "number",
+    "issue_date",
+    "due_date",
+    "type_code",
+    "currency",
+    "seller.name",
+    "seller.vat_id",
+    "seller.legal_id",
+    "buyer.name",
+    "buyer.vat_id",
+    "total_without_vat",
+    "total_vat",
+    "total_with_vat",
+    "amount_due",
+    "iban",
+];
+
+/// One correction of one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Correction {
+    /// The field path (`number`, `seller.name`, ...).
+    pub field: String,
+    /// The value before (extracted or previously corrected).
+    pub old_value: Option<String>,
+    /// The value set; `None` clears the field.
+    pub new_value: Option<String>,
+    /// When, RFC 3339 UTC.
+    pub at: String,
+}
+
+fn is_date(v: &str) -> bool {
+    time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]")).is_ok()
+}
+
+/// Checks (and normalises) a value for `field`; `None` or blank clears it.
+pub fn validate(field: &str, value: Option<&str>) -> Result<Option<String>> {
+    if !CORRECTABLE.contains(&field) {
+        return Err(Error::Setting {
+            key: field.to_owned(),
+            reason: format!(
+                "not a correctable field (one of: {})",
+                CORRECTABLE.join(", ")
+            ),
+        });
+    }
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = |reason: &str| Error::Setting {
+        key: field.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let v = match field {
+        "issue_date" | "due_date" if !is_date(v) => return Err(bad("use a date like 2026-10-14")),
+        "total_without_vat" | "total_vat" | "total_with_vat" | "amount_due" => {
+            let v = v.replace(',', ".");
+            if coffre_extract::amount::Decimal::parse(&v).is_none() || v.contains('+') {
+                return Err(bad("use an amount like 1234.56 (no thousands separator)"));
+            }
+            v
+        }
+        "currency" => {
+            let up = v.to_ascii_uppercase();
+            if up.len() != 3 || !up.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(bad("use a three-letter ISO 4217 code like EUR"));
+            }
+            up
+        }
+        "iban" => {
+            let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+            let compact = compact.to_ascii_uppercase();
+            if !coffre_extract::checks::is_iban(&compact) {
+                return Err(bad("not a valid IBAN (its check digits do not match)"));
+            }
+            compact
+        }
+        _ => v.to_owned(),
+    };
+    Ok(Some(v))
+}
+
+/// The value at a field path (`seller.name`) of an extraction JSON.
+pub fn get<'a>(data: &'a Value, path: &str) -> Option<&'a str> {
+    path.split('.')
+        .try_fold(data, |v, key| v.get(key))
+        .and_then(Value::as_str)
+}
+
+fn set(data: &mut Value, path: &str, value: Option<&str>) {
+    let mut target = data;
+    let mut keys = path.split('.').peekable();
+    while let Some(key) = keys.next() {
+        if keys.peek().is_none() {
+            if let Some(obj) = target.as_object_mut() {
+                obj.insert(key.to_owned(), value.map_or(Value::Null, |v| json!(v)));
+            }
+            return;
+        }
+        if target.get(key).is_none_or(|v| !v.is_object())
+            && let Some(obj) = target.as_object_mut()
+        {
+            obj.insert(key.to_owned(), json!({}));
+        }
+        match target.get_mut(key) {
+            Some(next) => target = next,
+            None => return,
+        }
+    }
+}
+
+/// The extraction with the latest correction of each field applied; corrected fields get
+/// `"source": "correction"` in `fields`.
+pub fn effective(extraction: &Value, corrections: &[Correction]) -> Value {
+    let mut out = extraction.clone();
+    if !out.is_object() {
+        out = json!({});
+    }
+    for c in corrections {
+        set(&mut out, &c.field, c.new_value.as_deref());
+        if let Some(fields) = out.get_mut("fields").and_then(Value::as_object_mut) {
+            match &c.new_value {
+                Some(_) => {
+                    fields.insert(
+                        c.field.clone(),
+                        json!({ "source": "correction", "confidence": 1.0 }),
+                    );
+                }
+                None => {
+                    fields.remove(&c.field);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// An amount as an integer count of 1/10,000 units, for range filters (exact up to 4 decimals;
+/// further decimals are cut).
+pub fn scaled_e4(amount: &str) -> Option<i64> {
+    coffre_extract::amount::Decimal::parse(amount)?;
+    let (neg, body) = match amount.trim().strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, amount.trim().trim_start_matches('+')),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let mut frac4: String = frac.chars().take(4).collect();
+    while frac4.len() < 4 {
+        frac4.push('0');
+    }
+    let int: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let v = int
+        .checked_mul(10_000)?
+        .checked_add(frac4.parse::<i64>().ok()?)?;
+    Some(if neg { -v } else { v })
+}
+
+const MONTHS: [[&str; 3]; 12] = [
+    ["january", "janvier", "januar"],
+    ["february", "fevrier", "februar"],
+    ["march", "mars", "marz"],
+    ["april", "avril", "april"],
+    ["may", "mai", "mai"],
+    ["june", "juin", "juni"],
+    ["july", "juillet", "juli"],
+    ["august", "aout", "august"],
+    ["september", "septembre", "september"],
+    ["october", "octobre", "oktober"],
+    ["november", "novembre", "november"],
+    ["december", "decembre", "dezember"],
+];
+
+/// The searchable text of the fields: values, amounts in the usual spellings (1234.56,
+/// 1234,56), the issue month's name in English, French and German, and the item names.
+pub fn search_text(data: &Value) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for path in CORRECTABLE {
+        let Some(v) = get(data, path) else { continue };
+        parts.push(v.to_owned());
+        if path.starts_with("total") || *path == "amount_due" {
+            parts.push(v.replace('.', ","));
+        }
+    }
+    if let Some(date) = get(data, "issue_date")
+        && let Some(m) = date.get(5..7).and_then(|m| m.parse::<usize>().ok())
+        && (1..=12).contains(&m)
+    {
+        parts.extend(MONTHS[m - 1].iter().map(|s| (*s).to_owned()));
+    }
+    if let Some(lines) = data.get("lines").and_then(Value::as_array) {
+        for line in lines {
+            if let Some(name) = line.get("name").and_then(Value::as_str) {
+                parts.push(name.to_owned());
+            }
+        }
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_normalises_or_refuses() {
+        assert_eq!(
+            validate("total_with_vat", Some("1234,50"))
+                .unwrap()
+                .unwrap(),
+            "1234.50"
+        );
+        assert!(validate("total_with_vat", Some("1 234,50")).is_err());
+        assert!(validate("issue_date", Some("14/10/2026")).is_err());
+        assert!(validate("issue_date", Some("2026-02-30")).is_err());
+        assert_eq!(validate("currency", Some("eur")).unwrap().unwrap(), "EUR");
+        assert_eq!(
+            validate("iban", Some("fr76 3000 6000 0112 3456 7890 189"))
+                .unwrap()
+                .unwrap(),
+            "FR7630006000011234567890189"
+        );
+        assert!(validate("iban", Some("FR7630006000011234567890188")).is_err());
+        assert_eq!(validate("seller.name", Some("  ")).unwrap(), None);
+        assert!(validate("size", Some("1")).is_err());
+    }
+
+    #[test]
+    fn corrections_overlay_the_extraction() {
+        let extracted = json!({
+            "number": "F-1", "seller": { "name": "ACME", "vat_id": null },
+            "fields": { "number": { "source": "text", "confidence": 0.8 }, "seller.name": { "source": "text", "confidence": 0.7 } }
+        });
+        let c = |field: &str, v: Option<&str>| Correction {
+            field: field.into(),
+            old_value: None,
+            new_value: v.map(Into::into),
+            at: String::new(),
+        };
+        let eff = effective(
+            &extracted,
+            &[
+                c("number", Some("F-2")),
+                c("seller.vat_id", Some("FR40303265045")),
+                c("seller.name", None),
+            ],
+        );
+        assert_eq!(get(&eff, "number"), Some("F-2"));
+        assert_eq!(eff["fields"]["number"]["source"], "correction");
+        assert_eq!(get(&eff, "seller.vat_id"), Some("FR40303265045"));
+        assert_eq!(eff["seller"]["name"], Value::Null);
+        assert!(eff["fields"].get("seller.name").is_none());
+        assert_eq!(
+            extracted["number"], "F-1",
+            "the extraction itself is untouched"
+        );
+    }
+
+    #[test]
+    fn amounts_scale_exactly() {
+        assert_eq!(scaled_e4("1234.56"), Some(12_345_600));
+        assert_eq!(scaled_e4("-0.5"), Some(-5_000));
+        assert_eq!(scaled_e4("10"), Some(100_000));
+        assert_eq!(scaled_e4("1.23456"), Some(12_345));
+        assert_eq!(scaled_e4("abc"), None);
+    }
+
+    #[test]
+    fn search_text_has_months_and_amount_spellings() {
+        let t = search_text(
+            &json!({ "issue_date": "2026-03-14", "total_with_vat": "1234.56",
+                                      "lines": [{ "name": "Croissants" }] }),
+        );
+        for w in ["march", "mars", "1234.56", "1234,56", "Croissants"] {
+            assert!(t.contains(w), "{w} missing in {t}");
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! Search: full text (FTS5 over names, fields and document text) with filters on the fields.
+//!
+//! Promises: whatever the user types is turned into a safe FTS5 expression (each word quoted,
+//! matched as a prefix, all words required), so no input is a syntax error; amounts typed as
+//! `1 234,56`, `1.234,56` or `1,234.56` find `1234.56`; results are ranked by BM25 with the
+//! invoice fields weighing most.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use rusqlite::{Connection, ToSql};
+use serde::Serialize;
+
+use crate::fields::scaled_e4;
+use crate::index::Document;
+use crate::media::MediaKind;
+use crate::{Error, Result};
+
+/// What to look for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// Words to find (all of them, as prefixes); empty lists every document matching the filters.
+    pub text: String,
+    /// Issue date on or after (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Issue date on or before (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`).
+    pub to: Option<String>,
+    /// Seller name contains this (case-insensitive).
+    pub supplier: Option<String>,
+    /// Total with VAT at least this amount.
+    pub min: Option<String>,
+    /// Total with VAT at most this amount.
+    pub max: Option<String>,
+    /// `invoice`, `credit-note`, `review` (needs review), or a format: `factur-x`, `ubl`, `cii`,
+    /// `pdf-text`, `image`, `other`.
+    pub kind: Option<String>,
+    /// Most results returned (default 50).
+    pub limit: Option<usize>,
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    /// The document.
+    #[serde(flatten)]
+    pub document: Document,
+    /// Invoice number (effective: corrections applied).
+    pub number: Option<String>,
+    /// Issue date.
+    pub issue_date: Option<String>,
+    /// Seller name.
+    pub seller: Option<String>,
+    /// Total with VAT.
+    pub total_with_vat: Option<String>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Extraction format.
+    pub format: Option<String>,
+    /// Flagged for review.
+    pub needs_review: bool,
+    /// BM25 rank (lower is better); 0 without search words.
+    pub score: f64,
+}
+
+/// Type codes of credit notes (UNTDID 1001).
+const CREDIT_NOTE_CODES: &str = "'81','83','261','262','296','308','381','396','420','458','532'";
+
+static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{1,3}(?:[ \u{a0}\u{202f}.,']\d{3})+(?:[.,]\d{1,2})?|\d+[.,]\d{1,2}")
+        .expect("valid regex")
+});
+
+/// Rewrites amounts the way the index spells them (`1234.56`).
+fn normalise_amounts(text: &str) -> String {
+    AMOUNT
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            let m = &caps[0];
+            let digits: Vec<char> = m.chars().collect();
+            // The decimal separator is a '.' or ',' followed by 1-2 digits at the very end.
+            let dec_at = digits
+                .iter()
+                .rposition(|c| *c == '.' || *c == ',')
+                .filter(|&i| digits.len() - i - 1 <= 2);
+            let (int, frac): (String, String) = match dec_at {
+                Some(i) => (
+                    digits[..i].iter().collect(),
+                    digits[i + 1..].iter().collect(),
+                ),
+                None => (m.to_owned(), String::new()),
+            };
+            let int: String = int.chars().filter(char::is_ascii_digit).collect();
+            if frac.is_empty() {
+                int
+            } else {
+                format!("{int}.{frac}")
+            }
+        })
+        .into_owned()
+}
+
+/// The FTS5 expression for what the user typed, or `None` when it has no searchable word.
+pub fn match_expression(text: &str) -> Option<String> {
+    let normalised = normalise_amounts(text);
+    let terms: Vec<String> = normalised
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+fn date_bound(value: &str, upper: bool) -> Result<String> {
+    let v = value.trim();
+    let bad = || Error::Setting {
+        key: if upper { "to" } else { "from" }.into(),
+        reason: format!("{v:?}: use YYYY, YYYY-MM or YYYY-MM-DD"),
+    };
+    let ok = match v.len() {
+        4 => v.parse::<u16>().is_ok(),
+        7 => v[..4].parse::<u16>().is_ok() && &v[4..5] == "-" && v[5..].parse::<u8>().is_ok(),
+        10 => crate::fields::validate("issue_date", Some(v)).is_ok(),
+        _ => false,
+    };
+    if !ok {
+        return Err(bad());
+    }
+    Ok(match (v.len(), upper) {
+        (4, false) => format!("{v}-01-01"),
+        (4, true) => format!("{v}-12-31"),
+        (7, false) => format!("{v}-01"),
+        (7, true) => format!("{v}-31"),
+        _ => v.to_owned(),
+    })
+}
+
+fn amount_bound(value: &str, key: &str) -> Result<i64> {
+    let norm = normalise_amounts(value.trim());
+    scaled_e4(&norm).ok_or_else(|| Error::Setting {
+        key: key.into(),
+        reason: format!("{value:?} is not an amount"),
+    })
+}
+
+/// Runs a search.
+pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+    let mut sql = String::from(
+        "SELECT d.id, d.name, d.size, d.media_type, d.sha256, d.imported_at, f.number,
+                f.issue_date, f.seller_name, f.total_with_vat, f.currency, f.format,
+                COALESCE(f.needs_review, 0), ",
+    );
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let expr = match_expression(&q.text);
+    match &expr {
+        Some(e) => {
+            sql.push_str(
+                "bm25(doc_fts, 5.0, 10.0, 1.0) AS score FROM doc_fts
+                 JOIN documents d ON d.rowid = doc_fts.rowid
+                 LEFT JOIN doc_fields f ON f.doc_id = d.id WHERE doc_fts MATCH ?",
+            );
+            args.push(Box::new(e.clone()));
+        }
+        None => sql.push_str(
+            "0.0 AS score FROM documents d LEFT JOIN doc_fields f ON f.doc_id = d.id WHERE 1",
+        ),
+    }
+    if let Some(from) = &q.from {
+        sql.push_str(" AND f.issue_date >= ?");
+        args.push(Box::new(date_bound(from, false)?));
+    }
+    if let Some(to) = &q.to {
+        sql.push_str(" AND f.issue_date <= ?");
+        args.push(Box::new(date_bound(to, true)?));
+    }
+    if let Some(s) = &q.supplier {
+        sql.push_str(" AND instr(lower(f.seller_name), lower(?)) > 0");
+        args.push(Box::new(s.trim().to_owned()));
+    }
+    if let Some(min) = &q.min {
+        sql.push_str(" AND f.total_e4 >= ?");
+        args.push(Box::new(amount_bound(min, "min")?));
+    }
+    if let Some(max) = &q.max {
+        sql.push_str(" AND f.total_e4 <= ?");
+        args.push(Box::new(amount_bound(max, "max")?));
+    }
+    if let Some(kind) = &q.kind {
+        match kind.as_str() {
+            "invoice" => sql.push_str(&format!(
+                " AND f.format IN ('factur-x','ubl','cii','pdf-text')
+                  AND COALESCE(f.type_code, '') NOT IN ({CREDIT_NOTE_CODES})"
+            )),
+            "credit-note" => sql.push_str(&format!(" AND f.type_code IN ({CREDIT_NOTE_CODES})")),
+            "review" => sql.push_str(" AND f.needs_review = 1"),
+            "factur-x" | "ubl" | "cii" | "pdf-text" | "image" | "other" => {
+                sql.push_str(" AND f.format = ?");
+                args.push(Box::new(kind.clone()));
+            }
+            other => {
+                return Err(Error::Setting {
+                    key: "kind".into(),
+                    reason: format!(
+                        "{other:?}: use invoice, credit-note, review, factur-x, ubl, cii, \
+                         pdf-text, image or other"
+                    ),
+                });
+            }
+        }
+    }
+    sql.push_str(if expr.is_some() {
+        " ORDER BY score, f.issue_date DESC"
+    } else {
+        " ORDER BY f.issue_date DESC, d.imported_at DESC"
+    });
+    sql.push_str(" LIMIT ?");
+    args.push(Box::new(q.limit.unwrap_or(50) as i64));
+
+    let mut stmt = conn.prepare(&sql)?;
+    let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let rows = stmt.query_map(params.as_slice(), |r| {
+        let media_type: String = r.get(3)?;
+        let sha: Vec<u8> = r.get(4)?;
+        Ok(SearchHit {
+            document: Document {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                size: r.get::<_, i64>(2)? as u64,
+                kind: MediaKind::from_mime(&media_type),
+                media_type,
+                sha256: hex::encode(sha),
+                imported_at: r.get(5)?,
+            },
+            number: r.get(6)?,
+            issue_date: r.get(7)?,
+            seller: r.get(8)?,
+            total_with_vat: r.get(9)?,
+            currency: r.get(10)?,
+            format: r.get(11)?,
+            needs_review: r.get(12)?,
+            score: r.get(13)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_becomes_a_safe_expression() {
+        assert_eq!(match_expression("ACME mars").unwrap(), r#""ACME"* "mars"*"#);
+        assert_eq!(
+            match_expression(r#"a"b OR NEAR("#).unwrap(),
+            r#""a""b"* "OR"* "NEAR("*"#
+        );
+        assert_eq!(match_expression(" € - "), None);
+        assert_eq!(match_expression("1 234,56 €").unwrap(), r#""1234.56"*"#);
+        assert_eq!(match_expression("1.234,56").unwrap(), r#""1234.56"*"#);
+        assert_eq!(match_expression("1,234.56").unwrap(), r#""1234.56"*"#);
+        assert_eq!(match_expression("99,5").unwrap(), r#""99.5"*"#);
+        assert_eq!(match_expression("F2026-0042").unwrap(), r#""F2026-0042"*"#);
+    }
+
+    #[test]
+    fn date_bounds_accept_partial_dates() {
+        assert_eq!(date_bound("2026", false).unwrap(), "2026-01-01");
+        assert_eq!(date_bound("2026-03", true).unwrap(), "2026-03-31");
+        assert_eq!(date_bound("2026-03-14", true).unwrap(), "2026-03-14");
+        assert!(date_bound("14/03/2026", false).is_err());
+    }
+}
