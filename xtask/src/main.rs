@@ -29,7 +29,9 @@ fn dispatch() -> Result<()> {
         "run" => run(&rest),
         "bench" => bench(&rest),
         _ => {
-            eprintln!("usage: cargo xtask <test | run [ARGS...] | bench [FILTER]>");
+            eprintln!(
+                "usage: cargo xtask <test | run [ARGS...] | bench [vault|search|extract]...>"
+            );
             bail!("unknown task {task:?}")
         }
     }
@@ -106,31 +108,53 @@ fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn bench(filter: &[String]) -> Result<()> {
-    eprintln!("== baseline: openssl speed -evp aes-256-gcm (one core, 64 KiB blocks)");
-    let status = Command::new("openssl")
-        .args([
-            "speed",
-            "-evp",
-            "aes-256-gcm",
-            "-seconds",
-            "3",
-            "-bytes",
-            "65536",
-        ])
-        .status();
-    if !matches!(status, Ok(s) if s.success()) {
-        eprintln!("(openssl not available: no baseline)");
+/// The benchmarks, by name: `vault` (blob crypto, import), `search` (latency over 100,000
+/// documents), `extract` (extraction against pdftotext). No name runs them all.
+fn bench(names: &[String]) -> Result<()> {
+    let all = ["vault", "search", "extract"];
+    let chosen: Vec<&str> = if names.is_empty() {
+        all.to_vec()
+    } else {
+        names.iter().map(String::as_str).collect()
+    };
+    for name in chosen {
+        match name {
+            "vault" => {
+                eprintln!("== baseline: openssl speed -evp aes-256-gcm (one core, 64 KiB blocks)");
+                let status = Command::new("openssl")
+                    .args([
+                        "speed",
+                        "-evp",
+                        "aes-256-gcm",
+                        "-seconds",
+                        "3",
+                        "-bytes",
+                        "65536",
+                    ])
+                    .status();
+                if !matches!(status, Ok(s) if s.success()) {
+                    eprintln!("(openssl not available: no baseline)");
+                }
+                cargo(&["bench", "--locked", "-p", "coffre-core", "--bench", "vault"])?;
+            }
+            "search" => cargo(&[
+                "bench",
+                "--locked",
+                "-p",
+                "coffre-core",
+                "--bench",
+                "search",
+            ])?,
+            "extract" => cargo(&[
+                "bench",
+                "--locked",
+                "-p",
+                "coffre-extract",
+                "--bench",
+                "extract",
+            ])?,
+            other => bail!("unknown benchmark {other:?} (vault, search, extract)"),
+        }
     }
-    let mut args = vec![
-        "bench",
-        "--locked",
-        "-p",
-        "coffre-core",
-        "--bench",
-        "vault",
-        "--",
-    ];
-    args.extend(filter.iter().map(String::as_str));
-    cargo(&args)
+    Ok(())
 }

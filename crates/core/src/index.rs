@@ -146,7 +146,8 @@ impl Index {
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA secure_delete = ON;
-             PRAGMA temp_store = MEMORY;",
+             PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -65536;",
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let mut index = Index { conn };

@@ -150,14 +150,29 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
     );
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
     let expr = match_expression(&q.text);
+    let has_filters = q.from.is_some()
+        || q.to.is_some()
+        || q.supplier.is_some()
+        || q.min.is_some()
+        || q.max.is_some()
+        || q.kind.is_some();
+    let limit = q.limit.unwrap_or(50) as i64;
     match &expr {
         Some(e) => {
+            // Rank inside the FTS table first; without filters only the best rows are joined.
             sql.push_str(
-                "bm25(doc_fts, 5.0, 10.0, 1.0) AS score FROM doc_fts
-                 JOIN documents d ON d.rowid = doc_fts.rowid
-                 LEFT JOIN doc_fields f ON f.doc_id = d.id WHERE doc_fts MATCH ?",
+                "m.score FROM (SELECT rowid, bm25(doc_fts, 5.0, 10.0, 1.0) AS score FROM doc_fts
+                               WHERE doc_fts MATCH ?",
             );
             args.push(Box::new(e.clone()));
+            if !has_filters {
+                sql.push_str(" ORDER BY score LIMIT ?");
+                args.push(Box::new(limit));
+            }
+            sql.push_str(
+                ") AS m JOIN documents d ON d.rowid = m.rowid
+                 LEFT JOIN doc_fields f ON f.doc_id = d.id WHERE 1",
+            );
         }
         None => sql.push_str(
             "0.0 AS score FROM documents d LEFT JOIN doc_fields f ON f.doc_id = d.id WHERE 1",
@@ -207,12 +222,12 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
         }
     }
     sql.push_str(if expr.is_some() {
-        " ORDER BY score, f.issue_date DESC"
+        " ORDER BY m.score, f.issue_date DESC"
     } else {
         " ORDER BY f.issue_date DESC, d.imported_at DESC"
     });
     sql.push_str(" LIMIT ?");
-    args.push(Box::new(q.limit.unwrap_or(50) as i64));
+    args.push(Box::new(limit));
 
     let mut stmt = conn.prepare(&sql)?;
     let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
