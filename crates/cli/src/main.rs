@@ -8,7 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use coffre_core::{CreateOptions, Error as CoreError, ImportOutcome, KdfParams, Vault};
+use std::sync::{Arc, Mutex};
+
+use coffre_core::ingest::{Ingest, IngestEvent, Origin};
+use coffre_core::{CreateOptions, Error as CoreError, KdfParams, Vault};
 use serde_json::json;
 
 /// Coffre: an encrypted invoice vault on your own machine.
@@ -308,7 +311,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             paths,
             json,
             max_size,
-        } => import(&mut open()?, &paths, json, max_size),
+        } => import(open()?, &paths, json, max_size),
         Command::List { json } => {
             let docs = open()?.documents()?;
             if json {
@@ -594,15 +597,42 @@ fn print_fields(data: &serde_json::Value) {
     }
 }
 
-fn import(
-    vault: &mut Vault,
-    paths: &[PathBuf],
-    json: bool,
-    max_size: Option<u64>,
-) -> Result<ExitCode> {
-    let files = coffre_core::ingest::collect_files(paths);
-    let bar = if std::io::stderr().is_terminal() && files.len() > 1 {
-        let bar = indicatif::ProgressBar::new(files.len() as u64);
+fn import(vault: Vault, paths: &[PathBuf], json: bool, max_size: Option<u64>) -> Result<ExitCode> {
+    let vault = Arc::new(Mutex::new(vault));
+    if let Some(limit) = max_size {
+        // A one-off limit: applied to this run only, through a queue with that limit.
+        vault
+            .lock()
+            .map_err(|_| anyhow::anyhow!("vault lock poisoned"))?
+            .set_import_limit_for_session(limit);
+    }
+    let ingest = Ingest::start(Arc::clone(&vault), Ingest::default_workers())?;
+    let events = ingest.subscribe();
+
+    // Files first: unreadable paths are reported without a job.
+    let mut order: Vec<(PathBuf, Option<String>)> = Vec::new();
+    for item in coffre_core::ingest::collect_files(paths) {
+        match item {
+            Ok(p) => order.push((p, None)),
+            Err((p, e)) => order.push((p, Some(reason_of(&e)))),
+        }
+    }
+    let files: Vec<PathBuf> = order
+        .iter()
+        .filter(|(_, e)| e.is_none())
+        .map(|(p, _)| p.clone())
+        .collect();
+    let resumed = ingest.resume(&files)?;
+    if !resumed.is_empty() {
+        eprintln!(
+            "coffre: finishing {} import(s) interrupted earlier",
+            resumed.len()
+        );
+    }
+    let ids = ingest.submit(&files, Origin::Cli)?;
+    let total = resumed.len() + order.len();
+    let bar = if std::io::stderr().is_terminal() && total > 1 {
+        let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
                 .expect("valid template"),
@@ -611,32 +641,66 @@ fn import(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let mut rejected = 0usize;
-    let stdout = std::io::stdout();
-    for item in files {
-        let (path, result) = match item {
-            Ok(path) => {
-                bar.set_message(path.display().to_string());
-                let r = vault.import_file(&path, max_size);
-                (path, r)
-            }
-            Err((path, e)) => (path, Err(e)),
-        };
-        if let Err(e) = &result
-            && !is_per_file(e)
-        {
-            bar.finish_and_clear();
-            return Err(anyhow::anyhow!("{e}")).context(format!("importing {}", path.display()));
+
+    // Lines come out in the order the files were given; resumed jobs as they finish.
+    let mut job_slot = std::collections::HashMap::new();
+    let mut next_id = ids.iter();
+    for (i, (_, err)) in order.iter().enumerate() {
+        if err.is_none() {
+            job_slot.insert(*next_id.next().expect("one id per file"), i);
         }
-        let line = report_line(&path, &result, json);
-        bar.suspend(|| {
-            let mut out = stdout.lock();
-            let _ = writeln!(out, "{line}");
-            let _ = out.flush();
-        });
-        bar.inc(1);
-        rejected += usize::from(result.is_err());
     }
+    let mut done: Vec<Option<String>> = order
+        .iter()
+        .map(|(p, e)| e.as_ref().map(|e| line(p, Err(e), json)))
+        .collect();
+    let mut printed = 0;
+    let mut rejected = order.iter().filter(|(_, e)| e.is_some()).count();
+    let mut remaining = resumed.len() + ids.len();
+    let stdout = std::io::stdout();
+    let flush_ready = |done: &mut Vec<Option<String>>, printed: &mut usize| {
+        while *printed < done.len() {
+            let Some(l) = done[*printed].take() else {
+                break;
+            };
+            bar.suspend(|| {
+                let mut out = stdout.lock();
+                let _ = writeln!(out, "{l}");
+                let _ = out.flush();
+            });
+            bar.inc(1);
+            *printed += 1;
+        }
+    };
+    flush_ready(&mut done, &mut printed);
+    while remaining > 0 {
+        let Ok(event) = events.recv() else { break };
+        if let IngestEvent::Extracting { path, .. } = &event {
+            bar.set_message(path.display().to_string());
+        }
+        if !event.is_final() {
+            continue;
+        }
+        remaining -= 1;
+        let text = match &event {
+            IngestEvent::Stored { path, id, .. } => line(path, Ok(("imported", id)), json),
+            IngestEvent::Duplicate { path, id, .. } => line(path, Ok(("duplicate", id)), json),
+            IngestEvent::Failed { path, reason, .. } => {
+                rejected += 1;
+                line(path, Err(reason), json)
+            }
+            _ => continue,
+        };
+        match job_slot.get(&event.job()) {
+            Some(&slot) => done[slot] = Some(text),
+            None => {
+                bar.suspend(|| println!("{text}"));
+                bar.inc(1);
+            }
+        }
+        flush_ready(&mut done, &mut printed);
+    }
+    ingest.finish();
     bar.finish_and_clear();
     if rejected > 0 {
         eprintln!("coffre: {rejected} file(s) rejected");
@@ -645,9 +709,18 @@ fn import(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Errors that concern one file (the import goes on with the next) rather than the vault.
-fn is_per_file(e: &CoreError) -> bool {
-    matches!(e, CoreError::TooLarge { .. } | CoreError::Io { .. })
+fn line(path: &Path, result: std::result::Result<(&str, &str), &String>, json: bool) -> String {
+    let shown = path.display().to_string();
+    match (result, json) {
+        (Ok((status, id)), true) => {
+            json!({ "status": status, "id": id, "path": shown, "reason": null }).to_string()
+        }
+        (Err(reason), true) => {
+            json!({ "status": "rejected", "id": null, "path": shown, "reason": reason }).to_string()
+        }
+        (Ok((status, id)), false) => format!("{status} {id} {shown}"),
+        (Err(reason), false) => format!("rejected {shown}: {reason}"),
+    }
 }
 
 fn reason_of(e: &CoreError) -> String {
@@ -655,30 +728,5 @@ fn reason_of(e: &CoreError) -> String {
         // The path is already on the line.
         CoreError::Io { source, .. } => source.to_string(),
         other => other.to_string(),
-    }
-}
-
-fn report_line(path: &Path, result: &coffre_core::Result<ImportOutcome>, json: bool) -> String {
-    let shown = path.display().to_string();
-    if json {
-        let v = match result {
-            Ok(outcome) => {
-                let d = outcome.document();
-                let status = match outcome {
-                    ImportOutcome::Imported(_) => "imported",
-                    ImportOutcome::Duplicate(_) => "duplicate",
-                };
-                json!({ "status": status, "id": d.id, "path": shown, "reason": null,
-                        "name": d.name, "size": d.size, "media_type": d.media_type })
-            }
-            Err(e) => json!({ "status": "rejected", "id": null, "path": shown,
-                              "reason": reason_of(e) }),
-        };
-        return v.to_string();
-    }
-    match result {
-        Ok(ImportOutcome::Imported(d)) => format!("imported {} {shown}", d.id),
-        Ok(ImportOutcome::Duplicate(d)) => format!("duplicate {} {shown}", d.id),
-        Err(e) => format!("rejected {shown}: {}", reason_of(e)),
     }
 }

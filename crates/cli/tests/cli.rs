@@ -482,6 +482,44 @@ fn sigkill_during_import_loses_and_doubles_nothing() {
     assert!(stdout(&env.ok(&["verify"])).starts_with("ok: 500 documents"));
 }
 
+/// Jobs journaled by a killed import are finished by the next import, even of other files.
+#[test]
+fn interrupted_jobs_are_finished_by_the_next_import() {
+    let env = Env::initialised();
+    let src = env.path("batch");
+    for i in 0..300 {
+        let body: Vec<u8> = format!("%PDF-1.4 n{i}\n")
+            .bytes()
+            .chain((0..30_000u32).map(|j| (j * 7 + i) as u8))
+            .collect();
+        write(&src.join(format!("f{i:03}.pdf")), &body);
+    }
+    let mut child = env
+        .cmd(&["import", src.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..50 {
+        lines.next().unwrap().unwrap();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = env.json(&["list", "--json"]).as_array().unwrap().len();
+    assert!(before < 300, "killed too late: {before}");
+
+    write(&env.path("other.xml"), b"<Invoice/>");
+    let out = env.ok(&["import", env.path("other.xml").to_str().unwrap()]);
+    assert!(
+        stderr(&out).contains("interrupted earlier"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.json(&["list", "--json"]).as_array().unwrap().len(), 301);
+    assert!(stdout(&env.ok(&["verify"])).starts_with("ok: 301 documents"));
+}
+
 #[test]
 fn status_needs_no_passphrase() {
     let env = Env::new();

@@ -78,6 +78,25 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE VIRTUAL TABLE doc_fts USING fts5(
         name, fields, body, tokenize = 'unicode61 remove_diacritics 2'
     );",
+    // 3: the import journal and the watched folders' memory of files kept in place.
+    "CREATE TABLE import_jobs (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'duplicate', 'failed', 'superseded')),
+        doc_id TEXT,
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX import_jobs_pending ON import_jobs(id) WHERE state = 'pending';
+    CREATE TABLE watch_seen (
+        folder TEXT NOT NULL,
+        rel TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns TEXT NOT NULL,
+        PRIMARY KEY (folder, rel)
+    );",
 ];
 
 /// The schema version this build writes.
@@ -405,6 +424,76 @@ impl Index {
                 fields::search_text(effective),
                 body.map(str::to_owned).or(old_body).unwrap_or_default()
             ],
+        )?;
+        Ok(())
+    }
+
+    /// Journals import jobs (state `pending`) in one transaction; returns their ids in order.
+    pub fn add_jobs(tx: &Transaction<'_>, sources: &[String], origin: &str) -> Result<Vec<i64>> {
+        let now = crate::audit::now_rfc3339();
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO import_jobs (source, origin, state, created_at, updated_at)
+             VALUES (?1, ?2, 'pending', ?3, ?3)",
+        )?;
+        let mut ids = Vec::with_capacity(sources.len());
+        for src in sources {
+            stmt.execute(params![src, origin, now])?;
+            ids.push(tx.last_insert_rowid());
+        }
+        Ok(ids)
+    }
+
+    /// Ends a job: `done` (stored), `duplicate`, `failed` or `superseded` (submitted anew).
+    pub fn finish_job(
+        tx: &Transaction<'_>,
+        id: i64,
+        state: &str,
+        doc_id: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        tx.execute(
+            "UPDATE import_jobs SET state = ?2, doc_id = ?3, reason = ?4, updated_at = ?5
+             WHERE id = ?1",
+            params![id, state, doc_id, reason, crate::audit::now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Jobs journaled but not finished (a crash or kill interrupted them): (id, source, origin).
+    pub fn pending_jobs(&self) -> Result<Vec<(i64, String, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, source, origin FROM import_jobs WHERE state = 'pending' ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// What a watched folder remembers of a file it kept in place: (size, mtime in ns).
+    pub fn watch_recall(&self, folder: &str, rel: &str) -> Result<Option<(u64, i128)>> {
+        let row: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT size, mtime_ns FROM watch_seen WHERE folder = ?1 AND rel = ?2",
+                params![folder, rel],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(size, m)| Some((size as u64, m.parse().ok()?))))
+    }
+
+    /// Remembers a file a watched folder kept in place.
+    pub fn watch_remember(
+        tx: &Transaction<'_>,
+        folder: &str,
+        rel: &str,
+        size: u64,
+        mtime_ns: i128,
+    ) -> Result<()> {
+        tx.execute(
+            "INSERT INTO watch_seen (folder, rel, size, mtime_ns) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(folder, rel) DO UPDATE SET size = excluded.size,
+                 mtime_ns = excluded.mtime_ns",
+            params![folder, rel, size as i64, mtime_ns.to_string()],
         )?;
         Ok(())
     }

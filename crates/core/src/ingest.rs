@@ -1,12 +1,432 @@
-//! Ingestion: turning what the user offers (files and folders) into the list of files to import.
+//! Ingestion: one queue of import jobs, fed by the CLI, the desktop app's drops and the watched
+//! folder, processed by a bounded pool of workers, with progress events for whoever listens.
 //!
-//! Promises: explicit files are always taken; folders are walked recursively in a stable
-//! (sorted) order, skipping hidden entries and operating-system litter (`.DS_Store`,
-//! `Thumbs.db`, `desktop.ini`) and never following symbolic links out of the folder.
+//! Promises:
+//! - every job is journaled in the vault before work starts and ended in the same transaction
+//!   that stores its document (or when found a duplicate or refused), so after a crash or a
+//!   kill, [`Ingest::resume`] finishes exactly what was in flight; deduplication makes a retried
+//!   job harmless: nothing is lost, nothing is stored twice;
+//! - the CPU-heavy half of a job (reading, fingerprinting, extraction, encryption) runs on the
+//!   workers without holding the vault; only the duplicate check and the commit take its lock;
+//! - explicit files are always taken; folders are walked recursively in a stable (sorted) order,
+//!   skipping hidden entries and operating-system litter (`.DS_Store`, `Thumbs.db`,
+//!   `desktop.ini`) and never following symbolic links out of the folder.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
-use crate::Error;
+use serde::Serialize;
+
+use crate::vault::{ImportOutcome, Sealer, Vault, read_limited};
+use crate::{Error, Result};
+
+/// Where an import job came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// `coffre import`.
+    Cli,
+    /// Dropped on the desktop app's window or picked in its file dialog.
+    Drop,
+    /// The watched import folder.
+    Watch,
+}
+
+impl Origin {
+    fn as_str(self) -> &'static str {
+        match self {
+            Origin::Cli => "cli",
+            Origin::Drop => "drop",
+            Origin::Watch => "watch",
+        }
+    }
+}
+
+/// Running totals of an ingest queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Jobs submitted.
+    pub queued: u64,
+    /// Stored as new documents.
+    pub stored: u64,
+    /// Found already in the vault.
+    pub duplicate: u64,
+    /// Refused (too large, unreadable, vanished...).
+    pub failed: u64,
+    /// Bytes read by finished jobs.
+    pub bytes: u64,
+}
+
+impl Counts {
+    /// Jobs finished, whatever their outcome.
+    pub fn finished(&self) -> u64 {
+        self.stored + self.duplicate + self.failed
+    }
+}
+
+/// What the queue reports, in order for each job: `queued`, `extracting`, then one of `stored`,
+/// `duplicate` or `failed`, each with the totals so far.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+pub enum IngestEvent {
+    /// The job is journaled and waits for a worker.
+    Queued {
+        /// Journal id of the job.
+        job: i64,
+        /// The source file.
+        path: PathBuf,
+        /// Totals.
+        counts: Counts,
+    },
+    /// A worker is reading and extracting the file.
+    Extracting {
+        /// Journal id of the job.
+        job: i64,
+        /// The source file.
+        path: PathBuf,
+    },
+    /// Stored as a new document.
+    Stored {
+        /// Journal id of the job.
+        job: i64,
+        /// The source file.
+        path: PathBuf,
+        /// The new document's id.
+        id: String,
+        /// Bytes stored.
+        bytes: u64,
+        /// Totals.
+        counts: Counts,
+    },
+    /// The same content is already in the vault.
+    Duplicate {
+        /// Journal id of the job.
+        job: i64,
+        /// The source file.
+        path: PathBuf,
+        /// The existing document's id.
+        id: String,
+        /// Totals.
+        counts: Counts,
+    },
+    /// The file could not be stored.
+    Failed {
+        /// Journal id of the job.
+        job: i64,
+        /// The source file.
+        path: PathBuf,
+        /// Why, for a person.
+        reason: String,
+        /// Totals.
+        counts: Counts,
+    },
+}
+
+impl IngestEvent {
+    /// The job the event is about.
+    pub fn job(&self) -> i64 {
+        match self {
+            IngestEvent::Queued { job, .. }
+            | IngestEvent::Extracting { job, .. }
+            | IngestEvent::Stored { job, .. }
+            | IngestEvent::Duplicate { job, .. }
+            | IngestEvent::Failed { job, .. } => *job,
+        }
+    }
+
+    /// True for the last event of a job.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            IngestEvent::Stored { .. } | IngestEvent::Duplicate { .. } | IngestEvent::Failed { .. }
+        )
+    }
+}
+
+type Reply = Sender<std::result::Result<ImportOutcome, String>>;
+
+struct Job {
+    id: i64,
+    path: PathBuf,
+    reply: Option<Reply>,
+}
+
+struct Shared {
+    vault: Arc<Mutex<Vault>>,
+    sealer: Sealer,
+    max_size: u64,
+    subscribers: Mutex<Vec<Sender<IngestEvent>>>,
+    counts: Mutex<Counts>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not stop imports: the data under these locks stays consistent
+    // (every vault change is a transaction).
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    fn emit(&self, event: IngestEvent) {
+        lock(&self.subscribers).retain(|s| s.send(event.clone()).is_ok());
+    }
+
+    fn count(&self, f: impl FnOnce(&mut Counts)) -> Counts {
+        let mut c = lock(&self.counts);
+        f(&mut c);
+        *c
+    }
+}
+
+/// The import queue over one unlocked vault.
+pub struct Ingest {
+    shared: Arc<Shared>,
+    jobs: Option<Sender<Job>>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Ingest {
+    /// Starts `workers` worker threads (at least one) over the vault.
+    pub fn start(vault: Arc<Mutex<Vault>>, workers: usize) -> Result<Ingest> {
+        let (sealer, max_size) = {
+            let v = lock(&vault);
+            (v.sealer(), v.max_import_size()?)
+        };
+        let shared = Arc::new(Shared {
+            vault,
+            sealer,
+            max_size,
+            subscribers: Mutex::new(Vec::new()),
+            counts: Mutex::new(Counts::default()),
+        });
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        let workers = (0..workers.max(1))
+            .map(|i| {
+                let shared = Arc::clone(&shared);
+                let rx = Arc::clone(&rx);
+                std::thread::Builder::new()
+                    .name(format!("coffre-ingest-{i}"))
+                    .spawn(move || {
+                        loop {
+                            let job = lock(&rx).recv();
+                            match job {
+                                Ok(job) => run_job(&shared, job),
+                                Err(_) => break,
+                            }
+                        }
+                    })
+                    .map_err(Error::from)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Ingest {
+            shared,
+            jobs: Some(tx),
+            workers,
+        })
+    }
+
+    /// The number of workers that suits this machine (its available cores).
+    pub fn default_workers() -> usize {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    }
+
+    /// A new stream of events from now on.
+    pub fn subscribe(&self) -> Receiver<IngestEvent> {
+        let (tx, rx) = mpsc::channel();
+        lock(&self.shared.subscribers).push(tx);
+        rx
+    }
+
+    /// The totals so far.
+    pub fn counts(&self) -> Counts {
+        *lock(&self.shared.counts)
+    }
+
+    fn enqueue(&self, id: i64, path: PathBuf, reply: Option<Reply>) {
+        let counts = self.shared.count(|c| c.queued += 1);
+        self.shared.emit(IngestEvent::Queued {
+            job: id,
+            path: path.clone(),
+            counts,
+        });
+        if let Some(tx) = &self.jobs {
+            // The workers live as long as the sender: this cannot fail while `self` is alive.
+            let _ = tx.send(Job { id, path, reply });
+        }
+    }
+
+    /// Journals and queues files; returns their job ids in the same order.
+    pub fn submit(&self, paths: &[PathBuf], origin: Origin) -> Result<Vec<i64>> {
+        let sources: Vec<String> = paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let ids = lock(&self.shared.vault).journal_jobs(&sources, origin.as_str())?;
+        for (id, path) in ids.iter().zip(paths) {
+            self.enqueue(*id, path.clone(), None);
+        }
+        Ok(ids)
+    }
+
+    /// Queues again the jobs a crash or kill left unfinished, except those for `except` (sources
+    /// about to be submitted anew, whose old jobs are ended as superseded). Returns the resumed
+    /// jobs.
+    pub fn resume(&self, except: &[PathBuf]) -> Result<Vec<(i64, PathBuf)>> {
+        let pending = lock(&self.shared.vault).pending_jobs()?;
+        let mut resumed = Vec::new();
+        for (id, source, _origin) in pending {
+            let path = PathBuf::from(&source);
+            if except.contains(&path) {
+                lock(&self.shared.vault).end_job(id, "superseded", None, None)?;
+                continue;
+            }
+            self.enqueue(id, path.clone(), None);
+            resumed.push((id, path));
+        }
+        Ok(resumed)
+    }
+
+    /// Journals, queues and waits for one file (for the watched folder).
+    pub fn import_and_wait(
+        &self,
+        path: &Path,
+        origin: Origin,
+    ) -> std::result::Result<ImportOutcome, String> {
+        let source = path.to_string_lossy().into_owned();
+        let id = lock(&self.shared.vault)
+            .journal_jobs(&[source], origin.as_str())
+            .map_err(|e| e.to_string())?[0];
+        let (tx, rx) = mpsc::channel();
+        self.enqueue(id, path.to_path_buf(), Some(tx));
+        rx.recv()
+            .unwrap_or_else(|_| Err("the import queue stopped".into()))
+    }
+
+    /// Waits for every queued job, then stops the workers.
+    pub fn finish(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.jobs.take();
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+
+    /// The vault behind the queue.
+    pub fn vault(&self) -> &Arc<Mutex<Vault>> {
+        &self.shared.vault
+    }
+}
+
+impl Drop for Ingest {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run_job(shared: &Shared, job: Job) {
+    shared.emit(IngestEvent::Extracting {
+        job: job.id,
+        path: job.path.clone(),
+    });
+    let result = import_one(shared, &job);
+    let (event, reply) = match result {
+        Ok((outcome, bytes)) => {
+            let doc = outcome.document();
+            let event = match &outcome {
+                ImportOutcome::Imported(_) => IngestEvent::Stored {
+                    job: job.id,
+                    path: job.path.clone(),
+                    id: doc.id.clone(),
+                    bytes,
+                    counts: shared.count(|c| {
+                        c.stored += 1;
+                        c.bytes += bytes;
+                    }),
+                },
+                ImportOutcome::Duplicate(_) => IngestEvent::Duplicate {
+                    job: job.id,
+                    path: job.path.clone(),
+                    id: doc.id.clone(),
+                    counts: shared.count(|c| {
+                        c.duplicate += 1;
+                        c.bytes += bytes;
+                    }),
+                },
+            };
+            (event, Ok(outcome))
+        }
+        Err(e) => {
+            let reason = match &e {
+                // The path is known to every listener.
+                Error::Io { source, .. } => source.to_string(),
+                other => other.to_string(),
+            };
+            let _ = lock(&shared.vault).end_job(job.id, "failed", None, Some(&reason));
+            let event = IngestEvent::Failed {
+                job: job.id,
+                path: job.path.clone(),
+                reason: reason.clone(),
+                counts: shared.count(|c| c.failed += 1),
+            };
+            (event, Err(reason))
+        }
+    };
+    shared.emit(event);
+    if let Some(tx) = job.reply {
+        let _ = tx.send(reply);
+    }
+}
+
+/// One job: read and fingerprint; duplicate check under the lock; extract and encrypt without
+/// it; commit under it.
+fn import_one(shared: &Shared, job: &Job) -> Result<(ImportOutcome, u64)> {
+    let path = &job.path;
+    let file = File::open(path).map_err(Error::io(path))?;
+    let meta = file.metadata().map_err(Error::io(path))?;
+    if !meta.is_file() {
+        return Err(Error::io(path)(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    if meta.len() > shared.max_size {
+        return Err(Error::TooLarge {
+            limit: shared.max_size,
+        });
+    }
+    let plain =
+        read_limited(std::io::BufReader::new(file), shared.max_size).map_err(|e| match e {
+            Error::Io { path: None, source } => Error::io(path)(source),
+            other => other,
+        })?;
+    let bytes = plain.len() as u64;
+    let fp = shared.sealer.fingerprint(&plain);
+    {
+        let mut vault = lock(&shared.vault);
+        if let Some(existing) = vault.find_duplicate(&fp)? {
+            vault.end_job(job.id, "duplicate", Some(&existing.id), None)?;
+            return Ok((ImportOutcome::Duplicate(existing), bytes));
+        }
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "unnamed".into());
+    let prepared = shared.sealer.prepare(&name, &plain, fp)?;
+    drop(plain);
+    let mut vault = lock(&shared.vault);
+    let outcome = vault.commit(prepared, Some(job.id))?;
+    if let ImportOutcome::Duplicate(existing) = &outcome {
+        vault.end_job(job.id, "duplicate", Some(&existing.id), None)?;
+    }
+    Ok((outcome, bytes))
+}
 
 /// Names never imported from a folder walk.
 const LITTER: &[&str] = &["Thumbs.db", "desktop.ini", "ehthumbs.db"];

@@ -42,6 +42,7 @@ pub mod store;
 pub mod stream;
 pub mod vault;
 pub mod vault_format;
+pub mod watch;
 
 pub use audit::{AuditEntry, ChainReport};
 pub use crypto::KdfParams;

@@ -66,10 +66,9 @@ impl BlobStore {
         ))
     }
 
-    /// Makes a fully written, synced pending blob durable under its final name.
-    pub fn commit(&self, mut pending: PendingBlob, file: File, id: &str) -> Result<()> {
-        file.sync_all().map_err(Error::io(&pending.path))?;
-        drop(file);
+    /// Moves a pending blob, fully written, synced and closed by the caller, to its final name,
+    /// durably.
+    pub fn commit(&self, mut pending: PendingBlob, id: &str) -> Result<()> {
         let dest = self.path_of(id);
         let shard = dest.parent().expect("blob path has a shard folder");
         if !shard.exists() {

@@ -12,6 +12,7 @@
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::json;
@@ -29,7 +30,7 @@ use crate::lock::VaultLock;
 use crate::media::MediaKind;
 use crate::search::{SearchHit, SearchQuery};
 use crate::secret::{Passphrase, SecretKey};
-use crate::store::{BlobStore, sync_dir};
+use crate::store::{BlobStore, PendingBlob, sync_dir};
 use crate::stream::{BlobHeader, BlobReader, BlobWriter, blob_error};
 use crate::vault_format::{
     self as fmt, HEADER_FILE, INDEX_FILE, KdfSection, LOCK_FILE, RecoveryKey, VaultHeader, labels,
@@ -95,6 +96,108 @@ fn extract(bytes: &[u8], name: &str) -> Extracted {
     }
 }
 
+/// Reads all of `reader` into zeroizing memory, refusing more than `limit` bytes.
+pub fn read_limited(mut reader: impl Read, limit: u64) -> Result<Zeroizing<Vec<u8>>> {
+    let mut plain = Zeroizing::new(Vec::new());
+    let mut buf = Zeroizing::new(vec![0u8; 64 * 1024]);
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if (plain.len() + n) as u64 > limit {
+            return Err(Error::TooLarge { limit });
+        }
+        plain.extend_from_slice(&buf[..n]);
+    }
+    Ok(plain)
+}
+
+/// A document's content fingerprints.
+#[derive(Debug, Clone, Copy)]
+pub struct Fingerprint {
+    sha256: [u8; 32],
+    content_mac: [u8; 32],
+}
+
+/// The keys and store that preparing an import needs (not the index): cheap to clone, shareable
+/// between worker threads. Its keys are zeroized when the last clone is dropped.
+#[derive(Clone)]
+pub struct Sealer {
+    inner: Arc<SealerKeys>,
+    store: BlobStore,
+}
+
+struct SealerKeys {
+    doc_wrap: SecretKey,
+    dedup: SecretKey,
+}
+
+/// A document read, fingerprinted, extracted, encrypted and synced under `tmp/`, waiting for
+/// [`Vault::commit`]. Dropping it deletes its temporary blob.
+pub struct Prepared {
+    doc: Document,
+    content_mac: [u8; 32],
+    wrapped_key: Vec<u8>,
+    extraction: Extracted,
+    pending: PendingBlob,
+}
+
+impl Prepared {
+    /// The document as it will be stored.
+    pub fn document(&self) -> &Document {
+        &self.doc
+    }
+}
+
+impl Sealer {
+    /// The content's SHA-256 and keyed fingerprint (HMAC of the SHA-256 under the dedup key).
+    pub fn fingerprint(&self, plain: &[u8]) -> Fingerprint {
+        let sha256 = crypto::sha256_of(plain);
+        let content_mac = MacKey::new(&self.inner.dedup).mac_parts(&[&sha256]);
+        Fingerprint {
+            sha256,
+            content_mac,
+        }
+    }
+
+    /// Extracts the invoice data and writes the encrypted blob under `tmp/` (synced). The CPU-heavy
+    /// half of an import: needs no lock on the vault.
+    pub fn prepare(&self, name: &str, plain: &[u8], fp: Fingerprint) -> Result<Prepared> {
+        let extraction = extract(plain, name);
+        let id = Uuid::new_v4();
+        let id_str = id.hyphenated().to_string();
+        let doc_key = random_key()?;
+        let (file, pending) = self.store.create_pending(&id_str)?;
+        let mut writer = BlobWriter::new(file, &doc_key, BlobHeader::new(*id.as_bytes())?)?;
+        writer.write_all(plain)?;
+        let file = writer
+            .finish()?
+            .into_inner()
+            .map_err(|e| Error::from(e.into_error()))?;
+        file.sync_all()?;
+        drop(file);
+        let kind = MediaKind::sniff(plain, name);
+        Ok(Prepared {
+            doc: Document {
+                id: id_str,
+                name: name.to_owned(),
+                size: plain.len() as u64,
+                media_type: kind.mime().to_owned(),
+                kind,
+                sha256: hex::encode(fp.sha256),
+                imported_at: now(),
+            },
+            content_mac: fp.content_mac,
+            wrapped_key: wrap_key(&self.inner.doc_wrap, &doc_key, &doc_key_aad(&id))?,
+            extraction,
+            pending,
+        })
+    }
+}
+
 /// A document that failed verification.
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentFault {
@@ -131,7 +234,6 @@ struct Keys {
     /// Kept to re-wrap under a new passphrase; every other key derives from it anyway.
     master: SecretKey,
     doc_wrap: SecretKey,
-    dedup: SecretKey,
     audit: SecretKey,
     #[allow(dead_code)]
     // Signs bundles and backups (later issues); derived now so the format is fixed.
@@ -145,6 +247,9 @@ pub struct Vault {
     keys: Keys,
     index: Index,
     store: BlobStore,
+    sealer: Sealer,
+    /// A size limit for this unlock session only (`coffre import --max-size`).
+    session_max_import: Option<u64>,
     // Declared last so it is released after everything else is closed.
     _lock: VaultLock,
 }
@@ -295,18 +400,26 @@ impl Vault {
         let keys = Keys {
             master: SecretKey::from_bytes(*master.dangerously_expose()),
             doc_wrap: derive_subkey(master, salt, labels::DOCUMENT_WRAP)?,
-            dedup: derive_subkey(master, salt, labels::DEDUP_MAC)?,
             audit: derive_subkey(master, salt, labels::AUDIT_MAC)?,
             signing_seed: derive_subkey(master, salt, labels::SIGNING_SEED)?,
         };
         let index = Index::open(&dir.join(INDEX_FILE), &index_key)?;
         let store = BlobStore::open(dir)?;
+        let sealer = Sealer {
+            inner: Arc::new(SealerKeys {
+                doc_wrap: derive_subkey(master, salt, labels::DOCUMENT_WRAP)?,
+                dedup: derive_subkey(master, salt, labels::DEDUP_MAC)?,
+            }),
+            store: store.clone(),
+        };
         let mut vault = Vault {
             dir: dir.to_path_buf(),
             header,
             keys,
             index,
             store,
+            sealer,
+            session_max_import: None,
             _lock: lock,
         };
         let collected = vault.collect_garbage()?;
@@ -382,11 +495,19 @@ impl Vault {
 
     /// The largest file import accepts, in bytes.
     pub fn max_import_size(&self) -> Result<u64> {
+        if let Some(limit) = self.session_max_import {
+            return Ok(limit);
+        }
         Ok(self
             .index
             .setting(SETTING_MAX_IMPORT)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_MAX_IMPORT_BYTES))
+    }
+
+    /// Overrides the import size limit until the vault is locked (not saved).
+    pub fn set_import_limit_for_session(&mut self, bytes: u64) {
+        self.session_max_import = Some(bytes);
     }
 
     /// Sets the largest file import accepts, in bytes.
@@ -444,59 +565,53 @@ impl Vault {
     pub fn import_reader(
         &mut self,
         name: &str,
-        mut reader: impl Read,
+        reader: impl Read,
         max_size: Option<u64>,
     ) -> Result<ImportOutcome> {
         let limit = match max_size {
             Some(l) => l,
             None => self.max_import_size()?,
         };
-        let mut plain = Zeroizing::new(Vec::new());
-        let mut buf = Zeroizing::new(vec![0u8; 64 * 1024]);
-        loop {
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e.into()),
-            };
-            if (plain.len() + n) as u64 > limit {
-                return Err(Error::TooLarge { limit });
-            }
-            plain.extend_from_slice(&buf[..n]);
+        let plain = read_limited(reader, limit)?;
+        let sealer = self.sealer();
+        let fp = sealer.fingerprint(&plain);
+        if let Some(existing) = self.find_duplicate(&fp)? {
+            return Ok(ImportOutcome::Duplicate(existing));
         }
-        let sha256 = crypto::sha256_of(&plain);
-        // Keyed fingerprint of the content: HMAC of its SHA-256.
-        let content_mac = MacKey::new(&self.keys.dedup).mac_parts(&[&sha256]);
-        if let Some(existing) = Index::find_by_mac(self.index.conn(), &content_mac)? {
+        let prepared = sealer.prepare(name, &plain, fp)?;
+        drop(plain);
+        self.commit(prepared, None)
+    }
+
+    /// What import needs besides the index, for workers that prepare imports in parallel.
+    pub fn sealer(&self) -> Sealer {
+        self.sealer.clone()
+    }
+
+    /// The stored document with this content, if any.
+    pub fn find_duplicate(&self, fp: &Fingerprint) -> Result<Option<Document>> {
+        match Index::find_by_mac(self.index.conn(), &fp.content_mac)? {
+            Some(id) => Ok(Some(self.index.resolve(&id)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Makes a prepared document durable: renames its blob into place, then records it (row,
+    /// key, extraction, search entry, audit entry, and the journal job when there is one) in one
+    /// transaction. Content that arrived meanwhile is a duplicate and its blob is dropped.
+    pub fn commit(&mut self, prepared: Prepared, job: Option<i64>) -> Result<ImportOutcome> {
+        if let Some(existing) = Index::find_by_mac(self.index.conn(), &prepared.content_mac)? {
+            drop(prepared); // removes its temporary blob
             return Ok(ImportOutcome::Duplicate(self.index.resolve(&existing)?));
         }
-        let extraction = extract(&plain, name);
-
-        let id = Uuid::new_v4();
-        let id_str = id.hyphenated().to_string();
-        let doc_key = random_key()?;
-        let (file, pending) = self.store.create_pending(&id_str)?;
-        let mut writer = BlobWriter::new(file, &doc_key, BlobHeader::new(*id.as_bytes())?)?;
-        writer.write_all(&plain)?;
-        let file = writer
-            .finish()?
-            .into_inner()
-            .map_err(|e| Error::from(e.into_error()))?;
-        self.store.commit(pending, file, &id_str)?;
-
-        let kind = MediaKind::sniff(&plain, name);
-        let doc = Document {
-            id: id_str.clone(),
-            name: name.to_owned(),
-            size: plain.len() as u64,
-            media_type: kind.mime().to_owned(),
-            kind,
-            sha256: hex::encode(sha256),
-            imported_at: now(),
-        };
-        drop(plain);
-        let wrapped = wrap_key(&self.keys.doc_wrap, &doc_key, &doc_key_aad(&id))?;
+        let Prepared {
+            doc,
+            content_mac,
+            wrapped_key,
+            extraction,
+            pending,
+        } = prepared;
+        self.store.commit(pending, &doc.id)?;
         let audit_key = self.audit_key();
         let result = (|| -> Result<()> {
             let tx = self.index.transaction()?;
@@ -505,11 +620,14 @@ impl Vault {
                 &NewDocument {
                     doc: &doc,
                     content_mac: &content_mac,
-                    wrapped_key: &wrapped,
+                    wrapped_key: &wrapped_key,
                 },
             )?;
             Index::put_extraction(&tx, &doc.id, EXTRACTOR_VERSION, &extraction.data)?;
             Index::refresh_search(&tx, &doc.id, &extraction.data, Some(&extraction.text))?;
+            if let Some(job) = job {
+                Index::finish_job(&tx, job, "done", Some(&doc.id), None)?;
+            }
             audit::append(
                 &tx,
                 &audit_key,
@@ -523,10 +641,56 @@ impl Vault {
         })();
         if let Err(e) = result {
             // The row did not commit: its blob is unreadable garbage. Remove it now (open would).
-            let _ = self.store.remove(&id_str);
+            let _ = self.store.remove(&doc.id);
             return Err(e);
         }
         Ok(ImportOutcome::Imported(doc))
+    }
+
+    /// Journals import jobs for these sources (one transaction); returns their ids in order.
+    pub fn journal_jobs(&mut self, sources: &[String], origin: &str) -> Result<Vec<i64>> {
+        let tx = self.index.transaction()?;
+        let ids = Index::add_jobs(&tx, sources, origin)?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Ends a journaled job that did not store a document (`duplicate` or `failed`).
+    pub fn end_job(
+        &mut self,
+        id: i64,
+        state: &str,
+        doc_id: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let tx = self.index.transaction()?;
+        Index::finish_job(&tx, id, state, doc_id, reason)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Journaled jobs a crash or kill left unfinished: (id, source, origin).
+    pub fn pending_jobs(&self) -> Result<Vec<(i64, String, String)>> {
+        self.index.pending_jobs()
+    }
+
+    /// What a watched folder remembers of a file it kept in place: (size, mtime in ns).
+    pub fn watch_recall(&self, folder: &str, rel: &str) -> Result<Option<(u64, i128)>> {
+        self.index.watch_recall(folder, rel)
+    }
+
+    /// Remembers a file a watched folder kept in place, so that it is not imported again.
+    pub fn watch_remember(
+        &mut self,
+        folder: &str,
+        rel: &str,
+        size: u64,
+        mtime_ns: i128,
+    ) -> Result<()> {
+        let tx = self.index.transaction()?;
+        Index::watch_remember(&tx, folder, rel, size, mtime_ns)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Every document.
