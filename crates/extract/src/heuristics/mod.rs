@@ -403,7 +403,19 @@ pub fn extract_fields(text: &str) -> TextFields {
         for (k, h) in hs.iter().enumerate() {
             let region_end = hs.get(k + 1).map_or(line.len(), |n| n.start);
             let region = &line[h.end..region_end];
-            if let Some(v) = value_for(h.label, region) {
+            // An IBAN wrapped in a narrow column continues on the next line (unlabelled); the
+            // mod-97 check decides whether the joined groups are one IBAN.
+            let wrapped_iban = || {
+                let j = next_nonempty(i).filter(|&j| hits[j].is_empty())?;
+                let joined = format!("{} {}", region.trim_end(), lines[j]);
+                value_for(Label::Iban, &joined)
+            };
+            let value = value_for(h.label, region).or_else(|| {
+                (h.label == Label::Iban && k + 1 == hs.len())
+                    .then(wrapped_iban)
+                    .flatten()
+            });
+            if let Some(v) = value {
                 valued[i] += 1;
                 cands.push(Candidate {
                     label: h.label,
@@ -769,6 +781,8 @@ fn parties(lines: &[&str], hits: &[Vec<Hit>], cands: &[Candidate], out: &mut Tex
     // Buyer name.
     if let Some(c) = cands.iter().find(|c| c.label == Label::Buyer) {
         out.buyer_name = guess(c.value.clone(), if c.below { 0.8 } else { 0.85 });
+    } else if buyer_line.is_none() {
+        out.buyer_name = din_recipient(lines, hits).and_then(|n| guess(n, 0.7));
     }
 
     // Seller name: labelled, else a legal-form name at the top (before the buyer), else one in
@@ -778,11 +792,16 @@ fn parties(lines: &[&str], hits: &[Vec<Hit>], cands: &[Candidate], out: &mut Tex
         return;
     }
     // The first line that is not a title (or its part before a buyer label on two-column
-    // headers) is where letterheads put the seller's name.
+    // headers) is where letterheads put the seller's name. Lines with an amount and no
+    // legal-form name are skipped: producers that paint a floated totals box first (Chromium)
+    // put its lines at the top of the text.
+    let is_total_line = |i: usize| {
+        !numbers::find_amounts(lines[i]).is_empty() && !LEGAL_FORM_NAME.is_match(lines[i])
+    };
     let first = lines
         .iter()
         .enumerate()
-        .find(|(_, l)| !l.is_empty() && !TITLE.is_match(l))
+        .find(|(i, l)| !l.is_empty() && !TITLE.is_match(l) && !is_total_line(*i))
         .filter(|(i, _)| buyer_line.is_none_or(|b| *i <= b));
     let first_part: Option<&str> = first.map(|(i, line)| {
         let limit = if Some(i) == buyer_line {
@@ -836,6 +855,35 @@ fn parties(lines: &[&str], hits: &[Vec<Hit>], cands: &[Candidate], out: &mut Tex
         if plain && (2..=50).contains(&len) && repeated && label_hits(head).is_empty() {
             out.seller_name = clean_name(head).and_then(|n| guess(n, 0.75));
         }
+    }
+}
+
+/// The recipient of a DIN 5008 letter, which addresses the buyer without a label: under the
+/// sender's one-line return address ("Name · Street 5 · 10115 Berlin") comes the address block,
+/// a name without digits or labels followed by a line with a number (street or postcode).
+fn din_recipient(lines: &[&str], hits: &[Vec<Hit>]) -> Option<String> {
+    let nonempty: Vec<usize> = (0..lines.len().min(12))
+        .filter(|&i| !lines[i].is_empty())
+        .collect();
+    let (k, _) = nonempty.iter().enumerate().find(|&(_, &i)| {
+        let parts: Vec<&str> = SEPARATOR.split(lines[i]).collect();
+        parts.len() >= 2
+            && lines[i].contains(['·', '•', '|'])
+            && parts[1..]
+                .iter()
+                .any(|p| p.chars().any(|c| c.is_ascii_digit()))
+    })?;
+    let (&name_line, &next_line) = (nonempty.get(k + 1)?, nonempty.get(k + 2)?);
+    let name = lines[name_line];
+    let plain = hits[name_line].is_empty()
+        && !TITLE.is_match(name)
+        && !name.chars().any(|c| c.is_ascii_digit());
+    let address_follows =
+        hits[next_line].is_empty() && lines[next_line].chars().any(|c| c.is_ascii_digit());
+    if plain && address_follows {
+        clean_name(name)
+    } else {
+        None
     }
 }
 
@@ -968,6 +1016,43 @@ mod tests {
         let f = extract_fields("Total Total Total\n%%%% 12,34 % 56,78 %\nDate: 99/99/9999");
         assert_eq!(f.total_with_vat, None);
         assert_eq!(f.issue_date, None);
+    }
+
+    #[test]
+    fn din_letter_recipient_without_label() {
+        let t = "Lindner Gartenbau GmbH & Co. KG · Gärtnerweg 9, 01067 Dresden\n\n\
+                 Hotel Seeblick GmbH\nUferstraße 1\n01326 Dresden\n\
+                 Rechnungsnummer: 2026/RE/0733\nRECHNUNG\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.buyer_name), Some("Hotel Seeblick GmbH"));
+        assert_eq!(v(&f.seller_name), Some("Lindner Gartenbau GmbH & Co. KG"));
+        // A letterhead line followed by a title or a phone number names no recipient.
+        let t = "ACME SAS · 12 rue des Lilas · 69003 Lyon\nFACTURE\nFacture N° F-1\n";
+        assert_eq!(v(&extract_fields(t).buyer_name), None);
+        let t = "ACME SAS · 12 rue des Lilas · 69003 Lyon\nTél. 04 72 00 00 00\nFacture N° F-1\n";
+        assert_eq!(v(&extract_fields(t).buyer_name), None);
+    }
+
+    #[test]
+    fn iban_wrapped_onto_the_next_line() {
+        let t = "Facture N° F-1\nIBAN : DE18 4306 0967 1234\n5678 00\n";
+        assert_eq!(v(&extract_fields(t).iban), Some("DE18430609671234567800"));
+        // A next line that does not complete a valid IBAN is not used.
+        let t = "Facture N° F-1\nIBAN : DE18 4306 0967 1234\n5678 01\n";
+        assert_eq!(v(&extract_fields(t).iban), None);
+    }
+
+    #[test]
+    fn totals_box_read_before_the_letterhead() {
+        let t = "Total HT 5.130,00 €\nTVA 10 % 513,00 €\nTotal TTC 5.643,00 €\n\
+                 Acompte versé -1.500,00 €\nNet à payer 4.143,00 €\n\n\
+                 Menuiserie Fabre SARL\nRoute de Nîmes, 30000 Nîmes\n\nFACTURE\n\
+                 Facture N° 2026-F-0099\nDate de facture : 31/01/2026\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.seller_name), Some("Menuiserie Fabre SARL"));
+        assert_eq!(v(&f.amount_due), Some("4143.00"));
+        let capital = "ACME SAS au capital de 10 000,00 €\nFacture N° F-1\n";
+        assert_eq!(v(&extract_fields(capital).seller_name), Some("ACME SAS"));
     }
 
     #[test]

@@ -8,6 +8,12 @@
 //! with the number of bytes the content streams show, and reports a probable loss as an issue
 //! instead of accepting it silently. pdf-extract panics are contained by the caller's
 //! `catch_unwind` (see [`crate::pdf`]).
+//!
+//! pdf-extract 0.12 also misreads the range form `c_first c_last w` of a CID font's `/W` widths
+//! array (it uses `c_first` as both ends and as the width), so every glyph of such a range falls
+//! back to the default width. Chromium (Skia) writes equal-width glyphs, digits notably, that
+//! way, and the wrong advances made pdf-extract put a space after each digit ("2 0 2 6"). The
+//! copy's `/W` arrays are rewritten into the equivalent list form `c_first [w w ...]`.
 
 use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object};
@@ -31,6 +37,88 @@ pub struct ShowStats {
     pub shown_bytes: usize,
     /// `'` and `"` operators rewritten.
     pub rewritten: usize,
+    /// `/W` width ranges (`c_first c_last w`) rewritten into list form.
+    pub width_ranges: usize,
+}
+
+/// Most glyph widths one `/W` range may expand to (a CID is at most 65535).
+const MAX_RANGE: i64 = 65_536;
+
+/// Rewrites a CID font `/W` array's `c_first c_last w` ranges into `c_first [w ...]` lists;
+/// `None` when it has no range (or is malformed: left for pdf-extract to judge).
+pub fn expand_width_ranges(w: &[Object], doc: &Document) -> Option<(Vec<Object>, usize)> {
+    let resolve = |o: &Object| -> Object {
+        match o {
+            Object::Reference(id) => doc.get_object(*id).cloned().unwrap_or(Object::Null),
+            other => other.clone(),
+        }
+    };
+    let items: Vec<Object> = w.iter().map(resolve).collect();
+    let mut out = Vec::with_capacity(items.len());
+    let mut ranges = 0;
+    let mut budget = 4 * MAX_RANGE;
+    let mut i = 0;
+    while i < items.len() {
+        match (items.get(i), items.get(i + 1), items.get(i + 2)) {
+            (Some(first), Some(Object::Array(ws)), _) => {
+                out.push(first.clone());
+                out.push(Object::Array(ws.iter().map(resolve).collect()));
+                i += 2;
+            }
+            (Some(Object::Integer(first)), Some(Object::Integer(last)), Some(width))
+                if matches!(width, Object::Integer(_) | Object::Real(_)) =>
+            {
+                let count = last.checked_sub(*first)?.checked_add(1)?;
+                if !(1..=MAX_RANGE).contains(&count) || count > budget || *first < 0 {
+                    return None;
+                }
+                budget -= count;
+                ranges += 1;
+                out.push(Object::Integer(*first));
+                let n = usize::try_from(count).ok()?;
+                out.push(Object::Array(vec![width.clone(); n]));
+                i += 3;
+            }
+            _ => return None,
+        }
+    }
+    (ranges > 0).then_some((out, ranges))
+}
+
+/// Rewrites the `/W` arrays of the CID fonts of `doc`; returns the number of ranges expanded.
+fn normalise_cid_widths(doc: &mut Document) -> usize {
+    let mut changes = Vec::new();
+    for (id, obj) in &doc.objects {
+        let Object::Dictionary(dict) = obj else {
+            continue;
+        };
+        let is_cid_font = dict
+            .get(b"Subtype")
+            .and_then(Object::as_name)
+            .is_ok_and(|n| n == b"CIDFontType2" || n == b"CIDFontType0");
+        if !is_cid_font {
+            continue;
+        }
+        let w = match dict.get(b"W") {
+            Ok(Object::Array(a)) => a.clone(),
+            Ok(Object::Reference(r)) => match doc.get_object(*r) {
+                Ok(Object::Array(a)) => a.clone(),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if let Some((expanded, n)) = expand_width_ranges(&w, doc) {
+            changes.push((*id, expanded, n));
+        }
+    }
+    let mut total = 0;
+    for (id, expanded, n) in changes {
+        if let Ok(Object::Dictionary(dict)) = doc.get_object_mut(id) {
+            dict.set("W", Object::Array(expanded));
+            total += n;
+        }
+    }
+    total
 }
 
 /// Rewrites `'` and `"` into `T*`/`Tj` forms in a list of operations; counts shown bytes.
@@ -76,7 +164,10 @@ fn shown_len(o: &Object, operator: &str) -> usize {
 
 /// Rewrites the pages of `doc` in place; returns the scan counts.
 pub fn normalise_document(doc: &mut Document, limits: &Limits) -> ShowStats {
-    let mut stats = ShowStats::default();
+    let mut stats = ShowStats {
+        width_ranges: normalise_cid_widths(doc),
+        ..ShowStats::default()
+    };
     let pages: Vec<_> = doc.get_pages().into_values().collect();
     for page_id in pages.into_iter().take(limits.max_pdf_pages) {
         let Ok(content) = doc.get_and_decode_page_content(page_id) else {
@@ -121,6 +212,61 @@ pub fn normalise_document(doc: &mut Document, limits: &Limits) -> ShowStats {
     stats
 }
 
+/// The letter an accent glyph drawn over `base` makes, for French and German text.
+fn accented(accent: char, base: char) -> Option<char> {
+    let (from, to) = match accent {
+        '\u{b4}' => ("aeiouyAEIOUY", "áéíóúýÁÉÍÓÚÝ"),
+        '`' => ("aeiouAEIOU", "àèìòùÀÈÌÒÙ"),
+        '\u{2c6}' | '^' => ("aeiouAEIOU", "âêîôûÂÊÎÔÛ"),
+        '\u{a8}' => ("aeiouyAEIOUY", "äëïöüÿÄËÏÖÜŸ"),
+        '\u{2dc}' => ("anoANO", "ãñõÃÑÕ"),
+        '\u{b8}' => ("cC", "çÇ"),
+        _ => return None,
+    };
+    from.chars()
+        .position(|c| c == base)
+        .and_then(|k| to.chars().nth(k))
+}
+
+/// Joins accents drawn as separate glyphs with their letter: TeX's OT1 fonts (pdfLaTeX without
+/// `fontenc`) have no "é" glyph and show an acute accent then an "e", which pdf-extract returns
+/// as "´e" (and "`a", "ˆe", "¨u", "¸c"; a cedilla may also come after its letter: "c¸").
+/// Only spacing accents next to a letter they fit are joined.
+pub fn compose_spacing_accents(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next_fits = chars.peek().is_some_and(|&n| accented(c, n).is_some());
+        if c == '\u{b8}'
+            && !next_fits
+            && let Some(prev) = out.chars().next_back()
+            && let Some(joined) = accented(c, prev)
+        {
+            out.pop();
+            out.push(joined);
+            continue;
+        }
+        if let Some(&next) = chars.peek()
+            && let Some(joined) = accented(c, next)
+        {
+            // A grave accent or circumflex typed in ASCII is only joined inside a word or
+            // before a lone letter ("`a"), as TeX draws them; "^" elsewhere stays.
+            let ascii = c == '`' || c == '^';
+            let prev_ok = out
+                .chars()
+                .next_back()
+                .is_none_or(|p| p.is_whitespace() || p.is_alphabetic());
+            if !ascii || prev_ok {
+                chars.next();
+                out.push(joined);
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// True when far fewer characters came out than the content streams show: a simple-font glyph
 /// is one byte and a CID glyph two, so below 40 % something was dropped.
 pub fn probable_loss(extracted_chars: usize, shown_bytes: usize) -> bool {
@@ -136,7 +282,7 @@ pub fn extract_text(
 ) -> Result<TextLayer, PdfError> {
     let mut layer = TextLayer::default();
     let stats = contained(|| Ok(normalise_document(&mut doc, limits)))?;
-    let input: Vec<u8> = if stats.rewritten > 0 {
+    let input: Vec<u8> = if stats.rewritten > 0 || stats.width_ranges > 0 {
         let mut buf = Vec::new();
         match contained(|| {
             doc.save_to(&mut buf)
@@ -157,7 +303,10 @@ pub fn extract_text(
     let text = contained(|| {
         pdf_extract::extract_text_from_mem(&input).map_err(|e| PdfError::Unreadable(e.to_string()))
     })?;
-    let text: String = text.chars().take(limits.max_text_chars).collect();
+    let text: String = compose_spacing_accents(&text)
+        .chars()
+        .take(limits.max_text_chars)
+        .collect();
     let extracted = text.chars().filter(|c| !c.is_whitespace()).count();
     if probable_loss(extracted, stats.shown_bytes) {
         layer.issues.push(format!(
@@ -190,6 +339,50 @@ mod tests {
     }
 
     #[test]
+    fn spacing_accents_are_joined() {
+        assert_eq!(
+            compose_spacing_accents(
+                "Factur\u{b4}e `a : Soci\u{b4}et\u{b4}e d\u{2019}\u{b4}Etudes, compl`ete, garc\u{b8}on \u{b8}ca, M\u{a8}uller, \u{2c6}etre"
+            ),
+            "Facturé à : Société d\u{2019}Études, complète, garçon ça, Müller, être"
+        );
+        assert_eq!(compose_spacing_accents("x^2 `b 5`a ´"), "x^2 `b 5`a ´");
+    }
+
+    #[test]
+    fn width_ranges_are_expanded() {
+        let doc = Document::with_version("1.7");
+        let w = vec![
+            Object::Integer(3),
+            Object::Array(vec![Object::Integer(500), Object::Integer(600)]),
+            Object::Integer(17),
+            Object::Integer(19),
+            Object::Real(556.0),
+        ];
+        let (out, n) = expand_width_ranges(&w, &doc).expect("one range");
+        assert_eq!(n, 1);
+        assert_eq!(
+            out,
+            vec![
+                Object::Integer(3),
+                Object::Array(vec![Object::Integer(500), Object::Integer(600)]),
+                Object::Integer(17),
+                Object::Array(vec![Object::Real(556.0); 3]),
+            ]
+        );
+        let lists_only = vec![Object::Integer(1), Object::Array(vec![Object::Integer(9)])];
+        assert_eq!(expand_width_ranges(&lists_only, &doc), None);
+        let absurd = vec![
+            Object::Integer(0),
+            Object::Integer(i64::MAX),
+            Object::Integer(1),
+        ];
+        assert_eq!(expand_width_ranges(&absurd, &doc), None);
+        let reversed = vec![Object::Integer(9), Object::Integer(2), Object::Integer(1)];
+        assert_eq!(expand_width_ranges(&reversed, &doc), None);
+    }
+
+    #[test]
     fn quote_operators_are_rewritten() {
         let ops = vec![
             Operation::new("'", vec![Object::string_literal("ab c")]),
@@ -211,7 +404,8 @@ mod tests {
             stats,
             ShowStats {
                 shown_bytes: 6,
-                rewritten: 2
+                rewritten: 2,
+                width_ranges: 0,
             }
         );
     }
