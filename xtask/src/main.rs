@@ -30,7 +30,7 @@ fn dispatch() -> Result<()> {
         "bench" => bench(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | run [ARGS...] | bench [vault|search|extract]...>"
+                "usage: cargo xtask <test | run [ARGS...] | bench [vault|search|extract|ingest]...>"
             );
             bail!("unknown task {task:?}")
         }
@@ -111,7 +111,7 @@ fn run(args: &[String]) -> Result<()> {
 /// The benchmarks, by name: `vault` (blob crypto, import), `search` (latency over 100,000
 /// documents), `extract` (extraction against pdftotext). No name runs them all.
 fn bench(names: &[String]) -> Result<()> {
-    let all = ["vault", "search", "extract"];
+    let all = ["vault", "search", "extract", "ingest"];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
@@ -153,8 +153,198 @@ fn bench(names: &[String]) -> Result<()> {
                 "--bench",
                 "extract",
             ])?,
-            other => bail!("unknown benchmark {other:?} (vault, search, extract)"),
+            "ingest" => ingest_bench()?,
+            other => bail!("unknown benchmark {other:?} (vault, search, extract, ingest)"),
         }
     }
+    Ok(())
+}
+
+/// A valid one-page PDF invoice of about `size` bytes (an unreferenced stream pads it), unique
+/// by `i`.
+fn sample_pdf(i: usize, size: usize) -> Vec<u8> {
+    let text = format!(
+        "BT /F1 12 Tf 72 720 Td (FACTURE N\\260 F-2026-{i:05}) Tj 0 -20 Td (Date : 14/10/2026) Tj \
+         0 -20 Td (Total TTC : {},{:02} EUR) Tj ET",
+        100 + i,
+        i % 100
+    );
+    let pad: Vec<u8> = (0..size.saturating_sub(1200))
+        .map(|j| b'A' + ((j * 7 + i) % 26) as u8)
+        .collect();
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+           /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_vec(),
+        [
+            format!("<< /Length {} >>\nstream\n", text.len()).into_bytes(),
+            text.into_bytes(),
+            b"\nendstream".to_vec(),
+        ]
+        .concat(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+        [
+            format!("<< /Length {} >>\nstream\n", pad.len()).into_bytes(),
+            pad,
+            b"\nendstream".to_vec(),
+        ]
+        .concat(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (n, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", n + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// 1,000 PDFs of 200 KB through `coffre import` and through a watched folder (files/s), and the
+/// CPU a watcher with nothing to do uses.
+fn ingest_bench() -> Result<()> {
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+    const FILES: usize = 1000;
+    cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
+    let bin = root().join("target/release/coffre");
+    let work = root().join("target/bench-ingest");
+    let _ = std::fs::remove_dir_all(&work);
+    let src = work.join("src");
+    std::fs::create_dir_all(&src)?;
+    for i in 0..FILES {
+        std::fs::write(
+            src.join(format!("facture-{i:04}.pdf")),
+            sample_pdf(i, 200 * 1024),
+        )?;
+    }
+    let coffre = |vault: &std::path::Path| {
+        let mut c = Command::new(&bin);
+        c.env("COFFRE_VAULT", vault)
+            .env("COFFRE_PASSPHRASE", "benchmark passphrase");
+        c
+    };
+    let init = |vault: &std::path::Path| -> Result<()> {
+        let ok = coffre(vault)
+            .args(["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"])
+            .stdout(std::process::Stdio::null())
+            .status()?
+            .success();
+        if !ok {
+            bail!("init failed");
+        }
+        Ok(())
+    };
+
+    // 1. coffre import of the folder.
+    let v1 = work.join("vault-import");
+    init(&v1)?;
+    let start = Instant::now();
+    let ok = coffre(&v1)
+        .arg("import")
+        .arg(&src)
+        .stdout(std::process::Stdio::null())
+        .status()?
+        .success();
+    let import_s = start.elapsed().as_secs_f64();
+    if !ok {
+        bail!("import failed");
+    }
+
+    // 2. The same files moved into a watched folder (settle 300 ms).
+    let v2 = work.join("vault-watch");
+    init(&v2)?;
+    let inbox = work.join("inbox");
+    std::fs::create_dir_all(&inbox)?;
+    let mut child = coffre(&v2)
+        .args([
+            "watch",
+            inbox.to_str().unwrap_or_default(),
+            "--after",
+            "move",
+            "--settle-ms",
+            "300",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let stdout = child.stdout.take().context("watch stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    // Idle CPU first: the watcher on an empty folder for 10 s.
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(10)) {
+        if line.contains("\"watching\"") {
+            break;
+        }
+    }
+    let ticks = |pid: u32| -> Option<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
+        Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+    };
+    let t0 = ticks(child.id());
+    std::thread::sleep(Duration::from_secs(10));
+    let idle = match (t0, ticks(child.id())) {
+        (Some(a), Some(b)) => format!(
+            "{:.2} % of one core ({} ticks of 10 ms in 10 s)",
+            (b - a) as f64 / 10.0,
+            b - a
+        ),
+        _ => "not measured (no /proc)".into(),
+    };
+    let start = Instant::now();
+    for entry in std::fs::read_dir(&src)? {
+        let p = entry?.path();
+        std::fs::rename(&p, inbox.join(p.file_name().context("name")?))?;
+    }
+    let mut handled = 0;
+    while handled < FILES {
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .context("watcher stalled")?;
+        if line.contains("\"kind\":\"handled\"") {
+            handled += 1;
+        }
+    }
+    let watch_s = start.elapsed().as_secs_f64();
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+
+    println!("ingest of {FILES} PDFs of 200 KB (release build):");
+    println!(
+        "  coffre import      {import_s:>6.2} s  {:>7.1} files/s",
+        FILES as f64 / import_s
+    );
+    println!(
+        "  watched folder     {watch_s:>6.2} s  {:>7.1} files/s  (settle 300 ms, move policy)",
+        FILES as f64 / watch_s
+    );
+    println!("  idle watcher CPU   {idle}");
     Ok(())
 }

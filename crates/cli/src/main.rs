@@ -63,6 +63,27 @@ enum Command {
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         max_size: Option<u64>,
     },
+    /// Watch a folder and import every file that lands in it, until Ctrl-C. One line per event.
+    Watch {
+        /// The folder (scanners, browsers, sync clients write here).
+        folder: PathBuf,
+        /// After a durable import: keep the file (remembered, never imported again), move it to
+        /// Imported/YYYY-MM/, or delete it.
+        #[arg(long, default_value = "keep", value_name = "POLICY")]
+        after: coffre_core::watch::AfterImport,
+        /// How long a file must stay unchanged before it is taken (milliseconds).
+        #[arg(long, default_value_t = 2000, value_name = "N")]
+        settle_ms: u64,
+        /// Watch sub-folders too.
+        #[arg(long)]
+        recursive: bool,
+        /// Rescan the whole folder this often (seconds), for missed events and network shares.
+        #[arg(long, default_value_t = 60, value_name = "N")]
+        rescan_s: u64,
+        /// One JSON object per event.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the documents.
     List {
         /// A JSON array.
@@ -312,6 +333,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             max_size,
         } => import(open()?, &paths, json, max_size),
+        Command::Watch {
+            folder,
+            after,
+            settle_ms,
+            recursive,
+            rescan_s,
+            json,
+        } => watch(
+            open()?,
+            &folder,
+            after,
+            settle_ms,
+            recursive,
+            rescan_s,
+            json,
+        ),
         Command::List { json } => {
             let docs = open()?.documents()?;
             if json {
@@ -706,6 +743,87 @@ fn import(vault: Vault, paths: &[PathBuf], json: bool, max_size: Option<u64>) ->
         eprintln!("coffre: {rejected} file(s) rejected");
         return Ok(ExitCode::FAILURE);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn watch(
+    vault: Vault,
+    folder: &Path,
+    after: coffre_core::watch::AfterImport,
+    settle_ms: u64,
+    recursive: bool,
+    rescan_s: u64,
+    json: bool,
+) -> Result<ExitCode> {
+    use coffre_core::watch::{HandledAction, WatchEvent, WatchOptions, WatchState, Watcher};
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })
+    .context("installing the Ctrl-C handler")?;
+
+    let ingest = Arc::new(Ingest::start(
+        Arc::new(Mutex::new(vault)),
+        Ingest::default_workers(),
+    )?);
+    let resumed = ingest.resume(&[])?;
+    if !resumed.is_empty() {
+        eprintln!(
+            "coffre: finishing {} import(s) interrupted earlier",
+            resumed.len()
+        );
+    }
+    let options = WatchOptions {
+        after,
+        settle: std::time::Duration::from_millis(settle_ms),
+        recursive,
+        rescan: std::time::Duration::from_secs(rescan_s.max(1)),
+        ..WatchOptions::default()
+    };
+    let print = move |event: WatchEvent| {
+        let text = if json {
+            serde_json::to_string(&event).unwrap_or_default()
+        } else {
+            let p = |p: &Path| p.display().to_string();
+            match &event {
+                WatchEvent::Started { folder } => format!("watching {}", p(folder)),
+                WatchEvent::Seen { path } => format!("seen {}", p(path)),
+                WatchEvent::Imported { path, id } => format!("imported {id} {}", p(path)),
+                WatchEvent::Duplicate { path, id } => format!("duplicate {id} {}", p(path)),
+                WatchEvent::Failed {
+                    path,
+                    reason,
+                    moved_to,
+                } => match moved_to {
+                    Some(to) => format!("failed {}: {reason} (moved to {})", p(path), p(to)),
+                    None => format!("failed {}: {reason} (left in place)", p(path)),
+                },
+                WatchEvent::Handled { path, action, to } => match (action, to) {
+                    (HandledAction::Moved, Some(to)) => format!("moved {} -> {}", p(path), p(to)),
+                    (HandledAction::Kept, _) => format!("kept {}", p(path)),
+                    (HandledAction::Deleted, _) => format!("deleted {}", p(path)),
+                    (HandledAction::Moved, None) => format!("moved {}", p(path)),
+                },
+                WatchEvent::Retried { path, to } => format!("retry {} -> {}", p(path), p(to)),
+                WatchEvent::State { state } => match state {
+                    WatchState::Watching => "state watching".to_owned(),
+                    WatchState::FolderUnavailable { reason } => {
+                        format!("state folder-unavailable: {reason}")
+                    }
+                    WatchState::Error { reason } => format!("state error: {reason}"),
+                },
+                WatchEvent::Stopped => "stopped".to_owned(),
+                other => format!("{other:?}"),
+            }
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    };
+    let target = Arc::new(coffre_core::ingest::QueueTarget::new(Arc::clone(&ingest)));
+    let watcher = Watcher::start(folder, options, target, print)?;
+    let _ = stop_rx.recv();
+    watcher.stop();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -428,6 +428,46 @@ fn import_one(shared: &Shared, job: &Job) -> Result<(ImportOutcome, u64)> {
     Ok((outcome, bytes))
 }
 
+/// The ingest queue as the watched folder's target: files are journaled and imported by the
+/// queue's workers; the folder's memory of files kept in place lives in the vault.
+pub struct QueueTarget {
+    ingest: Arc<Ingest>,
+}
+
+impl QueueTarget {
+    /// Feeds the watched folder's files to `ingest`.
+    pub fn new(ingest: Arc<Ingest>) -> Self {
+        QueueTarget { ingest }
+    }
+}
+
+impl crate::watch::ImportTarget for QueueTarget {
+    fn import(&self, path: &Path) -> std::result::Result<crate::watch::FileOutcome, String> {
+        use crate::watch::FileOutcome;
+        match self.ingest.import_and_wait(path, Origin::Watch)? {
+            ImportOutcome::Imported(d) => Ok(FileOutcome::Imported(d.id)),
+            ImportOutcome::Duplicate(d) => Ok(FileOutcome::Duplicate(d.id)),
+        }
+    }
+
+    fn recall(&self, folder: &Path, rel: &Path) -> Option<(u64, i128)> {
+        lock(self.ingest.vault())
+            .watch_recall(&folder.to_string_lossy(), &rel.to_string_lossy())
+            .ok()
+            .flatten()
+    }
+
+    fn remember(&self, folder: &Path, rel: &Path, size: u64, mtime_ns: i128) {
+        // Failing to remember only means the file is read again later (and found a duplicate).
+        let _ = lock(self.ingest.vault()).watch_remember(
+            &folder.to_string_lossy(),
+            &rel.to_string_lossy(),
+            size,
+            mtime_ns,
+        );
+    }
+}
+
 /// Names never imported from a folder walk.
 const LITTER: &[&str] = &["Thumbs.db", "desktop.ini", "ehthumbs.db"];
 

@@ -1,0 +1,374 @@
+//! `coffre watch` end to end: the real binary watching a real folder. Every file that lands in the
+//! folder is imported exactly once, complete, or set aside with a reason.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const PASS: &str = "correct horse battery staple";
+
+struct Env {
+    tmp: tempfile::TempDir,
+    vault: PathBuf,
+    inbox: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let tmp = tempfile::tempdir().unwrap();
+        let vault = tmp.path().join("vault");
+        let inbox = tmp.path().join("inbox");
+        std::fs::create_dir(&inbox).unwrap();
+        let env = Env { tmp, vault, inbox };
+        assert!(
+            env.cmd(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"])
+                .output()
+                .unwrap()
+                .status
+                .success()
+        );
+        env
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_coffre"));
+        c.args(args)
+            .env("COFFRE_VAULT", &self.vault)
+            .env("COFFRE_PASSPHRASE", PASS)
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.cmd(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn docs(&self) -> Vec<Value> {
+        self.json(&["list", "--json"]).as_array().unwrap().clone()
+    }
+
+    fn watch(&self, after: &str) -> Watch {
+        let mut child = self
+            .cmd(&[
+                "watch",
+                self.inbox.to_str().unwrap(),
+                "--after",
+                after,
+                "--settle-ms",
+                "300",
+                "--rescan-s",
+                "2",
+                "--json",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&events);
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    sink.lock().unwrap_or_else(|p| p.into_inner()).push(v);
+                }
+            }
+        });
+        let w = Watch { child, events };
+        w.wait_for("watcher start", |e| {
+            e.iter().any(|v| v["kind"] == "started")
+        });
+        w
+    }
+}
+
+struct Watch {
+    child: Child,
+    events: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Watch {
+    fn count(&self, kind: &str) -> usize {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|v| v["kind"] == kind)
+            .count()
+    }
+
+    fn wait_for(&self, what: &str, done: impl Fn(&[Value]) -> bool) {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(90) {
+            if done(&self.events.lock().unwrap_or_else(|p| p.into_inner())) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "timed out waiting for {what}: {:?}",
+            self.events.lock().unwrap()
+        );
+    }
+
+    /// Waits until no event has arrived for `quiet` (at most 90 s).
+    fn wait_quiet(&self, quiet: Duration) {
+        let start = Instant::now();
+        let (mut last_len, mut since) = (usize::MAX, Instant::now());
+        while start.elapsed() < Duration::from_secs(90) {
+            let len = self.events.lock().unwrap_or_else(|p| p.into_inner()).len();
+            if len != last_len {
+                (last_len, since) = (len, Instant::now());
+            } else if since.elapsed() >= quiet {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the watcher never went quiet");
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "watch exited with {status}");
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap(); // SIGKILL
+        self.child.wait().unwrap();
+    }
+}
+
+fn write(path: &Path, data: &[u8]) {
+    std::fs::write(path, data).unwrap();
+}
+
+fn body(i: usize, len: usize) -> Vec<u8> {
+    format!("%PDF-1.4 doc {i}\n")
+        .bytes()
+        .chain((0..len).map(|j| (j * 13 + i) as u8))
+        .collect()
+}
+
+#[test]
+fn a_file_written_in_two_halves_is_imported_once_complete() {
+    let env = Env::new();
+    let w = env.watch("keep");
+    let data = body(1, 400_000);
+    let path = env.inbox.join("scan.pdf");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&path).unwrap();
+        f.write_all(&data[..200_000]).unwrap();
+        f.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(150)); // a scanner pausing, shorter than settle
+        f.write_all(&data[200_000..]).unwrap();
+    }
+    w.wait_for("import", |e| e.iter().any(|v| v["kind"] == "imported"));
+    std::thread::sleep(Duration::from_millis(2500)); // a rescan passes: nothing more happens
+    assert_eq!(w.count("imported"), 1);
+    w.stop();
+    let docs = env.docs();
+    assert_eq!(docs.len(), 1);
+    let out = env
+        .cmd(&["cat", docs[0]["id"].as_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, data, "imported complete");
+    assert!(path.exists(), "keep leaves the file in place");
+}
+
+#[test]
+fn present_files_renames_ignored_names_and_move_policy() {
+    let env = Env::new();
+    write(&env.inbox.join("before.pdf"), &body(1, 1000));
+    write(&env.inbox.join(".hidden.pdf"), &body(2, 1000));
+    write(&env.inbox.join("~$lock.docx"), &body(3, 1000));
+    let w = env.watch("move");
+    w.wait_for("present file", |e| e.iter().any(|v| v["kind"] == "handled"));
+    // A browser finishing a download: written under a temporary name, then renamed.
+    write(&env.inbox.join("facture.pdf.crdownload"), &body(4, 5000));
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(w.count("imported"), 1, "a .crdownload is never taken");
+    std::fs::rename(
+        env.inbox.join("facture.pdf.crdownload"),
+        env.inbox.join("facture.pdf"),
+    )
+    .unwrap();
+    w.wait_for("renamed file", |e| {
+        e.iter().filter(|v| v["kind"] == "handled").count() == 2
+    });
+    w.stop();
+    let month = time_month();
+    assert!(
+        env.inbox
+            .join("Imported")
+            .join(&month)
+            .join("before.pdf")
+            .exists()
+    );
+    assert!(
+        env.inbox
+            .join("Imported")
+            .join(&month)
+            .join("facture.pdf")
+            .exists()
+    );
+    assert!(env.inbox.join(".hidden.pdf").exists() && env.inbox.join("~$lock.docx").exists());
+    assert_eq!(env.docs().len(), 2);
+}
+
+fn time_month() -> String {
+    // Imported/YYYY-MM/ is the UTC month of the import: ask the system clock through `date`.
+    let out = Command::new("date")
+        .args(["-u", "+%Y-%m"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn a_thousand_files_dropped_at_once_are_each_imported_once() {
+    let env = Env::new();
+    let w = env.watch("delete");
+    let staging = env.tmp.path().join("staging");
+    std::fs::create_dir(&staging).unwrap();
+    for i in 0..1000 {
+        write(&staging.join(format!("f{i:04}.pdf")), &body(i, 2000));
+    }
+    for i in 0..1000 {
+        let name = format!("f{i:04}.pdf");
+        std::fs::rename(staging.join(&name), env.inbox.join(&name)).unwrap();
+    }
+    w.wait_for("1000 deletions", |e| {
+        e.iter().filter(|v| v["kind"] == "handled").count() == 1000
+    });
+    assert_eq!(w.count("imported"), 1000);
+    assert_eq!(w.count("failed"), 0);
+    w.stop();
+    assert_eq!(
+        std::fs::read_dir(&env.inbox).unwrap().count(),
+        0,
+        "delete leaves the folder empty"
+    );
+    assert_eq!(env.docs().len(), 1000);
+}
+
+#[test]
+fn a_watcher_killed_mid_batch_and_restarted_imports_each_file_exactly_once() {
+    let env = Env::new();
+    for i in 0..400 {
+        write(&env.inbox.join(format!("f{i:03}.pdf")), &body(i, 20_000));
+    }
+    let w = env.watch("keep");
+    w.wait_for("a hundred imports", |e| {
+        e.iter().filter(|v| v["kind"] == "imported").count() >= 100
+    });
+    w.kill();
+    let after_kill = env.docs().len();
+    assert!(after_kill < 400, "killed too late ({after_kill})");
+    let w = env.watch("keep");
+    // The vault is the watcher's while it runs: wait until it has been quiet through a rescan.
+    w.wait_quiet(Duration::from_secs(3));
+    w.stop();
+    let docs = env.docs();
+    assert_eq!(docs.len(), 400);
+    let mut names: Vec<&str> = docs.iter().map(|d| d["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 400);
+    let out = env.cmd(&["verify"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn too_large_goes_to_failed_and_a_damaged_pdf_is_stored_for_review() {
+    let env = Env::new();
+    assert!(
+        env.cmd(&["config", "max-import-size", "50KiB"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let w = env.watch("move");
+    write(&env.inbox.join("huge.pdf"), &body(1, 60_000));
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../extract/tests/fixtures/ghostscript-invoice-fr.pdf");
+    let pdf = std::fs::read(fixture).unwrap();
+    write(&env.inbox.join("damaged.pdf"), &pdf[..pdf.len() / 3]);
+    w.wait_for("both files", |e| {
+        e.iter().any(|v| v["kind"] == "failed") && e.iter().any(|v| v["kind"] == "handled")
+    });
+    w.stop();
+    let failed = env.inbox.join("Failed");
+    assert!(failed.join("huge.pdf").exists());
+    let reason = std::fs::read_to_string(failed.join("huge.pdf.reason.txt")).unwrap();
+    assert!(reason.contains("import limit"), "{reason}");
+    let review = env.json(&["search", "--kind", "review", "--json"]);
+    let review = review.as_array().unwrap();
+    assert_eq!(review.len(), 1);
+    assert_eq!(review[0]["name"], "damaged.pdf");
+}
+
+#[test]
+fn keep_writes_nothing_into_the_watched_folder() {
+    let env = Env::new();
+    write(&env.inbox.join("a.pdf"), &body(1, 1000));
+    write(&env.inbox.join("b.xml"), b"<Invoice/>");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&env.inbox, std::fs::Permissions::from_mode(0o555)).unwrap();
+        if std::fs::write(env.inbox.join("probe"), b"x").is_ok() {
+            let _ = std::fs::remove_file(env.inbox.join("probe"));
+            eprintln!(
+                "note: running as root, a 0555 folder stays writable; checking that nothing is written instead"
+            );
+        }
+    }
+    let w = env.watch("keep");
+    w.wait_for("two kept", |e| {
+        e.iter().filter(|v| v["kind"] == "handled").count() == 2
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        w.count("imported"),
+        2,
+        "kept files are not imported again on rescan"
+    );
+    w.stop();
+    let mut names: Vec<String> = std::fs::read_dir(&env.inbox)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.pdf", "b.xml"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&env.inbox, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // Restarted, the watcher remembers what it kept.
+    let w = env.watch("keep");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(w.count("imported") + w.count("duplicate"), 0);
+    w.stop();
+    assert_eq!(env.docs().len(), 2);
+}
