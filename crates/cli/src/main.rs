@@ -2,6 +2,19 @@
 
 mod secrets;
 
+/// `println!` that ends the process quietly when standard output is closed (`coffre list | head`)
+/// instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -157,6 +170,48 @@ enum Command {
         /// Document ids or unique prefixes.
         ids: Vec<String>,
     },
+    /// Legal retention: status, holds, disposal.
+    Retention {
+        #[command(subcommand)]
+        action: RetentionCommand,
+    },
+    /// Restrict a document (GDPR art. 18): kept, left out of searches and bundles.
+    Restrict {
+        /// Document id or a unique prefix of it.
+        id: String,
+        /// Why (recorded).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a restriction.
+    Unrestrict {
+        /// Document id or a unique prefix of it.
+        id: String,
+    },
+    /// Set a document's retention category (invoice-received, invoice-issued, credit-note,
+    /// receipt, contract, other).
+    Category {
+        /// Document id or a unique prefix of it.
+        id: String,
+        /// The category.
+        category: String,
+    },
+    /// The consent ledger: who may receive documents, for what purpose.
+    Consent {
+        #[command(subcommand)]
+        action: ConsentCommand,
+    },
+    /// The GDPR request register (access, rectification, erasure, restriction, portability,
+    /// objection), with due dates.
+    Request {
+        #[command(subcommand)]
+        action: RequestCommand,
+    },
+    /// A person named in the documents (GDPR requests): find or export everything about them.
+    Subject {
+        #[command(subcommand)]
+        action: SubjectCommand,
+    },
     /// Change the passphrase (the documents are not re-encrypted).
     Passwd {
         /// Read the new passphrase from this file (else $COFFRE_NEW_PASSPHRASE, else a prompt).
@@ -193,6 +248,155 @@ enum Command {
         key: Option<String>,
         /// The new value.
         value: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Documents due for disposal, on hold, restricted; counts by year.
+    Status {
+        /// A JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Compute for this day instead of today (YYYY-MM-DD), to plan ahead.
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+    },
+    /// Put a document on legal hold: never disposed of until released.
+    Hold {
+        /// Document id or a unique prefix of it.
+        id: String,
+        /// Why (recorded).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Release a legal hold.
+    Release {
+        /// Document id or a unique prefix of it.
+        id: String,
+    },
+    /// Dispose of documents by crypto-shredding (their key is destroyed; a tombstone remains).
+    Dispose {
+        /// Documents to dispose of.
+        ids: Vec<String>,
+        /// Every document whose retention has ended and that is not on hold.
+        #[arg(long)]
+        due: bool,
+        /// Dispose of them before their retention date (needs --reason; audited).
+        #[arg(long = "override")]
+        override_: bool,
+        /// The reason of an override.
+        #[arg(long)]
+        reason: Option<String>,
+        /// One JSON object per document.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConsentCommand {
+    /// Record a consent.
+    Grant {
+        /// Who (an accountant, a firm, an auditor).
+        #[arg(long)]
+        party: String,
+        /// What for ("bookkeeping", "tax audit").
+        #[arg(long)]
+        purpose: String,
+        /// First issue date covered (YYYY-MM-DD); none: no lower bound.
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Last issue date covered (YYYY-MM-DD); none: no upper bound.
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// A category covered (repeat; none: all).
+        #[arg(long = "category", value_name = "CATEGORY")]
+        categories: Vec<String>,
+        /// Evidence of the consent (e.g. "engagement letter of 2026-01-05").
+        #[arg(long)]
+        evidence: Option<String>,
+    },
+    /// Withdraw a consent (a new entry: history is never rewritten).
+    Withdraw {
+        /// The consent's id.
+        id: i64,
+        /// A note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Every consent, active or withdrawn.
+    List {
+        /// A JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum RequestCommand {
+    /// Register a request; it is due one month after it was received.
+    New {
+        /// The person (name).
+        #[arg(long)]
+        subject: String,
+        /// access, rectification, erasure, restriction, portability or objection.
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: String,
+        /// Their e-mail.
+        #[arg(long)]
+        email: Option<String>,
+        /// Their VAT id.
+        #[arg(long)]
+        vat_id: Option<String>,
+        /// Their SIREN.
+        #[arg(long)]
+        siren: Option<String>,
+        /// When it was received (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "DATE")]
+        received: Option<String>,
+    },
+    /// Every request, with due dates; overdue ones are marked.
+    List {
+        /// A JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Extend the deadline by two months, once (GDPR art. 12(3)).
+    Extend {
+        /// The request's id.
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Close a request with its outcome.
+    Close {
+        /// The request's id.
+        id: i64,
+        /// What was done.
+        #[arg(long)]
+        outcome: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SubjectCommand {
+    /// Every document mentioning the person (restricted ones included).
+    Search {
+        /// A name, an e-mail, a VAT id or a SIREN.
+        subject: String,
+        /// A JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A ZIP of those documents and a JSON of their data (access, portability).
+    Export {
+        /// A name, an e-mail, a VAT id or a SIREN.
+        subject: String,
+        /// The ZIP to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
 }
 
@@ -273,20 +477,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             if json {
                 let key = recovery_key_file.is_none().then(|| shown.as_str());
-                println!(
+                outln!(
                     "{}",
                     json!({ "vault": dir, "vault_id": vault.id(), "recovery_key": key })
                 );
             } else {
-                println!("Created vault {} at {}", vault.id(), dir.display());
+                outln!("Created vault {} at {}", vault.id(), dir.display());
                 match &recovery_key_file {
-                    Some(f) => println!("Recovery key written to {}", f.display()),
+                    Some(f) => outln!("Recovery key written to {}", f.display()),
                     None => {
-                        println!(
+                        outln!(
                             "Recovery key (shown once: write it down, keep it away from this \
                              computer):"
                         );
-                        println!("{}", shown.as_str());
+                        outln!("{}", shown.as_str());
                     }
                 }
             }
@@ -299,7 +503,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Err(e) => return Err(e.into()),
             };
             if json {
-                println!(
+                outln!(
                     "{}",
                     json!({
                         "vault": dir,
@@ -311,17 +515,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
             } else if let Some(h) = header {
                 let k = h.kdf.params;
-                println!("vault     {}", dir.display());
-                println!("id        {}", h.vault_id);
-                println!("created   {}", h.created_at);
-                println!(
+                outln!("vault     {}", dir.display());
+                outln!("id        {}", h.vault_id);
+                outln!("created   {}", h.created_at);
+                outln!(
                     "kdf       argon2id, {} MiB, {} passes, {} lane(s)",
                     k.memory_kib / 1024,
                     k.iterations,
                     k.parallelism
                 );
             } else {
-                println!(
+                outln!(
                     "No vault at {} (create one with `coffre init`).",
                     dir.display()
                 );
@@ -352,12 +556,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::List { json } => {
             let docs = open()?.documents()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&docs)?);
+                outln!("{}", serde_json::to_string_pretty(&docs)?);
             } else if docs.is_empty() {
-                println!("The vault is empty. Add documents with `coffre import FILE...`.");
+                outln!("The vault is empty. Add documents with `coffre import FILE...`.");
             } else {
                 for d in &docs {
-                    println!(
+                    outln!(
                         "{}  {:>10}  {:<5}  {}  {}",
                         d.id,
                         d.size,
@@ -387,19 +591,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 v["corrections"] = serde_json::to_value(&details.corrections)?;
                 v["history"] = serde_json::to_value(&history)?;
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!("id           {}", doc.id);
-                println!("name         {}", doc.name);
-                println!("size         {} bytes", doc.size);
-                println!("media type   {}", doc.media_type);
-                println!("sha-256      {}", doc.sha256);
-                println!("imported at  {}", doc.imported_at);
+                outln!("id           {}", doc.id);
+                outln!("name         {}", doc.name);
+                outln!("size         {} bytes", doc.size);
+                outln!("media type   {}", doc.media_type);
+                outln!("sha-256      {}", doc.sha256);
+                outln!("imported at  {}", doc.imported_at);
                 print_fields(&details.fields);
                 if !details.corrections.is_empty() {
-                    println!("corrections");
+                    outln!("corrections");
                     for c in &details.corrections {
-                        println!(
+                        outln!(
                             "  {}  {}: {} -> {}",
                             c.at,
                             c.field,
@@ -408,9 +612,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         );
                     }
                 }
-                println!("history");
+                outln!("history");
                 for e in history {
-                    println!("  {}  {}", e.at, e.action);
+                    outln!("  {}  {}", e.at, e.action);
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -425,7 +629,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &coffre_extract::Limits::default(),
             );
             if json {
-                println!("{}", e.to_json());
+                outln!("{}", e.to_json());
             } else {
                 print_fields(&serde_json::to_value(&e)?);
             }
@@ -451,15 +655,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 max,
                 kind,
                 limit: Some(limit),
+                include_restricted: false,
             };
             let hits = open()?.search(&q)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&hits)?);
+                outln!("{}", serde_json::to_string_pretty(&hits)?);
             } else if hits.is_empty() {
-                println!("No document matches.");
+                outln!("No document matches.");
             } else {
                 for h in &hits {
-                    println!(
+                    outln!(
                         "{}  {:<10}  {:<16}  {:>12} {:<3}  {:<24}  {}",
                         h.document.id,
                         h.issue_date.as_deref().unwrap_or("-"),
@@ -477,7 +682,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut vault = open()?;
             vault.correct(&id, &field, value.as_deref())?;
             let details = vault.details(&id)?;
-            println!(
+            outln!(
                 "{} {}: {}",
                 details.document.id,
                 field,
@@ -487,7 +692,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Reextract { ids } => {
             let n = open()?.reextract(&ids)?;
-            println!("re-extracted {n} document(s); corrections kept");
+            outln!("re-extracted {n} document(s); corrections kept");
             Ok(ExitCode::SUCCESS)
         }
         Command::Cat { id } => {
@@ -498,6 +703,164 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Retention { action } => retention(open()?, action),
+        Command::Restrict { id, reason } => {
+            open()?.restrict(&id, &reason)?;
+            outln!("restricted {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Unrestrict { id } => {
+            open()?.unrestrict(&id)?;
+            outln!("unrestricted {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Category { id, category } => {
+            let mut vault = open()?;
+            vault.set_category(&id, coffre_core::retention::Category::parse(&category)?)?;
+            let r = vault.retention_of(&id)?;
+            outln!("{} {}: kept until {}", r.id, r.category, r.retain_until);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Consent { action } => {
+            let mut vault = open()?;
+            match action {
+                ConsentCommand::Grant {
+                    party,
+                    purpose,
+                    from,
+                    to,
+                    categories,
+                    evidence,
+                } => {
+                    let id = vault.consent_grant(&coffre_core::consent::Grant {
+                        party,
+                        purpose,
+                        from,
+                        to,
+                        categories,
+                        evidence,
+                    })?;
+                    outln!("consent {id} granted");
+                }
+                ConsentCommand::Withdraw { id, note } => {
+                    vault.consent_withdraw(id, note.as_deref())?;
+                    outln!("consent {id} withdrawn");
+                }
+                ConsentCommand::List { json } => {
+                    let all = vault.consents()?;
+                    if json {
+                        outln!("{}", serde_json::to_string_pretty(&all)?);
+                    }
+                    for c in all.iter().filter(|_| !json) {
+                        outln!(
+                            "{:>4}  {:<9}  {}  for {}  issued {}..{}  {}",
+                            c.id,
+                            if c.active { "active" } else { "withdrawn" },
+                            c.party,
+                            c.purpose,
+                            c.from.as_deref().unwrap_or(""),
+                            c.to.as_deref().unwrap_or(""),
+                            if c.categories.is_empty() {
+                                "all categories".to_owned()
+                            } else {
+                                c.categories.join(", ")
+                            }
+                        );
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Request { action } => {
+            let mut vault = open()?;
+            match action {
+                RequestCommand::New {
+                    subject,
+                    kind,
+                    email,
+                    vat_id,
+                    siren,
+                    received,
+                } => {
+                    let received = received.unwrap_or_else(|| {
+                        coffre_core::retention::format_date(coffre_core::retention::today())
+                    });
+                    let id = vault.request_new(&coffre_core::requests::NewRequest {
+                        subject,
+                        email,
+                        vat_id,
+                        siren,
+                        kind: kind.parse()?,
+                        received,
+                    })?;
+                    let (r, _) = vault.request(id)?.context("the request just created")?;
+                    outln!("request {id} registered; due {}", r.due);
+                }
+                RequestCommand::List { json } => {
+                    let all = vault.requests()?;
+                    if json {
+                        outln!("{}", serde_json::to_string_pretty(&all)?);
+                    }
+                    for r in all.iter().filter(|_| !json) {
+                        outln!(
+                            "{:>4}  {:<13}  {:<8}  received {}  due {}{}  {}",
+                            r.id,
+                            r.kind.as_str(),
+                            serde_json::to_value(r.status)?.as_str().unwrap_or(""),
+                            r.received,
+                            r.due,
+                            if r.overdue { "  OVERDUE" } else { "" },
+                            r.subject
+                        );
+                    }
+                }
+                RequestCommand::Extend { id, reason } => {
+                    vault.request_extend(id, &reason)?;
+                    let (r, _) = vault.request(id)?.context("request")?;
+                    outln!("request {id} extended; due {}", r.due);
+                }
+                RequestCommand::Close { id, outcome } => {
+                    vault.request_close(id, &outcome)?;
+                    outln!("request {id} closed");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Subject { action } => match action {
+            SubjectCommand::Search { subject, json } => {
+                let hits = open()?.subject_search(&subject)?;
+                if json {
+                    outln!("{}", serde_json::to_string_pretty(&hits)?);
+                } else {
+                    for h in &hits {
+                        outln!(
+                            "{}  {:<10}  {:<16}  {}",
+                            h.document.id,
+                            h.issue_date.as_deref().unwrap_or("-"),
+                            h.number.as_deref().unwrap_or("-"),
+                            h.document.name
+                        );
+                    }
+                    outln!("{} document(s) mention {subject:?}", hits.len());
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            SubjectCommand::Export { subject, out } => {
+                let report = open()?.subject_export(&subject, &out)?;
+                eprintln!(
+                    "coffre: {} holds {} document(s) in plaintext: hand it over securely, then \
+                     delete it",
+                    out.display(),
+                    report.documents
+                );
+                outln!(
+                    "exported {} document(s) to {}",
+                    report.documents,
+                    out.display()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+        },
         Command::Passwd {
             new_passphrase_file,
         } => {
@@ -507,7 +870,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &[secrets::ENV_NEW_PASSPHRASE],
             )?;
             vault.change_passphrase(&new)?;
-            println!("Passphrase changed.");
+            outln!("Passphrase changed.");
             Ok(ExitCode::SUCCESS)
         }
         Command::Recover {
@@ -524,25 +887,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 _ => secrets::new_passphrase(None, &[secrets::ENV_NEW_PASSPHRASE])?,
             };
             vault.change_passphrase(&new)?;
-            println!("Vault recovered: the new passphrase is set.");
+            outln!("Vault recovered: the new passphrase is set.");
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify { json } => {
             let report = open()?.verify()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                outln!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 for f in &report.faults {
-                    println!("FAULT {} {}: {}", f.id, f.name, f.reason);
+                    outln!("FAULT {} {}: {}", f.id, f.name, f.reason);
                 }
                 for f in &report.audit.faults {
-                    println!("FAULT audit: {f}");
+                    outln!("FAULT audit: {f}");
                 }
                 if report.is_ok() {
-                    println!(
+                    outln!(
                         "ok: {} documents ({} bytes) decrypted and checked; audit chain of {} \
                          entries intact",
-                        report.documents, report.bytes, report.audit.entries
+                        report.documents,
+                        report.bytes,
+                        report.audit.entries
                     );
                 }
             }
@@ -563,10 +928,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Some(AuditCommand::Verify) => {
                     let report = vault.verify_audit()?;
                     for f in &report.faults {
-                        println!("FAULT audit: {f}");
+                        outln!("FAULT audit: {f}");
                     }
                     if report.faults.is_empty() {
-                        println!("ok: audit chain of {} entries intact", report.entries);
+                        outln!("ok: audit chain of {} entries intact", report.entries);
                         Ok(ExitCode::SUCCESS)
                     } else {
                         eprintln!(
@@ -579,10 +944,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => {
                     let entries = vault.audit_entries(None)?;
                     if json {
-                        println!("{}", serde_json::to_string_pretty(&entries)?);
+                        outln!("{}", serde_json::to_string_pretty(&entries)?);
                     } else {
                         for e in entries {
-                            println!(
+                            outln!(
                                 "{:>6}  {}  {:<24} {}  {}",
                                 e.seq,
                                 e.at,
@@ -598,13 +963,129 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Config { key, value } => {
             let mut vault = open()?;
+            const RETENTION_KEYS: [&str; 3] = ["jurisdiction", "fiscal-year-end", "owner-ids"];
             match (key.as_deref(), value) {
-                (None, _) => println!("max-import-size {}", vault.max_import_size()?),
-                (Some("max-import-size"), None) => println!("{}", vault.max_import_size()?),
+                (None, _) => {
+                    outln!("max-import-size {}", vault.max_import_size()?);
+                    let p = vault.retention_policy()?;
+                    outln!("jurisdiction {}", p.jurisdiction.as_str());
+                    outln!(
+                        "fiscal-year-end {:02}-{:02}",
+                        p.fiscal_year_end.0,
+                        p.fiscal_year_end.1
+                    );
+                    outln!(
+                        "owner-ids {}",
+                        vault.retention_setting("owner-ids")?.unwrap_or_default()
+                    );
+                    for c in coffre_core::retention::Category::ALL {
+                        outln!("retention.{} {} years", c.as_str(), p.years(c));
+                    }
+                }
+                (Some("max-import-size"), None) => outln!("{}", vault.max_import_size()?),
                 (Some("max-import-size"), Some(v)) => {
                     vault.set_max_import_size(parse_size(&v).map_err(anyhow::Error::msg)?)?
                 }
-                (Some(other), _) => bail!("unknown setting {other:?} (known: max-import-size)"),
+                (Some(k), None) if RETENTION_KEYS.contains(&k) || k.starts_with("retention.") => {
+                    outln!("{}", vault.retention_setting(k)?.unwrap_or_default())
+                }
+                (Some(k), Some(v))
+                    if RETENTION_KEYS.contains(&k) || k.starts_with("retention.") =>
+                {
+                    vault.set_retention_setting(k, &v)?
+                }
+                (Some(other), _) => bail!(
+                    "unknown setting {other:?} (known: max-import-size, jurisdiction, \
+                     fiscal-year-end, owner-ids, retention.CATEGORY)"
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn retention(mut vault: Vault, action: RetentionCommand) -> Result<ExitCode> {
+    use coffre_core::retention::parse_date;
+    match action {
+        RetentionCommand::Status { json, on } => {
+            let on = on.as_deref().map(parse_date).transpose()?;
+            let status = vault.retention_status(on)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&status)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            outln!(
+                "{} rules, fiscal year ending {:02}-{:02}; status on {}",
+                status.policy.jurisdiction.as_str(),
+                status.policy.fiscal_year_end.0,
+                status.policy.fiscal_year_end.1,
+                status.today
+            );
+            let show = |title: &str, rows: &[coffre_core::lifecycle::RetentionRow]| {
+                outln!("{title}: {}", rows.len());
+                for r in rows {
+                    let why = r
+                        .hold_reason
+                        .as_deref()
+                        .or(r.restricted_reason.as_deref())
+                        .unwrap_or("");
+                    outln!(
+                        "  {}  {:<16}  until {}  {}  {why}",
+                        r.id,
+                        r.category,
+                        r.retain_until,
+                        r.name
+                    );
+                }
+            };
+            show("due for disposal", &status.due);
+            show("on legal hold", &status.on_hold);
+            show("restricted", &status.restricted);
+            outln!("kept until, by year:");
+            for (year, n) in &status.by_year {
+                outln!("  {year}  {n}");
+            }
+            outln!("disposed of so far: {}", status.disposed);
+            Ok(ExitCode::SUCCESS)
+        }
+        RetentionCommand::Hold { id, reason } => {
+            vault.hold(&id, &reason)?;
+            outln!("on hold {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        RetentionCommand::Release { id } => {
+            vault.release(&id)?;
+            outln!("released {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        RetentionCommand::Dispose {
+            ids,
+            due,
+            override_,
+            reason,
+            json,
+        } => {
+            if ids.is_empty() && !due {
+                bail!("name documents to dispose of, or use --due");
+            }
+            let override_reason = match (override_, reason.as_deref()) {
+                (true, Some(r)) => Some(r),
+                (true, None) => bail!("an override needs --reason"),
+                (false, Some(_)) => bail!("--reason goes with --override"),
+                (false, None) => None,
+            };
+            let outcomes = vault.dispose(&ids, due, override_reason, None)?;
+            for d in &outcomes {
+                if json {
+                    outln!("{}", serde_json::to_string(d)?);
+                } else if d.disposed {
+                    outln!("disposed {} {}: {}", d.id, d.name, d.reason);
+                } else {
+                    outln!("refused {} {}: {}", d.id, d.name, d.reason);
+                }
+            }
+            if outcomes.iter().any(|d| !d.disposed) {
+                return Ok(ExitCode::FAILURE);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -618,18 +1099,18 @@ fn print_fields(data: &serde_json::Value) {
         let profile = get("profile")
             .map(|p| format!(" ({p})"))
             .unwrap_or_default();
-        println!("format       {f}{profile}");
+        outln!("format       {f}{profile}");
     }
     for path in coffre_core::fields::CORRECTABLE {
         if let Some(v) = get(path) {
             let source = data["fields"][path]["source"].as_str().unwrap_or("");
-            println!("{path:<18} {v}  [{source}]");
+            outln!("{path:<18} {v}  [{source}]");
         }
     }
     if data["needs_review"].as_bool() == Some(true) {
-        println!("needs review");
+        outln!("needs review");
         for issue in data["issues"].as_array().into_iter().flatten() {
-            println!("  - {}", issue.as_str().unwrap_or_default());
+            outln!("  - {}", issue.as_str().unwrap_or_default());
         }
     }
 }
@@ -731,7 +1212,7 @@ fn import(vault: Vault, paths: &[PathBuf], json: bool, max_size: Option<u64>) ->
         match job_slot.get(&event.job()) {
             Some(&slot) => done[slot] = Some(text),
             None => {
-                bar.suspend(|| println!("{text}"));
+                bar.suspend(|| outln!("{text}"));
                 bar.inc(1);
             }
         }

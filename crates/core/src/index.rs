@@ -97,6 +97,36 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         mtime_ns TEXT NOT NULL,
         PRIMARY KEY (folder, rel)
     );",
+    // 4: retention (category, date, hold, restriction) and the tombstones of disposed documents.
+    "CREATE TABLE retention (
+        doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        category TEXT NOT NULL,
+        category_by_owner INTEGER NOT NULL DEFAULT 0,
+        retain_until TEXT NOT NULL,
+        hold_reason TEXT,
+        hold_at TEXT,
+        restricted_reason TEXT,
+        restricted_at TEXT
+    );
+    CREATE INDEX retention_by_date ON retention(retain_until);
+    CREATE INDEX retention_restricted ON retention(doc_id) WHERE restricted_reason IS NOT NULL;
+    CREATE TABLE tombstones (
+        doc_id TEXT PRIMARY KEY,
+        category TEXT NOT NULL,
+        issue_date TEXT,
+        imported_at TEXT NOT NULL,
+        retain_until TEXT NOT NULL,
+        content_mac BLOB NOT NULL,
+        sha256 BLOB NOT NULL,
+        reason TEXT NOT NULL,
+        override INTEGER NOT NULL,
+        disposed_by TEXT NOT NULL,
+        disposed_at TEXT NOT NULL
+    );",
+    // 5: the consent ledger (append-only).
+    crate::consent::MIGRATION,
+    // 6: the GDPR request register.
+    crate::requests::MIGRATION,
 ];
 
 /// The schema version this build writes.

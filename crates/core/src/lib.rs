@@ -29,17 +29,22 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod consent;
 pub mod crypto;
 mod error;
 pub mod fields;
 pub mod index;
 pub mod ingest;
+pub mod lifecycle;
 pub mod lock;
 pub mod media;
+pub mod requests;
+pub mod retention;
 pub mod search;
 mod secret;
 pub mod store;
 pub mod stream;
+pub mod subject;
 pub mod vault;
 pub mod vault_format;
 pub mod watch;

@@ -36,6 +36,9 @@ pub struct SearchQuery {
     pub kind: Option<String>,
     /// Most results returned (default 50).
     pub limit: Option<usize>,
+    /// Include restricted documents (GDPR art. 18), which searches otherwise leave out: only for
+    /// the owner's own answers to data-subject requests.
+    pub include_restricted: bool,
 }
 
 /// One result.
@@ -150,7 +153,14 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
     );
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
     let expr = match_expression(&q.text);
-    let has_filters = q.from.is_some()
+    let any_restricted = !q.include_restricted
+        && conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM retention WHERE restricted_reason IS NOT NULL)",
+            [],
+            |r| r.get::<_, bool>(0),
+        )?;
+    let has_filters = any_restricted
+        || q.from.is_some()
         || q.to.is_some()
         || q.supplier.is_some()
         || q.min.is_some()
@@ -177,6 +187,11 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
         None => sql.push_str(
             "0.0 AS score FROM documents d LEFT JOIN doc_fields f ON f.doc_id = d.id WHERE 1",
         ),
+    }
+    if any_restricted {
+        sql.push_str(
+            " AND d.id NOT IN (SELECT doc_id FROM retention WHERE restricted_reason IS NOT NULL)",
+        );
     }
     if let Some(from) = &q.from {
         sql.push_str(" AND f.issue_date >= ?");

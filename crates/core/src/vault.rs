@@ -245,8 +245,8 @@ pub struct Vault {
     dir: PathBuf,
     header: VaultHeader,
     keys: Keys,
-    index: Index,
-    store: BlobStore,
+    pub(crate) index: Index,
+    pub(crate) store: BlobStore,
     sealer: Sealer,
     /// A size limit for this unlock session only (`coffre import --max-size`).
     session_max_import: Option<u64>,
@@ -281,6 +281,30 @@ fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     }
     fs::rename(&tmp, path).map_err(Error::io(path))?;
     sync_dir(dir)
+}
+
+/// Failed unlocks cannot be written into the encrypted index: their times wait in this file (no
+/// other content) until the next successful unlock moves them into the audit trail.
+const FAILED_UNLOCKS_FILE: &str = "unlock-failures";
+
+fn note_failed_unlock(dir: &Path) {
+    use std::io::Write as _;
+    let path = dir.join(FAILED_UNLOCKS_FILE);
+    if let Ok(mut f) = fs::OpenOptions::new().create(true).append(true).open(&path) {
+        let _ = writeln!(f, "{}", now());
+    }
+}
+
+fn take_failed_unlocks(dir: &Path) -> Vec<String> {
+    fs::read_to_string(dir.join(FAILED_UNLOCKS_FILE))
+        .map(|t| {
+            t.lines()
+                .map(str::trim)
+                .filter(|l| l.len() == 24 && l.ends_with('Z'))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn doc_key_aad(id: &Uuid) -> Vec<u8> {
@@ -360,8 +384,11 @@ impl Vault {
         let salt = header.salt()?;
         let kek = derive_kek(passphrase, &salt, &header.kdf.params)?;
         let wrapped = header.decode(&header.passphrase_wrap)?;
-        let master = unwrap_key(&kek, &wrapped, &header.wrap_aad(labels::WRAP_PASSPHRASE))?
-            .ok_or(Error::WrongPassphrase)?;
+        let Some(master) = unwrap_key(&kek, &wrapped, &header.wrap_aad(labels::WRAP_PASSPHRASE))?
+        else {
+            note_failed_unlock(dir);
+            return Err(Error::WrongPassphrase);
+        };
         Self::finish_open(dir, header, &master, lock, "vault.unlock")
     }
 
@@ -375,8 +402,11 @@ impl Vault {
             labels::RECOVERY_KEK,
         )?;
         let wrapped = header.decode(&header.recovery_wrap)?;
-        let master = unwrap_key(&kek, &wrapped, &header.wrap_aad(labels::WRAP_RECOVERY))?
-            .ok_or(Error::WrongRecoveryKey)?;
+        let Some(master) = unwrap_key(&kek, &wrapped, &header.wrap_aad(labels::WRAP_RECOVERY))?
+        else {
+            note_failed_unlock(dir);
+            return Err(Error::WrongRecoveryKey);
+        };
         Self::finish_open(dir, header, &master, lock, "vault.unlock_recovery")
     }
 
@@ -428,8 +458,20 @@ impl Vault {
         if !missing.is_empty() {
             vault.reextract(&missing)?;
         }
+        // Documents stored before retention existed (schema 3) get their dates now, once.
+        crate::lifecycle::compute_missing_retention(&mut vault)?;
         let audit_key = vault.audit_key();
+        let failures = take_failed_unlocks(dir);
         let tx = vault.index.transaction()?;
+        for at in &failures {
+            audit::append(
+                &tx,
+                &audit_key,
+                "vault.unlock_failed",
+                None,
+                json!({ "at": at }),
+            )?;
+        }
         let detail = if collected > 0 {
             json!({ "collected_unfinished_imports": collected })
         } else {
@@ -437,6 +479,9 @@ impl Vault {
         };
         audit::append(&tx, &audit_key, action, None, detail)?;
         tx.commit()?;
+        if !failures.is_empty() {
+            let _ = fs::remove_file(dir.join(FAILED_UNLOCKS_FILE));
+        }
         Ok(vault)
     }
 
@@ -468,7 +513,7 @@ impl Vault {
         self.header.vault_id
     }
 
-    fn audit_key(&self) -> MacKey {
+    pub(crate) fn audit_key(&self) -> MacKey {
         MacKey::new(&self.keys.audit)
     }
 
@@ -625,6 +670,7 @@ impl Vault {
             )?;
             Index::put_extraction(&tx, &doc.id, EXTRACTOR_VERSION, &extraction.data)?;
             Index::refresh_search(&tx, &doc.id, &extraction.data, Some(&extraction.text))?;
+            crate::lifecycle::compute_retention(&tx, &doc.id)?;
             if let Some(job) = job {
                 Index::finish_job(&tx, job, "done", Some(&doc.id), None)?;
             }
@@ -876,6 +922,7 @@ impl Vault {
         let extracted = Index::extraction(&tx, &id)?.unwrap_or_else(|| json!({}));
         let corrections = Index::corrections(&tx, &id)?;
         Index::refresh_search(&tx, &id, &fields::effective(&extracted, &corrections), None)?;
+        crate::lifecycle::compute_retention(&tx, &id)?;
         // The values stay in the corrections table, not in the trail (they may be personal data).
         audit::append(
             &tx,
@@ -909,6 +956,7 @@ impl Vault {
             let corrections = Index::corrections(&tx, &doc.id)?;
             let effective = fields::effective(&extraction.data, &corrections);
             Index::refresh_search(&tx, &doc.id, &effective, Some(&extraction.text))?;
+            crate::lifecycle::compute_retention(&tx, &doc.id)?;
             audit::append(
                 &tx,
                 &audit_key,

@@ -1,0 +1,332 @@
+//! Retention, restriction, consent, GDPR requests and subject search/export from the command line
+//! (the names and flags here are a contract).
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const PASS: &str = "correct horse battery staple";
+
+struct Env {
+    tmp: tempfile::TempDir,
+    vault: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let tmp = tempfile::tempdir().unwrap();
+        let vault = tmp.path().join("vault");
+        let env = Env { tmp, vault };
+        env.ok(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"]);
+        env
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_coffre"))
+            .args(args)
+            .env("COFFRE_VAULT", &self.vault)
+            .env("COFFRE_PASSPHRASE", PASS)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "coffre {args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+    fn import(&self, path: &std::path::Path) -> String {
+        let v: Value =
+            serde_json::from_str(&self.ok(&["import", "--json", path.to_str().unwrap()])).unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../extract/tests/fixtures")
+        .join(name)
+}
+
+/// A one-page PDF whose text holds `lines` (Helvetica, one line each).
+fn pdf_with_lines(lines: &[&str]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 11 Tf 60 780 Td 14 TL");
+    for l in lines {
+        content.push_str(&format!(
+            " ({}) '",
+            l.replace('(', "\\(").replace(')', "\\)")
+        ));
+    }
+    content.push_str(" ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_owned(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn retention_hold_dispose_and_the_old_blob() {
+    let env = Env::new();
+    let id = env.import(&fixture("ubl-invoice-eur.xml"));
+    let status = env.json(&["retention", "status", "--json"]);
+    assert_eq!(status["policy"]["jurisdiction"], "france");
+    assert_eq!(status["by_year"]["2036"], 1);
+
+    let out = env.run(&["retention", "dispose", &id]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stdout).contains("must be kept until 2036-12-31"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        !env.run(&["retention", "dispose", &id, "--override"])
+            .status
+            .success(),
+        "an override needs a reason"
+    );
+
+    env.ok(&["retention", "hold", &id, "--reason", "tax audit 2027"]);
+    let out = env.run(&[
+        "retention",
+        "dispose",
+        &id,
+        "--override",
+        "--reason",
+        "owner asked",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out.stdout).contains("legal hold"));
+    let status = env.json(&["retention", "status", "--json", "--on", "2040-01-01"]);
+    assert_eq!(status["due"].as_array().unwrap().len(), 0);
+    assert_eq!(status["on_hold"][0]["hold_reason"], "tax audit 2027");
+    env.ok(&["retention", "release", &id]);
+
+    let blob = env.vault.join("blobs").join(&id[..2]).join(&id);
+    let saved = std::fs::read(&blob).unwrap();
+    let out = env.ok(&[
+        "retention",
+        "dispose",
+        &id,
+        "--override",
+        "--reason",
+        "sent by mistake",
+    ]);
+    assert!(out.starts_with(&format!("disposed {id}")), "{out}");
+    assert!(!env.run(&["cat", &id]).status.success());
+    std::fs::write(&blob, &saved).unwrap();
+    assert!(
+        !env.run(&["cat", &id]).status.success(),
+        "the old blob copied back reveals nothing"
+    );
+    assert!(env.ok(&["verify"]).starts_with("ok: 0 documents"));
+    assert!(!blob.exists(), "collected as an orphan on the next open");
+    let audit = env.json(&["audit", "--json"]);
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in ["document.hold", "document.release", "document.dispose"] {
+        assert!(actions.contains(&a), "{a} missing");
+    }
+    assert!(env.ok(&["audit", "verify"]).starts_with("ok"));
+}
+
+#[test]
+fn restriction_consent_and_requests() {
+    let env = Env::new();
+    let id = env.import(&fixture("ubl-invoice-eur.xml"));
+    env.ok(&["restrict", &id, "--reason", "accuracy contested"]);
+    assert_eq!(
+        env.json(&["search", "acme", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    env.ok(&["unrestrict", &id]);
+    assert_eq!(
+        env.json(&["search", "acme", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    assert!(
+        env.ok(&[
+            "consent",
+            "grant",
+            "--party",
+            "Cabinet Martin",
+            "--purpose",
+            "bookkeeping",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31"
+        ])
+        .contains("consent 1 granted")
+    );
+    env.ok(&["consent", "withdraw", "1"]);
+    let consents = env.json(&["consent", "list", "--json"]);
+    assert_eq!(consents[0]["active"], false);
+    assert_eq!(consents[0]["party"], "Cabinet Martin");
+    assert!(!env.run(&["consent", "withdraw", "1"]).status.success());
+
+    let out = env.ok(&[
+        "request",
+        "new",
+        "--subject",
+        "Jean Dupont",
+        "--type",
+        "access",
+        "--received",
+        "2026-01-31",
+    ]);
+    assert!(out.contains("due 2026-02-28"), "{out}");
+    let list = env.json(&["request", "list", "--json"]);
+    assert_eq!(list[0]["overdue"], true, "received in January, still open");
+    env.ok(&[
+        "request",
+        "close",
+        "1",
+        "--outcome",
+        "export sent by registered mail",
+    ]);
+    let list = env.json(&["request", "list", "--json"]);
+    assert_eq!(list[0]["overdue"], false);
+    assert!(
+        !env.run(&["request", "new", "--subject", "X", "--type", "gossip"])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn a_subject_named_only_in_a_pdfs_text_is_found_and_exported() {
+    let env = Env::new();
+    let pdf = pdf_with_lines(&[
+        "FACTURE F-2026-0099",
+        "Date : 14/10/2026",
+        "Suivi du dossier : Emilie Rousseau (emilie.rousseau@example.fr)",
+        "Total TTC : 120,00 EUR",
+    ]);
+    let path = env.tmp.path().join("scan.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let id = env.import(&path);
+    env.import(&fixture("ubl-invoice-eur.xml"));
+    let show = env.json(&["show", &id, "--json"]);
+    assert!(
+        show["buyer"]["name"].is_null() && show["seller"]["name"] != "Emilie Rousseau",
+        "named in the text only"
+    );
+
+    env.ok(&[
+        "restrict",
+        &id,
+        "--reason",
+        "erasure requested, legal retention applies",
+    ]);
+    let hits = env.json(&["subject", "search", "Emilie Rousseau", "--json"]);
+    let hits = hits.as_array().unwrap();
+    assert_eq!(
+        hits.len(),
+        1,
+        "restricted documents are still found for the subject"
+    );
+    assert_eq!(hits[0]["id"], id);
+    assert_eq!(
+        env.json(&["subject", "search", "emilie.rousseau@example.fr", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let zip_path = env.tmp.path().join("export.zip");
+    env.ok(&[
+        "subject",
+        "export",
+        "Emilie Rousseau",
+        "--out",
+        zip_path.to_str().unwrap(),
+    ]);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut bytes = Vec::new();
+    zip.by_name("documents/scan.pdf")
+        .unwrap()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    assert_eq!(bytes, pdf);
+    let mut json = String::new();
+    zip.by_name("subject.json")
+        .unwrap()
+        .read_to_string(&mut json)
+        .unwrap();
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["documents"][0]["document"]["id"], id);
+    assert_eq!(zip.len(), 2);
+}
+
+#[test]
+fn failed_unlocks_reach_the_audit_trail() {
+    let env = Env::new();
+    for _ in 0..2 {
+        let out = Command::new(env!("CARGO_BIN_EXE_coffre"))
+            .args(["list"])
+            .env("COFFRE_VAULT", &env.vault)
+            .env("COFFRE_PASSPHRASE", "not the passphrase")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+    }
+    let audit = env.json(&["audit", "--json"]);
+    let failed = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "vault.unlock_failed")
+        .count();
+    assert_eq!(failed, 2);
+    assert!(!env.vault.join("unlock-failures").exists());
+}

@@ -1,0 +1,144 @@
+//! Data subjects (GDPR): finding every document that mentions a person, and exporting them.
+//!
+//! Promises: a subject search looks at every document, restricted ones included, through the
+//! invoice fields and the full text; an export is a ZIP of those documents and a JSON of their
+//! data, written atomically (temporary file beside the target, then rename) and recorded in the
+//! audit trail. The export is plaintext by nature: it is written where the owner asks, nowhere
+//! else.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::search::{SearchHit, SearchQuery};
+use crate::vault::Vault;
+use crate::{Error, Result, audit};
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubjectExport {
+    /// Documents in the ZIP.
+    pub documents: usize,
+    /// Bytes of the ZIP.
+    pub bytes: u64,
+}
+
+impl Vault {
+    /// Every document mentioning `subject` (a name, an e-mail, a VAT id, a SIREN), restricted
+    /// documents included, best match first.
+    pub fn subject_search(&self, subject: &str) -> Result<Vec<SearchHit>> {
+        if crate::search::match_expression(subject).is_none() {
+            return Err(Error::Setting {
+                key: "subject".into(),
+                reason: "give a name, an e-mail, a VAT id or a SIREN".into(),
+            });
+        }
+        self.search(&SearchQuery {
+            text: subject.to_owned(),
+            include_restricted: true,
+            limit: Some(100_000),
+            ..SearchQuery::default()
+        })
+    }
+
+    /// Writes a ZIP with every document mentioning `subject` (under `documents/`) and
+    /// `subject.json` (their data: fields, corrections, retention), for a GDPR access or
+    /// portability request.
+    pub fn subject_export(&mut self, subject: &str, out: &Path) -> Result<SubjectExport> {
+        let hits = self.subject_search(subject)?;
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = dir.join(format!(
+            ".{}.part",
+            out.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("export.zip")
+        ));
+        let result = (|| -> Result<u64> {
+            let file = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
+            let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            let mut data = Vec::new();
+            let mut used = std::collections::HashSet::new();
+            for (i, hit) in hits.iter().enumerate() {
+                let (doc, bytes) = self.read_document(&hit.document.id)?;
+                let mut name = format!("documents/{}", safe_name(&doc.name));
+                if !used.insert(name.clone()) {
+                    name = format!("documents/{}-{}", i + 1, safe_name(&doc.name));
+                    used.insert(name.clone());
+                }
+                zip.start_file(name.as_str(), options).map_err(zip_err)?;
+                zip.write_all(&bytes)?;
+                let details = self.details(&doc.id)?;
+                data.push(json!({
+                    "file": name,
+                    "document": details.document,
+                    "fields": details.fields,
+                    "corrections": details.corrections,
+                    "retention": self.retention_of(&doc.id)?,
+                }));
+            }
+            zip.start_file("subject.json", options).map_err(zip_err)?;
+            let summary = json!({ "subject": subject, "exported_at": audit::now_rfc3339(),
+                                  "documents": data });
+            zip.write_all(
+                serde_json::to_string_pretty(&summary)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            )?;
+            let file = zip.finish().map_err(zip_err)?;
+            let file = file.into_inner().map_err(|e| Error::from(e.into_error()))?;
+            file.sync_all().map_err(Error::io(&tmp))?;
+            Ok(file.metadata()?.len())
+        })();
+        let bytes = match result {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+        std::fs::rename(&tmp, out).map_err(Error::io(out))?;
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        audit::append(
+            &tx,
+            &audit_key,
+            "subject.export",
+            None,
+            json!({ "documents": hits.len(), "out": out.display().to_string() }),
+        )?;
+        tx.commit()?;
+        Ok(SubjectExport {
+            documents: hits.len(),
+            bytes,
+        })
+    }
+}
+
+fn zip_err(e: zip::result::ZipError) -> Error {
+    Error::from(std::io::Error::other(e))
+}
+
+/// A file name safe in a ZIP on every OS: no folders, no reserved characters.
+fn safe_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches(|c| c == '.' || c == ' ');
+    if trimmed.is_empty() {
+        "document".into()
+    } else {
+        trimmed.chars().take(150).collect()
+    }
+}
