@@ -390,6 +390,18 @@ enum SubjectCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Answer an erasure request: dispose of what no legal duty keeps, restrict the rest with
+    /// the legal ground (GDPR art. 17(3)(b)).
+    Erase {
+        /// A name, an e-mail, a VAT id or a SIREN.
+        subject: String,
+        /// The request's id in the register (recorded in each reason).
+        #[arg(long, value_name = "ID")]
+        request: Option<i64>,
+        /// One JSON object per document.
+        #[arg(long)]
+        json: bool,
+    },
     /// A ZIP of those documents and a JSON of their data (access, portability).
     Export {
         /// A name, an e-mail, a VAT id or a SIREN.
@@ -842,6 +854,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         );
                     }
                     outln!("{} document(s) mention {subject:?}", hits.len());
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            SubjectCommand::Erase {
+                subject,
+                request,
+                json,
+            } => {
+                for e in open()?.erase_subject(&subject, request)? {
+                    if json {
+                        outln!("{}", serde_json::to_string(&e)?);
+                    } else {
+                        outln!("{} {} {}: {}", e.action, e.id, e.name, e.reason);
+                    }
                 }
                 Ok(ExitCode::SUCCESS)
             }

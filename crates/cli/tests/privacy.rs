@@ -330,3 +330,45 @@ fn failed_unlocks_reach_the_audit_trail() {
     assert_eq!(failed, 2);
     assert!(!env.vault.join("unlock-failures").exists());
 }
+
+#[test]
+fn erasure_restricts_what_the_law_keeps() {
+    let env = Env::new();
+    let pdf = pdf_with_lines(&[
+        "FACTURE F-2026-0100",
+        "Date : 14/10/2026",
+        "Client : Paul Lemaire",
+        "Total TTC : 60,00 EUR",
+    ]);
+    let path = env.tmp.path().join("lemaire.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let id = env.import(&path);
+    env.ok(&[
+        "request",
+        "new",
+        "--subject",
+        "Paul Lemaire",
+        "--type",
+        "erasure",
+    ]);
+    let out = env.ok(&[
+        "subject",
+        "erase",
+        "Paul Lemaire",
+        "--request",
+        "1",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(v["action"], "restricted");
+    assert!(v["reason"].as_str().unwrap().contains("17(3)(b)"));
+    assert!(v["reason"].as_str().unwrap().contains("erasure request #1"));
+    let status = env.json(&["retention", "status", "--json"]);
+    assert_eq!(status["restricted"][0]["id"], id);
+    assert!(
+        env.json(&["search", "Lemaire", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -25,7 +25,65 @@ pub struct SubjectExport {
     pub bytes: u64,
 }
 
+/// What an erasure request did to one document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Erasure {
+    /// Document id.
+    pub id: String,
+    /// Original file name.
+    pub name: String,
+    /// `disposed` (no legal duty kept it) or `restricted` (a legal duty keeps it: GDPR art.
+    /// 17(3)(b)).
+    pub action: &'static str,
+    /// The recorded reason.
+    pub reason: String,
+}
+
 impl Vault {
+    /// Answers an erasure request: every document mentioning `subject` is disposed of when no
+    /// legal duty keeps it any more (its retention ended and it is not on hold); the others are
+    /// restricted, with the legal ground and the date until which they are kept (GDPR art.
+    /// 17(3)(b)). `request` is the register's id, recorded in each reason.
+    pub fn erase_subject(&mut self, subject: &str, request: Option<i64>) -> Result<Vec<Erasure>> {
+        let label = request.map_or_else(
+            || "erasure request".to_owned(),
+            |r| format!("erasure request #{r}"),
+        );
+        let today = crate::retention::format_date(crate::retention::today());
+        let mut out = Vec::new();
+        for hit in self.subject_search(subject)? {
+            let r = self.retention_of(&hit.document.id)?;
+            if r.hold_reason.is_none() && r.retain_until < today {
+                let done = self.dispose(std::slice::from_ref(&r.id), false, None, None)?;
+                if let Some(d) = done.into_iter().next().filter(|d| d.disposed) {
+                    out.push(Erasure {
+                        id: d.id,
+                        name: d.name,
+                        action: "disposed",
+                        reason: format!("{label}: {}", d.reason),
+                    });
+                    continue;
+                }
+            }
+            let ground = match &r.hold_reason {
+                Some(h) => format!("on legal hold ({h})"),
+                None => format!(
+                    "kept under a legal obligation until {} ({})",
+                    r.retain_until, r.category
+                ),
+            };
+            let reason = format!("{label}: {ground}; GDPR art. 17(3)(b), restricted meanwhile");
+            self.restrict(&r.id, &reason)?;
+            out.push(Erasure {
+                id: r.id,
+                name: r.name,
+                action: "restricted",
+                reason,
+            });
+        }
+        Ok(out)
+    }
+
     /// Every document mentioning `subject` (a name, an e-mail, a VAT id, a SIREN), restricted
     /// documents included, best match first.
     pub fn subject_search(&self, subject: &str) -> Result<Vec<SearchHit>> {

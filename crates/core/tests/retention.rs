@@ -214,3 +214,32 @@ fn restriction_hides_from_search_until_lifted() {
         "document.unrestrict".to_owned()
     ]));
 }
+
+#[test]
+fn erasure_disposes_of_what_no_duty_keeps_and_restricts_the_rest() {
+    let (_t, _d, mut v, ubl, cii) = setup();
+    // The credit note dates from 2010: its retention ended long ago.
+    v.correct(&cii, "issue_date", Some("2010-01-05")).unwrap();
+    let out = v.erase_subject("Logiciels Martin", Some(7)).unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        (out[0].id.as_str(), out[0].action),
+        (cii.as_str(), "disposed")
+    );
+    assert!(v.document(&cii).is_err());
+    let out = v.erase_subject("ACME", Some(8)).unwrap();
+    assert_eq!(
+        (out[0].id.as_str(), out[0].action),
+        (ubl.as_str(), "restricted")
+    );
+    assert!(
+        out[0].reason.contains("until 2036-12-31"),
+        "{}",
+        out[0].reason
+    );
+    assert!(
+        v.tombstones().unwrap()[0]
+            .reason
+            .contains("retention ended")
+    );
+}
