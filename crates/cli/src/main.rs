@@ -993,6 +993,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             match (key.as_deref(), value) {
                 (None, _) => {
                     outln!("max-import-size {}", vault.max_import_size()?);
+                    outln!("audit-access-months {}", vault.audit_access_months()?);
                     let p = vault.retention_policy()?;
                     outln!("jurisdiction {}", p.jurisdiction.as_str());
                     outln!(
@@ -1009,6 +1010,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
                 (Some("max-import-size"), None) => outln!("{}", vault.max_import_size()?),
+                (Some("audit-access-months"), None) => outln!("{}", vault.audit_access_months()?),
+                (Some("audit-access-months"), Some(v)) => vault.set_audit_access_months(
+                    v.trim().parse().context("a whole number of months")?,
+                )?,
                 (Some("max-import-size"), Some(v)) => {
                     vault.set_max_import_size(parse_size(&v).map_err(anyhow::Error::msg)?)?
                 }
@@ -1021,8 +1026,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     vault.set_retention_setting(k, &v)?
                 }
                 (Some(other), _) => bail!(
-                    "unknown setting {other:?} (known: max-import-size, jurisdiction, \
-                     fiscal-year-end, owner-ids, retention.CATEGORY)"
+                    "unknown setting {other:?} (known: max-import-size, audit-access-months, \
+                     jurisdiction, fiscal-year-end, owner-ids, retention.CATEGORY)"
                 ),
             }
             Ok(ExitCode::SUCCESS)

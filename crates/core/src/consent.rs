@@ -342,6 +342,69 @@ pub fn covering(
     }))
 }
 
+impl crate::vault::Vault {
+    /// Records a consent (audited: id, party, purpose).
+    pub fn consent_grant(&mut self, g: &Grant) -> Result<i64> {
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        let id = grant(&tx, g, &crate::audit::now_rfc3339())?;
+        crate::audit::append(
+            &tx,
+            &audit_key,
+            "consent.grant",
+            None,
+            serde_json::json!({ "consent": id, "party": g.party.trim(), "purpose": g.purpose.trim() }),
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Withdraws a consent: a new ledger entry (audited).
+    pub fn consent_withdraw(&mut self, id: i64, note: Option<&str>) -> Result<()> {
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        withdraw(&tx, id, &crate::audit::now_rfc3339(), note)?;
+        crate::audit::append(
+            &tx,
+            &audit_key,
+            "consent.withdraw",
+            None,
+            serde_json::json!({ "consent": id }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every consent with its state.
+    pub fn consents(&self) -> Result<Vec<Consent>> {
+        list(self.index.conn())
+    }
+
+    /// The raw ledger, in order.
+    pub fn consent_history(&self) -> Result<Vec<ConsentEntry>> {
+        history(self.index.conn())
+    }
+
+    /// An active consent covering sharing documents of this period and categories with `party`.
+    pub fn consent_covering(
+        &self,
+        party: &str,
+        purpose: Option<&str>,
+        period_from: &str,
+        period_to: &str,
+        categories: &[String],
+    ) -> Result<Option<Consent>> {
+        covering(
+            self.index.conn(),
+            party,
+            purpose,
+            period_from,
+            period_to,
+            categories,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -699,68 +762,5 @@ mod tests {
             .unwrap();
         assert_eq!((c.id, c.granted_at.as_str()), (new, T3));
         assert_eq!(list(&conn).unwrap().len(), 2);
-    }
-}
-
-impl crate::vault::Vault {
-    /// Records a consent (audited: id, party, purpose).
-    pub fn consent_grant(&mut self, g: &Grant) -> Result<i64> {
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        let id = grant(&tx, g, &crate::audit::now_rfc3339())?;
-        crate::audit::append(
-            &tx,
-            &audit_key,
-            "consent.grant",
-            None,
-            serde_json::json!({ "consent": id, "party": g.party.trim(), "purpose": g.purpose.trim() }),
-        )?;
-        tx.commit()?;
-        Ok(id)
-    }
-
-    /// Withdraws a consent: a new ledger entry (audited).
-    pub fn consent_withdraw(&mut self, id: i64, note: Option<&str>) -> Result<()> {
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        withdraw(&tx, id, &crate::audit::now_rfc3339(), note)?;
-        crate::audit::append(
-            &tx,
-            &audit_key,
-            "consent.withdraw",
-            None,
-            serde_json::json!({ "consent": id }),
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Every consent with its state.
-    pub fn consents(&self) -> Result<Vec<Consent>> {
-        list(self.index.conn())
-    }
-
-    /// The raw ledger, in order.
-    pub fn consent_history(&self) -> Result<Vec<ConsentEntry>> {
-        history(self.index.conn())
-    }
-
-    /// An active consent covering sharing documents of this period and categories with `party`.
-    pub fn consent_covering(
-        &self,
-        party: &str,
-        purpose: Option<&str>,
-        period_from: &str,
-        period_to: &str,
-        categories: &[String],
-    ) -> Result<Option<Consent>> {
-        covering(
-            self.index.conn(),
-            party,
-            purpose,
-            period_from,
-            period_to,
-            categories,
-        )
     }
 }

@@ -127,6 +127,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     crate::consent::MIGRATION,
     // 6: the GDPR request register.
     crate::requests::MIGRATION,
+    // 7: pruning of old access entries behind MACed checkpoints.
+    crate::audit::MIGRATION,
 ];
 
 /// The schema version this build writes.

@@ -496,6 +496,74 @@ pub fn events(conn: &Connection, id: i64) -> Result<Vec<RequestEvent>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+fn today() -> String {
+    crate::retention::format_date(crate::retention::today())
+}
+
+impl crate::vault::Vault {
+    /// Registers a GDPR request (audited by id and type; the subject stays in the register).
+    pub fn request_new(&mut self, new: &NewRequest) -> Result<i64> {
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        let id = create(&tx, new, &crate::audit::now_rfc3339())?;
+        crate::audit::append(
+            &tx,
+            &audit_key,
+            "request.new",
+            None,
+            serde_json::json!({ "request": id, "type": new.kind.as_str() }),
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Extends a request's deadline by two months, once, with a reason (audited).
+    pub fn request_extend(&mut self, id: i64, reason: &str) -> Result<()> {
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        extend(&tx, id, reason, &crate::audit::now_rfc3339())?;
+        crate::audit::append(
+            &tx,
+            &audit_key,
+            "request.extend",
+            None,
+            serde_json::json!({ "request": id }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Closes a request with its outcome (audited).
+    pub fn request_close(&mut self, id: i64, outcome: &str) -> Result<()> {
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        close(&tx, id, outcome, &crate::audit::now_rfc3339())?;
+        crate::audit::append(
+            &tx,
+            &audit_key,
+            "request.close",
+            None,
+            serde_json::json!({ "request": id }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every request, with `overdue` computed for today (UTC).
+    pub fn requests(&self) -> Result<Vec<Request>> {
+        list(self.index.conn(), &today())
+    }
+
+    /// One request and its events.
+    pub fn request(&self, id: i64) -> Result<Option<(Request, Vec<RequestEvent>)>> {
+        let conn = self.index.conn();
+        Ok(match get(conn, id, &today())? {
+            Some(r) => Some((r, events(conn, id)?)),
+            None => None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,73 +820,5 @@ mod tests {
             [open, extended, closed]
         );
         assert!(list(&conn, "2026-5-1").is_err());
-    }
-}
-
-fn today() -> String {
-    crate::retention::format_date(crate::retention::today())
-}
-
-impl crate::vault::Vault {
-    /// Registers a GDPR request (audited by id and type; the subject stays in the register).
-    pub fn request_new(&mut self, new: &NewRequest) -> Result<i64> {
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        let id = create(&tx, new, &crate::audit::now_rfc3339())?;
-        crate::audit::append(
-            &tx,
-            &audit_key,
-            "request.new",
-            None,
-            serde_json::json!({ "request": id, "type": new.kind.as_str() }),
-        )?;
-        tx.commit()?;
-        Ok(id)
-    }
-
-    /// Extends a request's deadline by two months, once, with a reason (audited).
-    pub fn request_extend(&mut self, id: i64, reason: &str) -> Result<()> {
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        extend(&tx, id, reason, &crate::audit::now_rfc3339())?;
-        crate::audit::append(
-            &tx,
-            &audit_key,
-            "request.extend",
-            None,
-            serde_json::json!({ "request": id }),
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Closes a request with its outcome (audited).
-    pub fn request_close(&mut self, id: i64, outcome: &str) -> Result<()> {
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        close(&tx, id, outcome, &crate::audit::now_rfc3339())?;
-        crate::audit::append(
-            &tx,
-            &audit_key,
-            "request.close",
-            None,
-            serde_json::json!({ "request": id }),
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Every request, with `overdue` computed for today (UTC).
-    pub fn requests(&self) -> Result<Vec<Request>> {
-        list(self.index.conn(), &today())
-    }
-
-    /// One request and its events.
-    pub fn request(&self, id: i64) -> Result<Option<(Request, Vec<RequestEvent>)>> {
-        let conn = self.index.conn();
-        Ok(match get(conn, id, &today())? {
-            Some(r) => Some((r, events(conn, id)?)),
-            None => None,
-        })
     }
 }

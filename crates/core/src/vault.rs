@@ -40,6 +40,7 @@ use crate::{Error, Result};
 /// Default largest file accepted by import: 100 MiB.
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 100 * 1024 * 1024;
 const SETTING_MAX_IMPORT: &str = "import.max_bytes";
+const SETTING_ACCESS_MONTHS: &str = "audit.access_months";
 
 /// Options for a new vault.
 #[derive(Debug, Clone, Default)]
@@ -462,6 +463,7 @@ impl Vault {
         crate::lifecycle::compute_missing_retention(&mut vault)?;
         let audit_key = vault.audit_key();
         let failures = take_failed_unlocks(dir);
+        let months = vault.audit_access_months()?;
         let tx = vault.index.transaction()?;
         for at in &failures {
             audit::append(
@@ -478,6 +480,9 @@ impl Vault {
             json!({})
         };
         audit::append(&tx, &audit_key, action, None, detail)?;
+        // Access entries older than the setting (12 months by default) leave the trail, behind a
+        // MACed checkpoint (CNIL: access logs 6 to 12 months).
+        audit::prune_access(&tx, &audit_key, &audit::access_cutoff(months))?;
         tx.commit()?;
         if !failures.is_empty() {
             let _ = fs::remove_file(dir.join(FAILED_UNLOCKS_FILE));
@@ -553,6 +558,37 @@ impl Vault {
     /// Overrides the import size limit until the vault is locked (not saved).
     pub fn set_import_limit_for_session(&mut self, bytes: u64) {
         self.session_max_import = Some(bytes);
+    }
+
+    /// How many months access entries (unlocks, reads, verifications) stay in the audit trail.
+    pub fn audit_access_months(&self) -> Result<u32> {
+        Ok(self
+            .index
+            .setting(SETTING_ACCESS_MONTHS)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(audit::DEFAULT_ACCESS_RETENTION_MONTHS))
+    }
+
+    /// Sets how many months access entries stay in the audit trail (1 to 120).
+    pub fn set_audit_access_months(&mut self, months: u32) -> Result<()> {
+        if !(1..=120).contains(&months) {
+            return Err(Error::Setting {
+                key: SETTING_ACCESS_MONTHS.into(),
+                reason: "between 1 and 120 months".into(),
+            });
+        }
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        Index::set_setting(&tx, SETTING_ACCESS_MONTHS, &months.to_string())?;
+        audit::append(
+            &tx,
+            &audit_key,
+            "settings.change",
+            None,
+            json!({ "key": SETTING_ACCESS_MONTHS, "value": months }),
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Sets the largest file import accepts, in bytes.
@@ -979,8 +1015,99 @@ impl Vault {
         audit::entries(self.index.conn(), doc_id)
     }
 
+    /// The vault's Ed25519 signing key (bundles, backups), from its signing seed.
+    pub(crate) fn signing_key(&self) -> Result<ring::signature::Ed25519KeyPair> {
+        ring::signature::Ed25519KeyPair::from_seed_unchecked(
+            self.keys.signing_seed.dangerously_expose(),
+        )
+        .map_err(|_| Error::Crypto("ed25519 key from seed"))
+    }
+
+    /// The vault's public signing key (32 bytes), which verifies its bundles and backups.
+    pub fn signing_public_key(&self) -> Result<Vec<u8>> {
+        use ring::signature::KeyPair;
+        Ok(self.signing_key()?.public_key().as_ref().to_vec())
+    }
+
     /// Checks the audit chain alone.
     pub fn verify_audit(&self) -> Result<ChainReport> {
         audit::verify(self.index.conn(), &self.audit_key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy_dir(from: &Path, to: &Path) {
+        fs::create_dir_all(to).unwrap();
+        for e in fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let dest = to.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                copy_dir(&e.path(), &dest);
+            } else {
+                fs::copy(e.path(), dest).unwrap();
+            }
+        }
+    }
+
+    /// Someone with the index key edits `index.db` with any SQLite tool: `verify` notices.
+    #[test]
+    fn audit_verify_catches_tampering_made_to_the_database_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("v");
+        let pass = Passphrase::new("tamper test pass".into());
+        let opts = CreateOptions {
+            kdf: KdfParams::MINIMUM,
+        };
+        let (mut vault, _) = Vault::create(&dir, &pass, &opts).unwrap();
+        for i in 0..4 {
+            vault
+                .import_reader(&format!("d{i}.xml"), format!("<a>{i}</a>").as_bytes(), None)
+                .unwrap();
+        }
+        let index_key = derive_subkey(
+            &vault.keys.master,
+            vault.header.vault_id.as_bytes(),
+            labels::INDEX,
+        )
+        .unwrap();
+        drop(vault);
+        let tampering = [
+            ("modified entry", "UPDATE audit SET detail = '{\"name\":\"other.xml\"}' WHERE seq = 3"),
+            ("deleted entry", "DELETE FROM audit WHERE seq = 2"),
+            ("reordered entries", "UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = -1"),
+            ("inserted entry", "INSERT INTO audit (seq, at, action, doc_id, detail, mac) SELECT 100, at, 'document.read', doc_id, detail, mac FROM audit WHERE seq = 3; UPDATE audit_head SET seq = 100"),
+            ("cut tail", "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)"),
+            (
+                "cut tail, head rewound",
+                "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);
+                 UPDATE audit_head SET seq = seq - 1, mac = (SELECT mac FROM audit WHERE seq = (SELECT max(seq) FROM audit))",
+            ),
+        ];
+        for (what, sql) in tampering {
+            let copy = tmp.path().join(what.replace(' ', "-"));
+            copy_dir(&dir, &copy);
+            let _ = fs::remove_file(copy.join(LOCK_FILE));
+            let conn = rusqlite::Connection::open(copy.join(INDEX_FILE)).unwrap();
+            let hexkey = Zeroizing::new(hex::encode(index_key.dangerously_expose()));
+            conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hexkey.as_str()))
+                .unwrap();
+            conn.execute_batch(sql).unwrap();
+            drop(conn);
+            let vault = Vault::open(&copy, &pass).unwrap();
+            let report = vault.verify_audit().unwrap();
+            assert!(!report.faults.is_empty(), "{what} went unnoticed");
+        }
+        // The untouched vault still verifies.
+        assert!(
+            Vault::open(&dir, &pass)
+                .unwrap()
+                .verify_audit()
+                .unwrap()
+                .faults
+                .is_empty()
+        );
     }
 }
