@@ -345,34 +345,20 @@ pub fn covering(
 impl crate::vault::Vault {
     /// Records a consent (audited: id, party, purpose).
     pub fn consent_grant(&mut self, g: &Grant) -> Result<i64> {
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        let id = grant(&tx, g, &crate::audit::now_rfc3339())?;
-        crate::audit::append(
-            &tx,
-            &audit_key,
-            "consent.grant",
-            None,
-            serde_json::json!({ "consent": id, "party": g.party.trim(), "purpose": g.purpose.trim() }),
-        )?;
-        tx.commit()?;
-        Ok(id)
+        self.audited("consent.grant", None, |tx| {
+            let id = grant(tx, g, &crate::audit::now_rfc3339())?;
+            let detail = serde_json::json!({ "consent": id, "party": g.party.trim(),
+                                             "purpose": g.purpose.trim() });
+            Ok((id, detail))
+        })
     }
 
     /// Withdraws a consent: a new ledger entry (audited).
     pub fn consent_withdraw(&mut self, id: i64, note: Option<&str>) -> Result<()> {
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        withdraw(&tx, id, &crate::audit::now_rfc3339(), note)?;
-        crate::audit::append(
-            &tx,
-            &audit_key,
-            "consent.withdraw",
-            None,
-            serde_json::json!({ "consent": id }),
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.audited("consent.withdraw", None, |tx| {
+            withdraw(tx, id, &crate::audit::now_rfc3339(), note)?;
+            Ok(((), serde_json::json!({ "consent": id })))
+        })
     }
 
     /// Every consent with its state.

@@ -273,7 +273,8 @@ impl Index {
         Ok(())
     }
 
-    fn row_to_document(r: &rusqlite::Row<'_>) -> rusqlite::Result<Document> {
+    /// A document from the first six columns of a row, in [`Index::DOC_COLUMNS`]'s order.
+    pub(crate) fn row_to_document(r: &rusqlite::Row<'_>) -> rusqlite::Result<Document> {
         let media_type: String = r.get(3)?;
         let sha: Vec<u8> = r.get(4)?;
         Ok(Document {
@@ -287,7 +288,8 @@ impl Index {
         })
     }
 
-    const DOC_COLUMNS: &str = "id, name, size, media_type, sha256, imported_at";
+    /// The columns [`Index::row_to_document`] reads, in order.
+    pub(crate) const DOC_COLUMNS: &str = "id, name, size, media_type, sha256, imported_at";
 
     /// Every document, oldest import first.
     pub fn documents(&self) -> Result<Vec<Document>> {

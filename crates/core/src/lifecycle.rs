@@ -270,22 +270,16 @@ impl Vault {
                 });
             }
         };
-        let audit_key = self.audit_key();
         let ids = self.index.document_ids()?;
-        let tx = self.index.transaction()?;
-        Index::set_setting(&tx, &stored_key, &stored_value)?;
-        for id in &ids {
-            compute_retention(&tx, id)?;
-        }
-        audit::append(
-            &tx,
-            &audit_key,
-            "settings.change",
-            None,
-            json!({ "key": stored_key, "value": stored_value, "recomputed": ids.len() }),
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.audited("settings.change", None, |tx| {
+            Index::set_setting(tx, &stored_key, &stored_value)?;
+            for id in &ids {
+                compute_retention(tx, id)?;
+            }
+            let detail =
+                json!({ "key": stored_key, "value": stored_value, "recomputed": ids.len() });
+            Ok(((), detail))
+        })
     }
 
     /// A retention setting's value as stored (see [`Vault::set_retention_setting`]).
@@ -321,15 +315,13 @@ impl Vault {
         detail: serde_json::Value,
     ) -> Result<()> {
         let doc = self.document(id_or_prefix)?;
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        let mut args: Vec<&dyn rusqlite::ToSql> = vec![&doc.id];
-        args.extend_from_slice(extra);
-        tx.execute(sql, args.as_slice())?;
-        compute_retention(&tx, &doc.id)?;
-        audit::append(&tx, &audit_key, action, Some(&doc.id), detail)?;
-        tx.commit()?;
-        Ok(())
+        self.audited(action, Some(&doc.id), |tx| {
+            let mut args: Vec<&dyn rusqlite::ToSql> = vec![&doc.id];
+            args.extend_from_slice(extra);
+            tx.execute(sql, args.as_slice())?;
+            compute_retention(tx, &doc.id)?;
+            Ok(((), detail))
+        })
     }
 
     /// Sets a document's retention category (kept over the automatic guess) and recomputes its

@@ -503,50 +503,29 @@ fn today() -> String {
 impl crate::vault::Vault {
     /// Registers a GDPR request (audited by id and type; the subject stays in the register).
     pub fn request_new(&mut self, new: &NewRequest) -> Result<i64> {
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        let id = create(&tx, new, &crate::audit::now_rfc3339())?;
-        crate::audit::append(
-            &tx,
-            &audit_key,
-            "request.new",
-            None,
-            serde_json::json!({ "request": id, "type": new.kind.as_str() }),
-        )?;
-        tx.commit()?;
-        Ok(id)
+        self.audited("request.new", None, |tx| {
+            let id = create(tx, new, &crate::audit::now_rfc3339())?;
+            Ok((
+                id,
+                serde_json::json!({ "request": id, "type": new.kind.as_str() }),
+            ))
+        })
     }
 
     /// Extends a request's deadline by two months, once, with a reason (audited).
     pub fn request_extend(&mut self, id: i64, reason: &str) -> Result<()> {
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        extend(&tx, id, reason, &crate::audit::now_rfc3339())?;
-        crate::audit::append(
-            &tx,
-            &audit_key,
-            "request.extend",
-            None,
-            serde_json::json!({ "request": id }),
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.audited("request.extend", None, |tx| {
+            extend(tx, id, reason, &crate::audit::now_rfc3339())?;
+            Ok(((), serde_json::json!({ "request": id })))
+        })
     }
 
     /// Closes a request with its outcome (audited).
     pub fn request_close(&mut self, id: i64, outcome: &str) -> Result<()> {
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        close(&tx, id, outcome, &crate::audit::now_rfc3339())?;
-        crate::audit::append(
-            &tx,
-            &audit_key,
-            "request.close",
-            None,
-            serde_json::json!({ "request": id }),
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.audited("request.close", None, |tx| {
+            close(tx, id, outcome, &crate::audit::now_rfc3339())?;
+            Ok(((), serde_json::json!({ "request": id })))
+        })
     }
 
     /// Every request, with `overdue` computed for today (UTC).

@@ -12,8 +12,7 @@ use rusqlite::{Connection, ToSql};
 use serde::Serialize;
 
 use crate::fields::scaled_e4;
-use crate::index::Document;
-use crate::media::MediaKind;
+use crate::index::{Document, Index};
 use crate::{Error, Result};
 
 /// What to look for.
@@ -247,18 +246,9 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
     let mut stmt = conn.prepare(&sql)?;
     let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
     let rows = stmt.query_map(params.as_slice(), |r| {
-        let media_type: String = r.get(3)?;
-        let sha: Vec<u8> = r.get(4)?;
         Ok(SearchHit {
-            document: Document {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                size: r.get::<_, i64>(2)? as u64,
-                kind: MediaKind::from_mime(&media_type),
-                media_type,
-                sha256: hex::encode(sha),
-                imported_at: r.get(5)?,
-            },
+            // The first six columns are the document's, in `Index::row_to_document`'s order.
+            document: Index::row_to_document(r)?,
             number: r.get(6)?,
             issue_date: r.get(7)?,
             seller: r.get(8)?,

@@ -162,16 +162,12 @@ impl Vault {
             }
         };
         std::fs::rename(&tmp, out).map_err(Error::io(out))?;
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        audit::append(
-            &tx,
-            &audit_key,
-            "subject.export",
-            None,
-            json!({ "documents": hits.len(), "out": out.display().to_string() }),
-        )?;
-        tx.commit()?;
+        self.audited("subject.export", None, |_| {
+            Ok((
+                (),
+                json!({ "documents": hits.len(), "out": out.display().to_string() }),
+            ))
+        })?;
         Ok(SubjectExport {
             documents: hits.len(),
             bytes,

@@ -560,6 +560,22 @@ impl Vault {
         self.session_max_import = Some(bytes);
     }
 
+    /// Makes a change and records it in the audit trail, in one transaction: the vault's rule for
+    /// every state change. `change` returns its result and the audit entry's detail.
+    pub(crate) fn audited<T>(
+        &mut self,
+        action: &str,
+        doc_id: Option<&str>,
+        change: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(T, serde_json::Value)>,
+    ) -> Result<T> {
+        let audit_key = self.audit_key();
+        let tx = self.index.transaction()?;
+        let (out, detail) = change(&tx)?;
+        audit::append(&tx, &audit_key, action, doc_id, detail)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// How many months access entries (unlocks, reads, verifications) stay in the audit trail.
     pub fn audit_access_months(&self) -> Result<u32> {
         Ok(self
@@ -577,18 +593,10 @@ impl Vault {
                 reason: "between 1 and 120 months".into(),
             });
         }
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        Index::set_setting(&tx, SETTING_ACCESS_MONTHS, &months.to_string())?;
-        audit::append(
-            &tx,
-            &audit_key,
-            "settings.change",
-            None,
-            json!({ "key": SETTING_ACCESS_MONTHS, "value": months }),
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.audited("settings.change", None, |tx| {
+            Index::set_setting(tx, SETTING_ACCESS_MONTHS, &months.to_string())?;
+            Ok(((), json!({ "key": SETTING_ACCESS_MONTHS, "value": months })))
+        })
     }
 
     /// Sets the largest file import accepts, in bytes.
@@ -599,18 +607,10 @@ impl Vault {
                 reason: "must be at least one byte".into(),
             });
         }
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        Index::set_setting(&tx, SETTING_MAX_IMPORT, &bytes.to_string())?;
-        audit::append(
-            &tx,
-            &audit_key,
-            "settings.change",
-            None,
-            json!({ "key": SETTING_MAX_IMPORT, "value": bytes }),
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.audited("settings.change", None, |tx| {
+            Index::set_setting(tx, SETTING_MAX_IMPORT, &bytes.to_string())?;
+            Ok(((), json!({ "key": SETTING_MAX_IMPORT, "value": bytes })))
+        })
     }
 
     /// Imports the file at `path` under its file name.
@@ -847,17 +847,9 @@ impl Vault {
     }
 
     fn record_read(&mut self, doc: &Document, how: &str) -> Result<()> {
-        let audit_key = self.audit_key();
-        let tx = self.index.transaction()?;
-        audit::append(
-            &tx,
-            &audit_key,
-            "document.read",
-            Some(&doc.id),
-            json!({ "name": doc.name, "via": how }),
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.audited("document.read", Some(&doc.id), |_| {
+            Ok(((), json!({ "name": doc.name, "via": how })))
+        })
     }
 
     /// The whole plaintext of a document, verified, in zeroizing memory.
