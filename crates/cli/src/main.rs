@@ -196,6 +196,11 @@ enum Command {
         /// The category.
         category: String,
     },
+    /// Sharing bundles for the accountant: a signed ZIP of documents, index.csv/json, README.html.
+    Bundle {
+        #[command(subcommand)]
+        action: BundleCommand,
+    },
     /// The consent ledger: who may receive documents, for what purpose.
     Consent {
         #[command(subcommand)]
@@ -289,6 +294,51 @@ enum RetentionCommand {
         #[arg(long)]
         reason: Option<String>,
         /// One JSON object per document.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Build a bundle for a recipient who has an active consent covering the period.
+    Create {
+        /// Who receives it (as in their consent).
+        #[arg(long)]
+        recipient: String,
+        /// 2026-Q3, 2026-10, 2026 or 2026-01-01..2026-06-30.
+        #[arg(long)]
+        period: String,
+        /// Only this retention category (repeat for several).
+        #[arg(long = "category", value_name = "CATEGORY")]
+        categories: Vec<String>,
+        /// Only documents not yet sent to this recipient, or corrected since.
+        #[arg(long)]
+        since_last: bool,
+        /// Encrypt every entry (AES-256, opens in 7-Zip) with the password in this file.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        /// The purpose, checked against the consent.
+        #[arg(long)]
+        purpose: Option<String>,
+        /// Amounts in index.csv with a decimal comma (1234,56).
+        #[arg(long)]
+        decimal_comma: bool,
+        /// The ZIP to write.
+        #[arg(long, value_name = "FILE.zip")]
+        out: PathBuf,
+        /// A JSON summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a bundle's signature and every file's checksum (no vault needed).
+    Verify {
+        /// The bundle.
+        file: PathBuf,
+        /// The password of an encrypted bundle, in this file.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        /// A JSON report.
         #[arg(long)]
         json: bool,
     },
@@ -731,6 +781,103 @@ fn run(cli: Cli) -> Result<ExitCode> {
             vault.set_category(&id, coffre_core::retention::Category::parse(&category)?)?;
             let r = vault.retention_of(&id)?;
             outln!("{} {}: kept until {}", r.id, r.category, r.retain_until);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bundle {
+            action:
+                BundleCommand::Verify {
+                    file,
+                    password_file,
+                    json,
+                },
+        } => {
+            let password = password_file
+                .as_deref()
+                .map(secrets::bundle_password)
+                .transpose()?;
+            let report = coffre_core::bundle::bundle_verify(
+                &file,
+                password.as_deref().map(|p| p.as_str()),
+                None,
+            )?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for p in &report.problems {
+                    outln!(
+                        "{} {}: {}",
+                        p.kind.to_uppercase(),
+                        p.path.as_deref().unwrap_or("-"),
+                        p.detail
+                    );
+                }
+                if report.ok {
+                    outln!(
+                        "ok: signature valid, {} files intact (bundle {}, key {})",
+                        report.files_ok,
+                        report.bundle_id.as_deref().unwrap_or("?"),
+                        report.key_fingerprint.as_deref().unwrap_or("?")
+                    );
+                }
+            }
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Bundle {
+            action:
+                BundleCommand::Create {
+                    recipient,
+                    period,
+                    categories,
+                    since_last,
+                    password_file,
+                    purpose,
+                    decimal_comma,
+                    out,
+                    json,
+                },
+        } => {
+            let password = password_file
+                .as_deref()
+                .map(secrets::bundle_password)
+                .transpose()?;
+            let request = coffre_core::bundle::BundleRequest {
+                recipient,
+                purpose,
+                period,
+                categories,
+                since_last,
+                password,
+                decimal_comma,
+                out,
+            };
+            let mut vault = open()?;
+            let bar = if std::io::stderr().is_terminal() {
+                indicatif::ProgressBar::new(0)
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let summary = vault.bundle_create(&request, &mut |p| {
+                bar.set_length(p.total as u64);
+                bar.set_position(p.done as u64);
+            })?;
+            bar.finish_and_clear();
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                outln!(
+                    "bundle {} written to {}: {} document(s), {} restricted left out, {} bytes",
+                    summary.bundle_id,
+                    summary.out.display(),
+                    summary.documents,
+                    summary.restricted_skipped,
+                    summary.bytes
+                );
+                outln!("signing key fingerprint {}", summary.key_fingerprint);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Consent { action } => {

@@ -95,3 +95,15 @@ pub fn write_recovery_key(file: &Path, key: &RecoveryKey) -> Result<()> {
     f.sync_all()?;
     Ok(())
 }
+
+/// A bundle password read from a file (one trailing line break dropped); an empty one is refused.
+pub fn bundle_password(file: &Path) -> Result<Zeroizing<String>> {
+    let text = read_secret_file(file)?;
+    if text.is_empty() {
+        bail!(
+            "{} is empty: a bundle password cannot be empty",
+            file.display()
+        );
+    }
+    Ok(text)
+}

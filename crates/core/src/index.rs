@@ -129,6 +129,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     crate::requests::MIGRATION,
     // 7: pruning of old access entries behind MACed checkpoints.
     crate::audit::MIGRATION,
+    // 8: the ledger of sharing bundles.
+    crate::bundle::MIGRATION,
 ];
 
 /// The schema version this build writes.
@@ -250,7 +252,7 @@ impl Index {
     }
 
     /// Inserts a document and its wrapped key.
-    pub fn insert_document(tx: &Transaction<'_>, new: &NewDocument<'_>) -> Result<()> {
+    pub fn insert_document(tx: &Connection, new: &NewDocument<'_>) -> Result<()> {
         let d = new.doc;
         let sha = hex::decode(&d.sha256).map_err(|_| Error::Crypto("sha256 hex"))?;
         tx.execute(
@@ -322,6 +324,17 @@ impl Index {
         }
     }
 
+    /// The document with exactly this id, read through `conn` (e.g. a transaction).
+    pub fn resolve_in(conn: &Connection, id: &str) -> Result<Document> {
+        conn.query_row(
+            &format!("SELECT {} FROM documents WHERE id = ?1", Self::DOC_COLUMNS),
+            [id],
+            Self::row_to_document,
+        )
+        .optional()?
+        .ok_or_else(|| Error::NoSuchDocument(id.to_owned()))
+    }
+
     /// The wrapped key of a document, if it still has one.
     pub fn wrapped_key(&self, id: &str) -> Result<Option<Vec<u8>>> {
         Ok(self
@@ -343,7 +356,7 @@ impl Index {
 
     /// Stores (or replaces) a document's extraction, as the extractor's JSON.
     pub fn put_extraction(
-        tx: &Transaction<'_>,
+        tx: &Connection,
         doc_id: &str,
         version: &str,
         data: &serde_json::Value,
@@ -392,7 +405,7 @@ impl Index {
     }
 
     /// Records a correction.
-    pub fn add_correction(tx: &Transaction<'_>, doc_id: &str, c: &Correction) -> Result<()> {
+    pub fn add_correction(tx: &Connection, doc_id: &str, c: &Correction) -> Result<()> {
         tx.execute(
             "INSERT INTO corrections (doc_id, field, old_value, new_value, at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -404,7 +417,7 @@ impl Index {
     /// Rewrites a document's filter columns and full-text entry from its effective fields.
     /// `body` replaces the full text when given; otherwise the stored one is kept.
     pub fn refresh_search(
-        tx: &Transaction<'_>,
+        tx: &Connection,
         doc_id: &str,
         effective: &serde_json::Value,
         body: Option<&str>,
@@ -463,7 +476,7 @@ impl Index {
     }
 
     /// Journals import jobs (state `pending`) in one transaction; returns their ids in order.
-    pub fn add_jobs(tx: &Transaction<'_>, sources: &[String], origin: &str) -> Result<Vec<i64>> {
+    pub fn add_jobs(tx: &Connection, sources: &[String], origin: &str) -> Result<Vec<i64>> {
         let now = crate::audit::now_rfc3339();
         let mut stmt = tx.prepare_cached(
             "INSERT INTO import_jobs (source, origin, state, created_at, updated_at)
@@ -479,7 +492,7 @@ impl Index {
 
     /// Ends a job: `done` (stored), `duplicate`, `failed` or `superseded` (submitted anew).
     pub fn finish_job(
-        tx: &Transaction<'_>,
+        tx: &Connection,
         id: i64,
         state: &str,
         doc_id: Option<&str>,
@@ -517,7 +530,7 @@ impl Index {
 
     /// Remembers a file a watched folder kept in place.
     pub fn watch_remember(
-        tx: &Transaction<'_>,
+        tx: &Connection,
         folder: &str,
         rel: &str,
         size: u64,
@@ -552,7 +565,7 @@ impl Index {
     }
 
     /// Stores a setting's value.
-    pub fn set_setting(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
+    pub fn set_setting(tx: &Connection, key: &str, value: &str) -> Result<()> {
         tx.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",

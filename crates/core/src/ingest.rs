@@ -20,7 +20,7 @@ use std::thread::JoinHandle;
 
 use serde::Serialize;
 
-use crate::vault::{ImportOutcome, Sealer, Vault, read_limited};
+use crate::vault::{ImportOutcome, Prepared, Sealer, Vault, read_limited};
 use crate::{Error, Result};
 
 /// Where an import job came from.
@@ -154,8 +154,18 @@ struct Job {
     reply: Option<Reply>,
 }
 
+/// A prepared document waiting for the next group commit, and where its outcome goes.
+struct Ready {
+    prepared: Prepared,
+    job: i64,
+    reply: Sender<Result<ImportOutcome>>,
+}
+
 struct Shared {
     vault: Arc<Mutex<Vault>>,
+    /// Prepared documents waiting for a commit: whichever worker next holds the vault commits
+    /// them all in one transaction ("group commit": one WAL sync for many documents).
+    ready: Mutex<Vec<Ready>>,
     sealer: Sealer,
     max_size: u64,
     subscribers: Mutex<Vec<Sender<IngestEvent>>>,
@@ -196,6 +206,7 @@ impl Ingest {
         };
         let shared = Arc::new(Shared {
             vault,
+            ready: Mutex::new(Vec::new()),
             sealer,
             max_size,
             subscribers: Mutex::new(Vec::new()),
@@ -420,11 +431,40 @@ fn import_one(shared: &Shared, job: &Job) -> Result<(ImportOutcome, u64)> {
         .unwrap_or_else(|| "unnamed".into());
     let prepared = shared.sealer.prepare(&name, &plain, fp)?;
     drop(plain);
-    let mut vault = lock(&shared.vault);
-    let outcome = vault.commit(prepared, Some(job.id))?;
-    if let ImportOutcome::Duplicate(existing) = &outcome {
-        vault.end_job(job.id, "duplicate", Some(&existing.id), None)?;
+    let (reply, outcome) = mpsc::channel();
+    lock(&shared.ready).push(Ready {
+        prepared,
+        job: job.id,
+        reply,
+    });
+    {
+        let mut vault = lock(&shared.vault);
+        // Whoever holds the vault commits everything ready, this job's and the others'. The
+        // batch may be empty: another worker committed this job while this one waited.
+        let batch = std::mem::take(&mut *lock(&shared.ready));
+        if !batch.is_empty() {
+            let (items, replies): (Vec<_>, Vec<_>) = batch
+                .into_iter()
+                .map(|r| ((r.prepared, Some(r.job)), r.reply))
+                .unzip();
+            match vault.commit_batch(items) {
+                Ok(results) => {
+                    for (result, reply) in results.into_iter().zip(replies) {
+                        let _ = reply.send(result);
+                    }
+                }
+                Err(e) => {
+                    let reason = e.to_string();
+                    for reply in replies {
+                        let _ = reply.send(Err(Error::from(std::io::Error::other(reason.clone()))));
+                    }
+                }
+            }
+        }
     }
+    let outcome = outcome
+        .recv()
+        .map_err(|_| Error::from(std::io::Error::other("the commit was lost")))??;
     Ok((outcome, bytes))
 }
 

@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod bundle;
 pub mod consent;
 pub mod crypto;
 mod error;

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use time::Date;
@@ -68,7 +68,7 @@ fn owner_ids(conn: &rusqlite::Connection) -> Result<Vec<String>> {
 }
 
 /// Computes (or recomputes) a document's retention row from its effective fields.
-pub(crate) fn compute_retention(tx: &Transaction<'_>, doc_id: &str) -> Result<()> {
+pub(crate) fn compute_retention(tx: &Connection, doc_id: &str) -> Result<()> {
     let policy = policy(tx)?;
     let extracted = Index::extraction(tx, doc_id)?.unwrap_or_else(|| json!({}));
     let effective = fields::effective(&extracted, &Index::corrections(tx, doc_id)?);

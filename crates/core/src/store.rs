@@ -66,20 +66,22 @@ impl BlobStore {
         ))
     }
 
-    /// Moves a pending blob, fully written, synced and closed by the caller, to its final name,
-    /// durably.
-    pub fn commit(&self, mut pending: PendingBlob, id: &str) -> Result<()> {
+    /// Moves a pending blob, fully written, synced and closed by the caller, to its final name.
+    /// The rename is durable only once [`sync_dir`] has run on the returned shard folder (callers
+    /// committing several blobs sync each folder once).
+    pub fn place(&self, mut pending: PendingBlob, id: &str) -> Result<PathBuf> {
         let dest = self.path_of(id);
-        let shard = dest.parent().expect("blob path has a shard folder");
+        let shard = dest
+            .parent()
+            .expect("blob path has a shard folder")
+            .to_path_buf();
         if !shard.exists() {
-            fs::create_dir_all(shard).map_err(Error::io(shard))?;
+            fs::create_dir_all(&shard).map_err(Error::io(&shard))?;
             sync_dir(&self.blobs)?;
         }
         fs::rename(&pending.path, &dest).map_err(Error::io(&dest))?;
         pending.committed = true;
-        // The new name is what must survive a crash; a stale tmp entry would only be collected.
-        sync_dir(shard)?;
-        Ok(())
+        Ok(shard)
     }
 
     /// Opens the blob of `id` for reading; `None` when it does not exist.

@@ -677,56 +677,99 @@ impl Vault {
         }
     }
 
-    /// Makes a prepared document durable: renames its blob into place, then records it (row,
-    /// key, extraction, search entry, audit entry, and the journal job when there is one) in one
-    /// transaction. Content that arrived meanwhile is a duplicate and its blob is dropped.
+    /// Makes a prepared document durable (see [`Vault::commit_batch`]).
     pub fn commit(&mut self, prepared: Prepared, job: Option<i64>) -> Result<ImportOutcome> {
-        if let Some(existing) = Index::find_by_mac(self.index.conn(), &prepared.content_mac)? {
-            drop(prepared); // removes its temporary blob
-            return Ok(ImportOutcome::Duplicate(self.index.resolve(&existing)?));
-        }
-        let Prepared {
-            doc,
-            content_mac,
-            wrapped_key,
-            extraction,
-            pending,
-        } = prepared;
-        self.store.commit(pending, &doc.id)?;
+        self.commit_batch(vec![(prepared, job)])?
+            .pop()
+            .expect("one result per document")
+    }
+
+    /// Makes prepared documents durable together ("group commit"): their blobs are renamed into
+    /// place and their folders synced, then one transaction records each (row, key, extraction,
+    /// search entry, retention, audit entry, and its journal job), each inside a savepoint so that
+    /// one failure does not undo the others. Content already stored (or earlier in the batch) is
+    /// a duplicate and its blob is dropped. One result per document, in order; the outer error
+    /// is for a failure of the whole transaction.
+    pub fn commit_batch(
+        &mut self,
+        batch: Vec<(Prepared, Option<i64>)>,
+    ) -> Result<Vec<Result<ImportOutcome>>> {
         let audit_key = self.audit_key();
-        let result = (|| -> Result<()> {
-            let tx = self.index.transaction()?;
-            Index::insert_document(
-                &tx,
-                &NewDocument {
-                    doc: &doc,
-                    content_mac: &content_mac,
-                    wrapped_key: &wrapped_key,
-                },
-            )?;
-            Index::put_extraction(&tx, &doc.id, EXTRACTOR_VERSION, &extraction.data)?;
-            Index::refresh_search(&tx, &doc.id, &extraction.data, Some(&extraction.text))?;
-            crate::lifecycle::compute_retention(&tx, &doc.id)?;
-            if let Some(job) = job {
-                Index::finish_job(&tx, job, "done", Some(&doc.id), None)?;
+        let store = self.store.clone();
+        let mut tx = self.index.transaction()?;
+        let mut results = Vec::with_capacity(batch.len());
+        let mut shards = std::collections::BTreeSet::new();
+        let mut placed = Vec::new();
+        for (prepared, job) in batch {
+            if let Some(existing) = Index::find_by_mac(&tx, &prepared.content_mac)? {
+                drop(prepared); // removes its temporary blob
+                let doc = Index::resolve_in(&tx, &existing)?;
+                if let Some(job) = job {
+                    Index::finish_job(&tx, job, "duplicate", Some(&doc.id), None)?;
+                }
+                results.push(Ok(ImportOutcome::Duplicate(doc)));
+                continue;
             }
-            audit::append(
-                &tx,
-                &audit_key,
-                "document.import",
-                Some(&doc.id),
-                json!({ "name": doc.name, "size": doc.size, "media_type": doc.media_type,
-                        "format": extraction.data.get("format") }),
-            )?;
-            tx.commit()?;
-            Ok(())
-        })();
-        if let Err(e) = result {
-            // The row did not commit: its blob is unreadable garbage. Remove it now (open would).
-            let _ = self.store.remove(&doc.id);
+            let Prepared {
+                doc,
+                content_mac,
+                wrapped_key,
+                extraction,
+                pending,
+            } = prepared;
+            let sp = tx.savepoint()?;
+            let one = (|| -> Result<()> {
+                shards.insert(store.place(pending, &doc.id)?);
+                Index::insert_document(
+                    &sp,
+                    &NewDocument {
+                        doc: &doc,
+                        content_mac: &content_mac,
+                        wrapped_key: &wrapped_key,
+                    },
+                )?;
+                Index::put_extraction(&sp, &doc.id, EXTRACTOR_VERSION, &extraction.data)?;
+                Index::refresh_search(&sp, &doc.id, &extraction.data, Some(&extraction.text))?;
+                crate::lifecycle::compute_retention(&sp, &doc.id)?;
+                if let Some(job) = job {
+                    Index::finish_job(&sp, job, "done", Some(&doc.id), None)?;
+                }
+                audit::append(
+                    &sp,
+                    &audit_key,
+                    "document.import",
+                    Some(&doc.id),
+                    json!({ "name": doc.name, "size": doc.size, "media_type": doc.media_type,
+                            "format": extraction.data.get("format") }),
+                )?;
+                Ok(())
+            })();
+            match one {
+                Ok(()) => {
+                    sp.commit()?;
+                    placed.push(doc.id.clone());
+                    results.push(Ok(ImportOutcome::Imported(doc)));
+                }
+                Err(e) => {
+                    drop(sp); // rolls back this document only
+                    let _ = store.remove(&doc.id);
+                    results.push(Err(e));
+                }
+            }
+        }
+        // Blobs durable before the rows that point to them.
+        let durable = shards
+            .iter()
+            .try_for_each(|s| sync_dir(s))
+            .and_then(|()| Ok(tx.commit()?));
+        if let Err(e) = durable {
+            // No row committed: the placed blobs are garbage (open would collect them too).
+            for id in &placed {
+                let _ = store.remove(id);
+            }
             return Err(e);
         }
-        Ok(ImportOutcome::Imported(doc))
+        Ok(results)
     }
 
     /// Journals import jobs for these sources (one transaction); returns their ids in order.

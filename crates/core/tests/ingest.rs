@@ -109,3 +109,31 @@ fn import_and_wait_reports_the_outcome() {
     let err = ingest.import_and_wait(&big, Origin::Watch).unwrap_err();
     assert!(err.contains("import limit of 10 bytes"), "{err}");
 }
+
+#[test]
+fn a_group_commit_stores_each_content_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let v = vault(tmp.path());
+    let mut v = v.lock().unwrap();
+    let sealer = v.sealer();
+    let mut batch = Vec::new();
+    for (name, body) in [("a.xml", "<a/>"), ("copy.xml", "<a/>"), ("b.xml", "<b/>")] {
+        let fp = sealer.fingerprint(body.as_bytes());
+        batch.push((sealer.prepare(name, body.as_bytes(), fp).unwrap(), None));
+    }
+    let results = v.commit_batch(batch).unwrap();
+    let kinds: Vec<&str> = results
+        .iter()
+        .map(|r| match r.as_ref().unwrap() {
+            coffre_core::ImportOutcome::Imported(_) => "imported",
+            coffre_core::ImportOutcome::Duplicate(_) => "duplicate",
+        })
+        .collect();
+    assert_eq!(kinds, ["imported", "duplicate", "imported"]);
+    assert_eq!(v.documents().unwrap().len(), 2);
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("v/tmp")).unwrap().count(),
+        0
+    );
+    assert!(v.verify().unwrap().is_ok());
+}

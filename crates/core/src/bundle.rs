@@ -1,0 +1,1541 @@
+//! Accountant bundles: the documents of a period, with a table linking each one to its figures,
+//! in a signed ZIP that opens without Coffre.
+//!
+//! A bundle holds `documents/` (each document under a readable, portable name), `index.csv`
+//! (UTF-8 with BOM, `;`-separated, RFC 4180 quoting), `index.json` (the same rows plus the VAT
+//! breakdown), `README.html` (a self-contained overview with totals per month and per VAT rate),
+//! `manifest.json` (every file's path, size and SHA-256) and `manifest.sig` (the raw 64-byte
+//! Ed25519 signature of the exact bytes of `manifest.json` by the vault's signing key, whose
+//! public key is in the manifest).
+//!
+//! Promises: nothing is written without an active consent covering the recipient, the purpose
+//! (when given), the period and the categories (when given); restricted documents are never
+//! included (they are counted); documents are streamed one at a time into the ZIP; the output
+//! appears atomically (a `.NAME.part` file beside it, synced, then renamed) and nothing is left
+//! behind on error; each bundle is recorded in the `bundles` ledger and the audit trail.
+//! [`bundle_verify`] needs no vault and never trusts the archive: entry count, sizes and paths
+//! are bounded and checked.
+//!
+//! Known gap: file names are not Unicode-normalised (no normalisation crate is available); the
+//! sanitiser never decomposes or reorders characters, so NFC input gives NFC output.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use coffre_extract::amount::Decimal;
+use ring::digest;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+use crate::vault::Vault;
+use crate::{Error, Result, audit, fields};
+
+/// The SQL creating the bundle ledger. Idempotent (`IF NOT EXISTS`), so it may also run before
+/// it joins the index migrations.
+pub const MIGRATION: &str = "CREATE TABLE IF NOT EXISTS bundles (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        purpose TEXT,
+        consent_id INTEGER NOT NULL,
+        period_from TEXT NOT NULL,
+        period_to TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        documents TEXT NOT NULL,
+        out_path TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS bundle_documents (
+        bundle_id TEXT NOT NULL REFERENCES bundles(id),
+        doc_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        fields_digest TEXT NOT NULL,
+        PRIMARY KEY (bundle_id, doc_id)
+    );
+    CREATE INDEX IF NOT EXISTS bundle_documents_by_doc ON bundle_documents(doc_id);";
+
+/// The manifest's format tag.
+pub const FORMAT: &str = "coffre-bundle/1";
+
+/// Most entries [`bundle_verify`] accepts in an archive.
+pub const MAX_ENTRIES: usize = 100_000;
+/// Largest `manifest.json` [`bundle_verify`] reads.
+pub const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest single entry [`bundle_verify`] reads.
+pub const MAX_ENTRY_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Longest file name written under `documents/`, in characters.
+const MAX_NAME_CHARS: usize = 120;
+
+/// What to put in a bundle, and where.
+pub struct BundleRequest {
+    /// Who receives it (must match a consent's party).
+    pub recipient: String,
+    /// Why (must match the consent's purpose when given).
+    pub purpose: Option<String>,
+    /// `2026-Q3`, `2026-10`, `2026` or `2026-01-01..2026-06-30` (see [`parse_period`]).
+    pub period: String,
+    /// Retention categories to include; empty includes every category.
+    pub categories: Vec<String>,
+    /// Only documents not yet sent to this recipient, or changed since.
+    pub since_last: bool,
+    /// Encrypts every entry with AES-256 (WinZip AE-2) under this password.
+    pub password: Option<Zeroizing<String>>,
+    /// Amounts in `index.csv` with a decimal comma (`1234,56`).
+    pub decimal_comma: bool,
+    /// The ZIP to write.
+    pub out: PathBuf,
+}
+
+impl fmt::Debug for BundleRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BundleRequest")
+            .field("recipient", &self.recipient)
+            .field("purpose", &self.purpose)
+            .field("period", &self.period)
+            .field("categories", &self.categories)
+            .field("since_last", &self.since_last)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("decimal_comma", &self.decimal_comma)
+            .field("out", &self.out)
+            .finish()
+    }
+}
+
+/// Progress of [`Vault::bundle_create`], reported after each document and at the end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BundleProgress {
+    /// Documents written so far.
+    pub done: usize,
+    /// Documents to write.
+    pub total: usize,
+    /// Document bytes written so far (plaintext).
+    pub bytes: u64,
+    /// The file just written (`documents/...`), `None` for the start and end events.
+    pub file: Option<String>,
+}
+
+/// What [`Vault::bundle_create`] wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleSummary {
+    /// The bundle's id (also in the manifest and the ledger).
+    pub bundle_id: String,
+    /// The ZIP written.
+    pub out: PathBuf,
+    /// First day of the period.
+    pub period_from: String,
+    /// Last day of the period (inclusive).
+    pub period_to: String,
+    /// The consent it was sent under.
+    pub consent_id: i64,
+    /// Documents included.
+    pub documents: usize,
+    /// Their ids, in bundle order.
+    pub document_ids: Vec<String>,
+    /// Documents of the period left out because they are restricted.
+    pub restricted_skipped: usize,
+    /// Documents left out by `since_last` (already sent, unchanged).
+    pub unchanged_skipped: usize,
+    /// Bytes of the ZIP.
+    pub bytes: u64,
+    /// SHA-256 of `manifest.json`, hex.
+    pub digest: String,
+    /// SHA-256 of the signing public key, hex in groups of four.
+    pub key_fingerprint: String,
+}
+
+/// One problem found by [`bundle_verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BundleProblem {
+    /// `missing`, `extra`, `altered`, `signature`, `key`, `manifest`, `unsafe-path`, `limit`,
+    /// `password` or `archive`.
+    pub kind: &'static str,
+    /// The file concerned, if any.
+    pub path: Option<String>,
+    /// What is wrong.
+    pub detail: String,
+}
+
+/// The outcome of [`bundle_verify`].
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyBundleReport {
+    /// No problem found: the signature holds and every file matches the manifest.
+    pub ok: bool,
+    /// The bundle's id, from the manifest.
+    pub bundle_id: Option<String>,
+    /// The vault that made it.
+    pub vault_id: Option<String>,
+    /// The recipient named in the manifest.
+    pub recipient: Option<String>,
+    /// The period, `from..to`.
+    pub period: Option<String>,
+    /// When it was made.
+    pub created_at: Option<String>,
+    /// Fingerprint of the public key in the manifest (hex SHA-256, groups of four).
+    pub key_fingerprint: Option<String>,
+    /// The Ed25519 signature over `manifest.json` is valid.
+    pub signature_valid: bool,
+    /// Files listed in the manifest whose content matched.
+    pub files_ok: usize,
+    /// Everything found wrong.
+    pub problems: Vec<BundleProblem>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ManifestFile {
+    path: String,
+    size: u64,
+    sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ManifestPeriod {
+    from: String,
+    to: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Manifest {
+    format: String,
+    bundle_id: String,
+    vault_id: String,
+    period: ManifestPeriod,
+    recipient: String,
+    purpose: Option<String>,
+    consent_id: i64,
+    created_at: String,
+    public_key: String,
+    files: Vec<ManifestFile>,
+}
+
+/// One row of the index.
+#[derive(Debug, Clone, Serialize)]
+struct Row {
+    document_id: String,
+    date: String,
+    number: Option<String>,
+    seller: Option<String>,
+    seller_vat_id: Option<String>,
+    buyer: Option<String>,
+    total_without_vat: Option<String>,
+    total_vat: Option<String>,
+    total_with_vat: Option<String>,
+    currency: Option<String>,
+    category: String,
+    file: String,
+    size: u64,
+    sha256: String,
+    vat_breakdown: Value,
+}
+
+fn invalid(key: &str, reason: impl Into<String>) -> Error {
+    Error::Setting {
+        key: key.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+fn zip_err(e: zip::result::ZipError) -> Error {
+    Error::from(std::io::Error::other(e))
+}
+
+fn date_of(year: i32, month: u8, day: u8) -> Option<time::Date> {
+    time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
+}
+
+fn fmt_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+fn parse_day(s: &str) -> Option<time::Date> {
+    let b = s.as_bytes();
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !b
+            .iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
+        return None;
+    }
+    date_of(
+        s[..4].parse().ok()?,
+        s[5..7].parse().ok()?,
+        s[8..].parse().ok()?,
+    )
+}
+
+fn parse_year(s: &str) -> Option<i32> {
+    (s.len() == 4 && s.bytes().all(|c| c.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+        .filter(|y| *y >= 1)
+}
+
+fn month_bounds(year: i32, first: u8, last: u8) -> Option<(String, String)> {
+    let from = date_of(year, first, 1)?;
+    let end_month = time::Month::try_from(last).ok()?;
+    let to = date_of(year, last, end_month.length(year))?;
+    Some((fmt_date(from), fmt_date(to)))
+}
+
+/// Parses a period into its first and last day (`YYYY-MM-DD`, inclusive): `2026-Q3` (a
+/// quarter), `2026-10` (a month), `2026` (a year) or `2026-01-01..2026-06-30` (explicit days).
+pub fn parse_period(s: &str) -> Result<(String, String)> {
+    let t = s.trim();
+    let bad = || {
+        invalid(
+            "period",
+            format!("{s:?} is not a period (2026-Q3, 2026-10, 2026 or 2026-01-01..2026-06-30)"),
+        )
+    };
+    if let Some((a, b)) = t.split_once("..") {
+        let (from, to) = (
+            parse_day(a.trim()).ok_or_else(bad)?,
+            parse_day(b.trim()).ok_or_else(bad)?,
+        );
+        if from > to {
+            return Err(invalid(
+                "period",
+                format!(
+                    "the period ends ({}) before it starts ({})",
+                    fmt_date(to),
+                    fmt_date(from)
+                ),
+            ));
+        }
+        return Ok((fmt_date(from), fmt_date(to)));
+    }
+    if let Some(y) = parse_year(t) {
+        return month_bounds(y, 1, 12).ok_or_else(bad);
+    }
+    let (y, rest) = t.split_once('-').ok_or_else(bad)?;
+    let y = parse_year(y).ok_or_else(bad)?;
+    if let Some(q) = rest.strip_prefix(['Q', 'q']) {
+        let q: u8 = match q {
+            "1" => 1,
+            "2" => 2,
+            "3" => 3,
+            "4" => 4,
+            _ => return Err(bad()),
+        };
+        return month_bounds(y, q * 3 - 2, q * 3).ok_or_else(bad);
+    }
+    if rest.len() == 2 && rest.bytes().all(|c| c.is_ascii_digit()) {
+        let m: u8 = rest.parse().map_err(|_| bad())?;
+        if (1..=12).contains(&m) {
+            return month_bounds(y, m, m).ok_or_else(bad);
+        }
+    }
+    Err(bad())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(digest::digest(&digest::SHA256, bytes))
+}
+
+/// The fingerprint of a public key: hex SHA-256 in space-separated groups of four.
+pub fn key_fingerprint(public_key: &[u8]) -> String {
+    let h = sha256_hex(public_key);
+    h.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn is_combining(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+/// One part of a file name: reserved characters, controls, whitespace and `_` become `-`,
+/// repeated `-` collapse, and leading or trailing `-`, `.` and spaces go.
+fn clean_part(s: &str) -> String {
+    clean(s, false)
+}
+
+/// [`clean_part`], keeping `_` when `underscores` (the separator of a whole stem).
+fn clean(s: &str, underscores: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = match c {
+            '_' if underscores => '_',
+            '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*' | '_' => '-',
+            c if c.is_control() || c.is_whitespace() => '-',
+            c => c,
+        };
+        if c == '-' && out.ends_with('-') {
+            continue;
+        }
+        out.push(c);
+    }
+    out.trim_matches(['-', '.', ' ']).to_owned()
+}
+
+fn is_reserved(stem: &str) -> bool {
+    let base = stem
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .to_ascii_uppercase();
+    matches!(base.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (base.len() == 4
+            && (base.starts_with("COM") || base.starts_with("LPT"))
+            && matches!(base.as_bytes()[3], b'1'..=b'9'))
+}
+
+/// A file name safe on Windows, macOS and Linux: `stem.ext`, at most 120 characters (and 240
+/// bytes), never a reserved device name, never ending with a dot or a space.
+pub fn portable_name(stem: &str, ext: &str) -> String {
+    let ext: String = ext
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(10)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let mut stem = clean(stem, true);
+    if stem.is_empty() {
+        stem = "document".into();
+    }
+    if is_reserved(&stem) {
+        stem.insert(0, '-');
+    }
+    let room_chars = MAX_NAME_CHARS.saturating_sub(ext.len() + 1);
+    let room_bytes = 240usize.saturating_sub(ext.len() + 1);
+    if stem.chars().count() > room_chars || stem.len() > room_bytes {
+        let mut cut = String::new();
+        for c in stem.chars() {
+            if cut.chars().count() + 1 > room_chars || cut.len() + c.len_utf8() > room_bytes {
+                break;
+            }
+            cut.push(c);
+        }
+        // A cut just before a combining mark would leave it dangling on the next part: drop the
+        // base character too, then any trailing separator.
+        while stem[cut.len()..].starts_with(is_combining) && !cut.is_empty() {
+            cut.pop();
+        }
+        stem = cut.trim_end_matches(['-', '.', ' ']).to_owned();
+        if stem.is_empty() {
+            stem = "document".into();
+        }
+    }
+    if ext.is_empty() {
+        stem
+    } else {
+        format!("{stem}.{ext}")
+    }
+}
+
+/// Makes `name` unique among `used` (compared case-insensitively, as on Windows and macOS) by
+/// appending `-2`, `-3`, ... before the extension.
+fn unique_name(name: String, used: &mut HashSet<String>) -> String {
+    if used.insert(name.to_lowercase()) {
+        return name;
+    }
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) => (s.to_owned(), format!(".{e}")),
+        None => (name.clone(), String::new()),
+    };
+    for n in 2.. {
+        let suffix = format!("-{n}");
+        let mut s = stem.clone();
+        while s.chars().count() + suffix.len() + ext.len() > MAX_NAME_CHARS {
+            s.pop();
+        }
+        let candidate = format!("{s}{suffix}{ext}");
+        if used.insert(candidate.to_lowercase()) {
+            return candidate;
+        }
+    }
+    unreachable!("an unbounded counter always finds a free name")
+}
+
+fn field(fields: &Value, path: &str) -> Option<String> {
+    fields::get(fields, path)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn extension_of(doc: &crate::Document) -> String {
+    let from_name = Path::new(&doc.name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| !e.is_empty() && e.len() <= 10 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+        .map(str::to_ascii_lowercase);
+    from_name.unwrap_or_else(|| {
+        match doc.kind {
+            crate::MediaKind::Pdf => "pdf",
+            crate::MediaKind::Xml => "xml",
+            crate::MediaKind::Png => "png",
+            crate::MediaKind::Jpeg => "jpg",
+            _ => "bin",
+        }
+        .to_owned()
+    })
+}
+
+/// `2026-10-14_ACME-SARL_F2026-0042_1234.56EUR` from the fields; missing parts omitted.
+fn document_stem(date: &str, fields: &Value) -> String {
+    let total = match (field(fields, "total_with_vat"), field(fields, "currency")) {
+        (Some(t), Some(c)) => Some(format!("{t}{c}")),
+        (Some(t), None) => Some(t),
+        _ => None,
+    };
+    [
+        Some(date.to_owned()),
+        field(fields, "seller.name"),
+        field(fields, "number"),
+        total,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|p| clean_part(&p))
+    .filter(|p| !p.is_empty())
+    .collect::<Vec<_>>()
+    .join("_")
+}
+
+/// RFC 4180 quoting for a `;`-separated file; text cells that a spreadsheet would read as a
+/// formula get a leading `'`.
+fn csv_cell(value: &str, text: bool) -> String {
+    let mut v = value.to_owned();
+    if text && v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        v.insert(0, '\'');
+    }
+    if v.contains([';', '"', '\r', '\n']) || v.starts_with(' ') || v.ends_with(' ') {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+fn csv_amount(v: &Option<String>, comma: bool) -> String {
+    let v = v.clone().unwrap_or_default();
+    let v = if comma { v.replace('.', ",") } else { v };
+    csv_cell(&v, false)
+}
+
+fn index_csv(rows: &[Row], comma: bool) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    out.push_str(
+        "date;number;seller;seller_vat_id;buyer;total_without_vat;vat;total_with_vat;currency;\
+         category;file;sha256\r\n",
+    );
+    for r in rows {
+        let t = |v: &Option<String>| csv_cell(v.as_deref().unwrap_or(""), true);
+        let cells = [
+            csv_cell(&r.date, false),
+            t(&r.number),
+            t(&r.seller),
+            t(&r.seller_vat_id),
+            t(&r.buyer),
+            csv_amount(&r.total_without_vat, comma),
+            csv_amount(&r.total_vat, comma),
+            csv_amount(&r.total_with_vat, comma),
+            t(&r.currency),
+            csv_cell(&r.category, true),
+            csv_cell(&r.file, true),
+            csv_cell(&r.sha256, false),
+        ];
+        out.push_str(&cells.join(";"));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a relative path for an `href` (keeps `/` and unreserved characters).
+fn href(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn add(acc: &mut Option<Decimal>, v: Option<&str>) -> bool {
+    let Some(v) = v else { return true };
+    match (acc.as_ref(), Decimal::parse(v.trim())) {
+        (Some(a), Some(d)) => {
+            *acc = a.checked_add(d);
+            acc.is_some()
+        }
+        _ => {
+            *acc = None;
+            false
+        }
+    }
+}
+
+fn zero() -> Option<Decimal> {
+    Decimal::parse("0")
+}
+
+fn show(d: &Option<Decimal>) -> String {
+    d.map_or_else(|| "n/a".to_owned(), Decimal::to_plain_string)
+}
+
+/// A VAT rate as a grouping key: `20.00`, `20.0` and `20` are the same rate.
+fn rate_key(rate: &str) -> String {
+    let r = rate.trim();
+    if Decimal::parse(r).is_some() && r.contains('.') {
+        let t = r.trim_end_matches('0').trim_end_matches('.');
+        if t.is_empty() || t == "-" {
+            "0".to_owned()
+        } else {
+            t.to_owned()
+        }
+    } else {
+        r.to_owned()
+    }
+}
+
+struct ReadmeInfo<'a> {
+    recipient: &'a str,
+    purpose: Option<&'a str>,
+    from: &'a str,
+    to: &'a str,
+    bundle_id: &'a str,
+    created_at: &'a str,
+    fingerprint: &'a str,
+    restricted_skipped: usize,
+}
+
+fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
+    type Sums = [Option<Decimal>; 3];
+    let mut months: BTreeMap<(String, String), Sums> = BTreeMap::new();
+    let mut rates: BTreeMap<(String, String), [Option<Decimal>; 2]> = BTreeMap::new();
+    for r in rows {
+        let cur = r.currency.clone().unwrap_or_default();
+        let month = r.date.get(..7).unwrap_or(&r.date).to_owned();
+        let m = months
+            .entry((month, cur.clone()))
+            .or_insert_with(|| [zero(), zero(), zero()]);
+        add(&mut m[0], r.total_without_vat.as_deref());
+        add(&mut m[1], r.total_vat.as_deref());
+        add(&mut m[2], r.total_with_vat.as_deref());
+        let lines = r.vat_breakdown.as_array().map_or(&[][..], Vec::as_slice);
+        if lines.is_empty() {
+            let e = rates
+                .entry(("(no breakdown)".to_owned(), cur.clone()))
+                .or_insert_with(|| [zero(), zero()]);
+            add(&mut e[0], r.total_without_vat.as_deref());
+            add(&mut e[1], r.total_vat.as_deref());
+        }
+        for line in lines {
+            let rate = rate_key(line.get("rate").and_then(Value::as_str).unwrap_or("?"));
+            let e = rates
+                .entry((rate, cur.clone()))
+                .or_insert_with(|| [zero(), zero()]);
+            add(
+                &mut e[0],
+                line.get("taxable_amount").and_then(Value::as_str),
+            );
+            add(&mut e[1], line.get("tax_amount").and_then(Value::as_str));
+        }
+    }
+    let e = html_escape;
+    let mut h = String::new();
+    h.push_str(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
+    );
+    h.push_str(&format!(
+        "<title>Documents for {} — {} to {}</title>\n",
+        e(info.recipient),
+        e(info.from),
+        e(info.to)
+    ));
+    h.push_str(
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
+         td,th{border:1px solid #999;padding:.2em .5em}td.n{text-align:right;font-family:monospace}\
+         code{font-size:.9em}</style>\n</head>\n<body>\n",
+    );
+    h.push_str(&format!(
+        "<h1>Documents for {}</h1>\n<p>Period: <b>{}</b> to <b>{}</b>",
+        e(info.recipient),
+        e(info.from),
+        e(info.to)
+    ));
+    if let Some(p) = info.purpose {
+        h.push_str(&format!(" — purpose: {}", e(p)));
+    }
+    h.push_str(&format!(
+        ".<br>Bundle {} made {}.<br>{} document(s){}.</p>\n",
+        e(info.bundle_id),
+        e(info.created_at),
+        rows.len(),
+        if info.restricted_skipped > 0 {
+            format!(
+                "; {} restricted document(s) of the period are not included",
+                info.restricted_skipped
+            )
+        } else {
+            String::new()
+        }
+    ));
+    h.push_str(
+        "<h2>Documents</h2>\n<table>\n<tr><th>Date</th><th>Number</th><th>Seller</th><th>Buyer</th>\
+         <th>Without VAT</th><th>VAT</th><th>With VAT</th><th>Currency</th><th>Category</th><th>File</th></tr>\n",
+    );
+    let o = |v: &Option<String>| e(v.as_deref().unwrap_or(""));
+    for r in rows {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td>\
+             <td><a href=\"{}\">{}</a></td></tr>\n",
+            e(&r.date),
+            o(&r.number),
+            o(&r.seller),
+            o(&r.buyer),
+            o(&r.total_without_vat),
+            o(&r.total_vat),
+            o(&r.total_with_vat),
+            o(&r.currency),
+            e(&r.category),
+            e(&href(&r.file)),
+            e(r.file.trim_start_matches("documents/"))
+        ));
+    }
+    h.push_str(
+        "</table>\n<h2>Totals per month</h2>\n<table>\n<tr><th>Month</th><th>Currency</th>\
+                <th>Without VAT</th><th>VAT</th><th>With VAT</th></tr>\n",
+    );
+    for ((month, cur), s) in &months {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+            e(month),
+            e(cur),
+            show(&s[0]),
+            show(&s[1]),
+            show(&s[2])
+        ));
+    }
+    h.push_str(
+        "</table>\n<h2>Totals per VAT rate</h2>\n<table>\n<tr><th>Rate (%)</th><th>Currency</th>\
+                <th>Taxable amount</th><th>VAT</th></tr>\n",
+    );
+    for ((rate, cur), s) in &rates {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+            e(rate),
+            e(cur),
+            show(&s[0]),
+            show(&s[1])
+        ));
+    }
+    h.push_str(&format!(
+        "</table>\n<p>“n/a” marks a sum with an unreadable amount. Every file is listed with its \
+         SHA-256 in <code>manifest.json</code>, signed in <code>manifest.sig</code> (Ed25519) by \
+         the key with fingerprint (SHA-256 of the public key):<br><code>{}</code></p>\n\
+         <p>The same data is in <code>index.csv</code> (semicolon-separated, UTF-8) and \
+         <code>index.json</code>.</p>\n</body>\n</html>\n",
+        e(info.fingerprint)
+    ));
+    h.into_bytes()
+}
+
+/// Hashes and counts what passes through to the ZIP.
+struct Tee<'a, W: Write> {
+    inner: &'a mut W,
+    hash: digest::Context,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Tee<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+struct Candidate {
+    doc: crate::Document,
+    date: String,
+    category: String,
+    fields: Value,
+    fields_digest: String,
+}
+
+fn same_text(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+impl Vault {
+    /// Explains why no active consent covers a disclosure.
+    fn missing_consent(
+        &self,
+        req: &BundleRequest,
+        from: &str,
+        to: &str,
+        categories: &[String],
+    ) -> Result<Error> {
+        let consents = self.consents()?;
+        let party: Vec<_> = consents
+            .iter()
+            .filter(|c| same_text(&c.party, &req.recipient))
+            .collect();
+        let what = if party.is_empty() {
+            format!(
+                "no consent was ever recorded for {:?}",
+                req.recipient.trim()
+            )
+        } else if !party.iter().any(|c| c.active) {
+            format!("every consent for {:?} was withdrawn", req.recipient.trim())
+        } else {
+            let active: Vec<_> = party.iter().filter(|c| c.active).collect();
+            let purpose_ok: Vec<_> = active
+                .iter()
+                .filter(|c| {
+                    req.purpose
+                        .as_deref()
+                        .is_none_or(|p| same_text(&c.purpose, p))
+                })
+                .collect();
+            let period_ok: Vec<_> = purpose_ok
+                .iter()
+                .filter(|c| {
+                    c.from.as_deref().is_none_or(|f| f <= from)
+                        && c.to.as_deref().is_none_or(|t| to <= t)
+                })
+                .collect();
+            if purpose_ok.is_empty() {
+                format!(
+                    "no active consent for {:?} has the purpose {:?}",
+                    req.recipient.trim(),
+                    req.purpose.as_deref().unwrap_or("").trim()
+                )
+            } else if period_ok.is_empty() {
+                format!(
+                    "no active consent for {:?} covers the period {from} to {to}",
+                    req.recipient.trim()
+                )
+            } else {
+                format!(
+                    "no active consent for {:?} covers the categories {}",
+                    req.recipient.trim(),
+                    categories.join(", ")
+                )
+            }
+        };
+        Ok(invalid(
+            "consent",
+            format!("{what}: record one with `coffre consent grant` before sending documents"),
+        ))
+    }
+
+    /// The documents of the period and categories, with the number of restricted ones.
+    fn bundle_candidates(
+        &self,
+        from: &str,
+        to: &str,
+        categories: &[String],
+    ) -> Result<(Vec<Candidate>, usize)> {
+        let mut out = Vec::new();
+        let mut restricted = 0;
+        for doc in self.documents()? {
+            let details = self.details(&doc.id)?;
+            let date = fields::get(&details.fields, "issue_date")
+                .filter(|d| parse_day(d).is_some())
+                .map(str::to_owned)
+                .unwrap_or_else(|| doc.imported_at.get(..10).unwrap_or_default().to_owned());
+            if date.as_str() < from || date.as_str() > to {
+                continue;
+            }
+            let retention = self.retention_of(&doc.id)?;
+            if !categories.is_empty()
+                && !categories.iter().any(|c| same_text(c, &retention.category))
+            {
+                continue;
+            }
+            if retention.restricted_reason.is_some() {
+                restricted += 1;
+                continue;
+            }
+            let fields_digest =
+                sha256_hex(&serde_json::to_vec(&details.fields).unwrap_or_default());
+            out.push(Candidate {
+                doc,
+                date,
+                category: retention.category,
+                fields: details.fields,
+                fields_digest,
+            });
+        }
+        out.sort_by(|a, b| (&a.date, &a.doc.id).cmp(&(&b.date, &b.doc.id)));
+        Ok((out, restricted))
+    }
+
+    /// Was this document, with this content and these fields, already sent to `recipient`?
+    fn already_sent(&self, recipient: &str, c: &Candidate) -> Result<bool> {
+        let mut stmt = self.index.conn().prepare(
+            "SELECT b.recipient FROM bundle_documents bd JOIN bundles b ON b.id = bd.bundle_id
+             WHERE bd.doc_id = ?1 AND bd.sha256 = ?2 AND bd.fields_digest = ?3",
+        )?;
+        let rows = stmt.query_map(
+            rusqlite::params![c.doc.id, c.doc.sha256, c.fields_digest],
+            |r| r.get::<_, String>(0),
+        )?;
+        for r in rows {
+            if same_text(&r?, recipient) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Writes a bundle for an accountant (see the module documentation) and records it in the
+    /// ledger and the audit trail. Refuses without an active consent covering the recipient,
+    /// purpose, period and categories.
+    pub fn bundle_create(
+        &mut self,
+        req: &BundleRequest,
+        progress: &mut dyn FnMut(BundleProgress),
+    ) -> Result<BundleSummary> {
+        let (from, to) = parse_period(&req.period)?;
+        let recipient = req.recipient.trim().to_owned();
+        if recipient.is_empty() {
+            return Err(invalid("recipient", "the recipient is required"));
+        }
+        let purpose = req
+            .purpose
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
+        if req.password.as_ref().is_some_and(|p| p.is_empty()) {
+            return Err(invalid("password", "the bundle password is empty"));
+        }
+        let categories: Vec<String> = req
+            .categories
+            .iter()
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
+        let Some(consent) = self.consent_covering(&recipient, purpose, &from, &to, &categories)?
+        else {
+            return Err(self.missing_consent(req, &from, &to, &categories)?);
+        };
+        // Until MIGRATION joins the index migrations (idempotent afterwards).
+        self.index.conn().execute_batch(MIGRATION)?;
+
+        let (candidates, restricted_skipped) = self.bundle_candidates(&from, &to, &categories)?;
+        let mut chosen = Vec::new();
+        let mut unchanged_skipped = 0;
+        for c in candidates {
+            if req.since_last && self.already_sent(&recipient, &c)? {
+                unchanged_skipped += 1;
+            } else {
+                chosen.push(c);
+            }
+        }
+
+        let out = &req.out;
+        let file_name = out
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| invalid("out", format!("{} is not a file name", out.display())))?;
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = dir.join(format!(".{file_name}.part"));
+        let bundle_id = uuid::Uuid::new_v4().to_string();
+        let created_at = audit::now_rfc3339();
+        let key = self.signing_key()?;
+        let public_key = {
+            use ring::signature::KeyPair;
+            key.public_key().as_ref().to_vec()
+        };
+        let fingerprint = key_fingerprint(&public_key);
+        let vault_id = self.id().to_string();
+        let total = chosen.len();
+
+        let written = (|| -> Result<(u64, String, Vec<Row>)> {
+            let file = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
+            let mut zip = zip::ZipWriter::new(BufWriter::new(file));
+            let base = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            let options = match &req.password {
+                Some(p) => base.with_aes_encryption(zip::AesMode::Aes256, p.as_str()),
+                None => base,
+            };
+            let mut files: Vec<ManifestFile> = Vec::new();
+            let mut rows: Vec<Row> = Vec::new();
+            let mut used = HashSet::new();
+            let mut bytes = 0u64;
+            progress(BundleProgress {
+                done: 0,
+                total,
+                bytes: 0,
+                file: None,
+            });
+            for (i, c) in chosen.iter().enumerate() {
+                let name = unique_name(
+                    portable_name(&document_stem(&c.date, &c.fields), &extension_of(&c.doc)),
+                    &mut used,
+                );
+                let path = format!("documents/{name}");
+                zip.start_file(
+                    path.as_str(),
+                    options.large_file(c.doc.size >= u64::from(u32::MAX)),
+                )
+                .map_err(zip_err)?;
+                let mut tee = Tee {
+                    inner: &mut zip,
+                    hash: digest::Context::new(&digest::SHA256),
+                    bytes: 0,
+                };
+                self.write_document_to(&c.doc.id, &mut tee)?;
+                let (size, sha) = (tee.bytes, hex::encode(tee.hash.finish()));
+                bytes += size;
+                files.push(ManifestFile {
+                    path: path.clone(),
+                    size,
+                    sha256: sha.clone(),
+                });
+                rows.push(Row {
+                    document_id: c.doc.id.clone(),
+                    date: c.date.clone(),
+                    number: field(&c.fields, "number"),
+                    seller: field(&c.fields, "seller.name"),
+                    seller_vat_id: field(&c.fields, "seller.vat_id"),
+                    buyer: field(&c.fields, "buyer.name"),
+                    total_without_vat: field(&c.fields, "total_without_vat"),
+                    total_vat: field(&c.fields, "total_vat"),
+                    total_with_vat: field(&c.fields, "total_with_vat"),
+                    currency: field(&c.fields, "currency"),
+                    category: c.category.clone(),
+                    file: path.clone(),
+                    size,
+                    sha256: sha,
+                    vat_breakdown: c.fields.get("vat_breakdown").cloned().unwrap_or(json!([])),
+                });
+                progress(BundleProgress {
+                    done: i + 1,
+                    total,
+                    bytes,
+                    file: Some(path),
+                });
+            }
+            let index_json = serde_json::to_vec_pretty(&json!({
+                "format": FORMAT,
+                "bundle_id": bundle_id,
+                "recipient": recipient,
+                "purpose": purpose,
+                "period": { "from": from, "to": to },
+                "documents": rows,
+            }))
+            .map_err(|e| Error::from(std::io::Error::other(e)))?;
+            let readme = readme_html(
+                &ReadmeInfo {
+                    recipient: &recipient,
+                    purpose,
+                    from: &from,
+                    to: &to,
+                    bundle_id: &bundle_id,
+                    created_at: &created_at,
+                    fingerprint: &fingerprint,
+                    restricted_skipped,
+                },
+                &rows,
+            );
+            let extras: [(&str, Vec<u8>); 3] = [
+                ("index.csv", index_csv(&rows, req.decimal_comma)),
+                ("index.json", index_json),
+                ("README.html", readme),
+            ];
+            for (path, data) in extras {
+                zip.start_file(path, options).map_err(zip_err)?;
+                zip.write_all(&data)?;
+                files.push(ManifestFile {
+                    path: path.to_owned(),
+                    size: data.len() as u64,
+                    sha256: sha256_hex(&data),
+                });
+            }
+            let manifest = Manifest {
+                format: FORMAT.to_owned(),
+                bundle_id: bundle_id.clone(),
+                vault_id: vault_id.clone(),
+                period: ManifestPeriod {
+                    from: from.clone(),
+                    to: to.clone(),
+                },
+                recipient: recipient.clone(),
+                purpose: purpose.map(str::to_owned),
+                consent_id: consent.id,
+                created_at: created_at.clone(),
+                public_key: hex::encode(&public_key),
+                files,
+            };
+            let manifest_bytes = serde_json::to_vec_pretty(&manifest)
+                .map_err(|e| Error::from(std::io::Error::other(e)))?;
+            let signature = key.sign(&manifest_bytes);
+            zip.start_file("manifest.json", options).map_err(zip_err)?;
+            zip.write_all(&manifest_bytes)?;
+            zip.start_file("manifest.sig", options).map_err(zip_err)?;
+            zip.write_all(signature.as_ref())?;
+            let file = zip.finish().map_err(zip_err)?;
+            let file = file.into_inner().map_err(|e| Error::from(e.into_error()))?;
+            file.sync_all().map_err(Error::io(&tmp))?;
+            let len = file.metadata()?.len();
+            Ok((len, sha256_hex(&manifest_bytes), rows))
+        })();
+        let (bytes, digest_hex, rows) = match written {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+
+        let document_ids: Vec<String> = rows.iter().map(|r| r.document_id.clone()).collect();
+        let audit_key = self.audit_key();
+        let recorded = (|| -> Result<()> {
+            let tx = self.index.transaction()?;
+            tx.execute(
+                "INSERT INTO bundles (id, created_at, recipient, purpose, consent_id, period_from,
+                     period_to, digest, documents, out_path)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                rusqlite::params![
+                    bundle_id,
+                    created_at,
+                    recipient,
+                    purpose,
+                    consent.id,
+                    from,
+                    to,
+                    digest_hex,
+                    serde_json::to_string(&document_ids).unwrap_or_default(),
+                    out.display().to_string()
+                ],
+            )?;
+            for (r, c) in rows.iter().zip(&chosen) {
+                tx.execute(
+                    "INSERT INTO bundle_documents (bundle_id, doc_id, sha256, fields_digest)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    rusqlite::params![bundle_id, r.document_id, r.sha256, c.fields_digest],
+                )?;
+            }
+            audit::append(
+                &tx,
+                &audit_key,
+                "bundle.create",
+                None,
+                json!({
+                    "bundle": bundle_id,
+                    "digest": digest_hex,
+                    "recipient": recipient,
+                    "consent": consent.id,
+                    "period": { "from": from, "to": to },
+                    "documents": document_ids,
+                    "restricted_skipped": restricted_skipped,
+                }),
+            )?;
+            std::fs::rename(&tmp, out).map_err(Error::io(out))?;
+            if let Err(e) = tx.commit() {
+                let _ = std::fs::remove_file(out);
+                return Err(e.into());
+            }
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        })();
+        if let Err(e) = recorded {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        progress(BundleProgress {
+            done: total,
+            total,
+            bytes: rows.iter().map(|r| r.size).sum(),
+            file: None,
+        });
+        Ok(BundleSummary {
+            bundle_id,
+            out: out.clone(),
+            period_from: from,
+            period_to: to,
+            consent_id: consent.id,
+            documents: document_ids.len(),
+            document_ids,
+            restricted_skipped,
+            unchanged_skipped,
+            bytes,
+            digest: digest_hex,
+            key_fingerprint: fingerprint,
+        })
+    }
+}
+
+/// A path inside a bundle that is safe to extract anywhere: relative, `/`-separated, no `..`,
+/// no empty or `.` component, no drive letter, no control character.
+fn safe_path(p: &str) -> bool {
+    !p.is_empty()
+        && p.len() <= 1024
+        && !p.starts_with('/')
+        && !p.contains(['\\', ':'])
+        && !p.chars().any(char::is_control)
+        && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
+struct Verifier {
+    report: VerifyBundleReport,
+}
+
+impl Verifier {
+    fn problem(&mut self, kind: &'static str, path: Option<&str>, detail: impl Into<String>) {
+        self.report.problems.push(BundleProblem {
+            kind,
+            path: path.map(str::to_owned),
+            detail: detail.into(),
+        });
+    }
+}
+
+fn open_entry<'a, R: Read + std::io::Seek>(
+    zip: &'a mut zip::ZipArchive<R>,
+    index: usize,
+    password: Option<&str>,
+) -> zip::result::ZipResult<zip::read::ZipFile<'a, R>> {
+    match password {
+        Some(p) => zip.by_index_decrypt(index, p.as_bytes()),
+        None => zip.by_index(index),
+    }
+}
+
+fn describe(e: &zip::result::ZipError, password: Option<&str>) -> (&'static str, String) {
+    let msg = e.to_string();
+    match e {
+        zip::result::ZipError::InvalidPassword => ("password", "wrong password".into()),
+        _ if msg.to_lowercase().contains("password") => (
+            "password",
+            if password.is_some() {
+                msg
+            } else {
+                "the bundle is encrypted: give its password".into()
+            },
+        ),
+        _ => ("archive", msg),
+    }
+}
+
+/// Reads an entry wholly, up to `limit` bytes; `Err` names the problem.
+fn read_small<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    index: usize,
+    password: Option<&str>,
+    limit: u64,
+) -> std::result::Result<Vec<u8>, (&'static str, String)> {
+    let entry = open_entry(zip, index, password).map_err(|e| describe(&e, password))?;
+    let mut buf = Vec::new();
+    entry
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| ("archive", e.to_string()))?;
+    if buf.len() as u64 > limit {
+        return Err(("limit", format!("larger than {limit} bytes")));
+    }
+    Ok(buf)
+}
+
+/// Checks a bundle: the signature of `manifest.json` (by the key it names, which must equal
+/// `expected_public_key` when given) and every file against the manifest, naming each missing,
+/// extra or altered file. `Err` only when the file cannot be opened; a damaged or hostile
+/// archive gives a report with problems.
+pub fn bundle_verify(
+    path: &Path,
+    password: Option<&str>,
+    expected_public_key: Option<&[u8]>,
+) -> Result<VerifyBundleReport> {
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
+    let mut v = Verifier {
+        report: VerifyBundleReport::default(),
+    };
+    let mut zip = match zip::ZipArchive::new(std::io::BufReader::new(file)) {
+        Ok(z) => z,
+        Err(e) => {
+            v.problem("archive", None, format!("not a readable ZIP: {e}"));
+            return Ok(v.report);
+        }
+    };
+    if zip.len() > MAX_ENTRIES {
+        v.problem(
+            "limit",
+            None,
+            format!("{} entries (at most {MAX_ENTRIES})", zip.len()),
+        );
+        return Ok(v.report);
+    }
+    let mut names: Vec<Option<String>> = Vec::with_capacity(zip.len());
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for i in 0..zip.len() {
+        let name = zip
+            .name_for_index(i)
+            .and_then(|n| n.ok())
+            .map(|n| n.into_owned());
+        match &name {
+            Some(n) if !safe_path(n.trim_end_matches('/')) => {
+                v.problem(
+                    "unsafe-path",
+                    Some(n),
+                    "absolute path, `..` or forbidden characters",
+                );
+                names.push(None);
+                continue;
+            }
+            Some(n) => {
+                if by_name.insert(n.clone(), i).is_some() {
+                    v.problem("extra", Some(n), "the name appears twice in the archive");
+                }
+            }
+            None => v.problem("archive", None, format!("entry {i} has an unreadable name")),
+        }
+        names.push(name);
+    }
+
+    let read_named = |zip: &mut zip::ZipArchive<_>, v: &mut Verifier, name: &str, limit| {
+        let Some(&i) = by_name.get(name) else {
+            v.problem("missing", Some(name), "not in the archive");
+            return None;
+        };
+        match read_small(zip, i, password, limit) {
+            Ok(b) => Some(b),
+            Err((kind, detail)) => {
+                v.problem(kind, Some(name), detail);
+                None
+            }
+        }
+    };
+    let manifest_bytes = read_named(&mut zip, &mut v, "manifest.json", MAX_MANIFEST_BYTES);
+    let signature = read_named(&mut zip, &mut v, "manifest.sig", 1024);
+    let Some(manifest_bytes) = manifest_bytes else {
+        return Ok(v.report);
+    };
+    let manifest: Manifest = match serde_json::from_slice(&manifest_bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            v.problem(
+                "manifest",
+                Some("manifest.json"),
+                format!("unreadable: {e}"),
+            );
+            return Ok(v.report);
+        }
+    };
+    v.report.bundle_id = Some(manifest.bundle_id.clone());
+    v.report.vault_id = Some(manifest.vault_id.clone());
+    v.report.recipient = Some(manifest.recipient.clone());
+    v.report.period = Some(format!("{}..{}", manifest.period.from, manifest.period.to));
+    v.report.created_at = Some(manifest.created_at.clone());
+    if manifest.format != FORMAT {
+        v.problem(
+            "manifest",
+            Some("manifest.json"),
+            format!("unknown format {:?}", manifest.format),
+        );
+    }
+    match hex::decode(&manifest.public_key) {
+        Ok(pk) if pk.len() == 32 => {
+            v.report.key_fingerprint = Some(key_fingerprint(&pk));
+            if let Some(expected) = expected_public_key
+                && expected != pk.as_slice()
+            {
+                v.problem(
+                    "key",
+                    Some("manifest.json"),
+                    format!(
+                        "signed by key {}, not by the expected key {}",
+                        key_fingerprint(&pk),
+                        key_fingerprint(expected)
+                    ),
+                );
+            }
+            if let Some(sig) = &signature {
+                let key = ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &pk);
+                if key.verify(&manifest_bytes, sig).is_ok() {
+                    v.report.signature_valid = true;
+                } else {
+                    v.problem(
+                        "signature",
+                        Some("manifest.sig"),
+                        "the signature does not match manifest.json",
+                    );
+                }
+            }
+        }
+        _ => v.problem(
+            "manifest",
+            Some("manifest.json"),
+            "the public key is not 32 bytes of hex",
+        ),
+    }
+
+    let mut listed: HashSet<&str> = HashSet::new();
+    for f in &manifest.files {
+        if !safe_path(&f.path) {
+            v.problem("unsafe-path", Some(&f.path), "listed with an unsafe path");
+            continue;
+        }
+        if !listed.insert(f.path.as_str()) {
+            v.problem("manifest", Some(&f.path), "listed twice");
+            continue;
+        }
+        if f.path == "manifest.json" || f.path == "manifest.sig" {
+            continue;
+        }
+        let Some(&i) = by_name.get(&f.path) else {
+            v.problem(
+                "missing",
+                Some(&f.path),
+                "listed in the manifest, not in the archive",
+            );
+            continue;
+        };
+        if f.size > MAX_ENTRY_BYTES {
+            v.problem(
+                "limit",
+                Some(&f.path),
+                format!("listed as {} bytes", f.size),
+            );
+            continue;
+        }
+        let mut entry = match open_entry(&mut zip, i, password) {
+            Ok(e) => e,
+            Err(e) => {
+                let (kind, detail) = describe(&e, password);
+                v.problem(kind, Some(&f.path), detail);
+                continue;
+            }
+        };
+        let mut hash = digest::Context::new(&digest::SHA256);
+        let mut size = 0u64;
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut limited = (&mut entry).take(f.size + 1);
+        let read = loop {
+            match limited.read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    hash.update(&buf[..n]);
+                    size += n as u64;
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        match read {
+            Err(e) => v.problem("altered", Some(&f.path), format!("unreadable: {e}")),
+            Ok(()) if size != f.size => v.problem(
+                "altered",
+                Some(&f.path),
+                if size > f.size {
+                    format!("larger than the {} bytes listed", f.size)
+                } else {
+                    format!("{size} bytes, {} listed", f.size)
+                },
+            ),
+            Ok(()) if hex::encode(hash.finish()) != f.sha256.to_ascii_lowercase() => v.problem(
+                "altered",
+                Some(&f.path),
+                "content differs from the manifest (SHA-256)",
+            ),
+            Ok(()) => v.report.files_ok += 1,
+        }
+    }
+    for n in names.iter().flatten() {
+        if n.ends_with('/') || n == "manifest.json" || n == "manifest.sig" {
+            continue;
+        }
+        if !listed.contains(n.as_str()) {
+            v.problem("extra", Some(n), "in the archive, not in the manifest");
+        }
+    }
+    v.report.ok = v.report.problems.is_empty() && v.report.signature_valid;
+    Ok(v.report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_case_insensitively() {
+        let mut used = HashSet::new();
+        assert_eq!(unique_name("a.pdf".into(), &mut used), "a.pdf");
+        assert_eq!(unique_name("A.pdf".into(), &mut used), "A-2.pdf");
+        assert_eq!(unique_name("a.pdf".into(), &mut used), "a-3.pdf");
+        assert_eq!(unique_name("noext".into(), &mut used), "noext");
+        assert_eq!(unique_name("noext".into(), &mut used), "noext-2");
+        let long = format!("{}.pdf", "x".repeat(116));
+        assert_eq!(unique_name(long.clone(), &mut used), long);
+        let second = unique_name(long, &mut used);
+        assert!(second.ends_with("-2.pdf") && second.chars().count() <= MAX_NAME_CHARS);
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_and_defused() {
+        assert_eq!(csv_cell("plain", true), "plain");
+        assert_eq!(csv_cell("a;b", true), "\"a;b\"");
+        assert_eq!(csv_cell("say \"hi\"", true), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("line\nbreak", true), "\"line\nbreak\"");
+        assert_eq!(csv_cell("=HYPERLINK(1)", true), "'=HYPERLINK(1)");
+        assert_eq!(csv_cell("-12.50", false), "-12.50");
+        assert_eq!(csv_amount(&Some("-12.50".into()), true), "-12,50");
+    }
+
+    #[test]
+    fn rates_group_by_value() {
+        assert_eq!(rate_key("20.00"), "20");
+        assert_eq!(rate_key(" 5.50"), "5.5");
+        assert_eq!(rate_key("0"), "0");
+        assert_eq!(rate_key("0.00"), "0");
+        assert_eq!(rate_key("?"), "?");
+    }
+
+    #[test]
+    fn unsafe_paths_are_refused() {
+        for p in [
+            "../x",
+            "/etc/passwd",
+            "a/../b",
+            "C:/x",
+            "a\\b",
+            "",
+            "a//b",
+            "./a",
+        ] {
+            assert!(!safe_path(p), "{p:?}");
+        }
+        assert!(safe_path("documents/2026-10-14_ACME.pdf"));
+    }
+}

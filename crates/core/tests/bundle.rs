@@ -1,0 +1,704 @@
+//! Accountant bundles: consent, contents, signature, verification, ledger, since-last, password,
+//! atomic output.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use coffre_core::bundle::{
+    BundleProgress, BundleRequest, BundleSummary, bundle_verify, parse_period, portable_name,
+};
+use coffre_core::consent::Grant;
+use coffre_core::{CreateOptions, Error, KdfParams, Passphrase, Vault};
+use zeroize::Zeroizing;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../extract/tests/fixtures")
+        .join(name)
+}
+
+struct Setup {
+    tmp: tempfile::TempDir,
+    dir: PathBuf,
+    vault: Vault,
+    ubl: String,
+    cii: String,
+    pdf: String,
+}
+
+fn setup() -> Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v");
+    let opts = CreateOptions {
+        kdf: KdfParams::MINIMUM,
+    };
+    let (mut vault, _) =
+        Vault::create(&dir, &Passphrase::new("bundle test pass".into()), &opts).unwrap();
+    let mut import = |name: &str| {
+        vault
+            .import_file(&fixture(name), None)
+            .unwrap()
+            .document()
+            .id
+            .clone()
+    };
+    let ubl = import("ubl-invoice-eur.xml");
+    let cii = import("cii-creditnote-usd.xml");
+    let pdf = import("ghostscript-invoice-fr.pdf");
+    Setup {
+        tmp,
+        dir,
+        vault,
+        ubl,
+        cii,
+        pdf,
+    }
+}
+
+fn grant(v: &mut Vault, party: &str, from: Option<&str>, to: Option<&str>) -> i64 {
+    v.consent_grant(&Grant {
+        party: party.into(),
+        purpose: "bookkeeping".into(),
+        from: from.map(Into::into),
+        to: to.map(Into::into),
+        categories: Vec::new(),
+        evidence: Some("engagement letter".into()),
+    })
+    .unwrap()
+}
+
+fn request(recipient: &str, period: &str, out: &Path) -> BundleRequest {
+    BundleRequest {
+        recipient: recipient.into(),
+        purpose: Some("bookkeeping".into()),
+        period: period.into(),
+        categories: Vec::new(),
+        since_last: false,
+        password: None,
+        decimal_comma: false,
+        out: out.to_path_buf(),
+    }
+}
+
+fn create(v: &mut Vault, req: &BundleRequest) -> coffre_core::Result<BundleSummary> {
+    v.bundle_create(req, &mut |_| {})
+}
+
+fn entries(path: &Path, password: Option<&str>) -> Vec<(String, Vec<u8>)> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut f = match password {
+                Some(p) => zip.by_index_decrypt(i, p.as_bytes()).unwrap(),
+                None => zip.by_index(i).unwrap(),
+            };
+            let mut buf = Vec::new();
+            f.read_to_end(&mut buf).unwrap();
+            (f.name().unwrap().into_owned(), buf)
+        })
+        .collect()
+}
+
+fn entry<'a>(all: &'a [(String, Vec<u8>)], name: &str) -> &'a [u8] {
+    &all.iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("{name} missing"))
+        .1
+}
+
+/// Rewrites a ZIP entry by entry; `edit` returns the new content or `None` to drop the entry.
+fn rewrite(
+    src: &Path,
+    dst: &Path,
+    mut edit: impl FnMut(&str, Vec<u8>) -> Option<Vec<u8>>,
+    extra: Option<(&str, &[u8])>,
+) {
+    let all = entries(src, None);
+    let mut w = zip::ZipWriter::new(std::fs::File::create(dst).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, data) in all {
+        if let Some(data) = edit(&name, data) {
+            w.start_file(name.as_str(), opts).unwrap();
+            w.write_all(&data).unwrap();
+        }
+    }
+    if let Some((name, data)) = extra {
+        w.start_file(name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+fn kinds(report: &coffre_core::bundle::VerifyBundleReport) -> Vec<(String, String)> {
+    report
+        .problems
+        .iter()
+        .map(|p| (p.kind.to_owned(), p.path.clone().unwrap_or_default()))
+        .collect()
+}
+
+fn no_part_files(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.ends_with(".part"), "left behind: {name}");
+    }
+}
+
+#[test]
+fn periods_parse() {
+    let p = |s: &str| parse_period(s).unwrap();
+    let s = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(p("2026-Q3"), s("2026-07-01", "2026-09-30"));
+    assert_eq!(p("2026-q1"), s("2026-01-01", "2026-03-31"));
+    assert_eq!(p("2026-Q4"), s("2026-10-01", "2026-12-31"));
+    assert_eq!(p("2026-10"), s("2026-10-01", "2026-10-31"));
+    assert_eq!(p("2028-02"), s("2028-02-01", "2028-02-29"));
+    assert_eq!(p("2026-02"), s("2026-02-01", "2026-02-28"));
+    assert_eq!(p("2026"), s("2026-01-01", "2026-12-31"));
+    assert_eq!(p("2026-01-01..2026-06-30"), s("2026-01-01", "2026-06-30"));
+    for bad in [
+        "",
+        "26",
+        "2026-Q5",
+        "2026-Q0",
+        "2026-13",
+        "2026-1",
+        "2026-00",
+        "2026-06-30..2026-01-01",
+        "2026-02-30..2026-03-01",
+        "2026-01-01..",
+        "Q3-2026",
+        "2026-10-01",
+    ] {
+        assert!(
+            matches!(parse_period(bad), Err(Error::Setting { .. })),
+            "{bad:?} accepted"
+        );
+    }
+}
+
+#[test]
+fn portable_names() {
+    assert_eq!(portable_name("CON", "pdf"), "-CON.pdf");
+    assert_eq!(portable_name("lpt1", "xml"), "-lpt1.xml");
+    assert_eq!(portable_name("COM10", "pdf"), "COM10.pdf");
+    assert_eq!(
+        portable_name("a<b>c:d\"e/f\\g|h?i*j\u{7}k", "PDF"),
+        "a-b-c-d-e-f-g-h-i-j-k.pdf"
+    );
+    assert_eq!(portable_name("trailing. . ", ""), "trailing");
+    assert_eq!(portable_name("...", "pdf"), "document.pdf");
+    let long = "é".repeat(300);
+    let n = portable_name(&long, "pdf");
+    assert!(
+        n.chars().count() <= 120 && n.len() <= 240 && n.ends_with(".pdf"),
+        "{n}"
+    );
+    // NFC input stays NFC (no decomposition), and a cut never leaves a combining mark alone.
+    assert_eq!(
+        portable_name("Société Générale", "pdf"),
+        "Société-Générale.pdf"
+    );
+    let decomposed = "e\u{301}".repeat(100);
+    let n = portable_name(&decomposed, "pdf");
+    let stem = n.trim_end_matches(".pdf");
+    assert!(stem.ends_with('\u{301}'), "{n:?}");
+}
+
+#[test]
+fn no_consent_or_withdrawn_consent_refuses() {
+    let Setup { tmp, mut vault, .. } = setup();
+    let out = tmp.path().join("b.zip");
+    let err = create(&mut vault, &request("Cabinet Martin", "2026", &out)).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("Cabinet Martin") && msg.contains("no consent"),
+        "{msg}"
+    );
+
+    let id = grant(
+        &mut vault,
+        "Cabinet Martin",
+        Some("2026-01-01"),
+        Some("2026-06-30"),
+    );
+    let msg = create(&mut vault, &request("Cabinet Martin", "2026", &out))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("period"), "{msg}");
+    let mut other = request("Cabinet Martin", "2026-Q1", &out);
+    other.purpose = Some("tax audit".into());
+    let msg = create(&mut vault, &other).unwrap_err().to_string();
+    assert!(msg.contains("purpose"), "{msg}");
+
+    create(&mut vault, &request("cabinet martin", "2026-Q1", &out)).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    vault.consent_withdraw(id, Some("end of contract")).unwrap();
+    let msg = create(&mut vault, &request("Cabinet Martin", "2026-Q1", &out))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("withdrawn"), "{msg}");
+    assert!(!out.exists());
+    no_part_files(tmp.path());
+}
+
+#[test]
+fn bundle_contents_ledger_and_audit() {
+    let Setup {
+        tmp,
+        mut vault,
+        ubl,
+        cii,
+        pdf,
+        ..
+    } = setup();
+    let consent = grant(&mut vault, "Cabinet Martin", None, None);
+    let out = tmp.path().join("bundle 2026.zip");
+    let mut req = request("Cabinet Martin", "2026", &out);
+    req.decimal_comma = true;
+    let mut events: Vec<BundleProgress> = Vec::new();
+    let s = vault.bundle_create(&req, &mut |p| events.push(p)).unwrap();
+    assert_eq!(s.documents, 3);
+    assert_eq!(s.consent_id, consent);
+    assert_eq!(s.restricted_skipped, 0);
+    assert_eq!(
+        (s.period_from.as_str(), s.period_to.as_str()),
+        ("2026-01-01", "2026-12-31")
+    );
+    // Sorted by date: the CII credit note (January) first.
+    assert_eq!(
+        s.document_ids,
+        vec![
+            cii.clone(),
+            s.document_ids[1].clone(),
+            s.document_ids[2].clone()
+        ]
+    );
+    assert!(s.document_ids.contains(&ubl) && s.document_ids.contains(&pdf));
+    let last = events.last().unwrap();
+    assert_eq!((last.done, last.total), (3, 3));
+    assert!(events.iter().filter(|e| e.file.is_some()).count() == 3);
+    assert!(last.bytes > 0);
+    no_part_files(tmp.path());
+
+    let all = entries(&out, None);
+    let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"documents/2026-10-14_ACME-Conseil-SAS_F-2026-0042_1200.00EUR.pdf"),
+        "{names:?}"
+    );
+    let docs: Vec<&&str> = names
+        .iter()
+        .filter(|n| n.starts_with("documents/"))
+        .collect();
+    assert_eq!(docs.len(), 3);
+    assert!(
+        docs.iter()
+            .any(|n| n.starts_with("documents/2026-01-05_") && n.ends_with(".xml"))
+    );
+    assert!(
+        docs.iter()
+            .any(|n| n.starts_with("documents/2026-10-14_") && n.ends_with(".xml"))
+    );
+    for n in [
+        "index.csv",
+        "index.json",
+        "README.html",
+        "manifest.json",
+        "manifest.sig",
+    ] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    let pdf_bytes = std::fs::read(fixture("ghostscript-invoice-fr.pdf")).unwrap();
+    assert_eq!(
+        entry(
+            &all,
+            "documents/2026-10-14_ACME-Conseil-SAS_F-2026-0042_1200.00EUR.pdf"
+        ),
+        pdf_bytes.as_slice()
+    );
+
+    let csv = std::str::from_utf8(entry(&all, "index.csv")).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
+    assert!(lines[0].starts_with("date;number;seller;seller_vat_id;buyer;total_without_vat;vat;"));
+    assert_eq!(lines.iter().filter(|l| !l.is_empty()).count(), 4);
+    let pdf_line = lines.iter().find(|l| l.contains("F-2026-0042")).unwrap();
+    let cells: Vec<&str> = pdf_line.split(';').collect();
+    assert_eq!(cells[0], "2026-10-14");
+    assert_eq!(cells[2], "ACME Conseil SAS");
+    assert_eq!(cells[3], "FR44732829320");
+    assert_eq!(&cells[5..9], &["1000,00", "200,00", "1200,00", "EUR"]);
+    assert_eq!(
+        cells[11],
+        hex::encode(ring::digest::digest(&ring::digest::SHA256, &pdf_bytes))
+    );
+
+    let index: serde_json::Value = serde_json::from_slice(entry(&all, "index.json")).unwrap();
+    let rows = index["documents"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    let pdf_row = rows
+        .iter()
+        .find(|r| r["document_id"] == pdf.as_str())
+        .unwrap();
+    assert_eq!(pdf_row["total_with_vat"], "1200.00");
+    assert!(
+        rows.iter()
+            .any(|r| r["vat_breakdown"].as_array().is_some_and(|v| !v.is_empty()))
+    );
+
+    let readme = std::str::from_utf8(entry(&all, "README.html")).unwrap();
+    assert!(readme.contains("Cabinet Martin") && readme.contains("2026-01-01"));
+    assert!(
+        readme
+            .contains("href=\"documents/2026-10-14_ACME-Conseil-SAS_F-2026-0042_1200.00EUR.pdf\"")
+    );
+    assert!(readme.contains("2026-10") && readme.contains("Totals per VAT rate"));
+    assert!(readme.contains("<td class=\"n\">2491.00</td>"), "{readme}");
+    assert!(readme.contains("<td>5.5</td><td>EUR</td><td class=\"n\">200.00</td>"));
+    assert!(readme.contains("<td>(no breakdown)</td><td>EUR</td><td class=\"n\">1000.00</td>"));
+    assert!(readme.contains(&s.key_fingerprint));
+    assert!(!readme.contains("<script"));
+
+    let manifest_bytes = entry(&all, "manifest.json");
+    let manifest: serde_json::Value = serde_json::from_slice(manifest_bytes).unwrap();
+    let pk = vault.signing_public_key().unwrap();
+    assert_eq!(manifest["public_key"], hex::encode(&pk));
+    assert_eq!(manifest["vault_id"], vault.id().to_string());
+    assert_eq!(manifest["bundle_id"], s.bundle_id);
+    assert_eq!(manifest["consent_id"], consent);
+    assert_eq!(manifest["recipient"], "Cabinet Martin");
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 6);
+    for f in manifest["files"].as_array().unwrap() {
+        let data = entry(&all, f["path"].as_str().unwrap());
+        assert_eq!(f["size"], data.len());
+        assert_eq!(
+            f["sha256"],
+            hex::encode(ring::digest::digest(&ring::digest::SHA256, data))
+        );
+    }
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &pk)
+        .verify(manifest_bytes, entry(&all, "manifest.sig"))
+        .expect("signature verifies");
+    assert_eq!(
+        s.digest,
+        hex::encode(ring::digest::digest(&ring::digest::SHA256, manifest_bytes))
+    );
+
+    let audit = vault.audit_entries(None).unwrap();
+    let e = audit.iter().find(|e| e.action == "bundle.create").unwrap();
+    assert_eq!(e.detail["bundle"], s.bundle_id);
+    assert_eq!(e.detail["digest"], s.digest);
+    assert_eq!(e.detail["recipient"], "Cabinet Martin");
+    assert_eq!(e.detail["consent"], consent);
+    assert_eq!(e.detail["documents"].as_array().unwrap().len(), 3);
+    assert!(vault.verify_audit().unwrap().faults.is_empty());
+
+    let report = bundle_verify(&out, None, Some(&pk)).unwrap();
+    assert!(report.ok, "{:?}", report.problems);
+    assert!(report.signature_valid);
+    assert_eq!(report.files_ok, 4 + 2);
+    assert_eq!(report.bundle_id.as_deref(), Some(s.bundle_id.as_str()));
+}
+
+#[test]
+fn verify_names_altered_missing_extra_files_and_bad_signatures() {
+    let Setup { tmp, mut vault, .. } = setup();
+    grant(&mut vault, "Cabinet Martin", None, None);
+    let out = tmp.path().join("b.zip");
+    create(&mut vault, &request("Cabinet Martin", "2026-Q4", &out)).unwrap();
+    let pk = vault.signing_public_key().unwrap();
+    let report = bundle_verify(&out, None, Some(&pk)).unwrap();
+    assert!(report.ok, "{:?}", report.problems);
+
+    let bad = tmp.path().join("bad.zip");
+    // Altered document.
+    let mut target = String::new();
+    rewrite(
+        &out,
+        &bad,
+        |n, mut d| {
+            if n.starts_with("documents/") && target.is_empty() {
+                target = n.to_owned();
+                d[0] ^= 1;
+            }
+            Some(d)
+        },
+        None,
+    );
+    let r = bundle_verify(&bad, None, None).unwrap();
+    assert!(!r.ok && r.signature_valid);
+    assert_eq!(kinds(&r), vec![("altered".to_owned(), target.clone())]);
+
+    // Missing file.
+    rewrite(&out, &bad, |n, d| (n != "index.csv").then_some(d), None);
+    let r = bundle_verify(&bad, None, None).unwrap();
+    assert_eq!(
+        kinds(&r),
+        vec![("missing".to_owned(), "index.csv".to_owned())]
+    );
+    assert!(!r.ok);
+
+    // Extra file.
+    rewrite(
+        &out,
+        &bad,
+        |_, d| Some(d),
+        Some(("documents/evil.pdf", b"%PDF-")),
+    );
+    let r = bundle_verify(&bad, None, None).unwrap();
+    assert_eq!(
+        kinds(&r),
+        vec![("extra".to_owned(), "documents/evil.pdf".to_owned())]
+    );
+
+    // Path traversal.
+    rewrite(&out, &bad, |_, d| Some(d), Some(("../escape.txt", b"x")));
+    let r = bundle_verify(&bad, None, None).unwrap();
+    assert_eq!(
+        kinds(&r),
+        vec![("unsafe-path".to_owned(), "../escape.txt".to_owned())]
+    );
+
+    // Bad signature.
+    rewrite(
+        &out,
+        &bad,
+        |n, mut d| {
+            if n == "manifest.sig" {
+                d[10] ^= 0x40;
+            }
+            Some(d)
+        },
+        None,
+    );
+    let r = bundle_verify(&bad, None, None).unwrap();
+    assert!(!r.ok && !r.signature_valid);
+    assert_eq!(
+        kinds(&r),
+        vec![("signature".to_owned(), "manifest.sig".to_owned())]
+    );
+
+    // A manifest edited to match an altered file no longer matches its signature.
+    rewrite(
+        &out,
+        &bad,
+        |n, d| {
+            if n == "manifest.json" {
+                let s = String::from_utf8(d)
+                    .unwrap()
+                    .replace("Cabinet Martin", "Cabinet Dupont");
+                Some(s.into_bytes())
+            } else {
+                Some(d)
+            }
+        },
+        None,
+    );
+    let r = bundle_verify(&bad, None, None).unwrap();
+    assert_eq!(
+        kinds(&r),
+        vec![("signature".to_owned(), "manifest.sig".to_owned())]
+    );
+
+    // Another vault's key is not the expected one.
+    let r = bundle_verify(&out, None, Some(&[7u8; 32])).unwrap();
+    assert!(!r.ok);
+    assert_eq!(
+        kinds(&r),
+        vec![("key".to_owned(), "manifest.json".to_owned())]
+    );
+
+    // Not a ZIP at all.
+    std::fs::write(&bad, b"PK\x03\x04 garbage").unwrap();
+    let r = bundle_verify(&bad, None, None).unwrap();
+    assert!(!r.ok && r.problems[0].kind == "archive");
+    assert!(bundle_verify(&tmp.path().join("absent.zip"), None, None).is_err());
+}
+
+#[test]
+fn restricted_documents_are_left_out_and_counted() {
+    let Setup {
+        tmp,
+        mut vault,
+        ubl,
+        ..
+    } = setup();
+    grant(&mut vault, "Cabinet Martin", None, None);
+    vault
+        .restrict(&ubl, "disputed by the data subject")
+        .unwrap();
+    let out = tmp.path().join("b.zip");
+    let s = create(&mut vault, &request("Cabinet Martin", "2026", &out)).unwrap();
+    assert_eq!(s.documents, 2);
+    assert_eq!(s.restricted_skipped, 1);
+    assert!(!s.document_ids.contains(&ubl));
+    let index: serde_json::Value =
+        serde_json::from_slice(entry(&entries(&out, None), "index.json")).unwrap();
+    assert!(
+        index["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["document_id"] != ubl.as_str())
+    );
+
+    // Categories filter (the consent covers every category).
+    let category = vault.retention_of(&ubl).unwrap().category;
+    let out2 = tmp.path().join("c.zip");
+    let mut req = request("Cabinet Martin", "2026", &out2);
+    req.categories = vec!["no-such-category".into()];
+    let s = create(&mut vault, &req).unwrap();
+    assert_eq!((s.documents, s.restricted_skipped), (0, 0));
+    std::fs::remove_file(&out2).unwrap();
+    req.categories = vec![category];
+    let s = create(&mut vault, &req).unwrap();
+    assert_eq!(s.restricted_skipped, 1);
+}
+
+#[test]
+fn since_last_sends_only_new_or_changed_documents() {
+    let Setup {
+        tmp,
+        mut vault,
+        pdf,
+        ..
+    } = setup();
+    grant(&mut vault, "Cabinet Martin", None, None);
+    grant(&mut vault, "Audit SA", None, None);
+    let path = |n: &str| tmp.path().join(n);
+    let mut req = request("Cabinet Martin", "2026", &path("1.zip"));
+    req.since_last = true;
+    let s = create(&mut vault, &req).unwrap();
+    assert_eq!((s.documents, s.unchanged_skipped), (3, 0));
+
+    req.out = path("2.zip");
+    let s = create(&mut vault, &req).unwrap();
+    assert_eq!((s.documents, s.unchanged_skipped), (0, 3));
+
+    vault
+        .correct(&pdf, "number", Some("F-2026-0042-bis"))
+        .unwrap();
+    req.out = path("3.zip");
+    req.recipient = " cabinet MARTIN ".into();
+    let s = create(&mut vault, &req).unwrap();
+    assert_eq!(s.document_ids, vec![pdf.clone()]);
+    assert_eq!(s.unchanged_skipped, 2);
+    let names: Vec<String> = entries(&path("3.zip"), None)
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert!(
+        names.iter().any(|n| n.contains("F-2026-0042-bis")),
+        "{names:?}"
+    );
+
+    let mut other = request("Audit SA", "2026", &path("4.zip"));
+    other.since_last = true;
+    assert_eq!(create(&mut vault, &other).unwrap().documents, 3);
+
+    // Without since-last everything goes again.
+    req.since_last = false;
+    req.out = path("5.zip");
+    assert_eq!(create(&mut vault, &req).unwrap().documents, 3);
+}
+
+#[test]
+fn password_protected_bundle() {
+    let Setup { tmp, mut vault, .. } = setup();
+    grant(&mut vault, "Cabinet Martin", None, None);
+    let out = tmp.path().join("secret.zip");
+    let mut req = request("Cabinet Martin", "2026", &out);
+    req.password = Some(Zeroizing::new("s3cret pass".to_owned()));
+    let s = create(&mut vault, &req).unwrap();
+    assert_eq!(s.documents, 3);
+
+    {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+        for i in 0..zip.len() {
+            assert!(zip.by_index_raw(i).unwrap().encrypted());
+        }
+    }
+    let all = entries(&out, Some("s3cret pass"));
+    assert!(entry(&all, "index.csv").starts_with("\u{feff}".as_bytes()));
+
+    let pk = vault.signing_public_key().unwrap();
+    let r = bundle_verify(&out, Some("s3cret pass"), Some(&pk)).unwrap();
+    assert!(r.ok, "{:?}", r.problems);
+    let r = bundle_verify(&out, None, None).unwrap();
+    assert!(
+        !r.ok && r.problems.iter().any(|p| p.kind == "password"),
+        "{:?}",
+        r.problems
+    );
+    let r = bundle_verify(&out, Some("wrong"), None).unwrap();
+    assert!(
+        !r.ok && r.problems.iter().any(|p| p.kind == "password"),
+        "{:?}",
+        r.problems
+    );
+
+    let has_7z = std::process::Command::new("7z")
+        .arg("i")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_7z {
+        eprintln!("note: 7z not on PATH, skipping the 7-Zip interoperability check");
+        return;
+    }
+    let run = |pass: &str, dest: &Path| {
+        std::process::Command::new("7z")
+            .arg("x")
+            .arg(format!("-p{pass}"))
+            .arg(format!("-o{}", dest.display()))
+            .arg("-y")
+            .arg(&out)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap()
+    };
+    let good = tmp.path().join("x-good");
+    assert!(run("s3cret pass", &good).success());
+    assert_eq!(
+        std::fs::read(good.join("index.csv")).unwrap(),
+        entry(&all, "index.csv")
+    );
+    assert!(!run("wrong pass", &tmp.path().join("x-bad")).success());
+}
+
+#[test]
+fn output_is_atomic() {
+    let Setup {
+        tmp,
+        dir,
+        mut vault,
+        ubl,
+        ..
+    } = setup();
+    grant(&mut vault, "Cabinet Martin", None, None);
+
+    // Output folder missing.
+    let out = tmp.path().join("no-such-folder").join("b.zip");
+    assert!(create(&mut vault, &request("Cabinet Martin", "2026", &out)).is_err());
+    assert!(!out.exists());
+    no_part_files(tmp.path());
+
+    // A document fails midway: its encrypted file is gone.
+    let blob = dir.join("blobs").join(&ubl[..2]).join(&ubl);
+    assert!(blob.exists(), "blob layout changed: {}", blob.display());
+    std::fs::remove_file(&blob).unwrap();
+    let out = tmp.path().join("b.zip");
+    let err = create(&mut vault, &request("Cabinet Martin", "2026", &out)).unwrap_err();
+    assert!(matches!(err, Error::MissingBlob { .. }), "{err}");
+    assert!(!out.exists());
+    no_part_files(tmp.path());
+    assert!(
+        !vault
+            .audit_entries(None)
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "bundle.create")
+    );
+}
