@@ -30,7 +30,7 @@ fn dispatch() -> Result<()> {
         "bench" => bench(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | run [ARGS...] | bench [vault|search|extract|ingest]...>"
+                "usage: cargo xtask <test | run [ARGS...] | bench [vault|search|extract|ingest|bundle]...>"
             );
             bail!("unknown task {task:?}")
         }
@@ -111,7 +111,7 @@ fn run(args: &[String]) -> Result<()> {
 /// The benchmarks, by name: `vault` (blob crypto, import), `search` (latency over 100,000
 /// documents), `extract` (extraction against pdftotext). No name runs them all.
 fn bench(names: &[String]) -> Result<()> {
-    let all = ["vault", "search", "extract", "ingest"];
+    let all = ["vault", "search", "extract", "ingest", "bundle"];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
@@ -154,7 +154,8 @@ fn bench(names: &[String]) -> Result<()> {
                 "extract",
             ])?,
             "ingest" => ingest_bench()?,
-            other => bail!("unknown benchmark {other:?} (vault, search, extract, ingest)"),
+            "bundle" => bundle_bench()?,
+            other => bail!("unknown benchmark {other:?} (vault, search, extract, ingest, bundle)"),
         }
     }
     Ok(())
@@ -346,5 +347,129 @@ fn ingest_bench() -> Result<()> {
         FILES as f64 / watch_s
     );
     println!("  idle watcher CPU   {idle}");
+    Ok(())
+}
+
+/// Runs `cmd` under GNU time; returns (seconds, peak resident KiB).
+fn timed(cmd: &mut Command) -> Result<(f64, u64)> {
+    let report = std::env::temp_dir().join(format!("coffre-time-{}", std::process::id()));
+    let program = cmd.get_program().to_owned();
+    let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
+    let envs: Vec<_> = cmd
+        .get_envs()
+        .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
+        .collect();
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .arg("-f")
+        .arg("%e %M")
+        .arg("-o")
+        .arg(&report)
+        .arg(program)
+        .args(args);
+    for (k, v) in envs {
+        match v {
+            Some(v) => timed.env(k, v),
+            None => timed.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        timed.current_dir(dir);
+    }
+    let ok = timed
+        .stdout(std::process::Stdio::null())
+        .status()
+        .context("/usr/bin/time (Debian package time)")?
+        .success();
+    if !ok {
+        bail!("{:?} failed", cmd.get_program());
+    }
+    let text = std::fs::read_to_string(&report)?;
+    let _ = std::fs::remove_file(&report);
+    let mut parts = text.split_whitespace();
+    let secs: f64 = parts.next().context("time output")?.parse()?;
+    let kib: u64 = parts.next().context("time output")?.parse()?;
+    Ok((secs, kib))
+}
+
+/// 2,000 invoices of 200 KB (about 400 MB): `coffre bundle create` against `zip -r -0` of the
+/// same plaintext files, in the same run; time and peak memory of each.
+fn bundle_bench() -> Result<()> {
+    const FILES: usize = 2000;
+    cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
+    let bin = root().join("target/release/coffre");
+    let work = root().join("target/bench-bundle");
+    let _ = std::fs::remove_dir_all(&work);
+    let src = work.join("invoices");
+    std::fs::create_dir_all(&src)?;
+    for i in 0..FILES {
+        std::fs::write(
+            src.join(format!("facture-{i:04}.pdf")),
+            sample_pdf(i, 200 * 1024),
+        )?;
+    }
+    let vault = work.join("vault");
+    let coffre = || {
+        let mut c = Command::new(&bin);
+        c.env("COFFRE_VAULT", &vault)
+            .env("COFFRE_PASSPHRASE", "benchmark passphrase");
+        c
+    };
+    let run = |args: &[&str]| -> Result<()> {
+        if !coffre()
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()?
+            .success()
+        {
+            bail!("coffre {} failed", args.join(" "));
+        }
+        Ok(())
+    };
+    run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"])?;
+    run(&["import", src.to_str().unwrap_or_default()])?;
+    run(&[
+        "consent",
+        "grant",
+        "--party",
+        "Cabinet Martin",
+        "--purpose",
+        "bookkeeping",
+    ])?;
+    let out = work.join("bundle.zip");
+    let (bundle_s, bundle_kib) = timed(coffre().args([
+        "bundle",
+        "create",
+        "--recipient",
+        "Cabinet Martin",
+        "--period",
+        "2026",
+        "--out",
+        out.to_str().unwrap_or_default(),
+    ]))?;
+    let zip_out = work.join("baseline.zip");
+    let (zip_s, zip_kib) = timed(
+        Command::new("zip")
+            .args(["-q", "-r", "-0"])
+            .arg(&zip_out)
+            .arg("invoices")
+            .current_dir(&work),
+    )?;
+    let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    println!("bundle of {FILES} invoices of 200 KB (release build, same run):");
+    println!(
+        "  coffre bundle create  {bundle_s:>6.2} s  peak {:>6.1} MiB  {:>5} MiB written",
+        bundle_kib as f64 / 1024.0,
+        size(&out) >> 20
+    );
+    println!(
+        "  zip -r -0 (baseline)  {zip_s:>6.2} s  peak {:>6.1} MiB  {:>5} MiB written",
+        zip_kib as f64 / 1024.0,
+        size(&zip_out) >> 20
+    );
+    println!(
+        "  ratio                 {:.2}x",
+        bundle_s / zip_s.max(0.001)
+    );
     Ok(())
 }

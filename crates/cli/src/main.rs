@@ -196,6 +196,18 @@ enum Command {
         /// The category.
         category: String,
     },
+    /// Encrypted, incremental backups to any folder (external drive, NAS, synced folder).
+    Backup {
+        #[command(subcommand)]
+        action: BackupCommand,
+    },
+    /// Everything in plain files (leaving Coffre, portability): documents, JSON and CSV of all
+    /// metadata, corrections, consents, requests and the audit trail.
+    Export {
+        /// An absent or empty folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Sharing bundles for the accountant: a signed ZIP of documents, index.csv/json, README.html.
     Bundle {
         #[command(subcommand)]
@@ -296,6 +308,55 @@ enum RetentionCommand {
         /// One JSON object per document.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Write a new generation (only new blobs are copied) and rotate old ones.
+    Create {
+        /// The backup folder.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Daily generations kept.
+        #[arg(long, default_value_t = 7)]
+        keep_daily: u32,
+        /// Weekly generations kept.
+        #[arg(long, default_value_t = 4)]
+        keep_weekly: u32,
+        /// Monthly generations kept.
+        #[arg(long, default_value_t = 12)]
+        keep_monthly: u32,
+        /// A JSON summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The generations in a backup folder.
+    List {
+        /// The backup folder.
+        dir: PathBuf,
+        /// A JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every generation's signature and every blob (no passphrase needed).
+    Verify {
+        /// The backup folder.
+        dir: PathBuf,
+        /// A JSON report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a generation (the newest by default) into a new vault folder.
+    Restore {
+        /// The backup folder.
+        dir: PathBuf,
+        /// The generation to restore.
+        #[arg(long)]
+        generation: Option<String>,
+        /// An absent or empty folder for the restored vault.
+        #[arg(long, value_name = "NEWDIR")]
+        to: PathBuf,
     },
 }
 
@@ -880,6 +941,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { action } => backup(open, action),
+        Command::Export { out } => {
+            let summary = open()?.export_all(&out)?;
+            eprintln!(
+                "coffre: {} holds your documents in PLAINTEXT: keep it safe, delete it when done",
+                out.display()
+            );
+            outln!(
+                "exported {} document(s) ({} bytes), {} consent(s), {} request(s), {} audit \
+                 entries to {}",
+                summary.documents,
+                summary.bytes,
+                summary.consents,
+                summary.requests,
+                summary.audit_entries,
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Consent { action } => {
             let mut vault = open()?;
             match action {
@@ -1180,6 +1260,88 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn backup(open: impl Fn() -> Result<Vault>, action: BackupCommand) -> Result<ExitCode> {
+    use coffre_core::backup;
+    match action {
+        BackupCommand::Create {
+            to,
+            keep_daily,
+            keep_weekly,
+            keep_monthly,
+            json,
+        } => {
+            let rotation = backup::Rotation {
+                daily: keep_daily,
+                weekly: keep_weekly,
+                monthly: keep_monthly,
+                ..backup::Rotation::default()
+            };
+            let s = open()?.backup_create(&to, &rotation)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                outln!(
+                    "generation {}: {} document(s), {} new blob(s) copied ({} bytes), {} old \
+                     generation(s) rotated out, {} disposed document(s) removed",
+                    s.generation,
+                    s.documents,
+                    s.blobs_copied,
+                    s.bytes_copied,
+                    s.generations_removed.len(),
+                    s.disposed_removed
+                );
+            }
+        }
+        BackupCommand::List { dir, json } => {
+            let all = backup::backup_list(&dir)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&all)?);
+            }
+            for g in all.iter().filter(|_| !json) {
+                outln!("{}  {} document(s)  {} bytes", g.id, g.documents, g.bytes);
+            }
+        }
+        BackupCommand::Verify { dir, json } => {
+            let report = backup::backup_verify(&dir)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for p in &report.problems {
+                    outln!(
+                        "FAULT {} {}: {}",
+                        p.generation.as_deref().unwrap_or("-"),
+                        p.item,
+                        p.reason
+                    );
+                }
+                if report.is_ok() {
+                    outln!(
+                        "ok: {} generation(s), {} blob(s) intact",
+                        report.generations,
+                        report.blobs
+                    );
+                }
+            }
+            if !report.is_ok() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        BackupCommand::Restore {
+            dir,
+            generation,
+            to,
+        } => {
+            backup::backup_restore(&dir, generation.as_deref(), &to)?;
+            outln!(
+                "restored into {}; open it with its passphrase or recovery key (--vault {})",
+                to.display(),
+                to.display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn retention(mut vault: Vault, action: RetentionCommand) -> Result<ExitCode> {

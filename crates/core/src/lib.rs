@@ -29,10 +29,12 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod backup;
 pub mod bundle;
 pub mod consent;
 pub mod crypto;
 mod error;
+pub mod export;
 pub mod fields;
 pub mod index;
 pub mod ingest;

@@ -864,7 +864,7 @@ impl Vault {
 
     /// Decrypts a whole document and checks it against its recorded size and SHA-256, writing the
     /// plaintext to `sink` as it goes (only authenticated chunks reach `sink`).
-    fn decrypt_checked(&self, doc: &Document, sink: &mut dyn Write) -> Result<u64> {
+    pub(crate) fn decrypt_checked(&self, doc: &Document, sink: &mut dyn Write) -> Result<u64> {
         let mut reader = self.blob_reader(doc)?;
         let mut sha = crypto::sha256();
         let mut buf = Zeroizing::new(vec![0u8; 64 * 1024]);

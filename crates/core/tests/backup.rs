@@ -1,0 +1,352 @@
+//! Encrypted, incremental backups: create, verify, restore, rotation, disposal.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use coffre_core::backup::{Rotation, backup_list, backup_restore, backup_verify};
+use coffre_core::{CreateOptions, Error, KdfParams, Passphrase, RecoveryKey, Vault};
+
+const PASS: &str = "backup test pass";
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../extract/tests/fixtures")
+        .join(name)
+}
+
+fn setup() -> (tempfile::TempDir, Vault, RecoveryKey, Vec<String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = CreateOptions {
+        kdf: KdfParams::MINIMUM,
+    };
+    let (mut v, recovery) =
+        Vault::create(&tmp.path().join("v"), &Passphrase::new(PASS.into()), &opts).unwrap();
+    let mut ids = Vec::new();
+    for f in ["ubl-invoice-eur.xml", "cii-creditnote-usd.xml"] {
+        ids.push(
+            v.import_file(&fixture(f), None)
+                .unwrap()
+                .document()
+                .id
+                .clone(),
+        );
+    }
+    (tmp, v, recovery, ids)
+}
+
+/// Every regular file under `dir`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Every document's plaintext, by id.
+fn contents(v: &mut Vault) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<_> = v
+        .documents()
+        .unwrap()
+        .into_iter()
+        .map(|d| {
+            let (doc, bytes) = v.read_document(&d.id).unwrap();
+            (doc.id, bytes.to_vec())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn back_up_import_more_back_up_again_and_restore() {
+    let (tmp, mut v, recovery, _) = setup();
+    let dir = tmp.path().join("backup");
+    let keep_all = Rotation {
+        last: 100,
+        ..Rotation::default()
+    };
+    let first = v.backup_create(&dir, &keep_all).unwrap();
+    assert_eq!((first.documents, first.blobs_copied), (2, 2));
+    v.import_file(&fixture("ghostscript-invoice-fr.pdf"), None)
+        .unwrap();
+    let second = v.backup_create(&dir, &keep_all).unwrap();
+    assert_eq!((second.documents, second.blobs_copied), (3, 1));
+    assert_ne!(first.generation, second.generation);
+    let list = backup_list(&dir).unwrap();
+    assert_eq!(
+        list.iter().map(|g| g.id.clone()).collect::<Vec<_>>(),
+        vec![first.generation.clone(), second.generation.clone()]
+    );
+    assert_eq!(list[1].documents, 3);
+    let report = backup_verify(&dir).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!((report.generations, report.blobs), (2, 3));
+    assert_eq!(
+        report.signing_public_key,
+        hex::encode(v.signing_public_key().unwrap())
+    );
+    assert!(
+        v.audit_entries(None)
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "backup.create")
+    );
+
+    let expected = contents(&mut v);
+    let expected_docs = v.documents().unwrap();
+    let vault_id = v.id();
+    drop(v);
+
+    // The newest generation, with the passphrase.
+    let restored = tmp.path().join("restored");
+    backup_restore(&dir, None, &restored).unwrap();
+    let mut r = Vault::open(&restored, &Passphrase::new(PASS.into())).unwrap();
+    assert_eq!(r.id(), vault_id);
+    assert_eq!(r.documents().unwrap(), expected_docs);
+    assert_eq!(contents(&mut r), expected);
+    assert!(r.verify().unwrap().is_ok());
+    drop(r);
+
+    // The first generation, with the recovery key: two documents.
+    let older = tmp.path().join("older");
+    backup_restore(&dir, Some(&first.generation), &older).unwrap();
+    let mut r = Vault::open_with_recovery_key(&older, &recovery).unwrap();
+    let docs = contents(&mut r);
+    assert_eq!(docs.len(), 2);
+    assert!(docs.iter().all(|d| expected.contains(d)));
+
+    // Never over existing files, never an unknown generation.
+    assert!(matches!(
+        backup_restore(&dir, None, &older),
+        Err(Error::AlreadyExists(_))
+    ));
+    assert!(backup_restore(&dir, Some("2001-01-01T00-00-00Z"), &tmp.path().join("x")).is_err());
+    assert!(!tmp.path().join("x").exists());
+}
+
+#[test]
+fn the_backup_holds_no_plaintext() {
+    let (tmp, mut v, _, ids) = setup();
+    let secret_text = b"Confidential supplier Zorglub SARL, IBAN FR7630006000011234567890189";
+    v.import_reader("zorglub-invoice.txt", &secret_text[..], None)
+        .unwrap();
+    let dir = tmp.path().join("backup");
+    v.backup_create(&dir, &Rotation::default()).unwrap();
+    let mut needles: Vec<Vec<u8>> = vec![
+        b"Zorglub".to_vec(),
+        b"zorglub-invoice".to_vec(),
+        b"SQLite format 3".to_vec(),
+    ];
+    for id in &ids {
+        let (doc, bytes) = v.read_document(id).unwrap();
+        needles.push(doc.name.into_bytes());
+        // A distinctive run of the document's content.
+        needles.push(bytes[bytes.len() / 2..bytes.len() / 2 + 24].to_vec());
+    }
+    let files = files_under(&dir);
+    assert!(files.len() >= 3 + 5);
+    for f in files {
+        let data = fs::read(&f).unwrap();
+        for n in &needles {
+            assert!(
+                !contains(&data, n),
+                "{} holds {:?}",
+                f.display(),
+                String::from_utf8_lossy(n)
+            );
+        }
+    }
+}
+
+#[test]
+fn verify_names_an_altered_or_missing_blob() {
+    let (tmp, mut v, _, ids) = setup();
+    let dir = tmp.path().join("backup");
+    v.backup_create(&dir, &Rotation::default()).unwrap();
+    let blob = dir.join("blobs").join(&ids[0][..2]).join(&ids[0]);
+    let mut bytes = fs::read(&blob).unwrap();
+    bytes[100] ^= 0x01;
+    fs::write(&blob, &bytes).unwrap();
+    let missing = dir.join("blobs").join(&ids[1][..2]).join(&ids[1]);
+    fs::remove_file(&missing).unwrap();
+
+    let report = backup_verify(&dir).unwrap();
+    assert!(!report.is_ok());
+    assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
+    let altered = report
+        .problems
+        .iter()
+        .find(|p| p.item.contains(&ids[0]))
+        .unwrap();
+    assert!(altered.reason.starts_with("altered"), "{altered:?}");
+    let gone = report
+        .problems
+        .iter()
+        .find(|p| p.item.contains(&ids[1]))
+        .unwrap();
+    assert_eq!(gone.reason, "missing");
+    // Restore refuses the damaged generation and leaves nothing behind.
+    let to = tmp.path().join("restored");
+    assert!(backup_restore(&dir, None, &to).is_err());
+    assert!(!to.exists() && !tmp.path().join(".restored.part").exists());
+
+    // An altered manifest is caught by its signature.
+    fs::write(&blob, {
+        bytes[100] ^= 0x01;
+        &bytes
+    })
+    .unwrap();
+    let g = backup_list(&dir).unwrap()[0].id.clone();
+    let manifest = dir.join("generations").join(&g).join("manifest.json");
+    let text = fs::read_to_string(&manifest)
+        .unwrap()
+        .replace(&ids[1], &ids[0]);
+    fs::write(&manifest, text).unwrap();
+    let report = backup_verify(&dir).unwrap();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(report.problems[0].reason.contains("signature"));
+}
+
+#[test]
+fn an_interrupted_backup_is_cleaned_and_completed_by_the_next_run() {
+    let (tmp, mut v, _, ids) = setup();
+    let dir = tmp.path().join("backup");
+    let first = v.backup_create(&dir, &Rotation::default()).unwrap();
+    // What a kill leaves: a half generation and a half-copied blob.
+    let part = dir.join("generations/.2030-01-01T00-00-00Z.part");
+    fs::create_dir_all(&part).unwrap();
+    fs::write(part.join("index.db"), b"half").unwrap();
+    let new = v
+        .import_reader("late.txt", &b"imported after the first run"[..], None)
+        .unwrap()
+        .document()
+        .id
+        .clone();
+    let shard = dir.join("blobs").join(&new[..2]);
+    fs::create_dir_all(&shard).unwrap();
+    let tmp_blob = shard.join(format!(".{new}.tmp"));
+    fs::write(&tmp_blob, b"half a blob").unwrap();
+    assert!(backup_verify(&dir).unwrap().is_ok());
+    assert_eq!(backup_list(&dir).unwrap().len(), 1);
+
+    let second = v.backup_create(&dir, &Rotation::default()).unwrap();
+    assert!(!part.exists() && !tmp_blob.exists());
+    assert_eq!(second.blobs_copied, 1);
+    // The default rotation keeps only the newest of the day.
+    assert_eq!(second.generations_removed, vec![first.generation]);
+    let report = backup_verify(&dir).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(report.blobs, ids.len() as u64 + 1);
+}
+
+#[test]
+fn disposal_reaches_the_backup() {
+    let (tmp, mut v, _, ids) = setup();
+    let dir = tmp.path().join("backup");
+    let keep_all = Rotation {
+        last: 100,
+        ..Rotation::default()
+    };
+    let first = v.backup_create(&dir, &keep_all).unwrap();
+    let blob = dir.join("blobs").join(&ids[0][..2]).join(&ids[0]);
+    assert!(blob.exists());
+    let done = v
+        .dispose(std::slice::from_ref(&ids[0]), false, Some("test"), None)
+        .unwrap();
+    assert!(done[0].disposed);
+    let second = v.backup_create(&dir, &keep_all).unwrap();
+    assert_eq!(second.disposed_removed, 1);
+    assert_eq!(second.documents, 1);
+    assert!(!blob.exists());
+    // Every generation still verifies: the older one was re-signed without the blob.
+    let report = backup_verify(&dir).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    let list = backup_list(&dir).unwrap();
+    assert_eq!((list[0].documents, list[0].disposed), (1, 1));
+
+    let latest = tmp.path().join("latest");
+    backup_restore(&dir, None, &latest).unwrap();
+    let mut r = Vault::open(&latest, &Passphrase::new(PASS.into())).unwrap();
+    let docs = r.documents().unwrap();
+    assert_eq!(
+        docs.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
+        vec![ids[1].clone()]
+    );
+    assert!(r.read_document(&ids[0]).is_err());
+    assert!(r.tombstones().unwrap().iter().any(|t| t.id == ids[0]));
+    drop(r);
+    // The older generation still lists the document, but its content is gone.
+    let older = tmp.path().join("older");
+    backup_restore(&dir, Some(&first.generation), &older).unwrap();
+    let mut r = Vault::open(&older, &Passphrase::new(PASS.into())).unwrap();
+    assert!(matches!(
+        r.read_document(&ids[0]),
+        Err(Error::MissingBlob { .. })
+    ));
+    assert!(r.read_document(&ids[1]).is_ok());
+}
+
+#[test]
+fn a_folder_holds_one_vault() {
+    let (tmp, mut v, _, _) = setup();
+    let dir = tmp.path().join("backup");
+    v.backup_create(&dir, &Rotation::default()).unwrap();
+    let opts = CreateOptions {
+        kdf: KdfParams::MINIMUM,
+    };
+    let (mut other, _) = Vault::create(
+        &tmp.path().join("other"),
+        &Passphrase::new(PASS.into()),
+        &opts,
+    )
+    .unwrap();
+    let err = other.backup_create(&dir, &Rotation::default()).unwrap_err();
+    assert!(err.to_string().contains("another vault"), "{err}");
+    assert!(backup_list(&tmp.path().join("nothing")).is_err());
+    // Nor inside the vault itself.
+    let inside = v.dir().join("backups/here");
+    let err = v.backup_create(&inside, &Rotation::default()).unwrap_err();
+    assert!(err.to_string().contains("inside the vault"), "{err}");
+    assert!(!v.dir().join("backups").exists());
+}
+
+#[test]
+fn a_manifest_rewrite_cut_between_its_renames_is_completed() {
+    let (tmp, mut v, _, ids) = setup();
+    let dir = tmp.path().join("backup");
+    let keep_all = Rotation {
+        last: 100,
+        ..Rotation::default()
+    };
+    let first = v.backup_create(&dir, &keep_all).unwrap();
+    let gen1 = dir.join("generations").join(&first.generation);
+    let old_sig = fs::read(gen1.join("manifest.sig")).unwrap();
+    v.dispose(std::slice::from_ref(&ids[0]), false, Some("test"), None)
+        .unwrap();
+    v.backup_create(&dir, &keep_all).unwrap();
+    // As if killed after the new manifest.json was renamed but before manifest.sig was.
+    fs::rename(gen1.join("manifest.sig"), gen1.join(".manifest.sig.tmp")).unwrap();
+    fs::write(gen1.join("manifest.sig"), &old_sig).unwrap();
+    assert!(!backup_verify(&dir).unwrap().is_ok());
+    v.backup_create(&dir, &keep_all).unwrap();
+    assert!(!gen1.join(".manifest.sig.tmp").exists());
+    let report = backup_verify(&dir).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+
+    // A planted rewrite that does not verify is discarded, not installed.
+    fs::write(gen1.join(".manifest.json.tmp"), b"{}").unwrap();
+    fs::write(gen1.join(".manifest.sig.tmp"), [0u8; 64]).unwrap();
+    v.backup_create(&dir, &keep_all).unwrap();
+    assert!(!gen1.join(".manifest.json.tmp").exists());
+    assert!(backup_verify(&dir).unwrap().is_ok());
+}
