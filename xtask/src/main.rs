@@ -30,7 +30,7 @@ fn dispatch() -> Result<()> {
         "bench" => bench(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | run [ARGS...] | bench [vault|search|extract|ingest|bundle]...>"
+                "usage: cargo xtask <test | run [ARGS...] | bench [vault|search|extract|ingest|bundle|backup]...>"
             );
             bail!("unknown task {task:?}")
         }
@@ -111,7 +111,7 @@ fn run(args: &[String]) -> Result<()> {
 /// The benchmarks, by name: `vault` (blob crypto, import), `search` (latency over 100,000
 /// documents), `extract` (extraction against pdftotext). No name runs them all.
 fn bench(names: &[String]) -> Result<()> {
-    let all = ["vault", "search", "extract", "ingest", "bundle"];
+    let all = ["vault", "search", "extract", "ingest", "bundle", "backup"];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
@@ -155,7 +155,10 @@ fn bench(names: &[String]) -> Result<()> {
             ])?,
             "ingest" => ingest_bench()?,
             "bundle" => bundle_bench()?,
-            other => bail!("unknown benchmark {other:?} (vault, search, extract, ingest, bundle)"),
+            "backup" => backup_bench()?,
+            other => bail!(
+                "unknown benchmark {other:?} (vault, search, extract, ingest, bundle, backup)"
+            ),
         }
     }
     Ok(())
@@ -470,6 +473,92 @@ fn bundle_bench() -> Result<()> {
     println!(
         "  ratio                 {:.2}x",
         bundle_s / zip_s.max(0.001)
+    );
+    Ok(())
+}
+
+/// 10,000 documents of 20 KB: the first backup and an incremental one (after 100 more
+/// documents) against `rsync -a` of the vault folder to a fresh and to an up-to-date copy, in the
+/// same run.
+fn backup_bench() -> Result<()> {
+    const FILES: usize = 10_000;
+    cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
+    let bin = root().join("target/release/coffre");
+    let work = root().join("target/bench-backup");
+    let _ = std::fs::remove_dir_all(&work);
+    let vault = work.join("vault");
+    let coffre = || {
+        let mut c = Command::new(&bin);
+        c.env("COFFRE_VAULT", &vault)
+            .env("COFFRE_PASSPHRASE", "benchmark passphrase");
+        c
+    };
+    let run = |args: &[&str]| -> Result<()> {
+        if !coffre()
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()?
+            .success()
+        {
+            bail!("coffre {} failed", args.join(" "));
+        }
+        Ok(())
+    };
+    let batch = |name: &str, from: usize, n: usize| -> Result<std::path::PathBuf> {
+        let dir = work.join(name);
+        std::fs::create_dir_all(&dir)?;
+        for i in from..from + n {
+            std::fs::write(
+                dir.join(format!("facture-{i:05}.pdf")),
+                sample_pdf(i, 20 * 1024),
+            )?;
+        }
+        Ok(dir)
+    };
+    run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"])?;
+    let first = batch("src1", 0, FILES)?;
+    run(&["import", first.to_str().unwrap_or_default()])?;
+    let dest = work.join("backup");
+    let mirror = work.join("rsync-copy");
+    let rsync = |label: &str| -> Result<f64> {
+        let start = std::time::Instant::now();
+        let ok = Command::new("rsync")
+            .arg("-a")
+            .arg(format!("{}/", vault.display()))
+            .arg(&mirror)
+            .status()
+            .context("rsync (Debian package rsync)")?
+            .success();
+        if !ok {
+            bail!("rsync {label} failed");
+        }
+        Ok(start.elapsed().as_secs_f64())
+    };
+    let backup = || -> Result<f64> {
+        let start = std::time::Instant::now();
+        run(&[
+            "backup",
+            "create",
+            "--to",
+            dest.to_str().unwrap_or_default(),
+        ])?;
+        Ok(start.elapsed().as_secs_f64())
+    };
+    let b1 = backup()?;
+    let r1 = rsync("first")?;
+    let more = batch("src2", FILES, 100)?;
+    run(&["import", more.to_str().unwrap_or_default()])?;
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // one generation per second
+    let b2 = backup()?;
+    let r2 = rsync("incremental")?;
+    println!("backup of {FILES} documents of 20 KB (release build, same run):");
+    println!(
+        "  first:        coffre backup create {b1:>6.2} s   rsync -a {r1:>6.2} s   ratio {:.2}x",
+        b1 / r1
+    );
+    println!(
+        "  incremental:  coffre backup create {b2:>6.2} s   rsync -a {r2:>6.2} s   ratio {:.2}x  (+100 documents)",
+        b2 / r2
     );
     Ok(())
 }

@@ -331,6 +331,12 @@ enum BackupCommand {
         #[arg(long)]
         json: bool,
     },
+    /// When the last backup was made, and whether one is overdue (see `config backup-warn-days`).
+    Status {
+        /// A JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// The generations in a backup folder.
     List {
         /// The backup folder.
@@ -1238,6 +1244,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 (Some("max-import-size"), None) => outln!("{}", vault.max_import_size()?),
                 (Some("audit-access-months"), None) => outln!("{}", vault.audit_access_months()?),
+                (Some("backup-warn-days"), None) => {
+                    outln!("{}", vault.backup_status()?.warn_after_days)
+                }
+                (Some("backup-warn-days"), Some(v)) => vault.set_backup_warn_after_days(
+                    v.trim().parse().context("a whole number of days")?,
+                )?,
                 (Some("audit-access-months"), Some(v)) => vault.set_audit_access_months(
                     v.trim().parse().context("a whole number of months")?,
                 )?,
@@ -1253,7 +1265,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     vault.set_retention_setting(k, &v)?
                 }
                 (Some(other), _) => bail!(
-                    "unknown setting {other:?} (known: max-import-size, audit-access-months, \
+                    "unknown setting {other:?} (known: max-import-size, audit-access-months, backup-warn-days, \
                      jurisdiction, fiscal-year-end, owner-ids, retention.CATEGORY)"
                 ),
             }
@@ -1292,6 +1304,20 @@ fn backup(open: impl Fn() -> Result<Vault>, action: BackupCommand) -> Result<Exi
                     s.generations_removed.len(),
                     s.disposed_removed
                 );
+            }
+        }
+        BackupCommand::Status { json } => {
+            let st = open()?.backup_status()?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&st)?);
+            } else {
+                match (&st.last_at, &st.folder) {
+                    (Some(at), Some(folder)) => outln!("last backup {at} to {folder}"),
+                    _ => outln!("no backup yet: coffre backup create --to DIR"),
+                }
+                if st.overdue {
+                    outln!("a backup is due (more than {} days)", st.warn_after_days);
+                }
             }
         }
         BackupCommand::List { dir, json } => {

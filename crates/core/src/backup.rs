@@ -138,6 +138,25 @@ pub struct Manifest {
     pub disposed: Vec<String>,
 }
 
+const SETTING_LAST_AT: &str = "backup.last_at";
+const SETTING_FOLDER: &str = "backup.folder";
+const SETTING_WARN_DAYS: &str = "backup.warn_after_days";
+/// Days without a backup after which [`Vault::backup_status`] says one is overdue, by default.
+pub const DEFAULT_WARN_AFTER_DAYS: u32 = 7;
+
+/// The vault's backup situation, for a reminder.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupStatus {
+    /// The folder of the last backup.
+    pub folder: Option<String>,
+    /// When the last backup was made (RFC 3339), if ever.
+    pub last_at: Option<String>,
+    /// Days after which a backup is overdue.
+    pub warn_after_days: u32,
+    /// No backup yet, or the last one is older than `warn_after_days`.
+    pub overdue: bool,
+}
+
 /// Which generations rotation keeps: the newest `last` ones, and the newest generation of each
 /// of the `daily` most recent days, `weekly` most recent ISO weeks and `monthly` most recent
 /// months that have one (UTC). Counting days, weeks and months that have a backup, not calendar
@@ -714,8 +733,52 @@ impl Vault {
             "blobs_removed": summary.blobs_removed,
             "disposed_removed": summary.disposed_removed,
         });
-        self.audited("backup.create", None, |_| Ok(((), detail)))?;
+        let folder = to.display().to_string();
+        self.audited("backup.create", None, |tx| {
+            crate::index::Index::set_setting(tx, SETTING_LAST_AT, &crate::audit::now_rfc3339())?;
+            crate::index::Index::set_setting(tx, SETTING_FOLDER, &folder)?;
+            Ok(((), detail))
+        })?;
         Ok(summary)
+    }
+
+    /// When the last backup was made, where, and whether one is overdue (older than the
+    /// `backup.warn_after_days` setting, 7 days by default, or never made).
+    pub fn backup_status(&self) -> Result<BackupStatus> {
+        let last_at = self.index.setting(SETTING_LAST_AT)?;
+        let warn_after_days: u32 = self
+            .index
+            .setting(SETTING_WARN_DAYS)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_WARN_AFTER_DAYS);
+        let age_days = last_at.as_deref().and_then(|t| {
+            let at = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .ok()?;
+            Some((time::OffsetDateTime::now_utc() - at).whole_days())
+        });
+        Ok(BackupStatus {
+            folder: self.index.setting(SETTING_FOLDER)?,
+            overdue: age_days.is_none_or(|d| d >= i64::from(warn_after_days)),
+            last_at,
+            warn_after_days,
+        })
+    }
+
+    /// Sets after how many days without a backup [`Vault::backup_status`] says one is overdue.
+    pub fn set_backup_warn_after_days(&mut self, days: u32) -> Result<()> {
+        if days == 0 {
+            return Err(Error::Setting {
+                key: SETTING_WARN_DAYS.into(),
+                reason: "at least one day".into(),
+            });
+        }
+        self.audited("settings.change", None, |tx| {
+            crate::index::Index::set_setting(tx, SETTING_WARN_DAYS, &days.to_string())?;
+            Ok((
+                (),
+                serde_json::json!({ "key": SETTING_WARN_DAYS, "value": days }),
+            ))
+        })
     }
 
     /// Fills `part` with the generation's files and copies the missing blobs. Returns the
