@@ -5,7 +5,7 @@
 //!   CLI: with no ARGS it creates the default vault if there is none, then lists it.
 //! - `cargo xtask bench`: the benchmarks, with their baselines measured in the same run.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
@@ -164,6 +164,56 @@ fn bench(names: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// A throw-away vault driven through the release `coffre` binary, for the benchmarks.
+struct BenchVault {
+    bin: PathBuf,
+    dir: PathBuf,
+}
+
+impl BenchVault {
+    /// A new vault in `dir`, with the cheapest accepted key derivation.
+    fn create(dir: PathBuf) -> Result<Self> {
+        let v = BenchVault {
+            bin: root().join("target/release/coffre"),
+            dir,
+        };
+        v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"])?;
+        Ok(v)
+    }
+
+    /// `coffre` on this vault, ready for arguments.
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(&self.bin);
+        c.env("COFFRE_VAULT", &self.dir)
+            .env("COFFRE_PASSPHRASE", "benchmark passphrase");
+        c
+    }
+
+    /// Runs `coffre ARGS` quietly; fails when it fails.
+    fn run(&self, args: &[&str]) -> Result<()> {
+        if !self
+            .cmd()
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()?
+            .success()
+        {
+            bail!("coffre {} failed", args.join(" "));
+        }
+        Ok(())
+    }
+}
+
+/// `n` sample PDFs of `size` bytes, numbered from `from`, in a new folder `work/name`.
+fn bench_files(work: &Path, name: &str, from: usize, n: usize, size: usize) -> Result<PathBuf> {
+    let dir = work.join(name);
+    std::fs::create_dir_all(&dir)?;
+    for i in from..from + n {
+        std::fs::write(dir.join(format!("facture-{i:05}.pdf")), sample_pdf(i, size))?;
+    }
+    Ok(dir)
+}
+
 /// A valid one-page PDF invoice of about `size` bytes (an unreferenced stream pads it), unique
 /// by `i`.
 fn sample_pdf(i: usize, size: usize) -> Vec<u8> {
@@ -228,56 +278,22 @@ fn ingest_bench() -> Result<()> {
     use std::time::{Duration, Instant};
     const FILES: usize = 1000;
     cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
-    let bin = root().join("target/release/coffre");
     let work = root().join("target/bench-ingest");
     let _ = std::fs::remove_dir_all(&work);
-    let src = work.join("src");
-    std::fs::create_dir_all(&src)?;
-    for i in 0..FILES {
-        std::fs::write(
-            src.join(format!("facture-{i:04}.pdf")),
-            sample_pdf(i, 200 * 1024),
-        )?;
-    }
-    let coffre = |vault: &std::path::Path| {
-        let mut c = Command::new(&bin);
-        c.env("COFFRE_VAULT", vault)
-            .env("COFFRE_PASSPHRASE", "benchmark passphrase");
-        c
-    };
-    let init = |vault: &std::path::Path| -> Result<()> {
-        let ok = coffre(vault)
-            .args(["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"])
-            .stdout(std::process::Stdio::null())
-            .status()?
-            .success();
-        if !ok {
-            bail!("init failed");
-        }
-        Ok(())
-    };
+    let src = bench_files(&work, "src", 0, FILES, 200 * 1024)?;
 
     // 1. coffre import of the folder.
-    let v1 = work.join("vault-import");
-    init(&v1)?;
+    let v1 = BenchVault::create(work.join("vault-import"))?;
     let start = Instant::now();
-    let ok = coffre(&v1)
-        .arg("import")
-        .arg(&src)
-        .stdout(std::process::Stdio::null())
-        .status()?
-        .success();
+    v1.run(&["import", src.to_str().unwrap_or_default()])?;
     let import_s = start.elapsed().as_secs_f64();
-    if !ok {
-        bail!("import failed");
-    }
 
     // 2. The same files moved into a watched folder (settle 300 ms).
-    let v2 = work.join("vault-watch");
-    init(&v2)?;
+    let v2 = BenchVault::create(work.join("vault-watch"))?;
     let inbox = work.join("inbox");
     std::fs::create_dir_all(&inbox)?;
-    let mut child = coffre(&v2)
+    let mut child = v2
+        .cmd()
         .args([
             "watch",
             inbox.to_str().unwrap_or_default(),
@@ -400,38 +416,12 @@ fn timed(cmd: &mut Command) -> Result<(f64, u64)> {
 fn bundle_bench() -> Result<()> {
     const FILES: usize = 2000;
     cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
-    let bin = root().join("target/release/coffre");
     let work = root().join("target/bench-bundle");
     let _ = std::fs::remove_dir_all(&work);
-    let src = work.join("invoices");
-    std::fs::create_dir_all(&src)?;
-    for i in 0..FILES {
-        std::fs::write(
-            src.join(format!("facture-{i:04}.pdf")),
-            sample_pdf(i, 200 * 1024),
-        )?;
-    }
-    let vault = work.join("vault");
-    let coffre = || {
-        let mut c = Command::new(&bin);
-        c.env("COFFRE_VAULT", &vault)
-            .env("COFFRE_PASSPHRASE", "benchmark passphrase");
-        c
-    };
-    let run = |args: &[&str]| -> Result<()> {
-        if !coffre()
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .status()?
-            .success()
-        {
-            bail!("coffre {} failed", args.join(" "));
-        }
-        Ok(())
-    };
-    run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"])?;
-    run(&["import", src.to_str().unwrap_or_default()])?;
-    run(&[
+    bench_files(&work, "invoices", 0, FILES, 200 * 1024)?;
+    let v = BenchVault::create(work.join("vault"))?;
+    v.run(&["import", work.join("invoices").to_str().unwrap_or_default()])?;
+    v.run(&[
         "consent",
         "grant",
         "--party",
@@ -440,7 +430,7 @@ fn bundle_bench() -> Result<()> {
         "bookkeeping",
     ])?;
     let out = work.join("bundle.zip");
-    let (bundle_s, bundle_kib) = timed(coffre().args([
+    let (bundle_s, bundle_kib) = timed(v.cmd().args([
         "bundle",
         "create",
         "--recipient",
@@ -483,41 +473,12 @@ fn bundle_bench() -> Result<()> {
 fn backup_bench() -> Result<()> {
     const FILES: usize = 10_000;
     cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
-    let bin = root().join("target/release/coffre");
     let work = root().join("target/bench-backup");
     let _ = std::fs::remove_dir_all(&work);
-    let vault = work.join("vault");
-    let coffre = || {
-        let mut c = Command::new(&bin);
-        c.env("COFFRE_VAULT", &vault)
-            .env("COFFRE_PASSPHRASE", "benchmark passphrase");
-        c
-    };
-    let run = |args: &[&str]| -> Result<()> {
-        if !coffre()
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .status()?
-            .success()
-        {
-            bail!("coffre {} failed", args.join(" "));
-        }
-        Ok(())
-    };
-    let batch = |name: &str, from: usize, n: usize| -> Result<std::path::PathBuf> {
-        let dir = work.join(name);
-        std::fs::create_dir_all(&dir)?;
-        for i in from..from + n {
-            std::fs::write(
-                dir.join(format!("facture-{i:05}.pdf")),
-                sample_pdf(i, 20 * 1024),
-            )?;
-        }
-        Ok(dir)
-    };
-    run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"])?;
-    let first = batch("src1", 0, FILES)?;
-    run(&["import", first.to_str().unwrap_or_default()])?;
+    let v = BenchVault::create(work.join("vault"))?;
+    let vault = v.dir.clone();
+    let first = bench_files(&work, "src1", 0, FILES, 20 * 1024)?;
+    v.run(&["import", first.to_str().unwrap_or_default()])?;
     let dest = work.join("backup");
     let mirror = work.join("rsync-copy");
     let rsync = |label: &str| -> Result<f64> {
@@ -536,7 +497,7 @@ fn backup_bench() -> Result<()> {
     };
     let backup = || -> Result<f64> {
         let start = std::time::Instant::now();
-        run(&[
+        v.run(&[
             "backup",
             "create",
             "--to",
@@ -546,8 +507,8 @@ fn backup_bench() -> Result<()> {
     };
     let b1 = backup()?;
     let r1 = rsync("first")?;
-    let more = batch("src2", FILES, 100)?;
-    run(&["import", more.to_str().unwrap_or_default()])?;
+    let more = bench_files(&work, "src2", FILES, 100, 20 * 1024)?;
+    v.run(&["import", more.to_str().unwrap_or_default()])?;
     std::thread::sleep(std::time::Duration::from_millis(1100)); // one generation per second
     let b2 = backup()?;
     let r2 = rsync("incremental")?;

@@ -1,32 +1,12 @@
 //! `coffre backup create|list|verify|restore` and `coffre export` end to end.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use common::{PASS, coffre, init, ok};
 use serde_json::Value;
-
-const PASS: &str = "correct horse battery staple";
-
-fn coffre(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coffre"))
-        .args(args)
-        .env("COFFRE_VAULT", vault)
-        .env("COFFRE_PASSPHRASE", PASS)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn ok(vault: &Path, args: &[&str]) -> String {
-    let out = coffre(vault, args);
-    assert!(
-        out.status.success(),
-        "coffre {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn files(dir: &Path, n: usize, size: usize) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
@@ -45,10 +25,7 @@ fn back_up_change_back_up_verify_tamper_and_restore() {
     let tmp = tempfile::tempdir().unwrap();
     let v = tmp.path().join("vault");
     let b = tmp.path().join("backup");
-    ok(
-        &v,
-        &["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"],
-    );
+    init(&v);
     ok(
         &v,
         &[
@@ -112,10 +89,7 @@ fn a_backup_killed_midway_is_completed_by_the_next_run() {
     let tmp = tempfile::tempdir().unwrap();
     let v = tmp.path().join("vault");
     let b = tmp.path().join("backup");
-    ok(
-        &v,
-        &["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"],
-    );
+    init(&v);
     ok(
         &v,
         &[
@@ -153,10 +127,7 @@ fn a_backup_killed_midway_is_completed_by_the_next_run() {
 fn export_writes_everything_in_plain_files() {
     let tmp = tempfile::tempdir().unwrap();
     let v = tmp.path().join("vault");
-    ok(
-        &v,
-        &["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"],
-    );
+    init(&v);
     ok(
         &v,
         &[

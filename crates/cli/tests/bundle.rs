@@ -1,49 +1,19 @@
 //! `coffre bundle create` and `coffre bundle verify` (a contract: names and flags as in the issue).
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use common::{coffre, init, ok};
 use serde_json::Value;
 
-const PASS: &str = "correct horse battery staple";
-
-fn coffre(vault: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coffre"))
-        .args(args)
-        .env("COFFRE_VAULT", vault)
-        .env("COFFRE_PASSPHRASE", PASS)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn ok(vault: &std::path::Path, args: &[&str]) -> String {
-    let out = coffre(vault, args);
-    assert!(
-        out.status.success(),
-        "coffre {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn fixture(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../extract/tests/fixtures")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
+    common::fixture(name).to_string_lossy().into_owned()
 }
 
 #[test]
 fn a_bundle_needs_consent_verifies_and_catches_tampering() {
     let tmp = tempfile::tempdir().unwrap();
     let v = tmp.path().join("vault");
-    ok(
-        &v,
-        &["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"],
-    );
+    init(&v);
     ok(
         &v,
         &[

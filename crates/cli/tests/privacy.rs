@@ -1,13 +1,14 @@
 //! Retention, restriction, consent, GDPR requests and subject search/export from the command line
 //! (the names and flags here are a contract).
 
+mod common;
+
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
+use common::fixture;
 use serde_json::Value;
-
-const PASS: &str = "correct horse battery staple";
 
 struct Env {
     tmp: tempfile::TempDir,
@@ -18,28 +19,14 @@ impl Env {
     fn new() -> Env {
         let tmp = tempfile::tempdir().unwrap();
         let vault = tmp.path().join("vault");
-        let env = Env { tmp, vault };
-        env.ok(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"]);
-        env
+        common::init(&vault);
+        Env { tmp, vault }
     }
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_coffre"))
-            .args(args)
-            .env("COFFRE_VAULT", &self.vault)
-            .env("COFFRE_PASSPHRASE", PASS)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
+        common::coffre(&self.vault, args)
     }
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "coffre {args:?}: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        text(&out.stdout)
+        common::ok(&self.vault, args)
     }
     fn json(&self, args: &[&str]) -> Value {
         serde_json::from_str(&self.ok(args)).unwrap()
@@ -53,12 +40,6 @@ impl Env {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../extract/tests/fixtures")
-        .join(name)
 }
 
 /// A one-page PDF whose text holds `lines` (Helvetica, one line each).
