@@ -397,7 +397,10 @@ pub fn portable_name(stem: &str, ext: &str) -> String {
         .take(10)
         .collect::<String>()
         .to_ascii_lowercase();
-    let mut stem = clean(stem, true);
+    // NFC first: macOS writes decomposed names, Windows and Linux composed ones; one form
+    // everywhere keeps "é" one character and names comparable.
+    let stem: String = unicode_normalization::UnicodeNormalization::nfc(stem).collect();
+    let mut stem = clean(&stem, true);
     if stem.is_empty() {
         stem = "document".into();
     }
@@ -1474,6 +1477,13 @@ pub fn bundle_verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_nfc() {
+        // "Société" with a decomposed é (e + U+0301), as macOS would write it.
+        let name = portable_name("Socie\u{301}te\u{301}", "pdf");
+        assert_eq!(name, "Soci\u{e9}t\u{e9}.pdf");
+    }
 
     #[test]
     fn names_are_unique_case_insensitively() {
