@@ -199,10 +199,14 @@ fn portable_names() {
         portable_name("Société Générale", "pdf"),
         "Société-Générale.pdf"
     );
-    let decomposed = "e\u{301}".repeat(100);
+    // Decomposed input (as macOS writes names) comes out composed (NFC), cut cleanly.
+    let decomposed = "e\u{301}".repeat(200);
     let n = portable_name(&decomposed, "pdf");
     let stem = n.trim_end_matches(".pdf");
-    assert!(stem.ends_with('\u{301}'), "{n:?}");
+    assert!(
+        !stem.is_empty() && stem.chars().all(|c| c == '\u{e9}'),
+        "{n:?}"
+    );
 }
 
 #[test]
