@@ -684,22 +684,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         ),
         Command::List { json } => {
             let docs = open()?.documents()?;
-            if json {
-                outln!("{}", serde_json::to_string_pretty(&docs)?);
-            } else if docs.is_empty() {
-                outln!("The vault is empty. Add documents with `coffre import FILE...`.");
-            } else {
-                for d in &docs {
-                    outln!(
-                        "{}  {:>10}  {:<5}  {}  {}",
-                        d.id,
-                        d.size,
-                        serde_json::to_value(d.kind)?.as_str().unwrap_or(""),
-                        &d.imported_at[..10.min(d.imported_at.len())],
-                        d.name
-                    );
-                }
-            }
+            let empty = "The vault is empty. Add documents with `coffre import FILE...`.";
+            print_list(&docs, json, empty, |d| {
+                format!(
+                    "{}  {:>10}  {:<5}  {}  {}",
+                    d.id,
+                    d.size,
+                    serde_json::to_value(d.kind)
+                        .ok()
+                        .and_then(|k| k.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    &d.imported_at[..10.min(d.imported_at.len())],
+                    d.name
+                )
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { id, json } => {
@@ -787,24 +785,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 include_restricted: false,
             };
             let hits = open()?.search(&q)?;
-            if json {
-                outln!("{}", serde_json::to_string_pretty(&hits)?);
-            } else if hits.is_empty() {
-                outln!("No document matches.");
-            } else {
-                for h in &hits {
-                    outln!(
-                        "{}  {:<10}  {:<16}  {:>12} {:<3}  {:<24}  {}",
-                        h.document.id,
-                        h.issue_date.as_deref().unwrap_or("-"),
-                        h.number.as_deref().unwrap_or("-"),
-                        h.total_with_vat.as_deref().unwrap_or("-"),
-                        h.currency.as_deref().unwrap_or(""),
-                        h.seller.as_deref().unwrap_or("-"),
-                        h.document.name
-                    );
-                }
-            }
+            print_list(&hits, json, "No document matches.", |h| {
+                format!(
+                    "{}  {:<10}  {:<16}  {:>12} {:<3}  {:<24}  {}",
+                    h.document.id,
+                    h.issue_date.as_deref().unwrap_or("-"),
+                    h.number.as_deref().unwrap_or("-"),
+                    h.total_with_vat.as_deref().unwrap_or("-"),
+                    h.currency.as_deref().unwrap_or(""),
+                    h.seller.as_deref().unwrap_or("-"),
+                    h.document.name
+                )
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Correct { id, field, value } => {
@@ -993,11 +985,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 ConsentCommand::List { json } => {
                     let all = vault.consents()?;
-                    if json {
-                        outln!("{}", serde_json::to_string_pretty(&all)?);
-                    }
-                    for c in all.iter().filter(|_| !json) {
-                        outln!(
+                    print_list(&all, json, "No consent recorded.", |c| {
+                        format!(
                             "{:>4}  {:<9}  {}  for {}  issued {}..{}  {}",
                             c.id,
                             if c.active { "active" } else { "withdrawn" },
@@ -1010,8 +999,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                             } else {
                                 c.categories.join(", ")
                             }
-                        );
-                    }
+                        )
+                    })?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -1043,21 +1032,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 RequestCommand::List { json } => {
                     let all = vault.requests()?;
-                    if json {
-                        outln!("{}", serde_json::to_string_pretty(&all)?);
-                    }
-                    for r in all.iter().filter(|_| !json) {
-                        outln!(
+                    print_list(&all, json, "No request registered.", |r| {
+                        format!(
                             "{:>4}  {:<13}  {:<8}  received {}  due {}{}  {}",
                             r.id,
                             r.kind.as_str(),
-                            serde_json::to_value(r.status)?.as_str().unwrap_or(""),
+                            serde_json::to_value(r.status)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                                .unwrap_or_default(),
                             r.received,
                             r.due,
                             if r.overdue { "  OVERDUE" } else { "" },
                             r.subject
-                        );
-                    }
+                        )
+                    })?;
                 }
                 RequestCommand::Extend { id, reason } => {
                     vault.request_extend(id, &reason)?;
@@ -1074,20 +1063,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Subject { action } => match action {
             SubjectCommand::Search { subject, json } => {
                 let hits = open()?.subject_search(&subject)?;
-                if json {
-                    outln!("{}", serde_json::to_string_pretty(&hits)?);
-                } else {
-                    for h in &hits {
-                        outln!(
-                            "{}  {:<10}  {:<16}  {}",
-                            h.document.id,
-                            h.issue_date.as_deref().unwrap_or("-"),
-                            h.number.as_deref().unwrap_or("-"),
-                            h.document.name
-                        );
-                    }
-                    outln!("{} document(s) mention {subject:?}", hits.len());
-                }
+                let none = format!("No document mentions {subject:?}.");
+                print_list(&hits, json, &none, |h| {
+                    format!(
+                        "{}  {:<10}  {:<16}  {}",
+                        h.document.id,
+                        h.issue_date.as_deref().unwrap_or("-"),
+                        h.number.as_deref().unwrap_or("-"),
+                        h.document.name
+                    )
+                })?;
                 Ok(ExitCode::SUCCESS)
             }
             SubjectCommand::Erase {
@@ -1202,20 +1187,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 None => {
                     let entries = vault.audit_entries(None)?;
-                    if json {
-                        outln!("{}", serde_json::to_string_pretty(&entries)?);
-                    } else {
-                        for e in entries {
-                            outln!(
-                                "{:>6}  {}  {:<24} {}  {}",
-                                e.seq,
-                                e.at,
-                                e.action,
-                                e.doc_id.as_deref().unwrap_or("-"),
-                                e.detail
-                            );
-                        }
-                    }
+                    print_list(&entries, json, "The audit trail is empty.", |e| {
+                        format!(
+                            "{:>6}  {}  {:<24} {}  {}",
+                            e.seq,
+                            e.at,
+                            e.action,
+                            e.doc_id.as_deref().unwrap_or("-"),
+                            e.detail
+                        )
+                    })?;
                     Ok(ExitCode::SUCCESS)
                 }
             }
@@ -1322,12 +1303,9 @@ fn backup(open: impl Fn() -> Result<Vault>, action: BackupCommand) -> Result<Exi
         }
         BackupCommand::List { dir, json } => {
             let all = backup::backup_list(&dir)?;
-            if json {
-                outln!("{}", serde_json::to_string_pretty(&all)?);
-            }
-            for g in all.iter().filter(|_| !json) {
-                outln!("{}  {} document(s)  {} bytes", g.id, g.documents, g.bytes);
-            }
+            print_list(&all, json, "No generation in that folder.", |g| {
+                format!("{}  {} document(s)  {} bytes", g.id, g.documents, g.bytes)
+            })?;
         }
         BackupCommand::Verify { dir, json } => {
             let report = backup::backup_verify(&dir)?;
@@ -1456,6 +1434,26 @@ fn retention(mut vault: Vault, action: RetentionCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Prints `items` as one JSON array with `--json`, else one line each (or `empty` when there
+/// are none).
+fn print_list<T: serde::Serialize>(
+    items: &[T],
+    json: bool,
+    empty: &str,
+    line: impl Fn(&T) -> String,
+) -> Result<()> {
+    if json {
+        outln!("{}", serde_json::to_string_pretty(items)?);
+    } else if items.is_empty() {
+        outln!("{empty}");
+    } else {
+        for item in items {
+            outln!("{}", line(item));
+        }
+    }
+    Ok(())
 }
 
 /// Prints invoice data (an extraction's JSON) as aligned lines, skipping empty values.

@@ -417,6 +417,22 @@ fn grep_finds_nothing_of_an_imported_file_in_the_vault() {
     }
 }
 
+/// Starts `coffre import SRC`, lets it print `lines` result lines, then kills it with SIGKILL.
+/// Returns how many lines it printed (fewer when it finished first).
+fn import_then_kill(env: &Env, src: &Path, lines: usize) -> usize {
+    let mut child = env
+        .cmd(&["import", src.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let seen = out.take(lines).map_while(Result::ok).count();
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    seen
+}
+
 /// A process killed with SIGKILL in the middle of importing 500 files: after reopening, the vault
 /// verifies and every file is present exactly once or imports again.
 #[test]
@@ -430,22 +446,7 @@ fn sigkill_during_import_loses_and_doubles_nothing() {
             .collect();
         write(&src.join(format!("f{i:03}.pdf")), &body);
     }
-    let mut child = env
-        .cmd(&["import", src.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut seen = 0;
-    while seen < 120 {
-        match lines.next() {
-            Some(Ok(_)) => seen += 1,
-            _ => break,
-        }
-    }
-    child.kill().unwrap(); // SIGKILL on Unix
-    child.wait().unwrap();
+    let seen = import_then_kill(&env, &src, 120);
     assert_eq!(seen, 120, "the import finished before it could be killed");
 
     let before = env.json(&["list", "--json"]).as_array().unwrap().len();
@@ -494,18 +495,7 @@ fn interrupted_jobs_are_finished_by_the_next_import() {
             .collect();
         write(&src.join(format!("f{i:03}.pdf")), &body);
     }
-    let mut child = env
-        .cmd(&["import", src.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    for _ in 0..50 {
-        lines.next().unwrap().unwrap();
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    assert_eq!(import_then_kill(&env, &src, 50), 50);
     let before = env.json(&["list", "--json"]).as_array().unwrap().len();
     assert!(before < 300, "killed too late: {before}");
 
