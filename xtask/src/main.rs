@@ -1,8 +1,12 @@
 //! Project automation, in Rust so it runs the same on Linux, macOS and Windows.
 //!
-//! - `cargo xtask test`: everything CI checks (format, lints, every test).
-//! - `cargo xtask run [ARGS...]`: the app on the default vault. Today the app is the `coffre`
-//!   CLI: with no ARGS it creates the default vault if there is none, then lists it.
+//! - `cargo xtask test`: everything CI checks (the UI's type check, unit tests and build, then
+//!   format, lints and every Rust test, the end-to-end test of the real app included).
+//! - `cargo xtask run [--demo | --vault DIR]`: the desktop app (release build) on the default
+//!   vault, or on a throw-away demo vault. On Debian/Ubuntu it first installs the system
+//!   packages the app needs, then the UI's npm packages.
+//! - `cargo xtask cli [ARGS...]`: the `coffre` CLI (release build); with no ARGS it creates the
+//!   default vault if there is none, then lists it.
 //! - `cargo xtask bench`: the benchmarks, with their baselines measured in the same run.
 
 use std::path::{Path, PathBuf};
@@ -27,10 +31,12 @@ fn dispatch() -> Result<()> {
     match task.as_str() {
         "test" => test(),
         "run" => run(&rest),
+        "cli" => cli(&rest),
+        "setup" => setup(),
         "bench" => bench(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | run [ARGS...] | bench [vault|search|extract|ingest|bundle|backup]...>"
+                "usage: cargo xtask <test | run [--demo | --vault DIR] | cli [ARGS...] | setup | bench [vault|search|extract|ingest|bundle|backup]...>"
             );
             bail!("unknown task {task:?}")
         }
@@ -57,7 +63,120 @@ fn cargo(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Debian packages the desktop app builds against, runs on, and is tested with.
+const APT_PACKAGES: &[&str] = &[
+    // Building (Tauri 2 on WebKitGTK 4.1) and the vendored OpenSSL of SQLCipher.
+    "build-essential",
+    "pkg-config",
+    "file",
+    "perl",
+    "make",
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+    "libxdo-dev",
+    "libssl-dev",
+    // End-to-end tests: a virtual display, the WebDriver of WebKitGTK, a real drag and drop.
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "xdotool",
+    "python3-gi",
+    "gir1.2-gtk-3.0",
+    // Bundle tests open AES ZIPs with 7-Zip, as an accountant would.
+    "p7zip-full",
+];
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd} >/dev/null 2>&1")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Installs what is missing: Debian packages (with apt-get, through sudo unless root) and the
+/// UI's npm packages (`npm ci`).
+fn setup() -> Result<()> {
+    if have("apt-get") && have("dpkg-query") {
+        let missing: Vec<&str> = APT_PACKAGES
+            .iter()
+            .copied()
+            .filter(|p| {
+                !Command::new("dpkg-query")
+                    .args(["-W", "-f=${Status}", p])
+                    .output()
+                    .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("ok installed"))
+            })
+            .collect();
+        if !missing.is_empty() {
+            eprintln!("Installing system packages: {}", missing.join(" "));
+            let root_user = Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+            let sudo: &[&str] = if root_user { &[] } else { &["sudo"] };
+            let run = |args: &[&str]| -> Result<()> {
+                let all: Vec<&str> = sudo.iter().chain(args).copied().collect();
+                let ok = Command::new(all[0])
+                    .args(&all[1..])
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .status()
+                    .with_context(|| format!("running {}", all.join(" ")))?
+                    .success();
+                if !ok {
+                    bail!("{} failed", all.join(" "));
+                }
+                Ok(())
+            };
+            run(&["apt-get", "update", "-qq"])?;
+            let mut install = vec!["apt-get", "install", "-y", "-qq", "--no-install-recommends"];
+            install.extend(&missing);
+            run(&install)?;
+        }
+    } else {
+        eprintln!(
+            "Not a Debian/Ubuntu system: install Tauri's prerequisites yourself \
+             (https://v2.tauri.app/start/prerequisites/)."
+        );
+    }
+    if !have("npm") {
+        bail!("Node.js 20.19+ and npm are needed to build the UI (https://nodejs.org)");
+    }
+    let ui = root().join("ui");
+    if !ui.join("node_modules/.package-lock.json").exists()
+        || modified(&ui.join("package-lock.json"))
+            > modified(&ui.join("node_modules/.package-lock.json"))
+    {
+        npm(&["ci", "--no-audit", "--no-fund"])?;
+    }
+    Ok(())
+}
+
+fn modified(p: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+fn npm(args: &[&str]) -> Result<()> {
+    eprintln!("$ npm {} (in ui/)", args.join(" "));
+    let ok = Command::new("npm")
+        .args(args)
+        .current_dir(root().join("ui"))
+        .status()
+        .context("running npm")?
+        .success();
+    if !ok {
+        bail!("npm {} failed", args.join(" "));
+    }
+    Ok(())
+}
+
 fn test() -> Result<()> {
+    setup()?;
+    npm(&["run", "check"])?;
+    npm(&["test"])?;
+    // The app embeds ui/dist when it is compiled: build the UI before any cargo step.
+    npm(&["run", "build"])?;
     cargo(&["fmt", "--all", "--check"])?;
     cargo(&[
         "clippy",
@@ -68,12 +187,45 @@ fn test() -> Result<()> {
         "-D",
         "warnings",
     ])?;
-    cargo(&["test", "--workspace", "--locked"])?;
+    // COFFRE_E2E: the end-to-end test fails (rather than skips) when its tools are missing.
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["test", "--workspace", "--locked"])
+        .env("COFFRE_E2E", "1")
+        .current_dir(root())
+        .status()
+        .context("running cargo test")?;
+    if !status.success() {
+        bail!("cargo test --workspace failed");
+    }
     eprintln!("xtask test: format, lints and every test passed");
     Ok(())
 }
 
+/// The desktop app, release build, on the default vault (or `--demo`, `--vault DIR`).
 fn run(args: &[String]) -> Result<()> {
+    setup()?;
+    npm(&["run", "build"])?;
+    cargo(&[
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "coffre-desktop",
+        "--features",
+        "tauri/custom-protocol",
+    ])?;
+    let status = Command::new(root().join("target/release/coffre-desktop"))
+        .args(args)
+        .status()
+        .context("running coffre-desktop")?;
+    if !status.success() {
+        bail!("coffre-desktop exited with {status}");
+    }
+    Ok(())
+}
+
+/// The CLI: with no ARGS, the default vault (created if needed) is listed.
+fn cli(args: &[String]) -> Result<()> {
     cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
     let bin = root().join("target/release/coffre");
     let coffre = |a: &[&str]| -> Result<bool> {
@@ -104,7 +256,7 @@ fn run(args: &[String]) -> Result<()> {
     if !coffre(&["list"])? {
         bail!("could not open the vault");
     }
-    eprintln!("\nNext: `cargo xtask run import FILE...`, `cargo xtask run --help`.");
+    eprintln!("\nNext: `cargo xtask cli import FILE...`, `cargo xtask cli --help`.");
     Ok(())
 }
 

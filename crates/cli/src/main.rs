@@ -552,10 +552,8 @@ fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 fn default_vault() -> Result<PathBuf> {
-    Ok(dirs::data_dir()
-        .context("no data folder on this system: pass --vault DIR")?
-        .join("Coffre")
-        .join("vault"))
+    coffre_core::vault_format::default_dir()
+        .context("no data folder on this system: pass --vault DIR")
 }
 
 fn main() -> ExitCode {

@@ -11,96 +11,7 @@ use std::time::Instant;
 use coffre_core::{CreateOptions, KdfParams, Passphrase, SearchQuery, Vault};
 
 const PASS: &str = "bench passphrase";
-const SELLERS: &[&str] = &[
-    "ACME",
-    "Boulangerie Dupont",
-    "Globex",
-    "Initech",
-    "Martin Logiciels",
-    "Stark Industries",
-    "Wayne Enterprises",
-    "Umbrella",
-    "Cyberdyne",
-    "Soylent",
-    "Hooli",
-    "Vandelay Import",
-    "Pied Piper",
-    "Aperture",
-    "Tyrell",
-    "Wonka",
-    "Oceanic",
-    "Nakatomi",
-    "Gringotts",
-    "Duff",
-];
-const FORMS: &[&str] = &["SARL", "SAS", "GmbH", "Ltd", "SA", "EURL"];
-const ITEMS: &[&str] = &[
-    "Conseil",
-    "Maintenance",
-    "Licence",
-    "Croissants",
-    "Papeterie",
-    "Transport",
-    "Hebergement",
-    "Formation",
-    "Audit",
-    "Nettoyage",
-    "Electricite",
-    "Telephone",
-    "Loyer",
-    "Assurance",
-];
-const BUYERS: &[&str] = &[
-    "Dupont", "Durand", "Lefebvre", "Moreau", "Schmidt", "Muller", "Rossi",
-];
-
-/// A tiny deterministic generator (no dependency needed for a benchmark).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[(self.next() % from.len() as u64) as usize]
-    }
-}
-
-fn invoice(i: u64, rng: &mut Rng) -> (String, String) {
-    let seller = format!("{} {} {}", rng.pick(SELLERS), i % 500, rng.pick(FORMS));
-    let buyer = format!("{} {}", rng.pick(BUYERS), rng.pick(FORMS));
-    let (y, m, d) = (
-        2016 + rng.next() % 10,
-        1 + rng.next() % 12,
-        1 + rng.next() % 28,
-    );
-    let net = 1_000 + rng.next() % 5_000_000; // cents
-    let vat = net / 5;
-    let item = rng.pick(ITEMS);
-    let number = format!("F{y}-{i:06}");
-    let xml = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-<cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
-<cbc:ID>{number}</cbc:ID><cbc:IssueDate>{y}-{m:02}-{d:02}</cbc:IssueDate>
-<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode><cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
-<cac:AccountingSupplierParty><cac:Party><cac:PartyLegalEntity><cbc:RegistrationName>{seller}</cbc:RegistrationName></cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>
-<cac:AccountingCustomerParty><cac:Party><cac:PartyLegalEntity><cbc:RegistrationName>{buyer}</cbc:RegistrationName></cac:PartyLegalEntity></cac:Party></cac:AccountingCustomerParty>
-<cac:TaxTotal><cbc:TaxAmount currencyID="EUR">{vat_e}.{vat_c:02}</cbc:TaxAmount></cac:TaxTotal>
-<cac:LegalMonetaryTotal><cbc:TaxExclusiveAmount currencyID="EUR">{net_e}.{net_c:02}</cbc:TaxExclusiveAmount><cbc:TaxInclusiveAmount currencyID="EUR">{tot_e}.{tot_c:02}</cbc:TaxInclusiveAmount><cbc:PayableAmount currencyID="EUR">{tot_e}.{tot_c:02}</cbc:PayableAmount></cac:LegalMonetaryTotal>
-<cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity><cbc:LineExtensionAmount currencyID="EUR">{net_e}.{net_c:02}</cbc:LineExtensionAmount><cac:Item><cbc:Name>{item}</cbc:Name></cac:Item></cac:InvoiceLine>
-</Invoice>"#,
-        vat_e = vat / 100,
-        vat_c = vat % 100,
-        net_e = net / 100,
-        net_c = net % 100,
-        tot_e = (net + vat) / 100,
-        tot_c = (net + vat) % 100,
-    );
-    (number, xml)
-}
+use coffre_core::sample::{ITEMS, Rng, SELLERS, invoice};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -138,7 +49,7 @@ fn main() {
         let start = Instant::now();
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         for i in 0..docs {
-            let (_, xml) = invoice(i, &mut rng);
+            let (_, xml) = invoice(i, 2016..2026, &mut rng);
             if i >= have {
                 vault
                     .import_reader(&format!("inv-{i}.xml"), xml.as_bytes(), None)

@@ -134,6 +134,27 @@ struct Stored {
 }
 
 impl Stored {
+    /// The entry as shown: a pruned entry becomes a stub naming its original action.
+    fn into_entry(self) -> AuditEntry {
+        match self.pruned_by {
+            Some(checkpoint) => AuditEntry {
+                seq: self.seq,
+                at: String::new(),
+                action: PRUNED_ACTION.to_owned(),
+                doc_id: None,
+                detail: serde_json::json!({ "action": self.action, "checkpoint": checkpoint }),
+            },
+            None => AuditEntry {
+                seq: self.seq,
+                at: self.at,
+                action: self.action,
+                doc_id: self.doc,
+                detail: serde_json::from_str(&self.detail)
+                    .unwrap_or(serde_json::Value::String(self.detail)),
+            },
+        }
+    }
+
     /// The columns [`Stored::read`] expects, `pruned_by` standing in as NULL on a schema without
     /// pruning.
     fn select(pruning: bool) -> String {
@@ -440,25 +461,19 @@ pub fn entries(conn: &Connection, doc_id: Option<&str>) -> Result<Vec<AuditEntry
         "{} WHERE {filter} ORDER BY seq",
         Stored::select(has_pruning(conn)?)
     ))?;
-    let rows = stmt.query_map([doc_id], |r| {
-        let s = Stored::read(r)?;
-        Ok(match s.pruned_by {
-            Some(checkpoint) => AuditEntry {
-                seq: s.seq,
-                at: String::new(),
-                action: PRUNED_ACTION.to_owned(),
-                doc_id: None,
-                detail: serde_json::json!({ "action": s.action, "checkpoint": checkpoint }),
-            },
-            None => AuditEntry {
-                seq: s.seq,
-                at: s.at,
-                action: s.action,
-                doc_id: s.doc,
-                detail: serde_json::from_str(&s.detail)
-                    .unwrap_or(serde_json::Value::String(s.detail)),
-            },
-        })
+    let rows = stmt.query_map([doc_id], |r| Ok(Stored::read(r)?.into_entry()))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// At most `limit` entries before sequence number `before` (all when `None`), newest first:
+/// the audit log a page at a time.
+pub fn entries_page(conn: &Connection, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare(&format!(
+        "{} WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
+        Stored::select(has_pruning(conn)?)
+    ))?;
+    let rows = stmt.query_map(rusqlite::params![before.unwrap_or(i64::MAX), limit], |r| {
+        Ok(Stored::read(r)?.into_entry())
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -146,6 +146,39 @@ pub struct BundleSummary {
     pub key_fingerprint: String,
 }
 
+/// What a bundle request selects (see [`Vault::bundle_preview`]).
+struct Selection {
+    from: String,
+    to: String,
+    recipient: String,
+    categories: Vec<String>,
+    consent: Option<crate::consent::Consent>,
+    chosen: Vec<Candidate>,
+    restricted_skipped: usize,
+    unchanged_skipped: usize,
+}
+
+/// What a bundle would hold, from [`Vault::bundle_preview`].
+#[derive(Debug, Clone, Serialize)]
+pub struct BundlePreview {
+    /// First day of the period.
+    pub period_from: String,
+    /// Last day of the period (inclusive).
+    pub period_to: String,
+    /// The active consent covering the request; `None` means [`Vault::bundle_create`] refuses.
+    pub consent: Option<crate::consent::Consent>,
+    /// Documents that would be included.
+    pub documents: usize,
+    /// Their ids, in bundle order.
+    pub document_ids: Vec<String>,
+    /// Documents of the period left out because they are restricted.
+    pub restricted_skipped: usize,
+    /// Documents left out by `since_last`.
+    pub unchanged_skipped: usize,
+    /// Totals with VAT per currency (credit notes subtracted).
+    pub by_currency: Vec<crate::browse::CurrencyTotal>,
+}
+
 /// One problem found by [`bundle_verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BundleProblem {
@@ -898,14 +931,9 @@ impl Vault {
         Ok(false)
     }
 
-    /// Writes a bundle for an accountant (see the module documentation) and records it in the
-    /// ledger and the audit trail. Refuses without an active consent covering the recipient,
-    /// purpose, period and categories.
-    pub fn bundle_create(
-        &mut self,
-        req: &BundleRequest,
-        progress: &mut dyn FnMut(BundleProgress),
-    ) -> Result<BundleSummary> {
+    /// What a request would put in a bundle: the period, the covering consent if any, and the
+    /// documents (restricted ones and, with `since_last`, unchanged ones left out).
+    fn bundle_selection(&self, req: &BundleRequest) -> Result<Selection> {
         let (from, to) = parse_period(&req.period)?;
         let recipient = req.recipient.trim().to_owned();
         if recipient.is_empty() {
@@ -916,22 +944,15 @@ impl Vault {
             .as_deref()
             .map(str::trim)
             .filter(|p| !p.is_empty());
-        if req.password.as_ref().is_some_and(|p| p.is_empty()) {
-            return Err(invalid("password", "the bundle password is empty"));
-        }
         let categories: Vec<String> = req
             .categories
             .iter()
             .map(|c| c.trim().to_owned())
             .filter(|c| !c.is_empty())
             .collect();
-        let Some(consent) = self.consent_covering(&recipient, purpose, &from, &to, &categories)?
-        else {
-            return Err(self.missing_consent(req, &from, &to, &categories)?);
-        };
+        let consent = self.consent_covering(&recipient, purpose, &from, &to, &categories)?;
         // Until MIGRATION joins the index migrations (idempotent afterwards).
         self.index.conn().execute_batch(MIGRATION)?;
-
         let (candidates, restricted_skipped) = self.bundle_candidates(&from, &to, &categories)?;
         let mut chosen = Vec::new();
         let mut unchanged_skipped = 0;
@@ -942,6 +963,91 @@ impl Vault {
                 chosen.push(c);
             }
         }
+        Ok(Selection {
+            from,
+            to,
+            recipient,
+            categories,
+            consent,
+            chosen,
+            restricted_skipped,
+            unchanged_skipped,
+        })
+    }
+
+    /// What [`Vault::bundle_create`] would write for `req` (its `password` and `out` are not
+    /// used), without writing anything or recording anything: for a look before sending.
+    pub fn bundle_preview(&self, req: &BundleRequest) -> Result<BundlePreview> {
+        let sel = self.bundle_selection(req)?;
+        let mut sums: std::collections::BTreeMap<String, (i128, u64)> = Default::default();
+        for c in &sel.chosen {
+            let Some(total) = c.fields.get("total_with_vat").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(v) = crate::fields::scaled_e4(total) else {
+                continue;
+            };
+            let credit = c
+                .fields
+                .get("type_code")
+                .and_then(Value::as_str)
+                .is_some_and(crate::search::is_credit_note);
+            let currency = c
+                .fields
+                .get("currency")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let e = sums.entry(currency).or_default();
+            e.0 += if credit {
+                -i128::from(v.abs())
+            } else {
+                i128::from(v)
+            };
+            e.1 += 1;
+        }
+        Ok(BundlePreview {
+            period_from: sel.from,
+            period_to: sel.to,
+            consent: sel.consent,
+            documents: sel.chosen.len(),
+            document_ids: sel.chosen.iter().map(|c| c.doc.id.clone()).collect(),
+            restricted_skipped: sel.restricted_skipped,
+            unchanged_skipped: sel.unchanged_skipped,
+            by_currency: sums
+                .into_iter()
+                .map(|(currency, (sum, count))| crate::browse::CurrencyTotal {
+                    currency,
+                    amount: crate::browse::format_e4(sum),
+                    count,
+                })
+                .collect(),
+        })
+    }
+
+    /// Writes a bundle for an accountant (see the module documentation) and records it in the
+    /// ledger and the audit trail. Refuses without an active consent covering the recipient,
+    /// purpose, period and categories.
+    pub fn bundle_create(
+        &mut self,
+        req: &BundleRequest,
+        progress: &mut dyn FnMut(BundleProgress),
+    ) -> Result<BundleSummary> {
+        if req.password.as_ref().is_some_and(|p| p.is_empty()) {
+            return Err(invalid("password", "the bundle password is empty"));
+        }
+        let sel = self.bundle_selection(req)?;
+        let Some(consent) = sel.consent else {
+            return Err(self.missing_consent(req, &sel.from, &sel.to, &sel.categories)?);
+        };
+        let (from, to, recipient, chosen) = (sel.from, sel.to, sel.recipient, sel.chosen);
+        let (restricted_skipped, unchanged_skipped) =
+            (sel.restricted_skipped, sel.unchanged_skipped);
+        let purpose = req
+            .purpose
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
 
         let out = &req.out;
         let file_name = out

@@ -30,6 +30,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod browse;
 pub mod bundle;
 pub mod consent;
 pub mod crypto;
@@ -43,6 +44,7 @@ pub mod lock;
 pub mod media;
 pub mod requests;
 pub mod retention;
+pub mod sample;
 pub mod search;
 mod secret;
 pub mod store;
@@ -58,7 +60,7 @@ pub use error::{Error, Result};
 pub use index::Document;
 pub use media::MediaKind;
 pub use search::{SearchHit, SearchQuery};
-pub use secret::{Passphrase, SecretKey};
+pub use secret::{Passphrase, SecretKey, Strength};
 pub use vault::{
     CreateOptions, DEFAULT_MAX_IMPORT_BYTES, DocumentDetails, DocumentFault, ImportOutcome, Vault,
     VerifyReport,

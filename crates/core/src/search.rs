@@ -65,7 +65,15 @@ pub struct SearchHit {
 }
 
 /// Type codes of credit notes (UNTDID 1001).
-const CREDIT_NOTE_CODES: &str = "'81','83','261','262','296','308','381','396','420','458','532'";
+pub(crate) const CREDIT_NOTE_CODES: &str =
+    "'81','83','261','262','296','308','381','396','420','458','532'";
+
+/// Whether a UNTDID 1001 type code is a credit note's.
+pub(crate) fn is_credit_note(code: &str) -> bool {
+    CREDIT_NOTE_CODES
+        .split(',')
+        .any(|c| c.trim_matches('\'') == code.trim())
+}
 
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\d{1,3}(?:[ \u{a0}\u{202f}.,']\d{3})+(?:[.,]\d{1,2})?|\d+[.,]\d{1,2}")
@@ -111,7 +119,7 @@ pub fn match_expression(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
-fn date_bound(value: &str, upper: bool) -> Result<String> {
+pub(crate) fn date_bound(value: &str, upper: bool) -> Result<String> {
     let v = value.trim();
     let bad = || Error::Setting {
         key: if upper { "to" } else { "from" }.into(),

@@ -62,6 +62,33 @@ impl Passphrase {
 
     /// Minimum length accepted for a new passphrase, in characters.
     pub const MIN_CHARS: usize = 8;
+
+    /// How hard the passphrase is to guess (zxcvbn's estimate), and whether it is strong enough
+    /// to recommend: accepted by [`Passphrase::check_strength`] and a score of at least 2.
+    pub fn strength(&self) -> Strength {
+        let (score, guesses_log10) = if self.0.is_empty() {
+            (0, 0.0)
+        } else {
+            let e = zxcvbn::zxcvbn(&self.0, &[]);
+            (u8::from(e.score()), e.guesses_log10())
+        };
+        Strength {
+            score,
+            guesses_log10,
+            acceptable: self.check_strength().is_ok() && score >= 2,
+        }
+    }
+}
+
+/// An estimate of a passphrase's strength.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Strength {
+    /// 0 (guessed in seconds) to 4 (very strong).
+    pub score: u8,
+    /// log10 of the estimated number of guesses.
+    pub guesses_log10: f64,
+    /// Strong enough to recommend.
+    pub acceptable: bool,
 }
 
 impl fmt::Debug for Passphrase {

@@ -41,6 +41,9 @@ use crate::{Error, Result};
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 100 * 1024 * 1024;
 const SETTING_MAX_IMPORT: &str = "import.max_bytes";
 const SETTING_ACCESS_MONTHS: &str = "audit.access_months";
+const SETTING_AUTO_LOCK: &str = "app.auto_lock_minutes";
+/// Minutes of inactivity after which the desktop app locks the vault, unless set otherwise.
+pub const DEFAULT_AUTO_LOCK_MINUTES: u32 = 10;
 
 /// Options for a new vault.
 #[derive(Debug, Clone, Default)]
@@ -599,6 +602,44 @@ impl Vault {
         })
     }
 
+    /// Checks `passphrase` against the vault's header without changing anything (to confirm
+    /// intent before a sensitive change). A wrong one is counted as a failed unlock.
+    pub fn check_passphrase(&self, passphrase: &Passphrase) -> Result<()> {
+        let header = &self.header;
+        let kek = derive_kek(passphrase, &header.salt()?, &header.kdf.params)?;
+        let wrapped = header.decode(&header.passphrase_wrap)?;
+        match unwrap_key(&kek, &wrapped, &header.wrap_aad(labels::WRAP_PASSPHRASE))? {
+            Some(_) => Ok(()),
+            None => {
+                note_failed_unlock(&self.dir);
+                Err(Error::WrongPassphrase)
+            }
+        }
+    }
+
+    /// Minutes of inactivity after which the desktop app locks the vault (0: never).
+    pub fn auto_lock_minutes(&self) -> Result<u32> {
+        Ok(self
+            .index
+            .setting(SETTING_AUTO_LOCK)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_AUTO_LOCK_MINUTES))
+    }
+
+    /// Sets the auto-lock delay of the desktop app, in minutes (0 never locks; at most a day).
+    pub fn set_auto_lock_minutes(&mut self, minutes: u32) -> Result<()> {
+        if minutes > 24 * 60 {
+            return Err(Error::Setting {
+                key: SETTING_AUTO_LOCK.into(),
+                reason: "at most 1440 minutes (a day); 0 never locks".into(),
+            });
+        }
+        self.audited("settings.change", None, |tx| {
+            Index::set_setting(tx, SETTING_AUTO_LOCK, &minutes.to_string())?;
+            Ok(((), json!({ "key": SETTING_AUTO_LOCK, "value": minutes })))
+        })
+    }
+
     /// Sets the largest file import accepts, in bytes.
     pub fn set_max_import_size(&mut self, bytes: u64) -> Result<()> {
         if bytes == 0 {
@@ -1048,6 +1089,11 @@ impl Vault {
     /// The audit trail, optionally only about one document.
     pub fn audit_entries(&self, doc_id: Option<&str>) -> Result<Vec<AuditEntry>> {
         audit::entries(self.index.conn(), doc_id)
+    }
+
+    /// At most `limit` audit entries before sequence number `before`, newest first.
+    pub fn audit_page(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::entries_page(self.index.conn(), before, limit)
     }
 
     /// The vault's Ed25519 signing key (bundles, backups), from its signing seed.

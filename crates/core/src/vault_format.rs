@@ -228,6 +228,12 @@ impl RecoveryKey {
     }
 }
 
+/// The default vault folder of this OS (`Coffre/vault` in the user's data folder, e.g.
+/// `~/.local/share/Coffre/vault`), or `None` when the system has no data folder.
+pub fn default_dir() -> Option<std::path::PathBuf> {
+    dirs::data_dir().map(|d| d.join("Coffre").join("vault"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,7 +61,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, RecursiveMode, Watcher as _};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::{Error, Result};
 
@@ -104,7 +104,7 @@ pub trait ImportTarget: Send + Sync + 'static {
 }
 
 /// What the watcher does with a file once the target has stored it (or found it a duplicate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AfterImport {
     /// Leave it where it is; remember it (through the target) so that it is not imported again
@@ -1211,6 +1211,86 @@ impl Core {
                 }),
             }
         }
+    }
+}
+
+/// A file the watcher set aside in `Failed/`, with the first line of its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedFile {
+    /// Its name in `Failed/`.
+    pub name: String,
+    /// Why it was refused (the first line of `NAME.reason.txt`; empty when that file is gone).
+    pub reason: String,
+}
+
+/// The files set aside in `folder/Failed/`, by name (at most `limit`; reason files of at most
+/// 64 KiB are read).
+pub fn failed_files(folder: &Path, limit: usize) -> Vec<FailedFile> {
+    let Ok(entries) = fs::read_dir(folder.join(FAILED_DIR)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<FailedFile> = entries
+        .flatten()
+        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (!name.ends_with(REASON_SUFFIX) && !name.starts_with('.')).then(|| {
+                let reason = fs::File::open(reason_path(&e.path()))
+                    .and_then(|f| {
+                        let mut text = String::new();
+                        io::Read::read_to_string(&mut io::Read::take(f, 64 * 1024), &mut text)
+                            .map(|_| text)
+                    })
+                    .map(|t| t.lines().next().unwrap_or_default().to_owned())
+                    .unwrap_or_default();
+                FailedFile { name, reason }
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.truncate(limit);
+    out
+}
+
+/// The import folder the owner chose in the desktop app, remembered in the vault so that
+/// watching resumes at the next unlock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchConfig {
+    /// The watched folder.
+    pub folder: PathBuf,
+    /// What to do with a file once imported.
+    pub after: AfterImport,
+    /// Whether sub-folders are watched too.
+    pub recursive: bool,
+}
+
+const SETTING_WATCH: &str = "app.watch_folder";
+
+impl crate::Vault {
+    /// The remembered import folder, if any.
+    pub fn watch_config(&self) -> crate::Result<Option<WatchConfig>> {
+        Ok(self
+            .index
+            .setting(SETTING_WATCH)?
+            .and_then(|v| serde_json::from_str(&v).ok()))
+    }
+
+    /// Remembers (or, with `None`, forgets) the import folder.
+    pub fn set_watch_config(&mut self, config: Option<&WatchConfig>) -> crate::Result<()> {
+        let value = match config {
+            Some(c) => serde_json::to_string(c).map_err(|e| crate::Error::Setting {
+                key: SETTING_WATCH.into(),
+                reason: e.to_string(),
+            })?,
+            None => String::new(),
+        };
+        self.audited("settings.change", None, |tx| {
+            crate::index::Index::set_setting(tx, SETTING_WATCH, &value)?;
+            Ok((
+                (),
+                serde_json::json!({ "key": SETTING_WATCH, "value": config }),
+            ))
+        })
     }
 }
 

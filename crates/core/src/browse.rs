@@ -1,0 +1,308 @@
+//! Browsing: the documents table of the desktop app, one page at a time, with the totals of the
+//! whole selection.
+//!
+//! Promises: a page is a stable slice of one ordering (issue date, newest first, then import
+//! time and id), so pages fetched separately join without gaps or repeats while the vault is
+//! unchanged; the count and the totals cover every matching document, not just the page;
+//! restricted documents (GDPR art. 18) appear only when asked for with the `restricted` status;
+//! totals are exact (sums of integer ten-thousandths) and count credit notes negatively.
+
+use rusqlite::{Connection, ToSql};
+use serde::{Deserialize, Serialize};
+
+use crate::retention::{Category, today};
+use crate::search::{CREDIT_NOTE_CODES, match_expression};
+use crate::{Error, Result};
+
+/// The filters of the documents table; empty strings count as absent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BrowseQuery {
+    /// Words to find (as in [`crate::search`]).
+    pub text: String,
+    /// Issue date on or after (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Issue date on or before (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`).
+    pub to: Option<String>,
+    /// Seller name contains this (case-insensitive).
+    pub seller: Option<String>,
+    /// Retention category (`invoice-received`, ...).
+    pub category: Option<String>,
+    /// `review` (needs review), `hold` (legal hold), `restricted`, or `due` (retention ended,
+    /// not on hold).
+    pub status: Option<String>,
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// Document id.
+    pub id: String,
+    /// Original file name.
+    pub name: String,
+    /// Plaintext size in bytes.
+    pub size: u64,
+    /// Import time, RFC 3339 UTC.
+    pub imported_at: String,
+    /// Invoice number.
+    pub number: Option<String>,
+    /// Issue date.
+    pub issue_date: Option<String>,
+    /// Seller name.
+    pub seller: Option<String>,
+    /// Total with VAT.
+    pub total_with_vat: Option<String>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Extraction format.
+    pub format: Option<String>,
+    /// Flagged for review.
+    pub needs_review: bool,
+    /// Retention category.
+    pub category: Option<String>,
+    /// Last day it must be kept.
+    pub retain_until: Option<String>,
+    /// On legal hold.
+    pub on_hold: bool,
+    /// Restricted (GDPR art. 18).
+    pub restricted: bool,
+}
+
+/// One page of rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    /// Documents matching the query in all.
+    pub total: u64,
+    /// Position of the first row.
+    pub offset: u64,
+    /// The rows.
+    pub rows: Vec<Row>,
+}
+
+/// The sum of one currency's totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CurrencyTotal {
+    /// ISO 4217 code, or empty when unknown.
+    pub currency: String,
+    /// Exact sum of the totals with VAT (credit notes subtracted), as a decimal string.
+    pub amount: String,
+    /// Documents counted.
+    pub count: u64,
+}
+
+/// The totals of a selection.
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    /// Documents matching.
+    pub count: u64,
+    /// Sums per currency; documents without a total are counted in `count` only.
+    pub by_currency: Vec<CurrencyTotal>,
+}
+
+/// The columns of a [`Row`], read by [`row`].
+const COLUMNS: &str = "SELECT d.id, d.name, d.size, d.imported_at, f.number, f.issue_date,
+        f.seller_name, f.total_with_vat, f.currency, f.format, COALESCE(f.needs_review, 0),
+        r.category, r.retain_until, r.hold_reason IS NOT NULL, r.restricted_reason IS NOT NULL";
+const FROM: &str = " FROM documents d LEFT JOIN doc_fields f ON f.doc_id = d.id
+    LEFT JOIN retention r ON r.doc_id = d.id";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        size: r.get::<_, i64>(2)?.max(0) as u64,
+        imported_at: r.get(3)?,
+        number: r.get(4)?,
+        issue_date: r.get(5)?,
+        seller: r.get(6)?,
+        total_with_vat: r.get(7)?,
+        currency: r.get(8)?,
+        format: r.get(9)?,
+        needs_review: r.get(10)?,
+        category: r.get(11)?,
+        retain_until: r.get(12)?,
+        on_hold: r.get::<_, Option<bool>>(13)?.unwrap_or(false),
+        restricted: r.get::<_, Option<bool>>(14)?.unwrap_or(false),
+    })
+}
+
+/// Most rows one page returns.
+pub const MAX_PAGE: u64 = 1000;
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The shared `FROM ... WHERE ...` of a query, with its arguments.
+fn selection(q: &BrowseQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
+    let mut sql = format!("{FROM} WHERE 1");
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    if let Some(expr) = match_expression(&q.text) {
+        sql.push_str(" AND d.rowid IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?)");
+        args.push(Box::new(expr));
+    }
+    if let Some(from) = nonempty(&q.from) {
+        sql.push_str(" AND f.issue_date >= ?");
+        args.push(Box::new(crate::search::date_bound(from, false)?));
+    }
+    if let Some(to) = nonempty(&q.to) {
+        sql.push_str(" AND f.issue_date <= ?");
+        args.push(Box::new(crate::search::date_bound(to, true)?));
+    }
+    if let Some(s) = nonempty(&q.seller) {
+        sql.push_str(" AND instr(lower(f.seller_name), lower(?)) > 0");
+        args.push(Box::new(s.to_owned()));
+    }
+    if let Some(c) = nonempty(&q.category) {
+        sql.push_str(" AND r.category = ?");
+        args.push(Box::new(Category::parse(c)?.as_str()));
+    }
+    let status = nonempty(&q.status);
+    if status != Some("restricted") {
+        sql.push_str(" AND r.restricted_reason IS NULL");
+    }
+    match status {
+        None => {}
+        Some("review") => sql.push_str(" AND f.needs_review = 1"),
+        Some("hold") => sql.push_str(" AND r.hold_reason IS NOT NULL"),
+        Some("restricted") => sql.push_str(" AND r.restricted_reason IS NOT NULL"),
+        Some("due") => {
+            sql.push_str(" AND r.hold_reason IS NULL AND r.retain_until < ?");
+            args.push(Box::new(today().to_string()));
+        }
+        Some(other) => {
+            return Err(Error::Setting {
+                key: "status".into(),
+                reason: format!("{other:?}: use review, hold, restricted or due"),
+            });
+        }
+    }
+    Ok((sql, args))
+}
+
+fn params(args: &[Box<dyn ToSql>]) -> Vec<&dyn ToSql> {
+    args.iter().map(|b| b.as_ref()).collect()
+}
+
+fn count(conn: &Connection, from_where: &str, args: &[Box<dyn ToSql>]) -> Result<u64> {
+    let n: i64 = conn.query_row(
+        &format!("SELECT COUNT(*){from_where}"),
+        params(args).as_slice(),
+        |r| r.get(0),
+    )?;
+    Ok(n.max(0) as u64)
+}
+
+/// One page of the documents matching `q`, newest issue date first.
+pub fn page(conn: &Connection, q: &BrowseQuery, offset: u64, limit: u64) -> Result<Page> {
+    let (from_where, mut args) = selection(q)?;
+    let total = count(conn, &from_where, &args)?;
+    let sql = format!(
+        "{COLUMNS} {from_where}
+         ORDER BY f.issue_date IS NULL, f.issue_date DESC, d.imported_at DESC, d.id
+         LIMIT ? OFFSET ?"
+    );
+    args.push(Box::new(limit.min(MAX_PAGE) as i64));
+    args.push(Box::new(offset.min(i64::MAX as u64) as i64));
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params(&args).as_slice(), row)?;
+    Ok(Page {
+        total,
+        offset,
+        rows: rows.collect::<rusqlite::Result<_>>()?,
+    })
+}
+
+/// The rows of these documents, in the order given (unknown ids are left out).
+pub fn rows(conn: &Connection, ids: &[String]) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare(&format!("{COLUMNS}{FROM} WHERE d.id = ?"))?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(row) = stmt.query_map([id], row)?.next() {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}
+
+/// An exact decimal string for a count of ten-thousandths, with at least two decimals.
+pub fn format_e4(v: i128) -> String {
+    let sign = if v < 0 { "-" } else { "" };
+    let a = v.unsigned_abs();
+    let (int, frac) = (a / 10_000, a % 10_000);
+    let mut frac = format!("{frac:04}");
+    while frac.len() > 2 && frac.ends_with('0') {
+        frac.pop();
+    }
+    format!("{sign}{int}.{frac}")
+}
+
+/// The count and per-currency totals of every document matching `q`.
+pub fn totals(conn: &Connection, q: &BrowseQuery) -> Result<Totals> {
+    let (from_where, args) = selection(q)?;
+    let count = count(conn, &from_where, &args)?;
+    // Sums in SQLite would be i64 (overflow past 922 billion in ten-thousandths): sum in Rust.
+    let sql = format!(
+        "SELECT COALESCE(f.currency, ''), f.total_e4,
+                COALESCE(f.type_code, '') IN ({CREDIT_NOTE_CODES})
+         {from_where} AND f.total_e4 IS NOT NULL"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(params(&args).as_slice())?;
+    let mut sums: std::collections::BTreeMap<String, (i128, u64)> = Default::default();
+    while let Some(r) = rows.next()? {
+        let currency: String = r.get(0)?;
+        let v: i64 = r.get(1)?;
+        let credit: bool = r.get(2)?;
+        let e = sums.entry(currency).or_default();
+        // A credit note's total is usually positive on the document: it reduces what is owed.
+        e.0 += if credit {
+            -i128::from(v.abs())
+        } else {
+            i128::from(v)
+        };
+        e.1 += 1;
+    }
+    Ok(Totals {
+        count,
+        by_currency: sums
+            .into_iter()
+            .map(|(currency, (sum, count))| CurrencyTotal {
+                currency,
+                amount: format_e4(sum),
+                count,
+            })
+            .collect(),
+    })
+}
+
+impl crate::Vault {
+    /// One page of the documents table (see the module documentation).
+    pub fn browse(&self, q: &BrowseQuery, offset: u64, limit: u64) -> Result<Page> {
+        page(self.index.conn(), q, offset, limit)
+    }
+
+    /// The table rows of these documents, in the order given.
+    pub fn browse_rows(&self, ids: &[String]) -> Result<Vec<Row>> {
+        rows(self.index.conn(), ids)
+    }
+
+    /// The count and totals of the documents matching `q`.
+    pub fn browse_totals(&self, q: &BrowseQuery) -> Result<Totals> {
+        totals(self.index.conn(), q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_e4;
+
+    #[test]
+    fn e4_amounts_are_exact_decimals() {
+        assert_eq!(format_e4(12_345_600), "1234.56");
+        assert_eq!(format_e4(-5_000), "-0.50");
+        assert_eq!(format_e4(1), "0.0001");
+        assert_eq!(format_e4(0), "0.00");
+        assert_eq!(format_e4(i128::from(i64::MAX) * 3), "2767011611056432.7421");
+    }
+}

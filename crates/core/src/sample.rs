@@ -1,0 +1,104 @@
+//! Generated sample invoices: UBL 2.1 documents with varied sellers, buyers, dates, amounts
+//! and items, for the desktop app's demo vault (`--demo`) and the benchmarks.
+//!
+//! Promises: deterministic for a seed (the same seed gives the same invoices), every invoice is
+//! a valid EN 16931 UBL document that `coffre-extract` reads exactly, and totals add up
+//! (net + 20 % VAT). No randomness source is needed.
+
+/// Seller names (a number and a legal form are added).
+pub const SELLERS: &[&str] = &[
+    "ACME",
+    "Boulangerie Dupont",
+    "Globex",
+    "Initech",
+    "Martin Logiciels",
+    "Stark Industries",
+    "Wayne Enterprises",
+    "Umbrella",
+    "Cyberdyne",
+    "Soylent",
+    "Hooli",
+    "Vandelay Import",
+    "Pied Piper",
+    "Aperture",
+    "Tyrell",
+    "Wonka",
+    "Oceanic",
+    "Nakatomi",
+    "Gringotts",
+    "Duff",
+];
+/// Legal forms.
+pub const FORMS: &[&str] = &["SARL", "SAS", "GmbH", "Ltd", "SA", "EURL"];
+/// Item names.
+pub const ITEMS: &[&str] = &[
+    "Conseil",
+    "Maintenance",
+    "Licence",
+    "Croissants",
+    "Papeterie",
+    "Transport",
+    "Hebergement",
+    "Formation",
+    "Audit",
+    "Nettoyage",
+    "Electricite",
+    "Telephone",
+    "Loyer",
+    "Assurance",
+];
+/// Buyer names.
+pub const BUYERS: &[&str] = &[
+    "Dupont", "Durand", "Lefebvre", "Moreau", "Schmidt", "Muller", "Rossi",
+];
+
+/// A tiny deterministic generator (xorshift64; the seed must not be 0).
+pub struct Rng(pub u64);
+impl Rng {
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    /// One of `from`, chosen at random.
+    pub fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[(self.next_u64() % from.len() as u64) as usize]
+    }
+}
+
+/// Invoice `i` (its number and its UBL XML), issued in one of `years` (e.g. `2016..2026`).
+pub fn invoice(i: u64, years: std::ops::Range<u64>, rng: &mut Rng) -> (String, String) {
+    let seller = format!("{} {} {}", rng.pick(SELLERS), i % 500, rng.pick(FORMS));
+    let buyer = format!("{} {}", rng.pick(BUYERS), rng.pick(FORMS));
+    let (y, m, d) = (
+        years.start + rng.next_u64() % (years.end - years.start).max(1),
+        1 + rng.next_u64() % 12,
+        1 + rng.next_u64() % 28,
+    );
+    let net = 1_000 + rng.next_u64() % 5_000_000; // cents
+    let vat = net / 5;
+    let item = rng.pick(ITEMS);
+    let number = format!("F{y}-{i:06}");
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+<cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
+<cbc:ID>{number}</cbc:ID><cbc:IssueDate>{y}-{m:02}-{d:02}</cbc:IssueDate>
+<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode><cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+<cac:AccountingSupplierParty><cac:Party><cac:PartyLegalEntity><cbc:RegistrationName>{seller}</cbc:RegistrationName></cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>
+<cac:AccountingCustomerParty><cac:Party><cac:PartyLegalEntity><cbc:RegistrationName>{buyer}</cbc:RegistrationName></cac:PartyLegalEntity></cac:Party></cac:AccountingCustomerParty>
+<cac:TaxTotal><cbc:TaxAmount currencyID="EUR">{vat_e}.{vat_c:02}</cbc:TaxAmount></cac:TaxTotal>
+<cac:LegalMonetaryTotal><cbc:TaxExclusiveAmount currencyID="EUR">{net_e}.{net_c:02}</cbc:TaxExclusiveAmount><cbc:TaxInclusiveAmount currencyID="EUR">{tot_e}.{tot_c:02}</cbc:TaxInclusiveAmount><cbc:PayableAmount currencyID="EUR">{tot_e}.{tot_c:02}</cbc:PayableAmount></cac:LegalMonetaryTotal>
+<cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity><cbc:LineExtensionAmount currencyID="EUR">{net_e}.{net_c:02}</cbc:LineExtensionAmount><cac:Item><cbc:Name>{item}</cbc:Name></cac:Item></cac:InvoiceLine>
+</Invoice>"#,
+        vat_e = vat / 100,
+        vat_c = vat % 100,
+        net_e = net / 100,
+        net_c = net % 100,
+        tot_e = (net + vat) / 100,
+        tot_c = (net + vat) % 100,
+    );
+    (number, xml)
+}

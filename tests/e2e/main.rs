@@ -1,0 +1,390 @@
+//! End-to-end test of the desktop app: the real binary in a private Xvfb display, driven through
+//! WebKitWebDriver as a user would (create a vault, unlock, import by drop, search, open a
+//! document, share a bundle and verify it), with a screenshot of every screen in
+//! `target/e2e-shots/`. Needs `Xvfb`, `WebKitWebDriver`, `xdotool` and python3-gi (installed by
+//! `.ci/run` and `cargo xtask run`). Without them the test says so and passes only when
+//! `COFFRE_E2E` is unset; `cargo xtask test` sets `COFFRE_E2E=1`, so there it fails instead.
+
+mod webdriver;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+use webdriver::{Driver, Guard, Result, free_port, xvfb};
+
+const PASS: &str = "orange tractor velvet mountain 42";
+const WAIT: Duration = Duration::from_secs(20);
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/extract/tests/fixtures")
+}
+
+fn shots_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-shots");
+    std::fs::create_dir_all(&dir).expect("create target/e2e-shots");
+    dir
+}
+
+fn missing_tools() -> Vec<&'static str> {
+    ["Xvfb", "WebKitWebDriver", "xdotool", "python3"]
+        .into_iter()
+        .filter(|t| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {t}")])
+                .stdout(Stdio::null())
+                .status()
+                .map(|s| !s.success())
+                .unwrap_or(true)
+        })
+        .collect()
+}
+
+struct App {
+    driver: Driver,
+    shots: PathBuf,
+    n: usize,
+}
+
+impl App {
+    fn shot(&mut self, name: &str) -> Result<()> {
+        self.n += 1;
+        // Let transitions settle so the picture shows the screen as a user sees it.
+        std::thread::sleep(Duration::from_millis(400));
+        self.driver
+            .screenshot(&self.shots.join(format!("{:02}-{name}.png", self.n)))
+    }
+
+    fn click(&self, css: &str) -> Result<()> {
+        let el = self.driver.wait(css, WAIT)?;
+        self.driver.click(&el)
+    }
+
+    fn text(&self, css: &str) -> Result<String> {
+        let el = self.driver.wait(css, WAIT)?;
+        self.driver.text(&el)
+    }
+
+    fn count(&self, css: &str) -> Result<usize> {
+        Ok(self.driver.find_all(css)?.len())
+    }
+
+    /// Sends a drag event the way the webview's native handler does (`tauri://drag-*`).
+    fn emit_drag(&self, event: &str, paths: &[PathBuf]) -> Result<()> {
+        self.driver
+            .exec(
+                "return window.__TAURI_INTERNALS__.invoke('plugin:event|emit', \
+                 {event: arguments[0], payload: {paths: arguments[1], position: {x: 400, y: 300}}})",
+                json!([event, paths]),
+            )
+            .map(drop)
+    }
+
+    /// Waits for an import summary mentioning `expect` and closes it.
+    fn import_summary(&mut self, expect: &[&str], shot: &str) -> Result<String> {
+        let summary = self.driver.until("an import summary", WAIT, || {
+            let Some(el) = self.driver.find_all("[data-testid=import-summary]")?.pop() else {
+                return Ok(None);
+            };
+            let t = self.driver.text(&el)?;
+            Ok(expect.iter().all(|e| t.contains(e)).then_some(t))
+        })?;
+        self.shot(shot)?;
+        Ok(summary)
+    }
+}
+
+#[test]
+fn desktop_app_end_to_end() {
+    let missing = missing_tools();
+    if !missing.is_empty() {
+        let msg = format!(
+            "e2e: missing {} (run .ci/run or cargo xtask run)",
+            missing.join(", ")
+        );
+        assert!(std::env::var_os("COFFRE_E2E").is_none(), "{msg}");
+        eprintln!("SKIPPED {msg}");
+        return;
+    }
+    if let Err(e) = run() {
+        panic!("{e}");
+    }
+}
+
+fn run() -> Result<()> {
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let home = tmp.path().join("home");
+    let vault = tmp.path().join("vault");
+    let inbox = tmp.path().join("inbox");
+    for d in [&home, &inbox] {
+        std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
+    }
+    for f in [
+        "ubl-invoice-eur.xml",
+        "cii-invoice-eur.xml",
+        "real/libreoffice/lo-fr-1.pdf",
+    ] {
+        let from = fixtures().join(f);
+        let to = inbox.join(from.file_name().expect("a file name"));
+        std::fs::copy(&from, &to).map_err(|e| format!("{}: {e}", from.display()))?;
+    }
+    // A damaged PDF is kept (and flagged for review); a copy is a duplicate.
+    std::fs::write(
+        inbox.join("broken.pdf"),
+        b"%PDF-1.7\nthis is not really a PDF",
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::copy(inbox.join("ubl-invoice-eur.xml"), inbox.join("copy.xml"))
+        .map_err(|e| e.to_string())?;
+
+    let (_xvfb, display) = xvfb(1600, 900)?;
+    let port = free_port()?;
+    let _driver_process = Guard(
+        Command::new("WebKitWebDriver")
+            .arg(format!("--port={port}"))
+            .env("DISPLAY", &display)
+            .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .env_remove("COFFRE_VAULT")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("WebKitWebDriver: {e}"))?,
+    );
+    let binary = Path::new(env!("CARGO_BIN_EXE_coffre-desktop"));
+    let vault_arg = vault.to_string_lossy().into_owned();
+    let driver = Driver::start(port, binary, &["--vault", &vault_arg])?;
+    let shots = shots_dir();
+    for old in std::fs::read_dir(&shots)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        let _ = std::fs::remove_file(old.path());
+    }
+    let mut app = App {
+        driver,
+        shots,
+        n: 0,
+    };
+
+    // First run: create the vault, see and confirm the recovery key.
+    app.driver.wait("[data-testid=create-vault-form]", WAIT)?;
+    app.shot("create-vault")?;
+    app.driver.fill("[data-testid=passphrase]", PASS)?;
+    app.driver.fill("[data-testid=passphrase-confirm]", PASS)?;
+    app.shot("create-vault-filled")?;
+    app.click("[data-testid=create-vault-submit]")?;
+    let key = app.text("[data-testid=recovery-key]")?;
+    let groups: Vec<&str> = key.split('-').collect();
+    if groups.len() < 8 || groups.iter().any(|g| g.trim().len() != 5) {
+        return Err(format!("the recovery key does not look like one: {key:?}"));
+    }
+    app.shot("recovery-key")?;
+    let confirm = app.driver.wait("[data-testid=recovery-confirm]", WAIT)?;
+    for b in app.driver.find_all("input[type=checkbox]")? {
+        if app.driver.displayed(&b)? {
+            app.driver.click(&b)?;
+        }
+    }
+    app.driver.click(&confirm)?;
+    app.driver.wait("[data-testid=search-input]", WAIT)?;
+    app.shot("documents-empty")?;
+
+    // Import by drop, the `tauri://drag-drop` path: overlay while dragging, then a summary.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&inbox)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "lo-fr-1.pdf"))
+        .collect();
+    files.sort();
+    // A file that vanished between the drop and the import fails with its reason.
+    files.push(inbox.join("vanished.pdf"));
+    app.emit_drag("tauri://drag-enter", &files)?;
+    app.driver.wait("[data-testid=drop-overlay]", WAIT)?;
+    app.shot("drop-overlay")?;
+    app.emit_drag("tauri://drag-drop", &files)?;
+    // 3 imported, 1 duplicate, 1 failed (the vanished file, named with its reason).
+    let summary = app.import_summary(&["3", "1", "vanished.pdf"], "import-summary")?;
+    if summary.matches('1').count() < 2 {
+        return Err(format!(
+            "expected 3 imported, 1 duplicate, 1 failed: {summary:?}"
+        ));
+    }
+    if app.count("[data-testid=drop-overlay]")? > 0
+        && app
+            .driver
+            .displayed(&app.driver.find_all("[data-testid=drop-overlay]")?[0])?
+    {
+        return Err("the drop overlay stayed after the drop".into());
+    }
+    app.driver.exec(
+        "document.activeElement && document.activeElement.blur()",
+        json!([]),
+    )?;
+    app.driver.exec(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))",
+        json!([]),
+    )?;
+    app.driver.until("three document rows", WAIT, || {
+        Ok((app.count("[data-testid=doc-row]")? == 3).then_some(()))
+    })?;
+    app.shot("documents")?;
+
+    // Search finds the UBL invoice by its number; its detail shows the extracted fields.
+    app.driver
+        .fill("[data-testid=search-input]", "FA-2026-0001")?;
+    app.driver.until("one search result", WAIT, || {
+        Ok((app.count("[data-testid=doc-row]")? == 1).then_some(()))
+    })?;
+    app.shot("search")?;
+    app.click("[data-testid=doc-row]")?;
+    app.driver.wait("[data-testid=doc-detail]", WAIT)?;
+    let number = app.text("[data-testid=field-number]")?;
+    if number.trim() != "FA-2026-0001" {
+        return Err(format!("field-number shows {number:?}"));
+    }
+    let total = app.text("[data-testid=field-total-with-vat]")?;
+    if !total.chars().any(|c| c.is_ascii_digit()) {
+        return Err(format!("field-total-with-vat shows {total:?}"));
+    }
+    app.shot("document-detail")?;
+
+    // Back to the whole list; a real native drop (a GTK drag source beside the window,
+    // dragged with xdotool) adds a fourth document.
+    app.driver.exec(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))",
+        json!([]),
+    )?;
+    app.driver.fill("[data-testid=search-input]", "")?;
+    app.driver.until("the whole list", WAIT, || {
+        Ok((app.count("[data-testid=doc-row]")? == 3).then_some(()))
+    })?;
+    native_drop(&mut app, &display, &inbox.join("lo-fr-1.pdf"))?;
+    app.driver.until("a fourth document", WAIT, || {
+        Ok((app.count("[data-testid=doc-row]")? == 4).then_some(()))
+    })?;
+
+    // Share with the accountant: consent, bundle, result; the ZIP verifies independently.
+    app.click("[data-testid=nav-share]")?;
+    app.click("[data-testid=share-open]")?;
+    app.driver
+        .fill("[data-testid=share-recipient]", "Cabinet Durand")?;
+    app.driver
+        .fill("[data-testid=share-purpose]", "bookkeeping")?;
+    app.driver
+        .fill("[data-testid=share-period]", "2000-01-01..2099-12-31")?;
+    let out = tmp.path().join("bundles/cabinet-durand.zip");
+    app.driver
+        .fill("[data-testid=share-out]", &out.to_string_lossy())?;
+    app.shot("share-form")?;
+    app.click("[data-testid=share-grant]")?;
+    app.driver.until("the share button enabled", WAIT, || {
+        let el = app.driver.wait("[data-testid=share-submit]", WAIT)?;
+        let disabled = app.driver.exec(
+            "return arguments[0].disabled",
+            json!([{"element-6066-11e4-a52e-4f735466cecf": el}]),
+        )?;
+        Ok((disabled.as_bool() == Some(false)).then_some(()))
+    })?;
+    app.shot("share-preview")?;
+    app.click("[data-testid=share-submit]")?;
+    let result = app.text("[data-testid=share-result]")?;
+    app.driver
+        .until("the bundle verified in the app", WAIT, || {
+            let t = app.text("[data-testid=share-result]")?;
+            Ok(t.contains(&*out.to_string_lossy()).then_some(()))
+        })?;
+    app.shot("share-result")?;
+    let report = coffre_core::bundle::bundle_verify(&out, None, None)
+        .map_err(|e| format!("bundle_verify: {e}"))?;
+    if !report.ok || report.files_ok < 4 {
+        return Err(format!(
+            "the bundle does not verify: {report:?} (app said {result:?})"
+        ));
+    }
+
+    // The other screens, for the screenshots and to see that each one renders.
+    for screen in ["retention", "privacy", "audit", "settings"] {
+        app.click(&format!("[data-testid=nav-{screen}]"))?;
+        app.driver.wait("section.page h1", WAIT)?;
+        app.shot(screen)?;
+    }
+
+    // Lock, a wrong passphrase is refused with a clear message, the right one opens.
+    app.click("[data-testid=lock-button]")?;
+    app.driver.wait("[data-testid=unlock-form]", WAIT)?;
+    app.shot("unlock")?;
+    app.driver
+        .fill("[data-testid=passphrase]", "not the passphrase")?;
+    app.click("[data-testid=unlock-submit]")?;
+    let err = app.text("[data-testid=unlock-error]")?;
+    if err.trim().is_empty() {
+        return Err("no message for a wrong passphrase".into());
+    }
+    app.shot("unlock-wrong-passphrase")?;
+    app.driver.fill("[data-testid=passphrase]", PASS)?;
+    app.click("[data-testid=unlock-submit]")?;
+    app.driver.wait("[data-testid=doc-row]", WAIT)?;
+    app.shot("unlocked")?;
+    app.driver.quit()
+}
+
+/// Drags `file` from a GTK window placed right of the app window onto the app with xdotool, and
+/// waits for the import summary.
+fn native_drop(app: &mut App, display: &str, file: &Path) -> Result<()> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/drag_source.py");
+    let mut source = Command::new("python3")
+        .arg(&script)
+        .arg(file)
+        .args(["1300", "100"])
+        .env("DISPLAY", display)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("drag source: {e}"))?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(source.stdout.take().ok_or("drag source stdout")?),
+        &mut line,
+    )
+    .map_err(|e| e.to_string())?;
+    let _source = Guard(source);
+    if line.trim() != "ready" {
+        return Err(format!("the drag source did not start: {line:?}"));
+    }
+    let xdo = |args: &[&str]| -> Result<()> {
+        let ok = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", display)
+            .status()
+            .map_err(|e| e.to_string())?
+            .success();
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("xdotool {args:?} failed"))
+        }
+    };
+    xdo(&["mousemove", "1400", "160"])?;
+    std::thread::sleep(Duration::from_millis(300));
+    xdo(&["mousedown", "1"])?;
+    // Small steps first (past GTK's drag threshold), then across to the app.
+    for x in (1000..1400).rev().step_by(40) {
+        xdo(&["mousemove", &x.to_string(), "200"])?;
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    for x in (500..1000).rev().step_by(100) {
+        xdo(&["mousemove", &x.to_string(), "350"])?;
+        std::thread::sleep(Duration::from_millis(60));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    app.shot("native-drag-over")?;
+    xdo(&["mouseup", "1"])?;
+    app.import_summary(&["lo-fr-1.pdf"], "native-drop-summary")?;
+    Ok(())
+}
