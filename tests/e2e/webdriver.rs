@@ -54,6 +54,13 @@ pub fn free_port() -> Result<u16> {
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
+/// An element reference as a script argument.
+pub fn element(id: &str) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert(ELEMENT.to_owned(), Value::String(id.to_owned()));
+    Value::Object(m)
+}
+
 pub struct Driver {
     agent: ureq::Agent,
     base: String,
@@ -203,12 +210,23 @@ impl Driver {
     pub fn fill(&self, css: &str, text: &str) -> Result<()> {
         let el = self.wait(css, Duration::from_secs(10))?;
         self.clear(&el)?;
+        if text.is_empty() {
+            // WebKitWebDriver's clear sends no `input` event: send one, as typing would.
+            return self
+                .exec(
+                    "arguments[0].dispatchEvent(new Event('input', {bubbles: true}))",
+                    json!([element(&el)]),
+                )
+                .map(drop);
+        }
         self.type_text(&el, text)
     }
 
+    /// The element's `innerText` (WebKitWebDriver's own element text leaves out some inline
+    /// children).
     pub fn text(&self, el: &str) -> Result<String> {
         Ok(self
-            .cmd("GET", &format!("/element/{el}/text"), None)?
+            .exec("return arguments[0].innerText", json!([element(el)]))?
             .as_str()
             .unwrap_or_default()
             .to_owned())
@@ -222,6 +240,15 @@ impl Driver {
         )
     }
 
+    /// Runs an async script (its last argument is the callback) and returns what it passed.
+    pub fn exec_async(&self, script: &str) -> Result<Value> {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
     pub fn screenshot(&self, path: &Path) -> Result<()> {
         let b64 = self.cmd("GET", "/screenshot", None)?;
         let png = data_encoding::BASE64
@@ -230,7 +257,7 @@ impl Driver {
         std::fs::write(path, png).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    pub fn quit(self) -> Result<()> {
+    pub fn quit(&self) -> Result<()> {
         self.cmd("DELETE", "", None).map(drop)
     }
 }

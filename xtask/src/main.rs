@@ -261,9 +261,12 @@ fn cli(args: &[String]) -> Result<()> {
 }
 
 /// The benchmarks, by name: `vault` (blob crypto, import), `search` (latency over 100,000
-/// documents), `extract` (extraction against pdftotext). No name runs them all.
+/// documents), `extract` (extraction against pdftotext), `app` (the desktop app's launch,
+/// unlock-to-rows time and memory over 100,000 documents). No name runs them all.
 fn bench(names: &[String]) -> Result<()> {
-    let all = ["vault", "search", "extract", "ingest", "bundle", "backup"];
+    let all = [
+        "vault", "search", "extract", "ingest", "bundle", "backup", "app",
+    ];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
@@ -308,8 +311,34 @@ fn bench(names: &[String]) -> Result<()> {
             "ingest" => ingest_bench()?,
             "bundle" => bundle_bench()?,
             "backup" => backup_bench()?,
+            "app" => {
+                // The release app over the search benchmark's 100,000-document vault.
+                if !root()
+                    .join("target/bench-vaults/search-100000/vault.json")
+                    .exists()
+                {
+                    cargo(&[
+                        "bench",
+                        "--locked",
+                        "-p",
+                        "coffre-core",
+                        "--bench",
+                        "search",
+                    ])?;
+                }
+                setup()?;
+                npm(&["run", "build"])?;
+                cargo(&[
+                    "bench",
+                    "--locked",
+                    "-p",
+                    "coffre-desktop",
+                    "--bench",
+                    "app",
+                ])?
+            }
             other => bail!(
-                "unknown benchmark {other:?} (vault, search, extract, ingest, bundle, backup)"
+                "unknown benchmark {other:?} (vault, search, extract, ingest, bundle, backup, app)"
             ),
         }
     }

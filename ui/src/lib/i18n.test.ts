@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { MODULES, formatAmount, setLocale, t, tn } from './i18n.svelte';
+
+const SRC = join(__dirname, '..');
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...sources(p));
+    else if ((name.endsWith('.svelte') || name.endsWith('.ts')) && !name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+describe('message catalogs', () => {
+  for (const [area, mod] of Object.entries(MODULES)) {
+    it(`${area}: en and fr have the same keys`, () => {
+      const en = Object.keys(mod.en).sort();
+      const fr = Object.keys(mod.fr).sort();
+      expect(fr.filter((k) => !en.includes(k)), 'keys only in fr').toEqual([]);
+      expect(en.filter((k) => !fr.includes(k)), 'keys only in en').toEqual([]);
+    });
+    it(`${area}: keys are prefixed by the area and values are not empty`, () => {
+      for (const k of Object.keys(mod.en)) expect(k.startsWith(`${area}.`), k).toBe(true);
+      for (const [k, v] of [...Object.entries(mod.en), ...Object.entries(mod.fr)])
+        expect(String(v).trim().length, k).toBeGreaterThan(0);
+    });
+  }
+
+  it('every literal key used in the sources exists', () => {
+    const all = new Set<string>();
+    for (const m of Object.values(MODULES)) for (const k of Object.keys(m.en)) all.add(k);
+    const missing: string[] = [];
+    for (const file of sources(SRC)) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/\bt\(\s*'([^'$`]+)'/g)) {
+        if (!all.has(m[1])) missing.push(`${relative(SRC, file)}: ${m[1]}`);
+      }
+      for (const m of text.matchAll(/\btn\(\s*'([^'$`]+)'/g)) {
+        if (!all.has(`${m[1]}.other`) || !all.has(`${m[1]}.one`))
+          missing.push(`${relative(SRC, file)}: ${m[1]}.one/.other`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('formatting', () => {
+  it('formats exact amounts without floats', () => {
+    setLocale('en');
+    expect(formatAmount('1234567890123456789.99', 'EUR')).toBe('€1,234,567,890,123,456,789.99');
+    expect(formatAmount('-0.5', 'EUR')).toBe('-€0.50');
+    expect(formatAmount('12', null)).toBe('12.00');
+    setLocale('fr');
+    expect(formatAmount('1234.56', 'EUR').replace(/\s/g, ' ')).toBe('1 234,56 €');
+    expect(formatAmount('oops', 'EUR')).toBe('oops EUR');
+    setLocale('auto');
+  });
+  it('interpolates and pluralises', () => {
+    setLocale('en');
+    expect(t('common.missing.key.for.test')).toBe('common.missing.key.for.test');
+    expect(tn('documents.count', 1)).toContain('1');
+    setLocale('auto');
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('./api', () => ({ onIngest: vi.fn() }));
+vi.mock('./session.svelte', () => ({
+  baseName: (p: string) => p.split('/').pop() ?? p,
+  documentsChanged: vi.fn(),
+}));
+
+const { importer, handleIngest, closeImport, noteQueued } = await import('./importer.svelte');
+
+const counts = { queued: 1, stored: 1, duplicate: 0, failed: 0, bytes: 10 };
+
+describe('import panel state', () => {
+  it('follows a job to its outcome', () => {
+    closeImport();
+    noteQueued(['/in/a.pdf'], [1]);
+    expect(importer.open).toBe(true);
+    expect(importer.rows.map((r) => r.state)).toEqual(['queued']);
+    handleIngest({ event: 'extracting', job: 1, path: '/in/a.pdf' });
+    handleIngest({ event: 'stored', job: 1, path: '/in/a.pdf', id: 'd1', bytes: 10, counts });
+    expect(importer.rows).toHaveLength(1);
+    expect(importer.rows[0]).toMatchObject({ name: 'a.pdf', state: 'stored', id: 'd1' });
+  });
+
+  it('is not reopened by a late reply for a batch already finished and closed', () => {
+    closeImport();
+    // The events beat the command's reply: the batch ends, the user closes the panel...
+    handleIngest({ event: 'queued', job: 7, path: '/in/b.pdf', counts });
+    handleIngest({ event: 'failed', job: 7, path: '/in/b.pdf', reason: 'gone', counts });
+    closeImport();
+    // ...then the reply of `import_paths` arrives.
+    noteQueued(['/in/b.pdf'], [7]);
+    expect(importer.open).toBe(false);
+    expect(importer.rows).toHaveLength(0);
+  });
+});
