@@ -149,4 +149,56 @@ fn main() {
         percentile(&all, 0.95),
         all.last().unwrap()
     );
+
+    // The desktop app's documents table over the same vault: its first page (what unlocking
+    // shows), a page deep in the list, the totals of everything, and a filtered first page.
+    use coffre_core::browse::BrowseQuery;
+    let everything = BrowseQuery::default();
+    let a_year = BrowseQuery {
+        from: Some("2020".into()),
+        to: Some("2020".into()),
+        ..Default::default()
+    };
+    let shapes: Vec<(&str, Box<dyn Fn() -> usize>)> = vec![
+        (
+            "browse: first page of all",
+            Box::new(|| vault.browse(&everything, 0, 100).unwrap().rows.len()),
+        ),
+        (
+            "browse: page at row 50,000",
+            Box::new(|| vault.browse(&everything, 50_000, 100).unwrap().rows.len()),
+        ),
+        (
+            "browse: totals of all",
+            Box::new(|| vault.browse_totals(&everything).unwrap().count as usize),
+        ),
+        (
+            "browse: first page of a year",
+            Box::new(|| vault.browse(&a_year, 0, 100).unwrap().rows.len()),
+        ),
+        (
+            "browse: totals of a year",
+            Box::new(|| vault.browse_totals(&a_year).unwrap().count as usize),
+        ),
+    ];
+    println!(
+        "{:<38} {:>7} {:>7} {:>7}",
+        "table (desktop app)", "p50", "p95", "max"
+    );
+    for (name, run) in &shapes {
+        let mut times: Vec<f64> = (0..20)
+            .map(|_| {
+                let start = Instant::now();
+                std::hint::black_box(run());
+                start.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{name:<38} {:>7.2} {:>7.2} {:>7.2}",
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            times.last().unwrap()
+        );
+    }
 }

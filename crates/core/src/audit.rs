@@ -497,6 +497,11 @@ pub fn prune_access(conn: &Connection, key: &MacKey, before: &str) -> Result<usi
         let mut prev: Option<(i64, Vec<u8>)> = None;
         while let Some(r) = rows.next()? {
             let s = Stored::read(r)?;
+            // Entries are appended in time order: past the first one at or after the cutoff,
+            // none can be chosen (after a clock set back, a few wait for a later unlock).
+            if !s.at.is_empty() && s.at >= cutoff {
+                break;
+            }
             let prev_mac: Option<&[u8]> = match &prev {
                 None if s.seq == 1 => Some(&GENESIS),
                 Some((seq, mac)) if *seq == s.seq - 1 => Some(mac),

@@ -1,8 +1,8 @@
 //! Browsing: the documents table of the desktop app, one page at a time, with the totals of the
 //! whole selection.
 //!
-//! Promises: a page is a stable slice of one ordering (issue date, newest first, then import
-//! time and id), so pages fetched separately join without gaps or repeats while the vault is
+//! Promises: a page is a stable slice of one ordering (issue date, newest first, documents
+//! without one last, then id), so pages fetched separately join without gaps or repeats while the vault is
 //! unchanged; the count and the totals cover every matching document, not just the page;
 //! restricted documents (GDPR art. 18) appear only when asked for with the `restricted` status;
 //! totals are exact (sums of integer ten-thousandths) and count credit notes negatively.
@@ -103,8 +103,10 @@ pub struct Totals {
 const COLUMNS: &str = "SELECT d.id, d.name, d.size, d.imported_at, f.number, f.issue_date,
         f.seller_name, f.total_with_vat, f.currency, f.format, COALESCE(f.needs_review, 0),
         r.category, r.retain_until, r.hold_reason IS NOT NULL, r.restricted_reason IS NOT NULL";
-const FROM: &str = " FROM documents d LEFT JOIN doc_fields f ON f.doc_id = d.id
-    LEFT JOIN retention r ON r.doc_id = d.id";
+/// Every document has its `doc_fields` row (written in the import transaction), so the inner
+/// join loses nothing and lets SQLite walk `doc_fields_by_date_id` in page order.
+const FROM: &str = " FROM doc_fields f JOIN documents d ON d.id = f.doc_id
+    LEFT JOIN retention r ON r.doc_id = f.doc_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
@@ -133,12 +135,16 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// The shared `FROM ... WHERE ...` of a query, with its arguments.
+/// The `WHERE` of a query over `doc_fields f` (no other table is needed: retention conditions
+/// are subqueries, the restricted ones through a small partial index), with its arguments.
 fn selection(q: &BrowseQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
-    let mut sql = format!("{FROM} WHERE 1");
+    let mut sql = String::from(" WHERE 1");
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
     if let Some(expr) = match_expression(&q.text) {
-        sql.push_str(" AND d.rowid IN (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?)");
+        sql.push_str(
+            " AND f.doc_id IN (SELECT id FROM documents WHERE rowid IN
+                 (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?))",
+        );
         args.push(Box::new(expr));
     }
     if let Some(from) = nonempty(&q.from) {
@@ -154,20 +160,26 @@ fn selection(q: &BrowseQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
         args.push(Box::new(s.to_owned()));
     }
     if let Some(c) = nonempty(&q.category) {
-        sql.push_str(" AND r.category = ?");
+        sql.push_str(" AND f.doc_id IN (SELECT doc_id FROM retention WHERE category = ?)");
         args.push(Box::new(Category::parse(c)?.as_str()));
     }
+    const RESTRICTED: &str = "(SELECT doc_id FROM retention WHERE restricted_reason IS NOT NULL)";
     let status = nonempty(&q.status);
-    if status != Some("restricted") {
-        sql.push_str(" AND r.restricted_reason IS NULL");
+    match status {
+        Some("restricted") => sql.push_str(&format!(" AND f.doc_id IN {RESTRICTED}")),
+        _ => sql.push_str(&format!(" AND f.doc_id NOT IN {RESTRICTED}")),
     }
     match status {
-        None => {}
+        None | Some("restricted") => {}
         Some("review") => sql.push_str(" AND f.needs_review = 1"),
-        Some("hold") => sql.push_str(" AND r.hold_reason IS NOT NULL"),
-        Some("restricted") => sql.push_str(" AND r.restricted_reason IS NOT NULL"),
+        Some("hold") => sql.push_str(
+            " AND f.doc_id IN (SELECT doc_id FROM retention WHERE hold_reason IS NOT NULL)",
+        ),
         Some("due") => {
-            sql.push_str(" AND r.hold_reason IS NULL AND r.retain_until < ?");
+            sql.push_str(
+                " AND f.doc_id IN (SELECT doc_id FROM retention
+                                   WHERE hold_reason IS NULL AND retain_until < ?)",
+            );
             args.push(Box::new(today().to_string()));
         }
         Some(other) => {
@@ -184,22 +196,36 @@ fn params(args: &[Box<dyn ToSql>]) -> Vec<&dyn ToSql> {
     args.iter().map(|b| b.as_ref()).collect()
 }
 
-fn count(conn: &Connection, from_where: &str, args: &[Box<dyn ToSql>]) -> Result<u64> {
-    let n: i64 = conn.query_row(
-        &format!("SELECT COUNT(*){from_where}"),
-        params(args).as_slice(),
-        |r| r.get(0),
-    )?;
+fn count(conn: &Connection, q: &BrowseQuery, where_: &str, args: &[Box<dyn ToSql>]) -> Result<u64> {
+    let unfiltered = match_expression(&q.text).is_none()
+        && [&q.from, &q.to, &q.seller, &q.category, &q.status]
+            .iter()
+            .all(|v| nonempty(v).is_none());
+    let n: i64 = if unfiltered {
+        // Everything but the restricted: two counts instead of a join over every document.
+        conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM documents)
+                  - (SELECT COUNT(*) FROM retention WHERE restricted_reason IS NOT NULL)",
+            [],
+            |r| r.get(0),
+        )?
+    } else {
+        conn.query_row(
+            &format!("SELECT COUNT(*) FROM doc_fields f{where_}"),
+            params(args).as_slice(),
+            |r| r.get(0),
+        )?
+    };
     Ok(n.max(0) as u64)
 }
 
 /// One page of the documents matching `q`, newest issue date first.
 pub fn page(conn: &Connection, q: &BrowseQuery, offset: u64, limit: u64) -> Result<Page> {
-    let (from_where, mut args) = selection(q)?;
-    let total = count(conn, &from_where, &args)?;
+    let (where_, mut args) = selection(q)?;
+    let total = count(conn, q, &where_, &args)?;
     let sql = format!(
-        "{COLUMNS} {from_where}
-         ORDER BY f.issue_date IS NULL, f.issue_date DESC, d.imported_at DESC, d.id
+        "{COLUMNS}{FROM}{where_}
+         ORDER BY f.issue_date DESC, f.doc_id DESC
          LIMIT ? OFFSET ?"
     );
     args.push(Box::new(limit.min(MAX_PAGE) as i64));
@@ -215,7 +241,7 @@ pub fn page(conn: &Connection, q: &BrowseQuery, offset: u64, limit: u64) -> Resu
 
 /// The rows of these documents, in the order given (unknown ids are left out).
 pub fn rows(conn: &Connection, ids: &[String]) -> Result<Vec<Row>> {
-    let mut stmt = conn.prepare(&format!("{COLUMNS}{FROM} WHERE d.id = ?"))?;
+    let mut stmt = conn.prepare(&format!("{COLUMNS}{FROM} WHERE f.doc_id = ?"))?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(row) = stmt.query_map([id], row)?.next() {
@@ -239,29 +265,53 @@ pub fn format_e4(v: i128) -> String {
 
 /// The count and per-currency totals of every document matching `q`.
 pub fn totals(conn: &Connection, q: &BrowseQuery) -> Result<Totals> {
-    let (from_where, args) = selection(q)?;
-    let count = count(conn, &from_where, &args)?;
-    // Sums in SQLite would be i64 (overflow past 922 billion in ten-thousandths): sum in Rust.
-    let sql = format!(
-        "SELECT COALESCE(f.currency, ''), f.total_e4,
-                COALESCE(f.type_code, '') IN ({CREDIT_NOTE_CODES})
-         {from_where} AND f.total_e4 IS NOT NULL"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query(params(&args).as_slice())?;
+    let (where_, args) = selection(q)?;
+    let count = count(conn, q, &where_, &args)?;
     let mut sums: std::collections::BTreeMap<String, (i128, u64)> = Default::default();
-    while let Some(r) = rows.next()? {
-        let currency: String = r.get(0)?;
-        let v: i64 = r.get(1)?;
-        let credit: bool = r.get(2)?;
-        let e = sums.entry(currency).or_default();
-        // A credit note's total is usually positive on the document: it reduces what is owed.
-        e.0 += if credit {
-            -i128::from(v.abs())
-        } else {
-            i128::from(v)
-        };
-        e.1 += 1;
+    // Summed by SQLite per currency and kind; a sum past i64 (922 billion in ten-thousandths)
+    // is an error there, and then the rows are summed here in i128 instead.
+    let grouped = format!(
+        "SELECT COALESCE(f.currency, ''), COUNT(*),
+                SUM(CASE WHEN COALESCE(f.type_code, '') IN ({CREDIT_NOTE_CODES})
+                         THEN -abs(f.total_e4) ELSE f.total_e4 END)
+         FROM doc_fields f{where_} AND f.total_e4 IS NOT NULL GROUP BY 1"
+    );
+    let summed: rusqlite::Result<Vec<(String, i64, i64)>> =
+        conn.prepare(&grouped).and_then(|mut stmt| {
+            stmt.query_map(params(&args).as_slice(), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect()
+        });
+    match summed {
+        Ok(rows) => {
+            for (currency, n, sum) in rows {
+                sums.insert(currency, (i128::from(sum), n.max(0) as u64));
+            }
+        }
+        Err(_) => {
+            let sql = format!(
+                "SELECT COALESCE(f.currency, ''), f.total_e4,
+                        COALESCE(f.type_code, '') IN ({CREDIT_NOTE_CODES})
+                 FROM doc_fields f{where_} AND f.total_e4 IS NOT NULL"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let mut rows = stmt.query(params(&args).as_slice())?;
+            while let Some(r) = rows.next()? {
+                let currency: String = r.get(0)?;
+                let v: i64 = r.get(1)?;
+                let credit: bool = r.get(2)?;
+                let e = sums.entry(currency).or_default();
+                // A credit note's total is usually positive on the document: it reduces what
+                // is owed.
+                e.0 += if credit {
+                    -i128::from(v.abs())
+                } else {
+                    i128::from(v)
+                };
+                e.1 += 1;
+            }
+        }
     }
     Ok(Totals {
         count,

@@ -62,7 +62,7 @@ pub use media::MediaKind;
 pub use search::{SearchHit, SearchQuery};
 pub use secret::{Passphrase, SecretKey, Strength};
 pub use vault::{
-    CreateOptions, DEFAULT_MAX_IMPORT_BYTES, DocumentDetails, DocumentFault, ImportOutcome, Vault,
-    VerifyReport,
+    CreateOptions, DEFAULT_MAX_IMPORT_BYTES, DocumentDetails, DocumentFault, ImportOutcome,
+    OpenOptions, Vault, VerifyReport,
 };
 pub use vault_format::RecoveryKey;

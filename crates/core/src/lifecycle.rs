@@ -102,6 +102,9 @@ pub(crate) fn compute_retention(tx: &Connection, doc_id: &str) -> Result<()> {
 
 /// Gives a retention row to documents that lack one (vaults made before schema 4).
 pub(crate) fn compute_missing_retention(vault: &mut Vault) -> Result<()> {
+    if vault.index.every_document_has("retention")? {
+        return Ok(());
+    }
     let missing: Vec<String> = {
         let mut stmt = vault
             .index

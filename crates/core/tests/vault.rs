@@ -305,6 +305,26 @@ fn leftovers_of_a_crash_are_collected_on_open() {
     assert_eq!(last.action, "vault.unlock");
     assert_eq!(last.detail["collected_unfinished_imports"], 2);
     assert!(vault.verify().unwrap().is_ok());
+    vault.lock();
+
+    // The desktop app defers the blob scan past its first screen: temp files still go at open,
+    // the orphan when it asks, with an audit entry of its own.
+    std::fs::write(blob_path(&dir, orphan), b"encrypted garbage").unwrap();
+    std::fs::write(dir.join("tmp").join("y.part"), b"partial").unwrap();
+    let options = coffre_core::OpenOptions {
+        defer_orphan_scan: true,
+    };
+    let mut vault = Vault::open_with(&dir, &pass(PASS), &options).unwrap();
+    assert!(walkdir(&dir.join("tmp")).is_empty());
+    assert!(blob_path(&dir, orphan).exists());
+    assert_eq!(vault.collect_orphan_blobs().unwrap(), 1);
+    assert!(!blob_path(&dir, orphan).exists());
+    assert!(blob_path(&dir, &kept).exists());
+    let last = vault.audit_entries(None).unwrap().pop().unwrap();
+    assert_eq!(last.action, "vault.collect");
+    assert_eq!(last.detail["collected_unfinished_imports"], 1);
+    assert_eq!(vault.collect_orphan_blobs().unwrap(), 0);
+    assert!(vault.verify().unwrap().is_ok());
 }
 
 #[test]
