@@ -17,7 +17,7 @@ use coffre_core::{
     Vault,
 };
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 use zeroize::Zeroizing;
 
 use crate::error::ApiError;
@@ -77,11 +77,15 @@ pub fn passphrase_strength(passphrase: String) -> Strength {
 }
 
 fn open_session(state: &AppState, app: &AppHandle, vault: Vault) -> Res<()> {
-    let session = Session::start(vault, app)?;
-    if let Some(old) = lock(&state.session).replace(session) {
-        old.close();
-    }
+    let minutes = vault.auto_lock_minutes()?;
+    state.open(Session::start(vault, app)?, minutes);
     Ok(())
+}
+
+/// The owner is active (the UI calls this on input, at most every 30 s).
+#[tauri::command]
+pub fn touch(state: State<'_, AppState>) {
+    state.touch();
 }
 
 #[derive(Serialize)]
@@ -118,7 +122,11 @@ pub async fn vault_unlock(
 ) -> Res<()> {
     let pass = Passphrase::new(passphrase);
     let dir = state.dir.clone();
-    let vault = blocking(move || Ok(Vault::open(&dir, &pass)?)).await?;
+    // The scan for orphan blobs runs once the first screen is up (Session::start).
+    let options = coffre_core::OpenOptions {
+        defer_orphan_scan: true,
+    };
+    let vault = blocking(move || Ok(Vault::open_with(&dir, &pass, &options)?)).await?;
     open_session(&state, &app, vault)
 }
 
@@ -389,20 +397,29 @@ pub async fn watch_set(
         recursive,
     };
     let remembered = config.clone();
+    // Checked (not the vault, not a backup) and remembered first, then started.
     with_vault(&state, move |v| v.set_watch_config(Some(&remembered))).await?;
-    let mut guard = lock(&state.session);
-    let session = guard.as_mut().ok_or_else(ApiError::locked)?;
-    session.watch_start(&config, &app)?;
-    Ok(session.watch_info())
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let mut guard = lock(&state.session);
+        let session = guard.as_mut().ok_or_else(ApiError::locked)?;
+        session.watch_start(&config, &app)?;
+        Ok(session.watch_info())
+    })
+    .await
 }
 
 #[tauri::command]
-pub async fn watch_stop(state: State<'_, AppState>) -> Res<WatchInfo> {
+pub async fn watch_stop(state: State<'_, AppState>, app: AppHandle) -> Res<WatchInfo> {
     with_vault(&state, |v| v.set_watch_config(None)).await?;
-    let mut guard = lock(&state.session);
-    let session = guard.as_mut().ok_or_else(ApiError::locked)?;
-    session.watch_stop();
-    Ok(session.watch_info())
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let mut guard = lock(&state.session);
+        let session = guard.as_mut().ok_or_else(ApiError::locked)?;
+        session.watch_stop();
+        Ok(session.watch_info())
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- sharing
@@ -516,12 +533,21 @@ pub async fn bundle_create(
     password: Option<String>,
     out: PathBuf,
 ) -> Res<BundleSummary> {
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| ApiError::new("io", format!("{}: {e}", dir.display())))?;
+    // A bundle already sent is a record: never replaced by a new one of the same name.
+    if out.exists() {
+        return Err(ApiError::new(
+            "exists",
+            format!("{} already exists: choose another name", out.display()),
+        ));
     }
     let req = input.request(password, out);
     with_vault(&state, move |v| {
+        if let Some(dir) = req.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| coffre_core::Error::Io {
+                path: Some(dir.to_path_buf()),
+                source,
+            })?;
+        }
         v.bundle_create(&req, &mut |p| {
             let _ = app.emit("bundle-progress", &p);
         })
@@ -684,8 +710,14 @@ pub async fn settings_get(state: State<'_, AppState>) -> Res<Settings> {
 }
 
 #[tauri::command]
-pub async fn settings_set(state: State<'_, AppState>, key: String, value: String) -> Res<Settings> {
+pub async fn settings_set(
+    state: State<'_, AppState>,
+    app: AppHandle,
+    key: String,
+    value: String,
+) -> Res<Settings> {
     with_vault(&state, move |v| {
+        let auto_lock = &app.state::<AppState>().auto_lock_minutes;
         let number = |what: &str| {
             value
                 .trim()
@@ -699,7 +731,11 @@ pub async fn settings_set(state: State<'_, AppState>, key: String, value: String
             "jurisdiction" | "fiscal_year_end" | "owner_ids" => {
                 v.set_retention_setting(&key.replace('_', "-"), &value)?
             }
-            "auto_lock_minutes" => v.set_auto_lock_minutes(number(&key)?)?,
+            "auto_lock_minutes" => {
+                let minutes = number(&key)?;
+                v.set_auto_lock_minutes(minutes)?;
+                auto_lock.store(minutes, std::sync::atomic::Ordering::Relaxed);
+            }
             "max_import_mb" => v.set_max_import_size(u64::from(number(&key)?) * 1024 * 1024)?,
             "backup_warn_days" => v.set_backup_warn_after_days(number(&key)?)?,
             other => {
@@ -734,6 +770,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         vault_unlock,
         vault_recover,
         vault_lock,
+        touch,
         change_passphrase,
         documents_page,
         documents_totals,

@@ -11,8 +11,6 @@ mod error;
 mod session;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
-
 use tauri::Manager;
 
 use crate::session::{AppState, Session, lock};
@@ -75,20 +73,18 @@ fn main() {
         },
     };
     let demo_dir = demo.as_ref().map(|(d, _)| d.clone());
-    let state = AppState {
-        dir,
-        demo_passphrase: demo.as_ref().map(|_| demo::PASSPHRASE.to_owned()),
-        session: Mutex::new(None),
-    };
+    let state = AppState::new(dir, demo.as_ref().map(|_| demo::PASSPHRASE.to_owned()));
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(commands::handler())
         .setup(move |app| {
             if let Some((_, vault)) = demo {
+                let minutes = vault.auto_lock_minutes()?;
                 let session = Session::start(vault, app.handle())?;
-                *lock(&app.state::<AppState>().session) = Some(session);
+                app.state::<AppState>().open(session, minutes);
             }
+            session::start_auto_lock(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"));

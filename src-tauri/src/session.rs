@@ -4,13 +4,15 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use coffre_core::Vault;
 use coffre_core::ingest::{Ingest, QueueTarget};
 use coffre_core::watch::{self, WatchConfig, WatchEvent, WatchOptions, WatchState, Watcher};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 
 use crate::error::ApiError;
 
@@ -139,6 +141,20 @@ impl Session {
             .map_err(|e| ApiError::new("internal", e.to_string()))?;
         // Jobs a crash left pending are finished now.
         ingest.resume(&[])?;
+        // The orphan-blob scan deferred at unlock (a no-op when it already ran): after the
+        // first rows are on screen. Blobs are placed only under the vault's lock, so it never
+        // races an import.
+        let later = Arc::downgrade(&vault);
+        let _ = std::thread::Builder::new()
+            .name("orphan-scan".into())
+            .spawn(move || {
+                std::thread::sleep(Duration::from_secs(2));
+                if let Some(vault) = later.upgrade() {
+                    if let Err(e) = lock(&vault).collect_orphan_blobs() {
+                        eprintln!("coffre: scan for orphan blobs: {e}");
+                    }
+                }
+            });
         let mut session = Session {
             vault,
             ingest: Some(ingest),
@@ -193,8 +209,8 @@ impl Session {
         lock(&self.watch).clone()
     }
 
-    /// Stops everything; the vault is dropped (keys wiped, lock released) once the last job
-    /// holding it ends.
+    /// Stops everything and waits (up to 30 s) for the commands still running on the vault, so
+    /// that once this returns the vault is dropped (keys wiped) and its folder unlocked.
     pub fn close(mut self) {
         self.watch_stop();
         if let Some(ingest) = self.ingest.take() {
@@ -202,6 +218,10 @@ impl Session {
                 Ok(ingest) => ingest.finish(),
                 Err(shared) => drop(shared),
             }
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Arc::strong_count(&self.vault) > 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
@@ -211,14 +231,75 @@ pub struct AppState {
     pub dir: PathBuf,
     pub demo_passphrase: Option<String>,
     pub session: Mutex<Option<Session>>,
+    /// The owner's last sign of life: a command, or `touch` from the UI.
+    pub last_activity: Mutex<Instant>,
+    /// The vault's auto-lock delay, read at unlock and when changed (0: never).
+    pub auto_lock_minutes: AtomicU32,
 }
 
 impl AppState {
-    /// The unlocked vault, or the `locked` error.
+    pub fn new(dir: PathBuf, demo_passphrase: Option<String>) -> Self {
+        AppState {
+            dir,
+            demo_passphrase,
+            session: Mutex::new(None),
+            last_activity: Mutex::new(Instant::now()),
+            auto_lock_minutes: AtomicU32::new(coffre_core::vault::DEFAULT_AUTO_LOCK_MINUTES),
+        }
+    }
+
+    /// The unlocked vault, or the `locked` error. Counts as activity.
     pub fn vault(&self) -> Result<Arc<Mutex<Vault>>, ApiError> {
-        lock(&self.session)
+        let vault = lock(&self.session)
             .as_ref()
             .map(|s| s.vault.clone())
-            .ok_or_else(ApiError::locked)
+            .ok_or_else(ApiError::locked)?;
+        self.touch();
+        Ok(vault)
+    }
+
+    pub fn touch(&self) {
+        *lock(&self.last_activity) = Instant::now();
+    }
+
+    /// Installs an unlocked vault (closing any previous session).
+    pub fn open(&self, session: Session, auto_lock_minutes: u32) {
+        self.auto_lock_minutes
+            .store(auto_lock_minutes, Ordering::Relaxed);
+        self.touch();
+        if let Some(old) = lock(&self.session).replace(session) {
+            old.close();
+        }
+    }
+
+    /// Locks the vault if the owner has been away longer than the auto-lock delay; true if it
+    /// did. The UI locks on its own too; this also covers a hidden window whose timers sleep.
+    pub fn lock_if_idle(&self) -> bool {
+        let minutes = self.auto_lock_minutes.load(Ordering::Relaxed);
+        if minutes == 0
+            || lock(&self.last_activity).elapsed() < Duration::from_secs(60 * u64::from(minutes))
+        {
+            return false;
+        }
+        let session = lock(&self.session).take();
+        session.map(Session::close).is_some()
+    }
+}
+
+/// Checks for inactivity every 15 s and locks the vault, telling the window with `locked`.
+pub fn start_auto_lock(app: AppHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("auto-lock".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(15));
+                let state = app.state::<AppState>();
+                if state.lock_if_idle() {
+                    let _ = app.emit("locked", ());
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("coffre: auto-lock thread not started: {e}");
     }
 }

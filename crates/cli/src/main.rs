@@ -1599,6 +1599,7 @@ fn watch(
     json: bool,
 ) -> Result<ExitCode> {
     use coffre_core::watch::{HandledAction, WatchEvent, WatchOptions, WatchState, Watcher};
+    vault.check_import_folder(folder, recursive)?;
     let (stop_tx, stop_rx) = std::sync::mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = stop_tx.send(());

@@ -1266,7 +1266,41 @@ pub struct WatchConfig {
 
 const SETTING_WATCH: &str = "app.watch_folder";
 
+/// `a` is `b` or inside it (paths resolved through symbolic links; a missing path is never
+/// inside anything).
+fn within(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a.starts_with(b),
+        _ => false,
+    }
+}
+
 impl crate::Vault {
+    /// Refuses an import folder that would make the watcher read (and move, delete or set
+    /// aside) the vault's own files or a backup's: the vault folder or one inside it, or, when
+    /// sub-folders are watched, a folder holding the vault or the last backup folder.
+    pub fn check_import_folder(&self, folder: &Path, recursive: bool) -> crate::Result<()> {
+        let refuse = |what: &str| {
+            Err(crate::Error::Setting {
+                key: "import folder".into(),
+                reason: format!("{} {what}: choose a folder of its own", folder.display()),
+            })
+        };
+        if within(folder, self.dir()) {
+            return refuse("is inside the vault");
+        }
+        if recursive && within(self.dir(), folder) {
+            return refuse("holds the vault in a sub-folder");
+        }
+        if let Some(backup) = self.backup_status()?.folder {
+            let backup = Path::new(&backup);
+            if within(folder, backup) || (recursive && within(backup, folder)) {
+                return refuse("is or holds the backup folder");
+            }
+        }
+        Ok(())
+    }
+
     /// The remembered import folder, if any.
     pub fn watch_config(&self) -> crate::Result<Option<WatchConfig>> {
         Ok(self
@@ -1277,6 +1311,9 @@ impl crate::Vault {
 
     /// Remembers (or, with `None`, forgets) the import folder.
     pub fn set_watch_config(&mut self, config: Option<&WatchConfig>) -> crate::Result<()> {
+        if let Some(c) = config {
+            self.check_import_folder(&c.folder, c.recursive)?;
+        }
         let value = match config {
             Some(c) => serde_json::to_string(c).map_err(|e| crate::Error::Setting {
                 key: SETTING_WATCH.into(),

@@ -110,6 +110,27 @@ fn pages_join_without_gaps_and_totals_cover_the_whole_selection() {
 }
 
 #[test]
+fn totals_past_the_range_of_64_bits_stay_exact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut v = vault(&tmp);
+    let mut rng = Rng(11);
+    for i in 0..2 {
+        let (_, xml) = invoice(i, 2025..2026, &mut rng);
+        // 900 trillion: 9e18 in ten-thousandths, twice past i64::MAX (9.22e18) when summed.
+        let start = xml.find("<cbc:TaxInclusiveAmount").unwrap();
+        let open = start + xml[start..].find('>').unwrap() + 1;
+        let close = open + xml[open..].find('<').unwrap();
+        let xml = format!("{}900000000000000.00{}", &xml[..open], &xml[close..]);
+        v.import_reader(&format!("big-{i}.xml"), xml.as_bytes(), None)
+            .unwrap();
+    }
+    let totals = v.browse_totals(&BrowseQuery::default()).unwrap();
+    assert_eq!(totals.by_currency.len(), 1);
+    assert_eq!(totals.by_currency[0].amount, "1800000000000000.00");
+    assert_eq!(totals.by_currency[0].count, 2);
+}
+
+#[test]
 fn status_filters_and_restricted_documents() {
     let tmp = tempfile::tempdir().unwrap();
     let mut v = vault(&tmp);
@@ -286,6 +307,41 @@ fn the_import_folder_is_remembered_and_failed_files_listed() {
     );
     assert_eq!(failed_files(&folder, 1).len(), 1);
     assert!(failed_files(&tmp.path().join("nowhere"), 10).is_empty());
+}
+
+#[test]
+fn an_import_folder_never_reaches_the_vault_or_its_backups() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut v = vault(&tmp);
+    let cfg = |folder: std::path::PathBuf, recursive: bool| WatchConfig {
+        folder,
+        after: AfterImport::Delete,
+        recursive,
+    };
+    let vault_dir = tmp.path().join("v");
+    for (folder, recursive) in [
+        (vault_dir.clone(), false),
+        (vault_dir.join("blobs"), false),
+        (tmp.path().to_path_buf(), true),
+    ] {
+        let err = v.set_watch_config(Some(&cfg(folder.clone(), recursive)));
+        assert!(
+            matches!(err, Err(Error::Setting { .. })),
+            "{folder:?} {recursive}"
+        );
+    }
+    // The parent without sub-folders never reads the vault: allowed.
+    v.set_watch_config(Some(&cfg(tmp.path().to_path_buf(), false)))
+        .unwrap();
+    let backups = tmp.path().join("backups");
+    v.backup_create(&backups, &Default::default()).unwrap();
+    assert!(
+        v.set_watch_config(Some(&cfg(backups.clone(), false)))
+            .is_err()
+    );
+    let inbox = tmp.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    v.set_watch_config(Some(&cfg(inbox, true))).unwrap();
 }
 
 #[test]
