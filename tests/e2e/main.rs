@@ -227,13 +227,14 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
         return Err(format!("the recovery key does not look like one: {key:?}"));
     }
     app.shot("recovery-key")?;
-    let confirm = app.driver.wait("[data-testid=recovery-confirm]", WAIT)?;
-    for b in app.driver.find_all("input[type=checkbox]")? {
-        if app.driver.displayed(&b)? {
-            app.driver.click(&b)?;
-        }
-    }
-    app.driver.click(&confirm)?;
+    // Confirmed by ticking "written down" and typing the key's last group back.
+    app.click("[data-testid=recovery-written]")?;
+    app.driver.fill(
+        "[data-testid=recovery-check]",
+        groups.last().copied().unwrap_or_default(),
+    )?;
+    app.shot("recovery-key-confirmed")?;
+    app.click_enabled("[data-testid=recovery-confirm]")?;
     app.driver.wait("[data-testid=search-input]", WAIT)?;
     app.shot("documents-empty")?;
 

@@ -552,5 +552,12 @@ export const settingsSet = (key: string, value: string) =>
 /** Backs up to `folder` (remembered as the backup folder); incremental after the first run. */
 export const backupNow = (folder: string) => call<BackupSummary>('backup_now', { folder });
 
-/** Sent when the core locked the vault by itself (e.g. auto-lock from another window). */
+/**
+ * Tells the backend the owner is active (keyboard, pointer). The backend locks the vault by
+ * itself after the auto-lock delay without activity or commands, then sends `locked`; call this
+ * at most every 30 s.
+ */
+export const touch = () => call<void>('touch');
+
+/** Sent when the backend locked the vault by itself (auto-lock after inactivity). */
 export const onLocked = (f: () => void): Promise<UnlistenFn> => listen('locked', () => f());

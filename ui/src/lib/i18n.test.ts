@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { MODULES, formatAmount, setLocale, t, tn } from './i18n.svelte';
+import { KNOWN_CATEGORIES } from '../components/share/labels';
+import { KNOWN_ACTIONS } from './auditFormat';
+import { GDPR_ARTICLE } from './gdpr';
+import { PERIOD_PRESETS } from './periods';
 
 const SRC = join(__dirname, '..');
 
@@ -46,6 +50,34 @@ describe('message catalogs', () => {
     }
     expect(missing).toEqual([]);
   });
+});
+
+describe('dynamic message keys', () => {
+  // Families of keys built at run time (`t(\`area.x.${value}\`)`), with every value they take.
+  const FAMILIES: Record<string, readonly string[]> = {
+    'documents.category': KNOWN_CATEGORIES,
+    'share.category': KNOWN_CATEGORIES,
+    'documents.filter.status': ['review', 'hold', 'restricted', 'due'],
+    'audit.action': KNOWN_ACTIONS,
+    'privacy.kind': Object.keys(GDPR_ARTICLE),
+    'share.period.preset': PERIOD_PRESETS,
+    'import.state': ['queued', 'reading', 'stored', 'duplicate', 'failed'],
+    'import.watch.health': ['off', 'watching', 'folder_unavailable', 'error'],
+    'import.watch.after': ['keep', 'move', 'delete', 'keep.help', 'move.help', 'delete.help'],
+    'retention.jurisdiction': ['france', 'germany', 'custom'],
+    'common.nav': ['documents', 'share', 'retention', 'privacy', 'audit', 'settings'],
+  };
+  for (const [family, values] of Object.entries(FAMILIES)) {
+    it(`${family}.* exists in en and fr for every value`, () => {
+      const area = family.split('.')[0];
+      const mod = MODULES[area];
+      const missing: string[] = [];
+      for (const v of values)
+        for (const lang of ['en', 'fr'] as const)
+          if (!(`${family}.${v}` in mod[lang])) missing.push(`${lang}: ${family}.${v}`);
+      expect(missing).toEqual([]);
+    });
+  }
 });
 
 describe('formatting', () => {
