@@ -77,7 +77,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX doc_fields_by_date ON doc_fields(issue_date);
     CREATE VIRTUAL TABLE doc_fts USING fts5(
         name, fields, body, tokenize = 'unicode61 remove_diacritics 2'
-    );",
+    );
+    INSERT OR REPLACE INTO settings (key, value) VALUES ('backfill.extractions', '1');",
     // 3: the import journal and the watched folders' memory of files kept in place.
     "CREATE TABLE import_jobs (
         id INTEGER PRIMARY KEY,
@@ -110,6 +111,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX retention_by_date ON retention(retain_until);
     CREATE INDEX retention_restricted ON retention(doc_id) WHERE restricted_reason IS NOT NULL;
+    INSERT OR REPLACE INTO settings (key, value) VALUES ('backfill.retention', '1');
     CREATE TABLE tombstones (
         doc_id TEXT PRIMARY KEY,
         category TEXT NOT NULL,
@@ -549,19 +551,21 @@ impl Index {
         Ok(())
     }
 
-    /// Whether `table` (`extractions` or `retention`, keyed by a `doc_id` referencing
-    /// `documents`) has a row for every document: equal counts suffice (the key is unique and
-    /// references a document), and two counts are much cheaper than an anti-join.
-    pub fn every_document_has(&self, table: &str) -> Result<bool> {
-        let table = match table {
-            "extractions" => "extractions",
-            _ => "retention",
-        };
-        Ok(self.conn.query_row(
-            &format!("SELECT (SELECT COUNT(*) FROM documents) = (SELECT COUNT(*) FROM {table})"),
-            [],
-            |r| r.get(0),
-        )?)
+    /// Whether documents stored before `what` (`extractions`: schema 2, `retention`: schema
+    /// 4) existed may still lack it: the migration that adds it leaves a `backfill.WHAT` flag,
+    /// removed once every document has it ([`Index::backfilled`]). Cheaper than checking every
+    /// document at each open.
+    pub fn needs_backfill(&self, what: &str) -> Result<bool> {
+        Ok(self.setting(&format!("backfill.{what}"))?.is_some())
+    }
+
+    /// Clears the `backfill.WHAT` flag (see [`Index::needs_backfill`]).
+    pub fn backfilled(&self, what: &str) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM settings WHERE key = ?1",
+            [format!("backfill.{what}")],
+        )?;
+        Ok(())
     }
 
     /// Ids of documents that have no extraction yet.

@@ -102,7 +102,7 @@ pub(crate) fn compute_retention(tx: &Connection, doc_id: &str) -> Result<()> {
 
 /// Gives a retention row to documents that lack one (vaults made before schema 4).
 pub(crate) fn compute_missing_retention(vault: &mut Vault) -> Result<()> {
-    if vault.index.every_document_has("retention")? {
+    if !vault.index.needs_backfill("retention")? {
         return Ok(());
     }
     let missing: Vec<String> = {
@@ -113,15 +113,12 @@ pub(crate) fn compute_missing_retention(vault: &mut Vault) -> Result<()> {
         let rows = stmt.query_map([], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    if missing.is_empty() {
-        return Ok(());
-    }
     let tx = vault.index.transaction()?;
     for id in &missing {
         compute_retention(&tx, id)?;
     }
     tx.commit()?;
-    Ok(())
+    vault.index.backfilled("retention")
 }
 
 /// A document's retention, as shown to the owner.

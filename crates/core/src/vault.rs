@@ -491,9 +491,10 @@ impl Vault {
             collected += vault.remove_orphan_blobs()?;
         }
         // Documents stored before extraction existed (schema 1) get it now, once.
-        if !vault.index.every_document_has("extractions")? {
+        if vault.index.needs_backfill("extractions")? {
             let missing = vault.index.documents_without_extraction()?;
             vault.reextract(&missing)?;
+            vault.index.backfilled("extractions")?;
         }
         // Documents stored before retention existed (schema 3) get their dates now, once.
         crate::lifecycle::compute_missing_retention(&mut vault)?;
@@ -1179,6 +1180,59 @@ mod tests {
                 fs::copy(e.path(), dest).unwrap();
             }
         }
+    }
+
+    /// Documents from before extractions (schema 2) or retention (schema 4) existed get them at
+    /// the first open after the migration, which leaves a flag; without the flag open does not
+    /// look (it would read every document at each unlock).
+    #[test]
+    fn documents_from_older_schemas_are_backfilled_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("v");
+        let pass = Passphrase::new("backfill test pass".into());
+        let opts = CreateOptions {
+            kdf: KdfParams::MINIMUM,
+        };
+        let (mut vault, _) = Vault::create(&dir, &pass, &opts).unwrap();
+        let id = vault
+            .import_file(
+                &Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../extract/tests/fixtures/ubl-invoice-eur.xml"),
+                None,
+            )
+            .unwrap()
+            .document()
+            .id
+            .clone();
+        assert!(!vault.index.needs_backfill("extractions").unwrap());
+        assert!(!vault.index.needs_backfill("retention").unwrap());
+        let index_key = derive_subkey(
+            &vault.keys.master,
+            vault.header.vault_id.as_bytes(),
+            labels::INDEX,
+        )
+        .unwrap();
+        drop(vault);
+        // What a vault migrated from schema 1 looks like: rows missing, and the flags.
+        let conn = rusqlite::Connection::open(dir.join(INDEX_FILE)).unwrap();
+        let hexkey = Zeroizing::new(hex::encode(index_key.dangerously_expose()));
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hexkey.as_str()))
+            .unwrap();
+        conn.execute_batch(
+            "DELETE FROM extractions; DELETE FROM retention;
+             INSERT INTO settings (key, value) VALUES ('backfill.extractions', '1'),
+                                                      ('backfill.retention', '1');",
+        )
+        .unwrap();
+        drop(conn);
+        let vault = Vault::open(&dir, &pass).unwrap();
+        assert_eq!(vault.details(&id).unwrap().fields["number"], "FA-2026-0001");
+        assert_eq!(
+            vault.retention_of(&id).unwrap().category,
+            "invoice-received"
+        );
+        assert!(!vault.index.needs_backfill("extractions").unwrap());
+        assert!(!vault.index.needs_backfill("retention").unwrap());
     }
 
     /// Someone with the index key edits `index.db` with any SQLite tool: `verify` notices.
