@@ -149,10 +149,9 @@ impl Session {
             .name("orphan-scan".into())
             .spawn(move || {
                 std::thread::sleep(Duration::from_secs(2));
-                if let Some(vault) = later.upgrade() {
-                    if let Err(e) = lock(&vault).collect_orphan_blobs() {
-                        eprintln!("coffre: scan for orphan blobs: {e}");
-                    }
+                let result = later.upgrade().map(|v| lock(&v).collect_orphan_blobs());
+                if let Some(Err(e)) = result {
+                    eprintln!("coffre: scan for orphan blobs: {e}");
                 }
             });
         let mut session = Session {

@@ -159,7 +159,8 @@ fn main() {
         to: Some("2020".into()),
         ..Default::default()
     };
-    let shapes: Vec<(&str, Box<dyn Fn() -> usize>)> = vec![
+    type Shape<'a> = (&'a str, Box<dyn Fn() -> usize + 'a>);
+    let shapes: Vec<Shape> = vec![
         (
             "browse: first page of all",
             Box::new(|| vault.browse(&everything, 0, 100).unwrap().rows.len()),
