@@ -96,7 +96,7 @@ fn have(cmd: &str) -> bool {
 }
 
 /// Installs what is missing: Debian packages (with apt-get, through sudo unless root) and the
-/// UI's npm packages (`npm ci`).
+/// UI's npm packages (`npm install`, from the lock file).
 fn setup() -> Result<()> {
     if have("apt-get") && have("dpkg-query") {
         let missing: Vec<&str> = APT_PACKAGES
@@ -148,7 +148,9 @@ fn setup() -> Result<()> {
         || modified(&ui.join("package-lock.json"))
             > modified(&ui.join("node_modules/.package-lock.json"))
     {
-        npm(&["ci", "--no-audit", "--no-fund"])?;
+        // `npm install` follows the lock file. Not `npm ci`: registries that serve only this
+        // platform's optional packages write locks that `npm ci` then calls out of sync.
+        npm(&["install", "--no-audit", "--no-fund"])?;
     }
     Ok(())
 }
