@@ -463,7 +463,7 @@ pub async fn consent_grant(state: State<'_, AppState>, grant: GrantInput) -> Res
         v.consents()?
             .into_iter()
             .find(|c| c.id == id)
-            .ok_or_else(|| coffre_core::Error::Crypto("the consent just granted is missing"))
+            .ok_or_else(|| coffre_core::Error::NoSuchDocument(format!("consent {id}")))
     })
     .await
 }
