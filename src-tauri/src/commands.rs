@@ -716,7 +716,12 @@ pub async fn settings_set(
     key: String,
     value: String,
 ) -> Res<Settings> {
-    with_vault(&state, move |v| {
+    // A new import limit also reaches the running queue (for the next files), once saved.
+    let new_limit = (key == "max_import_mb")
+        .then(|| value.trim().parse::<u64>().ok())
+        .flatten()
+        .map(|mb| mb * 1024 * 1024);
+    let settings = with_vault(&state, move |v| {
         let auto_lock = &app.state::<AppState>().auto_lock_minutes;
         let number = |what: &str| {
             value
@@ -747,7 +752,14 @@ pub async fn settings_set(
         }
         settings(v)
     })
-    .await
+    .await?;
+    if let (Some(bytes), Some(Ok(ingest))) = (
+        new_limit,
+        lock(&state.session).as_ref().map(Session::ingest),
+    ) {
+        ingest.set_max_size(bytes);
+    }
+    Ok(settings)
 }
 
 #[tauri::command]

@@ -29,6 +29,20 @@ fn shots_dir() -> PathBuf {
     dir
 }
 
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 fn missing_tools() -> Vec<&'static str> {
     ["Xvfb", "WebKitWebDriver", "xdotool", "python3"]
         .into_iter()
@@ -312,6 +326,52 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     app.shot("native-drop-imported")?;
     app.click("[data-testid=import-close]")?;
 
+    // The import folder: chosen in the native folder dialog, which WebDriver cannot drive, so
+    // the test calls the same command the dialog's answer goes to; the rest is the app's.
+    let scans = tmp.join("scans");
+    std::fs::create_dir_all(&scans).map_err(|e| e.to_string())?;
+    app.driver.exec(
+        "return window.__TAURI_INTERNALS__.invoke('watch_set', \
+         {folder: arguments[0], after: 'move', recursive: false})",
+        json!([scans]),
+    )?;
+    app.click("[data-testid=watch-open]")?;
+    app.driver.until("the folder watched", WAIT, || {
+        let path = app.driver.exec(
+            "return document.querySelector('[data-testid=watch-path]').value",
+            json!([]),
+        )?;
+        Ok((path.as_str() == Some(&*scans.to_string_lossy())).then_some(()))
+    })?;
+    let from = fixtures().join("cii-creditnote-usd.xml");
+    std::fs::copy(&from, scans.join("scan-0001.xml")).map_err(|e| e.to_string())?;
+    app.driver.until(
+        "the scanned file imported and moved",
+        Duration::from_secs(40),
+        || {
+            let moved = walk(&scans.join("Imported"))
+                .iter()
+                .any(|p| p.ends_with("scan-0001.xml"));
+            Ok((moved && !scans.join("scan-0001.xml").exists()).then_some(()))
+        },
+    )?;
+    let counts = app.text("[data-testid=watch-counts]")?;
+    if !counts.contains('1') {
+        return Err(format!(
+            "the import folder panel shows no import: {counts:?}"
+        ));
+    }
+    app.shot("import-folder")?;
+    app.driver.exec(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))",
+        json!([]),
+    )?;
+    app.driver.until("a fifth document", WAIT, || {
+        Ok((app.count("[data-testid=doc-row]")? == 5).then_some(()))
+    })?;
+    // The folder's import shows in the import panel too; close it as a user would.
+    app.click("[data-testid=import-close]")?;
+
     // Share with the accountant: consent, bundle, result; the ZIP verifies independently.
     app.click("[data-testid=nav-share]")?;
     app.click("[data-testid=share-open]")?;
@@ -339,7 +399,8 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     app.shot("share-result")?;
     let report = coffre_core::bundle::bundle_verify(&out, None, None)
         .map_err(|e| format!("bundle_verify: {e}"))?;
-    if !report.ok || report.files_ok < 4 {
+    // Five documents, plus index.csv, index.json and README.html.
+    if !report.ok || report.files_ok != 8 {
         return Err(format!(
             "the bundle does not verify: {report:?} (app said {result:?})"
         ));

@@ -167,7 +167,8 @@ struct Shared {
     /// them all in one transaction ("group commit": one WAL sync for many documents).
     ready: Mutex<Vec<Ready>>,
     sealer: Sealer,
-    max_size: u64,
+    /// Largest file accepted, in bytes (the vault's setting at start; see `set_max_size`).
+    max_size: std::sync::atomic::AtomicU64,
     subscribers: Mutex<Vec<Sender<IngestEvent>>>,
     counts: Mutex<Counts>,
 }
@@ -198,6 +199,13 @@ pub struct Ingest {
 }
 
 impl Ingest {
+    /// Changes the largest file accepted from now on (after the vault's setting changed).
+    pub fn set_max_size(&self, bytes: u64) {
+        self.shared
+            .max_size
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Starts `workers` worker threads (at least one) over the vault.
     pub fn start(vault: Arc<Mutex<Vault>>, workers: usize) -> Result<Ingest> {
         let (sealer, max_size) = {
@@ -208,7 +216,7 @@ impl Ingest {
             vault,
             ready: Mutex::new(Vec::new()),
             sealer,
-            max_size,
+            max_size: std::sync::atomic::AtomicU64::new(max_size),
             subscribers: Mutex::new(Vec::new()),
             counts: Mutex::new(Counts::default()),
         });
@@ -406,16 +414,14 @@ fn import_one(shared: &Shared, job: &Job) -> Result<(ImportOutcome, u64)> {
             "not a regular file",
         )));
     }
-    if meta.len() > shared.max_size {
-        return Err(Error::TooLarge {
-            limit: shared.max_size,
-        });
+    let max_size = shared.max_size.load(std::sync::atomic::Ordering::Relaxed);
+    if meta.len() > max_size {
+        return Err(Error::TooLarge { limit: max_size });
     }
-    let plain =
-        read_limited(std::io::BufReader::new(file), shared.max_size).map_err(|e| match e {
-            Error::Io { path: None, source } => Error::io(path)(source),
-            other => other,
-        })?;
+    let plain = read_limited(std::io::BufReader::new(file), max_size).map_err(|e| match e {
+        Error::Io { path: None, source } => Error::io(path)(source),
+        other => other,
+    })?;
     let bytes = plain.len() as u64;
     let fp = shared.sealer.fingerprint(&plain);
     {

@@ -108,6 +108,14 @@ fn import_and_wait_reports_the_outcome() {
     ));
     let err = ingest.import_and_wait(&big, Origin::Watch).unwrap_err();
     assert!(err.contains("import limit of 10 bytes"), "{err}");
+    // A limit changed while the queue runs applies to the next files.
+    ingest.set_max_size(1000);
+    assert!(ingest.import_and_wait(&big, Origin::Watch).is_ok());
+    ingest.set_max_size(3);
+    let other = tmp.path().join("other.xml");
+    std::fs::write(&other, b"<b/>").unwrap();
+    let err = ingest.import_and_wait(&other, Origin::Watch).unwrap_err();
+    assert!(err.contains("import limit of 3 bytes"), "{err}");
 }
 
 #[test]
