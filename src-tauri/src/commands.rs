@@ -76,6 +76,18 @@ pub fn passphrase_strength(passphrase: String) -> Strength {
     Passphrase::new(passphrase).strength()
 }
 
+/// The app's rule for a new passphrase: strong enough to recommend (see `Passphrase::strength`).
+fn strong_enough(pass: &Passphrase) -> Res<()> {
+    if pass.strength().acceptable {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            "weak_passphrase",
+            "choose a stronger passphrase: four or more unrelated words",
+        ))
+    }
+}
+
 fn open_session(state: &AppState, app: &AppHandle, vault: Vault) -> Res<()> {
     let minutes = vault.auto_lock_minutes()?;
     state.open(Session::start(vault, app)?, minutes);
@@ -100,12 +112,7 @@ pub async fn vault_create(
     passphrase: String,
 ) -> Res<Created> {
     let pass = Passphrase::new(passphrase);
-    if !pass.strength().acceptable {
-        return Err(ApiError::new(
-            "weak_passphrase",
-            "choose a stronger passphrase: four or more unrelated words",
-        ));
-    }
+    strong_enough(&pass)?;
     let dir = state.dir.clone();
     let (vault, recovery) =
         blocking(move || Ok(Vault::create(&dir, &pass, &CreateOptions::default())?)).await?;
@@ -139,12 +146,7 @@ pub async fn vault_recover(
 ) -> Res<()> {
     let key = Zeroizing::new(recovery_key);
     let pass = Passphrase::new(new_passphrase);
-    if !pass.strength().acceptable {
-        return Err(ApiError::new(
-            "weak_passphrase",
-            "choose a stronger passphrase: four or more unrelated words",
-        ));
-    }
+    strong_enough(&pass)?;
     let dir = state.dir.clone();
     let vault = blocking(move || {
         let recovery = RecoveryKey::parse(&key)?;
@@ -176,12 +178,7 @@ pub async fn change_passphrase(
     next: String,
 ) -> Res<()> {
     let (current, next) = (Passphrase::new(current), Passphrase::new(next));
-    if !next.strength().acceptable {
-        return Err(ApiError::new(
-            "weak_passphrase",
-            "choose a stronger passphrase: four or more unrelated words",
-        ));
-    }
+    strong_enough(&next)?;
     with_vault(&state, move |v| {
         v.check_passphrase(&current)?;
         v.change_passphrase(&next)

@@ -107,7 +107,12 @@ impl WatchInfo {
             detail,
         });
         self.recent.truncate(50);
-        if let Some(folder) = self.folder.as_ref().filter(|_| kind != "imported") {
+        // Only a refusal or a retry changes what `Failed/` holds.
+        if let Some(folder) = self
+            .folder
+            .as_ref()
+            .filter(|_| matches!(kind, "failed" | "retried"))
+        {
             self.failed = watch::failed_files(Path::new(folder), 200);
         }
     }

@@ -10,11 +10,11 @@
 mod webdriver;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use webdriver::{Driver, Guard, Result, free_port, xvfb};
+use webdriver::{Driver, Result, webkit_driver, xvfb};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -106,18 +106,7 @@ fn main() -> Result<()> {
     let mut unlocks = Vec::new();
     let mut memory = Vec::new();
     for run in 0..3 {
-        let port = free_port()?;
-        let _driver = Guard(
-            Command::new("WebKitWebDriver")
-                .arg(format!("--port={port}"))
-                .env("DISPLAY", &display)
-                .env("TAURI_WEBVIEW_AUTOMATION", "true")
-                .env("HOME", tmp.path())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(|e| format!("WebKitWebDriver: {e}"))?,
-        );
+        let (_driver, port) = webkit_driver(&display, tmp.path())?;
         let (d, launch_ms) = launch(port, &binary, &big)?;
         d.wait("[data-testid=unlock-form]", WAIT)?;
         launches.push(launch_ms);

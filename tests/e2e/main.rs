@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
-use webdriver::{Driver, Guard, Result, free_port, xvfb};
+use webdriver::{Driver, Guard, Result, webkit_driver, xvfb};
 
 const PASS: &str = "orange tractor velvet mountain 42";
 const WAIT: Duration = Duration::from_secs(20);
@@ -192,22 +192,7 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
         .map_err(|e| e.to_string())?;
 
     let (xvfb, display) = xvfb(1600, 900)?;
-    let port = free_port()?;
-    let driver_process = Guard(
-        Command::new("WebKitWebDriver")
-            .arg(format!("--port={port}"))
-            .env("DISPLAY", &display)
-            .env("TAURI_WEBVIEW_AUTOMATION", "true")
-            .env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join(".local/share"))
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("XDG_CACHE_HOME", home.join(".cache"))
-            .env_remove("COFFRE_VAULT")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("WebKitWebDriver: {e}"))?,
-    );
+    let (driver_process, port) = webkit_driver(&display, &home)?;
     let binary = Path::new(env!("CARGO_BIN_EXE_coffre-desktop"));
     let vault_arg = vault.to_string_lossy().into_owned();
     let driver = Driver::start(port, binary, &["--vault", &vault_arg])?;

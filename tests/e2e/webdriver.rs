@@ -49,7 +49,27 @@ pub fn xvfb(width: u32, height: u32) -> Result<(Guard, String)> {
     Ok((Guard(child), format!(":{n}")))
 }
 
-pub fn free_port() -> Result<u16> {
+/// Starts WebKitWebDriver on a free port of `display`, with automation allowed and a private
+/// HOME (its XDG folders too) for the app it launches; returns the guard and the port.
+pub fn webkit_driver(display: &str, home: &Path) -> Result<(Guard, u16)> {
+    let port = free_port()?;
+    let child = Command::new("WebKitWebDriver")
+        .arg(format!("--port={port}"))
+        .env("DISPLAY", display)
+        .env("TAURI_WEBVIEW_AUTOMATION", "true")
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env_remove("COFFRE_VAULT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("WebKitWebDriver: {e}"))?;
+    Ok((Guard(child), port))
+}
+
+fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }

@@ -90,6 +90,42 @@ pub struct CurrencyTotal {
     pub count: u64,
 }
 
+/// Per-currency sums of totals with VAT, exact (i128 ten-thousandths), credit notes subtracted:
+/// the one way the table and the bundle preview add amounts up.
+#[derive(Default)]
+pub(crate) struct CurrencySums(std::collections::BTreeMap<String, (i128, u64)>);
+
+impl CurrencySums {
+    /// Adds one document's total (a credit note's total is usually positive on the document:
+    /// it reduces what is owed).
+    pub(crate) fn add(&mut self, currency: &str, e4: i64, credit_note: bool) {
+        let v = if credit_note {
+            -i128::from(e4.abs())
+        } else {
+            i128::from(e4)
+        };
+        self.add_sum(currency, v, 1);
+    }
+
+    /// Adds a sum already made of `count` documents.
+    pub(crate) fn add_sum(&mut self, currency: &str, sum: i128, count: u64) {
+        let e = self.0.entry(currency.to_owned()).or_default();
+        e.0 += sum;
+        e.1 += count;
+    }
+
+    pub(crate) fn into_totals(self) -> Vec<CurrencyTotal> {
+        self.0
+            .into_iter()
+            .map(|(currency, (sum, count))| CurrencyTotal {
+                currency,
+                amount: format_e4(sum),
+                count,
+            })
+            .collect()
+    }
+}
+
 /// The totals of a selection.
 #[derive(Debug, Clone, Serialize)]
 pub struct Totals {
@@ -267,7 +303,7 @@ pub fn format_e4(v: i128) -> String {
 pub fn totals(conn: &Connection, q: &BrowseQuery) -> Result<Totals> {
     let (where_, args) = selection(q)?;
     let count = count(conn, q, &where_, &args)?;
-    let mut sums: std::collections::BTreeMap<String, (i128, u64)> = Default::default();
+    let mut sums = CurrencySums::default();
     // Summed by SQLite per currency and kind; a sum past i64 (922 billion in ten-thousandths)
     // is an error there, and then the rows are summed here in i128 instead.
     let grouped = format!(
@@ -286,7 +322,7 @@ pub fn totals(conn: &Connection, q: &BrowseQuery) -> Result<Totals> {
     match summed {
         Ok(rows) => {
             for (currency, n, sum) in rows {
-                sums.insert(currency, (i128::from(sum), n.max(0) as u64));
+                sums.add_sum(&currency, i128::from(sum), n.max(0) as u64);
             }
         }
         Err(_) => {
@@ -298,31 +334,13 @@ pub fn totals(conn: &Connection, q: &BrowseQuery) -> Result<Totals> {
             let mut stmt = conn.prepare(&sql)?;
             let mut rows = stmt.query(params(&args).as_slice())?;
             while let Some(r) = rows.next()? {
-                let currency: String = r.get(0)?;
-                let v: i64 = r.get(1)?;
-                let credit: bool = r.get(2)?;
-                let e = sums.entry(currency).or_default();
-                // A credit note's total is usually positive on the document: it reduces what
-                // is owed.
-                e.0 += if credit {
-                    -i128::from(v.abs())
-                } else {
-                    i128::from(v)
-                };
-                e.1 += 1;
+                sums.add(&r.get::<_, String>(0)?, r.get(1)?, r.get(2)?);
             }
         }
     }
     Ok(Totals {
         count,
-        by_currency: sums
-            .into_iter()
-            .map(|(currency, (sum, count))| CurrencyTotal {
-                currency,
-                amount: format_e4(sum),
-                count,
-            })
-            .collect(),
+        by_currency: sums.into_totals(),
     })
 }
 

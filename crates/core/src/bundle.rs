@@ -979,32 +979,14 @@ impl Vault {
     /// used), without writing anything or recording anything: for a look before sending.
     pub fn bundle_preview(&self, req: &BundleRequest) -> Result<BundlePreview> {
         let sel = self.bundle_selection(req)?;
-        let mut sums: std::collections::BTreeMap<String, (i128, u64)> = Default::default();
+        let mut sums = crate::browse::CurrencySums::default();
         for c in &sel.chosen {
-            let Some(total) = c.fields.get("total_with_vat").and_then(Value::as_str) else {
+            let field = |name: &str| c.fields.get(name).and_then(Value::as_str);
+            let Some(v) = field("total_with_vat").and_then(crate::fields::scaled_e4) else {
                 continue;
             };
-            let Some(v) = crate::fields::scaled_e4(total) else {
-                continue;
-            };
-            let credit = c
-                .fields
-                .get("type_code")
-                .and_then(Value::as_str)
-                .is_some_and(crate::search::is_credit_note);
-            let currency = c
-                .fields
-                .get("currency")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let e = sums.entry(currency).or_default();
-            e.0 += if credit {
-                -i128::from(v.abs())
-            } else {
-                i128::from(v)
-            };
-            e.1 += 1;
+            let credit = field("type_code").is_some_and(crate::search::is_credit_note);
+            sums.add(field("currency").unwrap_or_default(), v, credit);
         }
         Ok(BundlePreview {
             period_from: sel.from,
@@ -1014,14 +996,7 @@ impl Vault {
             document_ids: sel.chosen.iter().map(|c| c.doc.id.clone()).collect(),
             restricted_skipped: sel.restricted_skipped,
             unchanged_skipped: sel.unchanged_skipped,
-            by_currency: sums
-                .into_iter()
-                .map(|(currency, (sum, count))| crate::browse::CurrencyTotal {
-                    currency,
-                    amount: crate::browse::format_e4(sum),
-                    count,
-                })
-                .collect(),
+            by_currency: sums.into_totals(),
         })
     }
 
