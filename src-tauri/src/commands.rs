@@ -13,7 +13,8 @@ use coffre_core::requests::{NewRequest, Request, RequestType};
 use coffre_core::retention::Category;
 use coffre_core::watch::{AfterImport, WatchConfig};
 use coffre_core::{
-    AuditEntry, ChainReport, CreateOptions, DocumentDetails, Passphrase, RecoveryKey, Strength,
+    AuditEntry, ChainReport, CreateOptions, DocumentDetails, Passphrase, QuarantineReport,
+    RecoveryKey, Strength,
     Vault,
 };
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,7 @@ pub async fn vault_unlock(
     // The scan for orphan blobs runs once the first screen is up (Session::start).
     let options = coffre_core::OpenOptions {
         defer_orphan_scan: true,
+        ..Default::default()
     };
     let vault = blocking(move || Ok(Vault::open_with(&dir, &pass, &options)?)).await?;
     open_session(&state, &app, vault)
@@ -668,6 +670,23 @@ pub async fn audit_verify(state: State<'_, AppState>) -> Res<ChainReport> {
     with_vault(&state, |v| v.verify_audit()).await
 }
 
+#[tauri::command]
+pub async fn quarantine_get(state: State<'_, AppState>) -> Res<QuarantineReport> {
+    with_vault(&state, |v| v.quarantine()).await
+}
+
+/// Puts back the quarantined files whose document exists again; their ids.
+#[tauri::command]
+pub async fn quarantine_reattach(state: State<'_, AppState>) -> Res<Vec<String>> {
+    with_vault(&state, |v| v.reattach_quarantined()).await
+}
+
+/// Deletes every quarantined file that belongs to no document; their ids.
+#[tauri::command]
+pub async fn quarantine_purge(state: State<'_, AppState>) -> Res<Vec<String>> {
+    with_vault(&state, |v| v.purge_quarantine(&[])).await
+}
+
 // ---------------------------------------------------------------- settings and backups
 
 #[derive(Serialize)]
@@ -814,6 +833,9 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         request_close,
         audit_entries,
         audit_verify,
+        quarantine_get,
+        quarantine_reattach,
+        quarantine_purge,
         settings_get,
         settings_set,
         backup_now,

@@ -42,6 +42,8 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() {
+    // Started as an extraction worker: parse one untrusted document at a time, then exit.
+    coffre_core::worker::serve_if_requested();
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {

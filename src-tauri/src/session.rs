@@ -146,17 +146,17 @@ impl Session {
             .map_err(|e| ApiError::new("internal", e.to_string()))?;
         // Jobs a crash left pending are finished now.
         ingest.resume(&[])?;
-        // The orphan-blob scan deferred at unlock (a no-op when it already ran): after the
-        // first rows are on screen. Blobs are placed only under the vault's lock, so it never
-        // races an import.
+        // The scan for unknown blobs deferred at unlock (they go to quarantine, never deleted):
+        // after the first rows are on screen. Blobs are placed only under the vault's lock, so
+        // it never races an import.
         let later = Arc::downgrade(&vault);
         let _ = std::thread::Builder::new()
             .name("orphan-scan".into())
             .spawn(move || {
                 std::thread::sleep(Duration::from_secs(2));
-                let result = later.upgrade().map(|v| lock(&v).collect_orphan_blobs());
+                let result = later.upgrade().map(|v| lock(&v).quarantine_orphan_blobs());
                 if let Some(Err(e)) = result {
-                    eprintln!("coffre: scan for orphan blobs: {e}");
+                    eprintln!("coffre: scan for unknown blobs: {e}");
                 }
             });
         let mut session = Session {
@@ -214,8 +214,13 @@ impl Session {
     }
 
     /// Stops everything and waits (up to 30 s) for the commands still running on the vault, so
-    /// that once this returns the vault is dropped (keys wiped) and its folder unlocked.
+    /// that once this returns the vault is dropped (keys wiped) and its folder unlocked. The
+    /// queue halts first: its extraction workers are killed and the files not yet stored stay
+    /// journaled for the next unlock, so a long queue never keeps the keys in memory.
     pub fn close(mut self) {
+        if let Some(ingest) = &self.ingest {
+            ingest.halt();
+        }
         self.watch_stop();
         if let Some(ingest) = self.ingest.take() {
             match Arc::try_unwrap(ingest) {

@@ -235,11 +235,22 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
     },
-    /// Unlock with the recovery key and set a new passphrase.
+    /// Unlock with the recovery key and set a new passphrase; or open an index older than the
+    /// vault's last recorded state (`--accept-older-index`).
     Recover {
         /// The file holding the recovery key.
-        #[arg(long, value_name = "FILE")]
-        recovery_key_file: PathBuf,
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "accept_older_index"
+        )]
+        recovery_key_file: Option<PathBuf>,
+        /// Open the index as it is although it is older than the vault's last recorded state
+        /// (an old copy put back, a sync conflict): documents newer than it are moved to
+        /// quarantine, never deleted, and come back with `coffre quarantine reattach` once the
+        /// newer index is put back. Audited.
+        #[arg(long)]
+        accept_older_index: bool,
         /// Read the new passphrase from this file (else $COFFRE_NEW_PASSPHRASE, then
         /// --passphrase-file or $COFFRE_PASSPHRASE, else a prompt).
         #[arg(long, value_name = "FILE")]
@@ -247,6 +258,14 @@ enum Command {
     },
     /// Decrypt and check every document and the audit chain; fails on any fault.
     Verify {
+        /// A JSON report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Encrypted files that no index row names, kept aside (never deleted by opening).
+    Quarantine {
+        #[command(subcommand)]
+        action: Option<QuarantineCommand>,
         /// A JSON report.
         #[arg(long)]
         json: bool,
@@ -530,6 +549,19 @@ enum SubjectCommand {
 }
 
 #[derive(Subcommand)]
+enum QuarantineCommand {
+    /// List what is in quarantine (the default).
+    List,
+    /// Put back the files whose index row exists again (after the right index.db returned).
+    Reattach,
+    /// Delete quarantined files for good (the given ids, or all): only those no row names.
+    Purge {
+        /// Blob ids (all when none).
+        ids: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Check the chain: any removed, inserted, reordered or altered entry is a fault.
     Verify,
@@ -557,6 +589,8 @@ fn default_vault() -> Result<PathBuf> {
 }
 
 fn main() -> ExitCode {
+    // Started as an extraction worker: parse one untrusted document at a time, then exit.
+    coffre_core::worker::serve_if_requested();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -747,16 +781,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Extract { file, json } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
-            let e = coffre_extract::extract(
-                &bytes,
-                name.as_deref(),
-                &coffre_extract::Limits::default(),
-            );
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // Parsed in a worker process with memory and time limits, like every import.
+            let e = coffre_core::worker::Extractor::default()
+                .extract(&bytes, &name)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             if json {
-                outln!("{}", e.to_json());
+                outln!("{}", e.json);
             } else {
-                print_fields(&serde_json::to_value(&e)?);
+                print_fields(&e.data());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -1117,10 +1153,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Recover {
             recovery_key_file,
+            accept_older_index,
             new_passphrase_file,
         } => {
-            let key = secrets::recovery_key(&recovery_key_file)?;
-            let mut vault = Vault::open_with_recovery_key(&dir, &key)?;
+            let options = coffre_core::OpenOptions {
+                accept_older_index,
+                ..Default::default()
+            };
+            let Some(key_file) = recovery_key_file else {
+                let pass = secrets::existing(pass_file)?;
+                let vault = Vault::open_with(&dir, &pass, &options)?;
+                let q = vault.quarantine()?;
+                outln!(
+                    "Vault opened with its index as it is (audited). {} files in quarantine; \
+                     put the newer index.db back and run `coffre quarantine reattach` to \
+                     return them.",
+                    q.blobs.len()
+                );
+                return Ok(ExitCode::SUCCESS);
+            };
+            let key = secrets::recovery_key(&key_file)?;
+            let mut vault = Vault::open_with_recovery_key_and(&dir, &key, &options)?;
             let new = match (new_passphrase_file.as_deref(), pass_file) {
                 (Some(f), _) => secrets::new_passphrase(Some(f), &[])?,
                 (None, file) if std::env::var_os(secrets::ENV_NEW_PASSPHRASE).is_none() => {
@@ -1152,6 +1205,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         report.audit.entries
                     );
                 }
+                for p in &report.stray {
+                    outln!(
+                        "STRAY {}: not a file Coffre writes there (left untouched)",
+                        p.display()
+                    );
+                }
+                let q = &report.quarantine;
+                if !q.blobs.is_empty() {
+                    outln!(
+                        "QUARANTINE {} encrypted files no index row names, kept aside ({} have \
+                         their row again: `coffre quarantine reattach`; the others, left by an \
+                         interrupted import or an older index, can be deleted with `coffre \
+                         quarantine purge`)",
+                        q.blobs.len(),
+                        q.reattachable.len()
+                    );
+                }
             }
             if report.is_ok() {
                 Ok(ExitCode::SUCCESS)
@@ -1163,6 +1233,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
                 Ok(ExitCode::FAILURE)
             }
+        }
+        Command::Quarantine { action, json } => {
+            let mut vault = open()?;
+            let (ids, what) = match action.unwrap_or(QuarantineCommand::List) {
+                QuarantineCommand::List => {
+                    let q = vault.quarantine()?;
+                    if json {
+                        outln!("{}", serde_json::to_string_pretty(&q)?);
+                    } else {
+                        for id in &q.blobs {
+                            let back = q.reattachable.contains(id);
+                            outln!("{id}{}", if back { "  (row back: reattach)" } else { "" });
+                        }
+                        if q.blobs.is_empty() {
+                            outln!("Quarantine is empty.");
+                        }
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
+                QuarantineCommand::Reattach => (vault.reattach_quarantined()?, "reattached"),
+                QuarantineCommand::Purge { ids } => (vault.purge_quarantine(&ids)?, "purged"),
+            };
+            if json {
+                outln!("{}", json!({ what: ids }));
+            } else {
+                outln!("{} files {what}.", ids.len());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Audit { json, action } => {
             let vault = open()?;

@@ -18,6 +18,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
+    // Imports parse documents in extraction workers started from this very program.
+    coffre_core::worker::serve_if_requested();
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` probing: nothing to list.
     }

@@ -14,7 +14,7 @@ use coffre_core::crypto::random_key;
 use coffre_core::ingest::{Ingest, Origin};
 use coffre_core::stream::{BlobHeader, BlobReader, BlobWriter};
 use coffre_core::{CreateOptions, KdfParams, Passphrase, Vault};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 
 const MIB: usize = 1024 * 1024;
 
@@ -129,4 +129,9 @@ fn import(c: &mut Criterion) {
 }
 
 criterion_group!(benches, blob, import);
-criterion_main!(benches);
+fn main() {
+    // Imports parse documents in extraction workers started from this very program.
+    coffre_core::worker::serve_if_requested();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -40,6 +40,9 @@ pub const ACCESS_ACTIONS: &[&str] = &[
 /// How long access entries are kept by default, in months (the CNIL's range is 6 to 12).
 pub const DEFAULT_ACCESS_RETENTION_MONTHS: u32 = 12;
 
+/// The action of the first entry of every chain.
+pub const CREATE_ACTION: &str = "vault.create";
+
 /// The action of the chain entry that records a pruning.
 pub const PRUNE_ACTION: &str = "audit.prune";
 
@@ -606,6 +609,11 @@ pub fn verify(conn: &Connection, key: &MacKey) -> Result<ChainReport> {
         let s = Stored::read(r)?;
         let seq = s.seq;
         report.entries += 1;
+        if report.entries == 1 && (seq != 1 || s.action != CREATE_ACTION) {
+            report.faults.push(format!(
+                "the trail does not start with the vault's creation (entry 1, {CREATE_ACTION})"
+            ));
+        }
         if seq != prev_seq + 1 {
             report.faults.push(format!(
                 "entries {} to {} are missing",
@@ -716,6 +724,11 @@ pub fn verify(conn: &Connection, key: &MacKey) -> Result<ChainReport> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
+    if report.entries == 0 {
+        report.faults.push(format!(
+            "the trail is empty: it must start with the vault's creation ({CREATE_ACTION})"
+        ));
+    }
     match head {
         None if prev_seq == 0 => {}
         None => report
@@ -762,7 +775,11 @@ mod tests {
             append(
                 &conn,
                 &key,
-                "document.import",
+                if i == 0 {
+                    CREATE_ACTION
+                } else {
+                    "document.import"
+                },
                 Some(&format!("doc{i}")),
                 serde_json::json!({ "i": i }),
             )

@@ -41,6 +41,12 @@
 //!   removes them; without the blob the content is gone (crypto-shredding).
 //! - every run is recorded in the vault's audit trail (`backup.create`).
 //!
+//! Nothing in `DIR` is trusted before its signature holds: [`backup_verify`],
+//! [`backup_restore`] and [`backup_list`] read only regular files (a link, a pipe or a device
+//! where a file should be is refused), read `coffre-backup.json`, manifests and signatures
+//! within fixed limits ([`MAX_MANIFEST_BYTES`]), and never read more of a blob, index or header
+//! than its size in the signed manifest (a larger file is reported from its length alone).
+//!
 //! A run does not re-read blobs already in `DIR` (it trusts their size and the SHA-256 of a
 //! manifest whose signature holds): damage there is found by [`backup_verify`]; deleting the
 //! damaged blob makes the next run copy it again. There is no portable free-space query in
@@ -75,6 +81,12 @@ pub const FORMAT_NAME: &str = "coffre-backup";
 pub const GENERATION_FORMAT: &str = "coffre-backup-generation";
 /// The only version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
+/// Largest manifest read (about 1.5 million documents).
+pub const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
+/// Largest [`BACKUP_FILE`] read.
+const MAX_HEADER_BYTES: u64 = 64 * 1024;
+/// Largest signature file read (an Ed25519 signature is 64 bytes).
+const MAX_SIGNATURE_BYTES: u64 = 1024;
 
 const GENERATION_ID: &[BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]T[hour]-[minute]-[second]Z");
@@ -276,8 +288,14 @@ fn space_error(dir: &Path, need: u64, e: Error) -> Error {
     }
 }
 
+/// The shard of a blob: its id's first two characters (the whole id when it has fewer, or when
+/// they are not two bytes: such an id is refused before any file is touched).
+fn shard(id: &str) -> &str {
+    id.get(..2).unwrap_or(id)
+}
+
 fn blob_path(dir: &Path, id: &str) -> PathBuf {
-    dir.join(BLOBS_DIR).join(&id[..2.min(id.len())]).join(id)
+    dir.join(BLOBS_DIR).join(shard(id)).join(id)
 }
 
 fn valid_id(id: &str) -> bool {
@@ -286,7 +304,12 @@ fn valid_id(id: &str) -> bool {
 
 /// SHA-256 (hex) and size of a file.
 fn hash_file(path: &Path) -> io::Result<FileEntry> {
-    let mut reader = BufReader::with_capacity(256 * 1024, File::open(path)?);
+    hash_reader(File::open(path)?)
+}
+
+/// SHA-256 (hex) and size of what `reader` gives.
+fn hash_reader(reader: impl Read) -> io::Result<FileEntry> {
+    let mut reader = BufReader::with_capacity(256 * 1024, reader);
     let mut sha = crate::crypto::sha256();
     let mut buf = vec![0u8; 64 * 1024];
     let mut size = 0u64;
@@ -304,6 +327,61 @@ fn hash_file(path: &Path) -> io::Result<FileEntry> {
         sha256: hex::encode(sha.finish()),
         size,
     })
+}
+
+/// Opens a file of the backup folder for reading: a regular file only (a link, a pipe or a
+/// device is refused, before it is opened: opening a pipe would block).
+fn open_regular(path: &Path) -> io::Result<File> {
+    let not_regular = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a regular file (a link, a pipe or a device)",
+        )
+    };
+    if !fs::symlink_metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let file = File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    Ok(file)
+}
+
+/// A whole file of the backup folder, refused past `max` bytes (checked before reading, and
+/// while reading, should it grow).
+fn read_bounded(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    let file = open_regular(path)?;
+    let too_large = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {max} bytes"),
+        )
+    };
+    if file.metadata()?.len() > max {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// SHA-256 and size of a file of the backup folder expected to be `expected_size` bytes: a file
+/// of another length is not read (its hash is left empty), and no more than `expected_size + 1`
+/// bytes are ever read.
+fn hash_expected(path: &Path, expected_size: u64) -> io::Result<FileEntry> {
+    let file = open_regular(path)?;
+    let len = file.metadata()?.len();
+    if len != expected_size {
+        return Ok(FileEntry {
+            sha256: String::new(),
+            size: len,
+        });
+    }
+    hash_reader(file.take(expected_size.saturating_add(1)))
 }
 
 fn write_synced(path: &Path, data: &[u8]) -> Result<()> {
@@ -325,7 +403,7 @@ fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
 
 fn read_header(dir: &Path) -> Result<BackupHeader> {
     let path = dir.join(BACKUP_FILE);
-    let text = match fs::read_to_string(&path) {
+    let text = match read_bounded(&path, MAX_HEADER_BYTES) {
         Ok(t) => t,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(backup_error(format!(
@@ -335,7 +413,7 @@ fn read_header(dir: &Path) -> Result<BackupHeader> {
         }
         Err(e) => return Err(Error::io(&path)(e)),
     };
-    let header: BackupHeader = serde_json::from_str(&text)
+    let header: BackupHeader = serde_json::from_slice(&text)
         .map_err(|e| backup_error(format!("{}: {e}", path.display())))?;
     if header.format != FORMAT_NAME || header.version != FORMAT_VERSION {
         return Err(backup_error(format!(
@@ -389,7 +467,7 @@ fn read_manifest(dir: &Path, generation: &str) -> Result<(Vec<u8>, Manifest)> {
         .join(GENERATIONS_DIR)
         .join(generation)
         .join(MANIFEST_FILE);
-    let bytes = fs::read(&path).map_err(Error::io(&path))?;
+    let bytes = read_bounded(&path, MAX_MANIFEST_BYTES).map_err(Error::io(&path))?;
     let manifest: Manifest = serde_json::from_slice(&bytes)
         .map_err(|e| backup_error(format!("{}: {e}", path.display())))?;
     Ok((bytes, manifest))
@@ -398,10 +476,11 @@ fn read_manifest(dir: &Path, generation: &str) -> Result<(Vec<u8>, Manifest)> {
 /// The manifest of `generation` when its signature holds with `public_key`.
 fn read_signed_manifest(dir: &Path, generation: &str, public_key: &[u8]) -> Option<Manifest> {
     let (bytes, manifest) = read_manifest(dir, generation).ok()?;
-    let sig = fs::read(
-        dir.join(GENERATIONS_DIR)
+    let sig = read_bounded(
+        &dir.join(GENERATIONS_DIR)
             .join(generation)
             .join(SIGNATURE_FILE),
+        MAX_SIGNATURE_BYTES,
     )
     .ok()?;
     signature_holds(public_key, &bytes, &sig).then_some(manifest)
@@ -510,7 +589,10 @@ fn finish_manifest_rewrite(gen_dir: &Path, public_key: &[u8]) -> Result<()> {
     } else {
         gen_dir.join(SIGNATURE_FILE)
     };
-    let holds = match (fs::read(&json_path), fs::read(&sig_path)) {
+    let holds = match (
+        read_bounded(&json_path, MAX_MANIFEST_BYTES),
+        read_bounded(&sig_path, MAX_SIGNATURE_BYTES),
+    ) {
         (Ok(m), Ok(s)) => signature_holds(public_key, &m, &s),
         _ => false,
     };
@@ -528,8 +610,9 @@ fn finish_manifest_rewrite(gen_dir: &Path, public_key: &[u8]) -> Result<()> {
     sync_dir(gen_dir)
 }
 
-/// Copies one blob into the backup: temporary name, sync, check against the source, rename.
-fn copy_blob(src: &Path, dest: &Path) -> Result<FileEntry> {
+/// Copies one blob into the backup (or out of it): temporary name, sync, check against the
+/// source, rename. No more than `max + 1` bytes are read from `src`.
+fn copy_blob(src: &Path, dest: &Path, max: u64) -> Result<FileEntry> {
     let shard = dest.parent().expect("blob in a shard");
     if !shard.exists() {
         fs::create_dir_all(shard).map_err(Error::io(shard))?;
@@ -538,8 +621,12 @@ fn copy_blob(src: &Path, dest: &Path) -> Result<FileEntry> {
     let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("blob");
     let tmp = shard.join(format!(".{name}.tmp"));
     let result = (|| -> Result<FileEntry> {
-        let mut reader =
-            BufReader::with_capacity(256 * 1024, File::open(src).map_err(Error::io(src))?);
+        let mut reader = BufReader::with_capacity(
+            256 * 1024,
+            File::open(src)
+                .map_err(Error::io(src))?
+                .take(max.saturating_add(1)),
+        );
         let mut out = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -861,11 +948,11 @@ impl Vault {
                 } else {
                     fs::remove_file(&dest).map_err(Error::io(&dest))?;
                     blobs_copied += 1;
-                    copy_blob(&src, &dest)?
+                    copy_blob(&src, &dest, u64::MAX)?
                 }
             } else {
                 blobs_copied += 1;
-                copy_blob(&src, &dest)?
+                copy_blob(&src, &dest, u64::MAX)?
             };
             bytes_copied += entry.size;
             blobs.push(BlobEntry {
@@ -1000,7 +1087,13 @@ pub fn backup_list(dir: &Path) -> Result<Vec<GenerationInfo>> {
             id: g,
             created_at: m.created_at,
             documents: m.blobs.len() as u64,
-            bytes: m.header.size + m.index.size + m.blobs.iter().map(|b| b.size).sum::<u64>(),
+            // Sizes of a manifest not yet checked: saturating, never overflowing.
+            bytes: m
+                .blobs
+                .iter()
+                .fold(m.header.size.saturating_add(m.index.size), |sum, b| {
+                    sum.saturating_add(b.size)
+                }),
             disposed: m.disposed.len() as u64,
         });
     }
@@ -1031,19 +1124,22 @@ pub fn backup_verify(dir: &Path) -> Result<BackupVerifyReport> {
         };
         let gen_rel = format!("{GENERATIONS_DIR}/{g}");
         let gen_dir = dir.join(GENERATIONS_DIR).join(&g);
-        let manifest_bytes = fs::read(gen_dir.join(MANIFEST_FILE));
-        let sig = fs::read(gen_dir.join(SIGNATURE_FILE));
-        let (manifest_bytes, sig) = match (manifest_bytes, sig) {
-            (Ok(m), Ok(s)) => (m, s),
-            (m, _) => {
-                let missing = if m.is_err() {
-                    MANIFEST_FILE
+        let read = |name: &'static str, max: u64| {
+            read_bounded(&gen_dir.join(name), max).map_err(|e| (name, e))
+        };
+        let both = read(MANIFEST_FILE, MAX_MANIFEST_BYTES)
+            .and_then(|m| Ok((m, read(SIGNATURE_FILE, MAX_SIGNATURE_BYTES)?)));
+        let (manifest_bytes, sig) = match both {
+            Ok(both) => both,
+            Err((name, e)) => {
+                let reason = if e.kind() == io::ErrorKind::NotFound {
+                    "missing".into()
                 } else {
-                    SIGNATURE_FILE
+                    format!("unreadable: {e}")
                 };
                 report
                     .problems
-                    .push(problem(format!("{gen_rel}/{missing}"), "missing".into()));
+                    .push(problem(format!("{gen_rel}/{name}"), reason));
                 continue;
             }
         };
@@ -1087,7 +1183,7 @@ pub fn backup_verify(dir: &Path) -> Result<BackupVerifyReport> {
             }
         }
         for b in &manifest.blobs {
-            let rel = format!("{BLOBS_DIR}/{}/{}", &b.id[..2.min(b.id.len())], b.id);
+            let rel = format!("{BLOBS_DIR}/{}/{}", shard(&b.id), b.id);
             if !valid_id(&b.id) {
                 report
                     .problems
@@ -1095,7 +1191,7 @@ pub fn backup_verify(dir: &Path) -> Result<BackupVerifyReport> {
                 continue;
             }
             let state = blob_state.entry(b.id.clone()).or_insert_with(|| {
-                match hash_file(&blob_path(dir, &b.id)) {
+                match hash_expected(&blob_path(dir, &b.id), b.size) {
                     Ok(e) => Ok(e),
                     Err(e) if e.kind() == io::ErrorKind::NotFound => Err("missing".into()),
                     Err(e) => Err(format!("unreadable: {e}")),
@@ -1119,7 +1215,7 @@ pub fn backup_verify(dir: &Path) -> Result<BackupVerifyReport> {
 }
 
 fn check_file(path: &Path, expected: &FileEntry) -> Option<String> {
-    match hash_file(path) {
+    match hash_expected(path, expected.size) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Some("missing".into()),
         Err(e) => Some(format!("unreadable: {e}")),
         Ok(e) if e.size != expected.size => Some(format!(
@@ -1152,10 +1248,10 @@ pub fn backup_restore(dir: &Path, generation: Option<&str>, to: &Path) -> Result
             .ok_or_else(|| backup_error(format!("{} holds no generation", dir.display())))?,
     };
     let gen_dir = dir.join(GENERATIONS_DIR).join(g);
-    let manifest_bytes =
-        fs::read(gen_dir.join(MANIFEST_FILE)).map_err(Error::io(gen_dir.join(MANIFEST_FILE)))?;
-    let sig =
-        fs::read(gen_dir.join(SIGNATURE_FILE)).map_err(Error::io(gen_dir.join(SIGNATURE_FILE)))?;
+    let manifest_bytes = read_bounded(&gen_dir.join(MANIFEST_FILE), MAX_MANIFEST_BYTES)
+        .map_err(Error::io(gen_dir.join(MANIFEST_FILE)))?;
+    let sig = read_bounded(&gen_dir.join(SIGNATURE_FILE), MAX_SIGNATURE_BYTES)
+        .map_err(Error::io(gen_dir.join(SIGNATURE_FILE)))?;
     if !signature_holds(&key, &manifest_bytes, &sig) {
         return Err(backup_error(format!(
             "generation {g}: its manifest's signature does not verify (altered)"
@@ -1189,7 +1285,20 @@ pub fn backup_restore(dir: &Path, generation: Option<&str>, to: &Path) -> Result
     }
     let result = (|| -> Result<()> {
         let copy_checked = |src: &Path, dest: &Path, expected: &FileEntry| -> Result<()> {
-            let got = copy_blob(src, dest)?;
+            // A regular file of the listed size, or nothing is copied (no link followed, no
+            // disk filled by a file larger than the manifest says).
+            let len = open_regular(src)
+                .and_then(|f| f.metadata())
+                .map_err(Error::io(src))?
+                .len();
+            if len != expected.size {
+                return Err(backup_error(format!(
+                    "{}: altered: {len} bytes, expected {}",
+                    src.display(),
+                    expected.size
+                )));
+            }
+            let got = copy_blob(src, dest, expected.size)?;
             if got != *expected {
                 return Err(backup_error(format!(
                     "{}: altered (it does not match the signed manifest)",
@@ -1223,7 +1332,7 @@ pub fn backup_restore(dir: &Path, generation: Option<&str>, to: &Path) -> Result
                 )));
             }
             let src = blob_path(dir, &b.id);
-            if !src.exists() {
+            if fs::symlink_metadata(&src).is_err() {
                 return Err(backup_error(format!("{}: missing", src.display())));
             }
             copy_checked(

@@ -14,7 +14,9 @@
 //! appears atomically (a `.NAME.part` file beside it, synced, then renamed) and nothing is left
 //! behind on error; each bundle is recorded in the `bundles` ledger and the audit trail.
 //! [`bundle_verify`] needs no vault and never trusts the archive: entry count, sizes and paths
-//! are bounded and checked.
+//! are bounded and checked; duplicate names and entries sharing bytes (a "zip bomb by overlap")
+//! are refused before anything is inflated; every entry is read through a limit (its size in the
+//! manifest, never the ZIP header's) and all of them together within [`MAX_TOTAL_BYTES`].
 //!
 //! Known gap: file names are not Unicode-normalised (no normalisation crate is available); the
 //! sanitiser never decomposes or reorders characters, so NFC input gives NFC output.
@@ -65,6 +67,9 @@ pub const MAX_ENTRIES: usize = 100_000;
 pub const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
 /// Largest single entry [`bundle_verify`] reads.
 pub const MAX_ENTRY_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// Most bytes [`bundle_verify`] inflates in all (the files the manifest lists): a manifest
+/// listing more is refused before any entry is read.
+pub const MAX_TOTAL_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 
 /// Longest file name written under `documents/`, in characters.
 const MAX_NAME_CHARS: usize = 120;
@@ -183,7 +188,8 @@ pub struct BundlePreview {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BundleProblem {
     /// `missing`, `extra`, `altered`, `signature`, `key`, `manifest`, `unsafe-path`, `limit`,
-    /// `password` or `archive`.
+    /// `duplicate` (two entries of one name), `overlap` (entries sharing bytes), `password` or
+    /// `archive`.
     pub kind: &'static str,
     /// The file concerned, if any.
     pub path: Option<String>,
@@ -1236,7 +1242,7 @@ impl Vault {
             std::fs::rename(&tmp, out).map_err(Error::io(out))?;
             if let Err(e) = tx.commit() {
                 let _ = std::fs::remove_file(out);
-                return Err(e.into());
+                return Err(e);
             }
             if let Ok(d) = std::fs::File::open(dir) {
                 let _ = d.sync_all();
@@ -1369,6 +1375,33 @@ pub fn bundle_verify(
         );
         return Ok(v.report);
     }
+    // Two entries of one name: the ZIP reader keeps one of them, an unzip tool may show the
+    // other. Checking one and handing over the other would defeat the point.
+    if zip.has_duplicate_names() {
+        v.problem(
+            "duplicate",
+            None,
+            "two entries have the same name: refused, unchecked",
+        );
+        return Ok(v.report);
+    }
+    // Entries sharing bytes (a "zip bomb by overlap": many entries inflating one block) are never
+    // written by Coffre; refused before anything is inflated.
+    match zip.has_overlapping_entries() {
+        Ok(false) => {}
+        Ok(true) => {
+            v.problem(
+                "overlap",
+                None,
+                "entries share bytes of the archive (a zip bomb): refused, unchecked",
+            );
+            return Ok(v.report);
+        }
+        Err(e) => {
+            v.problem("archive", None, format!("unreadable entry header: {e}"));
+            return Ok(v.report);
+        }
+    }
     let mut names: Vec<Option<String>> = Vec::with_capacity(zip.len());
     let mut by_name: HashMap<String, usize> = HashMap::new();
     for i in 0..zip.len() {
@@ -1387,8 +1420,14 @@ pub fn bundle_verify(
                 continue;
             }
             Some(n) => {
+                // Distinct raw names may still decode to one (a Unicode path field).
                 if by_name.insert(n.clone(), i).is_some() {
-                    v.problem("extra", Some(n), "the name appears twice in the archive");
+                    v.problem(
+                        "duplicate",
+                        Some(n),
+                        "the name appears twice in the archive: refused, unchecked",
+                    );
+                    return Ok(v.report);
                 }
             }
             None => v.problem("archive", None, format!("entry {i} has an unreadable name")),
@@ -1473,6 +1512,22 @@ pub fn bundle_verify(
         ),
     }
 
+    // The budget of inflated bytes: what the manifest lists, never more than MAX_TOTAL_BYTES.
+    let declared = manifest
+        .files
+        .iter()
+        .fold(0u64, |sum, f| sum.saturating_add(f.size));
+    if declared > MAX_TOTAL_BYTES {
+        v.problem(
+            "limit",
+            Some("manifest.json"),
+            format!(
+                "lists {declared} bytes in all (at most {MAX_TOTAL_BYTES}): refused, unchecked"
+            ),
+        );
+        return Ok(v.report);
+    }
+    let mut budget = declared;
     let mut listed: HashSet<&str> = HashSet::new();
     for f in &manifest.files {
         if !safe_path(&f.path) {
@@ -1513,7 +1568,9 @@ pub fn bundle_verify(
         let mut hash = digest::Context::new(&digest::SHA256);
         let mut size = 0u64;
         let mut buf = vec![0u8; 64 * 1024];
-        let mut limited = (&mut entry).take(f.size + 1);
+        // One byte past the listed size tells a larger entry, whatever its header says.
+        let allowed = f.size.min(budget);
+        let mut limited = (&mut entry).take(allowed + 1);
         let read = loop {
             match limited.read(&mut buf) {
                 Ok(0) => break Ok(()),
@@ -1524,8 +1581,19 @@ pub fn bundle_verify(
                 Err(e) => break Err(e),
             }
         };
+        // The byte read past a listed size is slack, not charged: a larger entry leaves the
+        // next ones their due.
+        budget -= size.min(f.size).min(budget);
         match read {
             Err(e) => v.problem("altered", Some(&f.path), format!("unreadable: {e}")),
+            Ok(()) if size > allowed && allowed < f.size => {
+                v.problem(
+                    "limit",
+                    Some(&f.path),
+                    format!("the {declared} bytes the manifest lists in all are spent"),
+                );
+                break;
+            }
             Ok(()) if size != f.size => v.problem(
                 "altered",
                 Some(&f.path),

@@ -41,6 +41,42 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The index file is missing: it is never re-created by opening the vault.
+    #[error(
+        "the vault's index {path} is missing. Nothing was changed. If a sync client has not \
+         delivered it yet, wait and try again; otherwise put the file back or restore the vault \
+         from a backup (`coffre backup restore`)"
+    )]
+    IndexMissing {
+        /// The index file.
+        path: PathBuf,
+    },
+    /// The index file exists but cannot be used (empty, truncated, not a Coffre index).
+    #[error(
+        "the vault's index {path} cannot be used: {reason}. Nothing was changed. Put back a \
+         good copy of the file or restore the vault from a backup (`coffre backup restore`)"
+    )]
+    IndexUnusable {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The index is older than (or diverges from) the state this vault last recorded: an old
+    /// copy put back, a sync conflict, a lost write-ahead log.
+    #[error(
+        "the vault's index is not the latest one: {reason}. Nothing was changed. Put the newest \
+         index.db back (a sync client may still be delivering it) or restore from a backup; to \
+         open this index as it is anyway, run `coffre recover --accept-older-index` (newer \
+         documents are then kept aside in quarantine, never deleted)"
+    )]
+    IndexRolledBack {
+        /// What was compared.
+        reason: String,
+    },
+    /// Work stopped because the vault is locking; it resumes at the next unlock.
+    #[error("stopped because the vault is locking; it resumes at the next unlock")]
+    Interrupted,
     /// Key derivation parameters are out of the accepted range.
     #[error("key derivation parameters rejected: {0}")]
     KdfParams(String),

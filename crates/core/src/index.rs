@@ -6,11 +6,14 @@
 //! versioned by `PRAGMA user_version` and migrated forward in one transaction on open; deleted
 //! rows are overwritten (`secure_delete`), which crypto-shredding relies on.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::fields::{self, Correction};
+use crate::head::{Head, Recorder};
 use crate::media::MediaKind;
 use crate::secret::SecretKey;
 use crate::{Error, Result};
@@ -137,6 +140,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // index (issue date, newest first; id breaks ties) instead of sorting every document.
     "DROP INDEX doc_fields_by_date;
     CREATE INDEX doc_fields_by_date_id ON doc_fields(issue_date, doc_id);",
+    // 10: a job's source path as the operating system's bytes, so a file name that is not
+    // UTF-8 is resumed exactly (`source` stays the readable form).
+    "ALTER TABLE import_jobs ADD COLUMN source_raw BLOB;",
 ];
 
 /// The schema version this build writes.
@@ -174,12 +180,95 @@ pub struct NewDocument<'a> {
 /// The open index.
 pub struct Index {
     conn: Connection,
+    recorder: Option<Recorder>,
+}
+
+/// A write transaction of the index. Committing it also rewrites the rollback record
+/// ([`crate::head`]) when the index has one; it derefs to [`Transaction`] for everything else.
+pub struct IndexTx<'a> {
+    tx: Transaction<'a>,
+    recorder: Option<&'a Recorder>,
+}
+
+impl<'a> std::ops::Deref for IndexTx<'a> {
+    type Target = Transaction<'a>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for IndexTx<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+impl IndexTx<'_> {
+    /// Commits, then records the new head. The record is rewritten after the commit, so a
+    /// crash in between leaves it behind the index, which opening accepts; a failure to
+    /// rewrite it is not an error of the commit (the change is durable), only a record that
+    /// lags.
+    pub fn commit(self) -> Result<()> {
+        let head = match self.recorder {
+            Some(_) => Some(Head::of(&self.tx)?),
+            None => None,
+        };
+        self.tx.commit()?;
+        if let (Some(recorder), Some(head)) = (self.recorder, head) {
+            let _ = recorder.write(&head);
+        }
+        Ok(())
+    }
 }
 
 impl Index {
-    /// Opens (or creates) the index at `path` with `key`, and migrates it.
-    pub fn open(path: &std::path::Path, key: &SecretKey) -> Result<Self> {
-        let conn = Connection::open(path)?;
+    /// Creates the index of a new vault at `path` (which must not exist) with `key`.
+    pub fn create(path: &Path, key: &SecretKey) -> Result<Self> {
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(Error::AlreadyExists(path.to_path_buf()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Self::keyed(conn, path, key)
+    }
+
+    /// Opens the existing index at `path` with `key`, and migrates it. Never creates one: a
+    /// missing, empty or foreign file is an error that changes nothing.
+    pub fn open(path: &Path, key: &SecretKey) -> Result<Self> {
+        let unusable = |reason: &str| Error::IndexUnusable {
+            path: path.to_path_buf(),
+            reason: reason.to_owned(),
+        };
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::IndexMissing {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(e) => return Err(Error::io(path)(e)),
+            Ok(m) if !m.is_file() => return Err(unusable("it is not a regular file")),
+            Ok(m) if m.len() == 0 => return Err(unusable("the file is empty (0 bytes)")),
+            Ok(_) => {}
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let index = Self::keyed(conn, path, key)?;
+        let version: u32 = index
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version == 0 {
+            return Err(unusable("it holds no Coffre index"));
+        }
+        Ok(index)
+    }
+
+    fn keyed(conn: Connection, path: &Path, key: &SecretKey) -> Result<Self> {
         let pragma = Zeroizing::new(format!(
             "PRAGMA key = \"x'{}'\";",
             Zeroizing::new(hex::encode(key.dangerously_expose())).as_str()
@@ -190,9 +279,9 @@ impl Index {
             r.get::<_, i64>(0)
         })
         .map_err(|e| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::NotADatabase) => Error::BadHeader {
+            Some(rusqlite::ErrorCode::NotADatabase) => Error::IndexUnusable {
                 path: path.to_path_buf(),
-                reason: "the index does not open with this vault's key (damaged or replaced)"
+                reason: "it does not open with this vault's key (damaged, truncated or replaced)"
                     .into(),
             },
             _ => Error::Index(e),
@@ -209,9 +298,22 @@ impl Index {
              PRAGMA cache_size = -65536;",
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut index = Index { conn };
+        let mut index = Index {
+            conn,
+            recorder: None,
+        };
         index.migrate()?;
         Ok(index)
+    }
+
+    /// From now on, every committed [`IndexTx`] rewrites the vault's rollback record.
+    pub fn set_recorder(&mut self, recorder: Recorder) {
+        self.recorder = Some(recorder);
+    }
+
+    /// The rollback record, once set.
+    pub fn recorder(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
     }
 
     fn migrate(&mut self) -> Result<()> {
@@ -240,10 +342,14 @@ impl Index {
     }
 
     /// Starts a write transaction.
-    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
-        Ok(self
+    pub fn transaction(&mut self) -> Result<IndexTx<'_>> {
+        let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        Ok(IndexTx {
+            tx,
+            recorder: self.recorder.as_ref(),
+        })
     }
 
     /// The id of the document whose plaintext has this deduplication MAC.
@@ -482,15 +588,16 @@ impl Index {
     }
 
     /// Journals import jobs (state `pending`) in one transaction; returns their ids in order.
-    pub fn add_jobs(tx: &Connection, sources: &[String], origin: &str) -> Result<Vec<i64>> {
+    /// The path is kept exactly (as the operating system's bytes) beside its readable form.
+    pub fn add_jobs(tx: &Connection, sources: &[PathBuf], origin: &str) -> Result<Vec<i64>> {
         let now = crate::audit::now_rfc3339();
         let mut stmt = tx.prepare_cached(
-            "INSERT INTO import_jobs (source, origin, state, created_at, updated_at)
-             VALUES (?1, ?2, 'pending', ?3, ?3)",
+            "INSERT INTO import_jobs (source, source_raw, origin, state, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?4)",
         )?;
         let mut ids = Vec::with_capacity(sources.len());
         for src in sources {
-            stmt.execute(params![src, origin, now])?;
+            stmt.execute(params![src.to_string_lossy(), path_bytes(src), origin, now])?;
             ids.push(tx.last_insert_rowid());
         }
         Ok(ids)
@@ -513,11 +620,19 @@ impl Index {
     }
 
     /// Jobs journaled but not finished (a crash or kill interrupted them): (id, source, origin).
-    pub fn pending_jobs(&self) -> Result<Vec<(i64, String, String)>> {
+    pub fn pending_jobs(&self) -> Result<Vec<(i64, PathBuf, String)>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, source, origin FROM import_jobs WHERE state = 'pending' ORDER BY id",
+            "SELECT id, source, source_raw, origin FROM import_jobs WHERE state = 'pending'
+             ORDER BY id",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map([], |r| {
+            let text: String = r.get(1)?;
+            let raw: Option<Vec<u8>> = r.get(2)?;
+            let path = raw
+                .and_then(|b| path_from_bytes(&b))
+                .unwrap_or_else(|| PathBuf::from(text));
+            Ok((r.get(0)?, path, r.get(3)?))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -595,5 +710,43 @@ impl Index {
             params![key, value],
         )?;
         Ok(())
+    }
+}
+
+/// A path as the operating system's bytes (Unix) or UTF-16 code units, little-endian (Windows).
+fn path_bytes(path: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::ffi::OsStrExt;
+        path.as_os_str()
+            .encode_wide()
+            .flat_map(u16::to_le_bytes)
+            .collect()
+    }
+}
+
+/// The inverse of [`path_bytes`]; `None` when the bytes cannot be a path here.
+fn path_from_bytes(bytes: &[u8]) -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::ffi::OsStringExt;
+        if bytes.len() % 2 != 0 {
+            return None;
+        }
+        let wide: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        Some(PathBuf::from(std::ffi::OsString::from_wide(&wide)))
     }
 }

@@ -8,6 +8,9 @@
 //!   job harmless: nothing is lost, nothing is stored twice;
 //! - the CPU-heavy half of a job (reading, fingerprinting, extraction, encryption) runs on the
 //!   workers without holding the vault; only the duplicate check and the commit take its lock;
+//!   documents are parsed in extraction worker processes ([`crate::worker`]), never here;
+//! - [`Ingest::halt`] (the vault is locking) stops at once: the extraction workers are killed,
+//!   no further job starts, and every job not committed stays journaled for the next unlock;
 //! - explicit files are always taken; folders are walked recursively in a stable (sorted) order,
 //!   skipping hidden entries and operating-system litter (`.DS_Store`, `Thumbs.db`,
 //!   `desktop.ini`) and never following symbolic links out of the folder.
@@ -146,7 +149,7 @@ impl IngestEvent {
     }
 }
 
-type Reply = Sender<std::result::Result<ImportOutcome, String>>;
+type Reply = Sender<Result<ImportOutcome>>;
 
 struct Job {
     id: i64,
@@ -171,6 +174,8 @@ struct Shared {
     max_size: std::sync::atomic::AtomicU64,
     subscribers: Mutex<Vec<Sender<IngestEvent>>>,
     counts: Mutex<Counts>,
+    /// Set by [`Ingest::halt`]: no job starts any more.
+    halted: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -219,6 +224,7 @@ impl Ingest {
             max_size: std::sync::atomic::AtomicU64::new(max_size),
             subscribers: Mutex::new(Vec::new()),
             counts: Mutex::new(Counts::default()),
+            halted: std::sync::atomic::AtomicBool::new(false),
         });
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
@@ -279,11 +285,7 @@ impl Ingest {
 
     /// Journals and queues files; returns their job ids in the same order.
     pub fn submit(&self, paths: &[PathBuf], origin: Origin) -> Result<Vec<i64>> {
-        let sources: Vec<String> = paths
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect();
-        let ids = lock(&self.shared.vault).journal_jobs(&sources, origin.as_str())?;
+        let ids = lock(&self.shared.vault).journal_jobs(paths, origin.as_str())?;
         for (id, path) in ids.iter().zip(paths) {
             self.enqueue(*id, path.clone(), None);
         }
@@ -296,8 +298,7 @@ impl Ingest {
     pub fn resume(&self, except: &[PathBuf]) -> Result<Vec<(i64, PathBuf)>> {
         let pending = lock(&self.shared.vault).pending_jobs()?;
         let mut resumed = Vec::new();
-        for (id, source, _origin) in pending {
-            let path = PathBuf::from(&source);
+        for (id, path, _origin) in pending {
             if except.contains(&path) {
                 lock(&self.shared.vault).end_job(id, "superseded", None, None)?;
                 continue;
@@ -309,24 +310,30 @@ impl Ingest {
     }
 
     /// Journals, queues and waits for one file (for the watched folder).
-    pub fn import_and_wait(
-        &self,
-        path: &Path,
-        origin: Origin,
-    ) -> std::result::Result<ImportOutcome, String> {
-        let source = path.to_string_lossy().into_owned();
-        let id = lock(&self.shared.vault)
-            .journal_jobs(&[source], origin.as_str())
-            .map_err(|e| e.to_string())?[0];
+    /// [`Error::Interrupted`] when the queue halted first: the job stays journaled.
+    pub fn import_and_wait(&self, path: &Path, origin: Origin) -> Result<ImportOutcome> {
+        if self.shared.halted.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
+        let id = lock(&self.shared.vault).journal_jobs(&[path.to_path_buf()], origin.as_str())?[0];
         let (tx, rx) = mpsc::channel();
         self.enqueue(id, path.to_path_buf(), Some(tx));
-        rx.recv()
-            .unwrap_or_else(|_| Err("the import queue stopped".into()))
+        rx.recv().unwrap_or(Err(Error::Interrupted))
     }
 
     /// Waits for every queued job, then stops the workers.
     pub fn finish(mut self) {
         self.stop();
+    }
+
+    /// Stops at once, for a lock: kills the extraction workers, starts no further job, and
+    /// leaves every job not yet committed journaled (it resumes at the next unlock). Jobs being
+    /// read end with [`Error::Interrupted`]; a commit already under way completes.
+    pub fn halt(&self) {
+        self.shared
+            .halted
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.shared.sealer.halt();
     }
 
     fn stop(&mut self) {
@@ -349,6 +356,13 @@ impl Drop for Ingest {
 }
 
 fn run_job(shared: &Shared, job: Job) {
+    if shared.halted.load(std::sync::atomic::Ordering::SeqCst) {
+        // Stays pending in the journal.
+        if let Some(tx) = job.reply {
+            let _ = tx.send(Err(Error::Interrupted));
+        }
+        return;
+    }
     shared.emit(IngestEvent::Extracting {
         job: job.id,
         path: job.path.clone(),
@@ -380,12 +394,15 @@ fn run_job(shared: &Shared, job: Job) {
             };
             (event, Ok(outcome))
         }
+        Err(Error::Interrupted) => {
+            // Not the file's fault: the job stays pending for the next unlock.
+            if let Some(tx) = job.reply {
+                let _ = tx.send(Err(Error::Interrupted));
+            }
+            return;
+        }
         Err(e) => {
-            let reason = match &e {
-                // The path is known to every listener.
-                Error::Io { source, .. } => source.to_string(),
-                other => other.to_string(),
-            };
+            let reason = failure_reason(&e);
             let _ = lock(&shared.vault).end_job(job.id, "failed", None, Some(&reason));
             let event = IngestEvent::Failed {
                 job: job.id,
@@ -393,12 +410,20 @@ fn run_job(shared: &Shared, job: Job) {
                 reason: reason.clone(),
                 counts: shared.count(|c| c.failed += 1),
             };
-            (event, Err(reason))
+            (event, Err(e))
         }
     };
     shared.emit(event);
     if let Some(tx) = job.reply {
         let _ = tx.send(reply);
+    }
+}
+
+/// Why a job failed, for a person (the path is known to every listener).
+fn failure_reason(e: &Error) -> String {
+    match e {
+        Error::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -490,9 +515,11 @@ impl QueueTarget {
 impl crate::watch::ImportTarget for QueueTarget {
     fn import(&self, path: &Path) -> std::result::Result<crate::watch::FileOutcome, String> {
         use crate::watch::FileOutcome;
-        match self.ingest.import_and_wait(path, Origin::Watch)? {
-            ImportOutcome::Imported(d) => Ok(FileOutcome::Imported(d.id)),
-            ImportOutcome::Duplicate(d) => Ok(FileOutcome::Duplicate(d.id)),
+        match self.ingest.import_and_wait(path, Origin::Watch) {
+            Ok(ImportOutcome::Imported(d)) => Ok(FileOutcome::Imported(d.id)),
+            Ok(ImportOutcome::Duplicate(d)) => Ok(FileOutcome::Duplicate(d.id)),
+            Err(Error::Interrupted) => Ok(FileOutcome::Deferred),
+            Err(e) => Err(failure_reason(&e)),
         }
     }
 

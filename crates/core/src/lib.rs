@@ -37,6 +37,7 @@ pub mod crypto;
 mod error;
 pub mod export;
 pub mod fields;
+pub mod head;
 pub mod index;
 pub mod ingest;
 pub mod lifecycle;
@@ -53,6 +54,7 @@ pub mod subject;
 pub mod vault;
 pub mod vault_format;
 pub mod watch;
+pub mod worker;
 
 pub use audit::{AuditEntry, ChainReport};
 pub use crypto::KdfParams;
@@ -63,6 +65,6 @@ pub use search::{SearchHit, SearchQuery};
 pub use secret::{Passphrase, SecretKey, Strength};
 pub use vault::{
     CreateOptions, DEFAULT_MAX_IMPORT_BYTES, DocumentDetails, DocumentFault, ImportOutcome,
-    OpenOptions, Vault, VerifyReport,
+    OpenOptions, QuarantineReport, Vault, VerifyReport,
 };
 pub use vault_format::RecoveryKey;

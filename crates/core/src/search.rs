@@ -110,7 +110,13 @@ fn normalise_amounts(text: &str) -> String {
 
 /// The FTS5 expression for what the user typed, or `None` when it has no searchable word.
 pub fn match_expression(text: &str) -> Option<String> {
-    let normalised = normalise_amounts(text);
+    // Control characters separate words: FTS5 ends a quoted string at a NUL byte, so one left
+    // inside a term would make the expression a syntax error.
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let normalised = normalise_amounts(&cleaned);
     let terms: Vec<String> = normalised
         .split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
@@ -125,9 +131,13 @@ pub(crate) fn date_bound(value: &str, upper: bool) -> Result<String> {
         key: if upper { "to" } else { "from" }.into(),
         reason: format!("{v:?}: use YYYY, YYYY-MM or YYYY-MM-DD"),
     };
+    // Shapes checked on bytes, never by slicing: the text is the user's, any Unicode.
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
     let ok = match v.len() {
-        4 => v.parse::<u16>().is_ok(),
-        7 => v[..4].parse::<u16>().is_ok() && &v[4..5] == "-" && v[5..].parse::<u8>().is_ok(),
+        4 => digits(v, 4),
+        7 => v
+            .split_once('-')
+            .is_some_and(|(y, m)| digits(y, 4) && digits(m, 2)),
         10 => crate::fields::validate("issue_date", Some(v)).is_ok(),
         _ => false,
     };
@@ -295,5 +305,25 @@ mod tests {
         assert_eq!(date_bound("2026-03", true).unwrap(), "2026-03-31");
         assert_eq!(date_bound("2026-03-14", true).unwrap(), "2026-03-14");
         assert!(date_bound("14/03/2026", false).is_err());
+    }
+
+    #[test]
+    fn control_characters_split_terms_instead_of_breaking_the_expression() {
+        // Found by fuzzing (`fuzz/regressions/search-query`): a NUL ended the FTS5 string.
+        assert_eq!(
+            match_expression("Société \0Générale").as_deref(),
+            Some("\"Société\"* \"Générale\"*")
+        );
+        assert_eq!(match_expression("\0\u{7}").as_deref(), None);
+    }
+
+    #[test]
+    fn date_bounds_never_slice_inside_a_character() {
+        // Seven bytes, the fifth inside the euro sign: used to panic.
+        for v in ["abc€x", "2026€", "€2026-1", "2026-é", "20€-03-14"] {
+            assert!(date_bound(v, false).is_err(), "{v:?}");
+        }
+        assert!(date_bound("+202", false).is_err());
+        assert!(date_bound("2026-+3", true).is_err());
     }
 }

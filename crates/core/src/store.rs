@@ -2,13 +2,16 @@
 //!
 //! Promises: a blob appears under `blobs/` only complete and synced (written in `tmp/`, fsynced,
 //! renamed, folder fsynced); nothing here ever writes plaintext; ids are random UUIDs, so file
-//! names say nothing about documents.
+//! names say nothing about documents. Every name found on disk is untrusted: only canonical
+//! UUIDs in their own shard count as blobs, anything else is reported as stray and left alone.
+//! Blobs that no index row names are moved to `quarantine/` (still encrypted), never deleted
+//! unless the owner purges them.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use crate::vault_format::{BLOBS_DIR, TMP_DIR};
+use crate::vault_format::{BLOBS_DIR, QUARANTINE_DIR, TMP_DIR};
 use crate::{Error, Result};
 
 /// The blob folders of one vault.
@@ -16,6 +19,21 @@ use crate::{Error, Result};
 pub struct BlobStore {
     blobs: PathBuf,
     tmp: PathBuf,
+    quarantine: PathBuf,
+}
+
+/// What lies under `blobs/`.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Ids of well-formed blobs.
+    pub ids: Vec<String>,
+    /// Entries that are not blobs (odd names, folders, links), relative to the vault folder.
+    pub stray: Vec<PathBuf>,
+}
+
+/// True for a canonical (lowercase, hyphenated) UUID.
+fn is_blob_id(name: &str) -> bool {
+    uuid::Uuid::parse_str(name).is_ok_and(|u| u.hyphenated().to_string() == name)
 }
 
 /// A blob being written in `tmp/`; removed on drop unless committed.
@@ -38,6 +56,7 @@ impl BlobStore {
         let store = BlobStore {
             blobs: vault_dir.join(BLOBS_DIR),
             tmp: vault_dir.join(TMP_DIR),
+            quarantine: vault_dir.join(QUARANTINE_DIR),
         };
         fs::create_dir_all(&store.blobs).map_err(Error::io(&store.blobs))?;
         fs::create_dir_all(&store.tmp).map_err(Error::io(&store.tmp))?;
@@ -46,7 +65,7 @@ impl BlobStore {
 
     /// Where the blob of document `id` lives.
     pub fn path_of(&self, id: &str) -> PathBuf {
-        self.blobs.join(&id[..2]).join(id)
+        self.blobs.join(id.get(..2).unwrap_or("--")).join(id)
     }
 
     /// Creates a temporary file for the blob of `id`.
@@ -104,31 +123,109 @@ impl BlobStore {
         }
     }
 
-    /// Ids of every blob on disk.
-    pub fn list_ids(&self) -> Result<Vec<String>> {
-        let mut ids = Vec::new();
+    /// Every blob on disk, and what else lies in `blobs/`.
+    pub fn list(&self) -> Result<Listing> {
+        let mut out = Listing::default();
+        let rel =
+            |p: &Path| PathBuf::from(BLOBS_DIR).join(p.strip_prefix(&self.blobs).unwrap_or(p));
         for shard in fs::read_dir(&self.blobs).map_err(Error::io(&self.blobs))? {
-            let shard = shard?;
-            if !shard.file_type()?.is_dir() {
+            let shard = shard.map_err(Error::io(&self.blobs))?;
+            let path = shard.path();
+            let name = shard.file_name();
+            let shard_name = name.to_str().filter(|n| {
+                n.len() == 2
+                    && n.bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            });
+            let is_dir = shard.file_type().is_ok_and(|t| t.is_dir());
+            let Some(shard_name) = shard_name.filter(|_| is_dir) else {
+                out.stray.push(rel(&path));
                 continue;
-            }
-            for entry in fs::read_dir(shard.path())? {
-                let entry = entry?;
-                if let Some(name) = entry.file_name().to_str() {
-                    ids.push(name.to_owned());
+            };
+            for entry in fs::read_dir(&path).map_err(Error::io(&path))? {
+                let entry = entry.map_err(Error::io(&path))?;
+                let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+                match entry.file_name().to_str() {
+                    Some(id) if is_file && is_blob_id(id) && id.starts_with(shard_name) => {
+                        out.ids.push(id.to_owned());
+                    }
+                    _ => out.stray.push(rel(&entry.path())),
                 }
             }
         }
+        Ok(out)
+    }
+
+    /// Moves the blob of `id` to `quarantine/` (still encrypted, under the same name).
+    pub fn quarantine(&self, id: &str) -> Result<()> {
+        fs::create_dir_all(&self.quarantine).map_err(Error::io(&self.quarantine))?;
+        let from = self.path_of(id);
+        let to = self.quarantine.join(id);
+        if to.exists() {
+            return Err(Error::AlreadyExists(to));
+        }
+        fs::rename(&from, &to).map_err(Error::io(&from))?;
+        sync_dir(&self.quarantine)?;
+        sync_dir(from.parent().expect("shard"))
+    }
+
+    /// Ids of the blobs in quarantine (other names there are ignored).
+    pub fn quarantined(&self) -> Result<Vec<String>> {
+        let entries = match fs::read_dir(&self.quarantine) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(&self.quarantine)(e)),
+        };
+        let mut ids = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(Error::io(&self.quarantine))?;
+            if let Some(id) = entry.file_name().to_str()
+                && entry.file_type().is_ok_and(|t| t.is_file())
+                && is_blob_id(id)
+            {
+                ids.push(id.to_owned());
+            }
+        }
+        ids.sort();
         Ok(ids)
     }
 
-    /// Deletes every leftover in `tmp/` (blobs of imports that never committed); returns how many.
+    /// Moves a quarantined blob back to its place; refuses when a blob is already there.
+    pub fn reattach(&self, id: &str) -> Result<()> {
+        let from = self.quarantine.join(id);
+        let to = self.path_of(id);
+        if to.exists() {
+            return Err(Error::AlreadyExists(to));
+        }
+        let shard = to.parent().expect("shard").to_path_buf();
+        fs::create_dir_all(&shard).map_err(Error::io(&shard))?;
+        fs::rename(&from, &to).map_err(Error::io(&from))?;
+        sync_dir(&shard)?;
+        sync_dir(&self.quarantine)
+    }
+
+    /// Deletes a quarantined blob for good.
+    pub fn purge(&self, id: &str) -> Result<()> {
+        let path = self.quarantine.join(id);
+        fs::remove_file(&path).map_err(Error::io(&path))?;
+        sync_dir(&self.quarantine)
+    }
+
+    /// Deletes every unfinished blob in `tmp/` (imports that never committed: no row can name
+    /// them); returns how many. Folders and other odd entries there are left alone.
     pub fn clear_tmp(&self) -> Result<usize> {
         let mut n = 0;
         for entry in fs::read_dir(&self.tmp).map_err(Error::io(&self.tmp))? {
-            let path = entry?.path();
-            fs::remove_file(&path).map_err(Error::io(&path))?;
-            n += 1;
+            let entry = entry.map_err(Error::io(&self.tmp))?;
+            // A link is removed as a link, never followed.
+            if entry
+                .file_type()
+                .is_ok_and(|t| t.is_file() || t.is_symlink())
+            {
+                let path = entry.path();
+                fs::remove_file(&path).map_err(Error::io(&path))?;
+                n += 1;
+            }
         }
         Ok(n)
     }

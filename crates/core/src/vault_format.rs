@@ -6,7 +6,9 @@
 //!   vault.json          header: id, KDF parameters and salt, the two wrapped master keys
 //!   index.db            SQLCipher database (+ -wal, -shm), keyed with the index key
 //!   blobs/XX/ID         one encrypted blob per document (XX = first two hex digits of ID)
-//!   tmp/                blobs being written (encrypted); emptied on open
+//!   tmp/                blobs being written (encrypted); unfinished ones removed on open
+//!   quarantine/ID       blobs no index row names (encrypted), kept until re-attached or purged
+//!   head.json           the rollback record: last audit entry and document count, MACed
 //!   lock                single-writer lock; holds the owner's pid
 //! ```
 
@@ -28,6 +30,9 @@ pub const INDEX_FILE: &str = "index.db";
 pub const BLOBS_DIR: &str = "blobs";
 /// Folder of blobs being written.
 pub const TMP_DIR: &str = "tmp";
+/// Folder of blobs that no index row names, kept aside (still encrypted) until the owner
+/// re-attaches or purges them.
+pub const QUARANTINE_DIR: &str = "quarantine";
 /// File name of the lock.
 pub const LOCK_FILE: &str = "lock";
 /// The `format` value of the header.
@@ -48,6 +53,8 @@ pub mod labels {
     pub const AUDIT_MAC: &str = "coffre/v1/audit-mac";
     /// Seed of the vault's Ed25519 signing key (bundles, backups).
     pub const SIGNING_SEED: &str = "coffre/v1/bundle-signing-seed";
+    /// HMAC key of the rollback record (`head.json`).
+    pub const HEAD_RECORD: &str = "coffre/v1/head-record";
     /// Derives the recovery key-encryption key from the recovery key.
     pub const RECOVERY_KEK: &str = "coffre/v1/recovery-kek";
     /// Associated data prefix of the master key wrapped under the passphrase.

@@ -87,6 +87,8 @@ pub enum FileOutcome {
     Imported(String),
     /// The same content was already in the vault (its id).
     Duplicate(String),
+    /// Not imported now (the vault is locking): the file is left as it is, for a later scan.
+    Deferred,
 }
 
 /// Where the watcher sends stable files. Implemented by the ingest queue over the vault; by a
@@ -558,22 +560,20 @@ fn worker(shared: &Shared, jobs: &Mutex<Receiver<Job>>, done: &Sender<Msg>) {
 fn handle_job(shared: &Shared, job: &Job) -> Memo {
     let outcome = catch_unwind(AssertUnwindSafe(|| shared.target.import(&job.path)))
         .unwrap_or_else(|_| Err("the import failed unexpectedly (internal error)".to_owned()));
-    match outcome {
-        Ok(outcome) => {
-            shared.emit(match outcome {
-                FileOutcome::Imported(id) => WatchEvent::Imported {
-                    path: job.path.clone(),
-                    id,
-                },
-                FileOutcome::Duplicate(id) => WatchEvent::Duplicate {
-                    path: job.path.clone(),
-                    id,
-                },
-            });
-            after_success(shared, job)
-        }
-        Err(reason) => after_failure(shared, job, reason),
-    }
+    let event = match outcome {
+        Ok(FileOutcome::Deferred) => return Memo::Nothing,
+        Ok(FileOutcome::Imported(id)) => WatchEvent::Imported {
+            path: job.path.clone(),
+            id,
+        },
+        Ok(FileOutcome::Duplicate(id)) => WatchEvent::Duplicate {
+            path: job.path.clone(),
+            id,
+        },
+        Err(reason) => return after_failure(shared, job, reason),
+    };
+    shared.emit(event);
+    after_success(shared, job)
 }
 
 fn keep(shared: &Shared, job: &Job) -> Memo {

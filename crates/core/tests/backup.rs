@@ -19,6 +19,7 @@ fn setup() -> (tempfile::TempDir, Vault, RecoveryKey, Vec<String>) {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
+    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
     let (mut v, recovery) =
         Vault::create(&tmp.path().join("v"), &Passphrase::new(PASS.into()), &opts).unwrap();
     let mut ids = Vec::new();
@@ -304,6 +305,7 @@ fn a_folder_holds_one_vault() {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
+    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
     let (mut other, _) = Vault::create(
         &tmp.path().join("other"),
         &Passphrase::new(PASS.into()),
@@ -349,4 +351,206 @@ fn a_manifest_rewrite_cut_between_its_renames_is_completed() {
     v.backup_create(&dir, &keep_all).unwrap();
     assert!(!gen1.join(".manifest.json.tmp").exists());
     assert!(backup_verify(&dir).unwrap().is_ok());
+}
+
+// Hostile backup folders (issue 12): nothing read past what the signed manifest says, no link
+// followed, no panic on what a manifest holds.
+
+/// The only generation's folder.
+fn only_generation(dir: &Path) -> PathBuf {
+    let g = backup_list(dir).unwrap()[0].id.clone();
+    dir.join("generations").join(g)
+}
+
+#[test]
+fn files_larger_than_listed_are_not_read() {
+    let (tmp, mut v, _, ids) = setup();
+    let dir = tmp.path().join("backup");
+    v.backup_create(&dir, &Rotation::default()).unwrap();
+    let gen_dir = only_generation(&dir);
+
+    // A blob grown to 64 MiB (sparse): reported from its length; restore copies nothing of it
+    // (it used to copy the whole file into the restored folder before comparing).
+    let blob = dir.join("blobs").join(&ids[0][..2]).join(&ids[0]);
+    let size = fs::metadata(&blob).unwrap().len();
+    let saved = fs::read(&blob).unwrap();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&blob)
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
+    let report = backup_verify(&dir).unwrap();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(
+        report.problems[0].reason,
+        format!("altered: {} bytes, expected {size}", 64 << 20)
+    );
+    let to = tmp.path().join("restored");
+    let err = backup_restore(&dir, None, &to).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("altered: {} bytes, expected {size}", 64 << 20)),
+        "{err}"
+    );
+    assert!(!to.exists() && !tmp.path().join(".restored.part").exists());
+    fs::write(&blob, &saved).unwrap();
+    assert!(backup_verify(&dir).unwrap().is_ok());
+
+    // A manifest past the limit (sparse): refused from its length, never loaded (it used to be
+    // read whole into memory, whatever its size).
+    let manifest = gen_dir.join("manifest.json");
+    let saved = fs::read(&manifest).unwrap();
+    let limit = coffre_core::backup::MAX_MANIFEST_BYTES;
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&manifest)
+        .unwrap()
+        .set_len(limit + 1)
+        .unwrap();
+    let report = backup_verify(&dir).unwrap();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(
+        report.problems[0].item.ends_with("manifest.json")
+            && report.problems[0]
+                .reason
+                .contains(&format!("larger than {limit} bytes")),
+        "{:?}",
+        report.problems
+    );
+    assert!(backup_list(&dir).is_err());
+    assert!(backup_restore(&dir, None, &to).is_err());
+    fs::write(&manifest, &saved).unwrap();
+
+    // The folder's header, unsigned, is bounded too.
+    let header = dir.join("coffre-backup.json");
+    let saved = fs::read(&header).unwrap();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&header)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    assert!(backup_verify(&dir).is_err());
+    fs::write(&header, &saved).unwrap();
+    assert!(backup_verify(&dir).unwrap().is_ok());
+}
+
+#[cfg(unix)]
+#[test]
+fn links_where_files_should_be_are_refused() {
+    let (tmp, mut v, _, ids) = setup();
+    let dir = tmp.path().join("backup");
+    v.backup_create(&dir, &Rotation::default()).unwrap();
+
+    // A blob replaced by a link to an identical copy outside the folder: it used to verify and
+    // restore through the link (a link to /dev/zero or a pipe would hang both).
+    let blob = dir.join("blobs").join(&ids[0][..2]).join(&ids[0]);
+    let outside = tmp.path().join("outside");
+    fs::rename(&blob, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &blob).unwrap();
+    let report = backup_verify(&dir).unwrap();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(
+        report.problems[0].item.contains(&ids[0])
+            && report.problems[0].reason.contains("not a regular file"),
+        "{:?}",
+        report.problems
+    );
+    let to = tmp.path().join("restored");
+    let err = backup_restore(&dir, None, &to).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    assert!(!to.exists() && !tmp.path().join(".restored.part").exists());
+    fs::remove_file(&blob).unwrap();
+    fs::rename(&outside, &blob).unwrap();
+
+    // The manifest and the index snapshot, likewise.
+    let gen_dir = only_generation(&dir);
+    for name in ["manifest.json", "index.db"] {
+        let file = gen_dir.join(name);
+        fs::rename(&file, &outside).unwrap();
+        std::os::unix::fs::symlink(&outside, &file).unwrap();
+        let report = backup_verify(&dir).unwrap();
+        assert_eq!(report.problems.len(), 1, "{name}: {:?}", report.problems);
+        assert!(
+            report.problems[0].item.ends_with(name)
+                && report.problems[0].reason.contains("not a regular file"),
+            "{:?}",
+            report.problems
+        );
+        assert!(backup_restore(&dir, None, &to).is_err());
+        fs::remove_file(&file).unwrap();
+        fs::rename(&outside, &file).unwrap();
+    }
+    assert!(backup_verify(&dir).unwrap().is_ok());
+}
+
+#[test]
+fn listing_survives_sizes_that_overflow() {
+    let (tmp, mut v, _, _) = setup();
+    let dir = tmp.path().join("backup");
+    v.backup_create(&dir, &Rotation::default()).unwrap();
+    // Listing reads manifests without their signatures: sizes summing past u64 (an edited or
+    // damaged manifest) used to overflow (a panic in debug builds).
+    let manifest = only_generation(&dir).join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    m["header"]["size"] = u64::MAX.into();
+    m["index"]["size"] = u64::MAX.into();
+    fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+    let list = backup_list(&dir).unwrap();
+    assert_eq!(list[0].bytes, u64::MAX);
+    assert!(!backup_verify(&dir).unwrap().is_ok());
+}
+
+#[test]
+fn a_signed_manifest_with_odd_ids_is_reported_not_a_panic() {
+    use ring::signature::KeyPair;
+    // A backup folder of our own making, signed with our own key (as a vault would sign it).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("backup");
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    let key = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+    let vault_id = "6a3c9a7e-2f1b-4c55-9d2e-0b6f1a2c3d4e";
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("coffre-backup.json"),
+        serde_json::json!({
+            "format": "coffre-backup", "version": 1, "vault_id": vault_id,
+            "signing_public_key": hex::encode(key.public_key().as_ref()),
+            "created_at": "2026-01-01T00:00:00Z",
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let g = "2026-01-01T00-00-00Z";
+    let gen_dir = dir.join("generations").join(g);
+    fs::create_dir_all(&gen_dir).unwrap();
+    let empty = serde_json::json!({ "sha256": hex::encode([0u8; 32]), "size": 0 });
+    let blob = |id: &str| serde_json::json!({ "id": id, "sha256": "", "size": 0 });
+    let manifest = serde_json::json!({
+        "format": "coffre-backup-generation", "version": 1, "generation": g,
+        "created_at": "2026-01-01T00:00:00Z", "vault_id": vault_id,
+        "header": empty, "index": empty,
+        // The euro sign's bytes straddle the shard's two: slicing there used to panic.
+        "blobs": [blob("€uro"), blob("x"), blob("../../etc/passwd")],
+    })
+    .to_string();
+    fs::write(gen_dir.join("manifest.json"), &manifest).unwrap();
+    fs::write(
+        gen_dir.join("manifest.sig"),
+        key.sign(manifest.as_bytes()).as_ref(),
+    )
+    .unwrap();
+    let report = backup_verify(&dir).unwrap();
+    let odd: Vec<&str> = report
+        .problems
+        .iter()
+        .filter(|p| p.reason == "not a document id")
+        .map(|p| p.item.as_str())
+        .collect();
+    assert_eq!(odd.len(), 3, "{:?}", report.problems);
+    let to = tmp.path().join("restored");
+    assert!(backup_restore(&dir, None, &to).is_err());
+    assert!(!to.exists());
 }

@@ -15,6 +15,7 @@ fn vault(tmp: &tempfile::TempDir) -> Vault {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
+    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
     Vault::create(&tmp.path().join("v"), &Passphrase::new(PASS.into()), &opts)
         .unwrap()
         .0

@@ -17,6 +17,7 @@ fn setup() -> (tempfile::TempDir, Vault, Vec<String>) {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
+    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
     let (mut v, _) = Vault::create(
         &tmp.path().join("v"),
         &Passphrase::new("export test pass".into()),

@@ -19,6 +19,7 @@ fn setup() -> (tempfile::TempDir, PathBuf, Vault, String, String) {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
+    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
     let (mut v, _) = Vault::create(&dir, &Passphrase::new(PASS.into()), &opts).unwrap();
     let ubl = v
         .import_file(&fixture("ubl-invoice-eur.xml"), None)
@@ -138,7 +139,8 @@ fn disposal_shreds_the_key_and_an_old_blob_copied_back_reveals_nothing() {
     assert_eq!(last.action, "document.dispose");
     assert_eq!(last.detail["override"], true);
 
-    // The old blob, copied back: no key exists for it any more; the next open collects it.
+    // The old blob, copied back: no key exists for it any more; the next open moves it to
+    // quarantine (open never deletes), where it is noise until the owner purges it.
     std::fs::write(&blob, &saved).unwrap();
     assert!(matches!(
         v.read_document(&ubl),
@@ -146,8 +148,12 @@ fn disposal_shreds_the_key_and_an_old_blob_copied_back_reveals_nothing() {
     ));
     drop(v);
     let mut v = Vault::open(&dir, &Passphrase::new(PASS.into())).unwrap();
-    assert!(!blob.exists(), "an orphan blob is collected on open");
-    assert!(v.verify().unwrap().is_ok());
+    assert!(!blob.exists(), "an orphan blob is moved aside on open");
+    assert_eq!(v.quarantine().unwrap().blobs, vec![ubl.clone()]);
+    assert!(v.quarantine().unwrap().reattachable.is_empty());
+    assert!(v.verify().unwrap().is_ok(), "no document depends on it");
+    assert_eq!(v.purge_quarantine(&[]).unwrap(), vec![ubl.clone()]);
+    assert!(v.quarantine().unwrap().blobs.is_empty());
     assert_eq!(v.documents().unwrap().len(), 1);
     assert_eq!(v.document(&cii).unwrap().id, cii);
     // The plaintext is not in the vault folder anywhere (index and WAL included).

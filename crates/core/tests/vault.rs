@@ -20,6 +20,7 @@ fn fast() -> CreateOptions {
 fn new_vault() -> (tempfile::TempDir, PathBuf, Vault, RecoveryKey) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("vault");
+    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
     let (vault, rk) = Vault::create(&dir, &pass(PASS), &fast()).unwrap();
     (tmp, dir, vault, rk)
 }
@@ -284,26 +285,43 @@ fn nothing_readable_reaches_the_disk() {
     check("after lock");
 }
 
+/// A crash can leave a blob renamed into place whose row never committed, and a half-written
+/// temp file. Open removes the temp file (no row can ever name it) and moves the blob to
+/// quarantine, never deleting it; the owner purges it (or re-attaches it if its row returns).
 #[test]
-fn leftovers_of_a_crash_are_collected_on_open() {
+fn leftovers_of_a_crash_are_quarantined_on_open() {
     let (_t, dir, mut vault, _) = new_vault();
     let kept = import(&mut vault, "kept.pdf", b"%PDF kept")
         .document()
         .id
         .clone();
     vault.lock();
-    // A blob renamed into place whose index row never committed, and a half-written temp file.
     let orphan = "0123abcd-0000-4000-8000-000000000000";
     std::fs::create_dir_all(dir.join("blobs/01")).unwrap();
     std::fs::write(blob_path(&dir, orphan), b"encrypted garbage").unwrap();
     std::fs::write(dir.join("tmp").join("x.part"), b"partial").unwrap();
     let mut vault = Vault::open(&dir, &pass(PASS)).unwrap();
     assert!(!blob_path(&dir, orphan).exists());
+    assert_eq!(
+        std::fs::read(dir.join("quarantine").join(orphan)).unwrap(),
+        b"encrypted garbage"
+    );
     assert!(walkdir(&dir.join("tmp")).is_empty());
     assert!(blob_path(&dir, &kept).exists());
-    let last = vault.audit_entries(None).unwrap().pop().unwrap();
-    assert_eq!(last.action, "vault.unlock");
-    assert_eq!(last.detail["collected_unfinished_imports"], 2);
+    let entries = vault.audit_entries(None).unwrap();
+    let n = entries.len();
+    assert_eq!(entries[n - 2].action, "vault.quarantine");
+    assert_eq!(entries[n - 2].detail["blobs"][0], orphan);
+    assert_eq!(entries[n - 1].action, "vault.unlock");
+    assert_eq!(entries[n - 1].detail["removed_unfinished_imports"], 1);
+    let report = vault.verify().unwrap();
+    assert!(report.is_ok(), "no document depends on it");
+    assert_eq!(report.quarantine.blobs, vec![orphan.to_owned()]);
+    assert!(report.quarantine.reattachable.is_empty());
+    assert_eq!(
+        vault.purge_quarantine(&[]).unwrap(),
+        vec![orphan.to_owned()]
+    );
     assert!(vault.verify().unwrap().is_ok());
     vault.lock();
 
@@ -313,18 +331,18 @@ fn leftovers_of_a_crash_are_collected_on_open() {
     std::fs::write(dir.join("tmp").join("y.part"), b"partial").unwrap();
     let options = coffre_core::OpenOptions {
         defer_orphan_scan: true,
+        ..Default::default()
     };
     let mut vault = Vault::open_with(&dir, &pass(PASS), &options).unwrap();
     assert!(walkdir(&dir.join("tmp")).is_empty());
     assert!(blob_path(&dir, orphan).exists());
-    assert_eq!(vault.collect_orphan_blobs().unwrap(), 1);
+    assert_eq!(vault.quarantine_orphan_blobs().unwrap(), 1);
     assert!(!blob_path(&dir, orphan).exists());
+    assert!(dir.join("quarantine").join(orphan).exists());
     assert!(blob_path(&dir, &kept).exists());
     let last = vault.audit_entries(None).unwrap().pop().unwrap();
-    assert_eq!(last.action, "vault.collect");
-    assert_eq!(last.detail["collected_unfinished_imports"], 1);
-    assert_eq!(vault.collect_orphan_blobs().unwrap(), 0);
-    assert!(vault.verify().unwrap().is_ok());
+    assert_eq!(last.action, "vault.quarantine");
+    assert_eq!(vault.quarantine_orphan_blobs().unwrap(), 0);
 }
 
 #[test]

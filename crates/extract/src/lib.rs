@@ -43,7 +43,8 @@ pub struct Limits {
     pub max_xml_depth: usize,
     /// Most XML nodes accepted.
     pub max_xml_nodes: u32,
-    /// Largest size a single PDF stream may decompress to (bytes).
+    /// Largest size a single PDF stream, and all the page content of a document together
+    /// (streams counted once per reference), may decompress to (bytes).
     pub max_decompressed_bytes: usize,
     /// Most pages whose text operators are normalised.
     pub max_pdf_pages: usize,
@@ -101,6 +102,21 @@ pub fn sniff(bytes: &[u8], file_name: Option<&str>) -> Sniffed {
     }
 }
 
+/// An extraction that read nothing: the format and media type from the leading bytes, flagged
+/// for review with `message` (input over the limits, or a reader that had to be stopped).
+pub fn not_read(bytes: &[u8], file_name: Option<&str>, message: impl Into<String>) -> Extraction {
+    let (format, media) = match sniff(bytes, file_name) {
+        Sniffed::Pdf => (Format::PdfText, "application/pdf"),
+        Sniffed::Xml => (Format::Other, "application/xml"),
+        Sniffed::Png => (Format::Image, "image/png"),
+        Sniffed::Jpeg => (Format::Image, "image/jpeg"),
+        Sniffed::Other => (Format::Other, "application/octet-stream"),
+    };
+    let mut e = Extraction::empty(format, media);
+    e.issue(message);
+    e
+}
+
 /// Extracts invoice fields from a document. Never panics, never fails: see the crate docs.
 pub fn extract(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extraction {
     match catch_unwind(AssertUnwindSafe(|| extract_inner(bytes, file_name, limits))) {
@@ -116,20 +132,15 @@ pub fn extract(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extrac
 fn extract_inner(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extraction {
     let kind = sniff(bytes, file_name);
     if bytes.len() > limits.max_input_bytes {
-        let (format, media) = match kind {
-            Sniffed::Pdf => (Format::PdfText, "application/pdf"),
-            Sniffed::Xml => (Format::Other, "application/xml"),
-            Sniffed::Png => (Format::Image, "image/png"),
-            Sniffed::Jpeg => (Format::Image, "image/jpeg"),
-            Sniffed::Other => (Format::Other, "application/octet-stream"),
-        };
-        let mut e = Extraction::empty(format, media);
-        e.issue(format!(
-            "input of {} bytes exceeds the limit of {} bytes: not read",
-            bytes.len(),
-            limits.max_input_bytes
-        ));
-        return e;
+        return not_read(
+            bytes,
+            file_name,
+            format!(
+                "input of {} bytes exceeds the limit of {} bytes: not read",
+                bytes.len(),
+                limits.max_input_bytes
+            ),
+        );
     }
     match kind {
         Sniffed::Pdf => from_pdf(bytes, limits),
@@ -203,6 +214,7 @@ fn from_pdf(bytes: &[u8], limits: &Limits) -> Extraction {
     let content = match pdf::process(bytes, limits) {
         Ok(c) => c,
         Err(err) => {
+            e.abandoned_work = matches!(err, pdf::PdfError::Timeout(_));
             e.issue(err.to_string());
             return e;
         }

@@ -151,6 +151,10 @@ pub struct Extraction {
     /// Extracted plain text, for full-text search; not serialised.
     #[serde(skip)]
     pub text: Option<String>,
+    /// True when a time budget ran out and a thread was left running: the caller should end
+    /// the process that ran the extraction. Not serialised.
+    #[serde(skip)]
+    pub abandoned_work: bool,
 }
 
 impl Extraction {
@@ -178,6 +182,7 @@ impl Extraction {
             issues: Vec::new(),
             media_type: media_type.to_string(),
             text: None,
+            abandoned_work: false,
         }
     }
 

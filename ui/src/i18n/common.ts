@@ -36,6 +36,10 @@ export const messages = {
     'common.errors.no_consent': 'No active consent covers this request.',
     'common.errors.tampered': 'Some data failed its integrity check: it may have been altered outside Coffre.',
     'common.errors.too_large': 'This file is larger than the import limit.',
+    'common.errors.index_missing': 'The vault’s index file (index.db) is missing. Nothing was changed. If a sync service has not delivered it yet, wait and try again; otherwise put the file back or restore the vault from a backup.',
+    'common.errors.index_unusable': 'The vault’s index file (index.db) is empty or damaged. Nothing was changed. Put back a good copy of the file or restore the vault from a backup.',
+    'common.errors.index_rolled_back': 'The vault’s index file is older than the last state this vault recorded (an old copy put back, or a sync conflict). Nothing was changed. Put the newest index.db back or restore from a backup; the command line can open it anyway (coffre recover --accept-older-index).',
+    'common.errors.interrupted': 'Stopped because the vault is locking. It will resume at the next unlock.',
     'common.errors.internal': 'Something went wrong.',
   },
   fr: {
@@ -75,6 +79,10 @@ export const messages = {
     'common.errors.no_consent': 'Aucun consentement actif ne couvre cette demande.',
     'common.errors.tampered': 'Des données ont échoué au contrôle d’intégrité : elles ont peut-être été modifiées en dehors de Coffre.',
     'common.errors.too_large': 'Ce fichier dépasse la taille maximale d’import.',
+    'common.errors.index_missing': 'Le fichier d’index du coffre (index.db) est absent. Rien n’a été modifié. Si un service de synchronisation ne l’a pas encore livré, patientez puis réessayez ; sinon remettez le fichier en place ou restaurez le coffre depuis une sauvegarde.',
+    'common.errors.index_unusable': 'Le fichier d’index du coffre (index.db) est vide ou endommagé. Rien n’a été modifié. Remettez en place une bonne copie du fichier ou restaurez le coffre depuis une sauvegarde.',
+    'common.errors.index_rolled_back': 'Le fichier d’index du coffre est plus ancien que le dernier état enregistré par ce coffre (une ancienne copie remise en place, ou un conflit de synchronisation). Rien n’a été modifié. Remettez en place le fichier index.db le plus récent ou restaurez depuis une sauvegarde ; la ligne de commande peut l’ouvrir malgré tout (coffre recover --accept-older-index).',
+    'common.errors.interrupted': 'Interrompu parce que le coffre se verrouille. Cela reprendra au prochain déverrouillage.',
     'common.errors.internal': 'Une erreur est survenue.',
   },
 };

@@ -9,7 +9,8 @@ export interface ApiError {
   /**
    * wrong_passphrase | wrong_recovery_key | malformed_recovery_key | weak_passphrase |
    * vault_in_use | no_vault | vault_exists | locked | not_found | invalid | no_consent |
-   * tampered | too_large | io | internal
+   * tampered | too_large | index_missing | index_unusable | index_rolled_back | interrupted |
+   * io | internal
    */
   code: string;
   message: string;
@@ -509,6 +510,17 @@ export interface ChainReport {
 export const auditEntries = (before: number | null, limit: number) =>
   call<AuditEntry[]>('audit_entries', { before, limit });
 export const auditVerify = () => call<ChainReport>('audit_verify');
+
+/** Encrypted files of the vault folder that no document names, kept aside. */
+export interface QuarantineReport {
+  blobs: string[];
+  /** Those whose document exists again (its index was put back). */
+  reattachable: string[];
+}
+
+export const quarantineGet = () => call<QuarantineReport>('quarantine_get');
+export const quarantineReattach = () => call<string[]>('quarantine_reattach');
+export const quarantinePurge = () => call<string[]>('quarantine_purge');
 
 // ---------------------------------------------------------------- settings and backups
 

@@ -29,6 +29,11 @@ export const KNOWN_ACTIONS = [
   'settings.change',
   'subject.export',
   'audit.prune',
+  'vault.quarantine',
+  'vault.reattach',
+  'vault.quarantine_purge',
+  'vault.open_refused',
+  'vault.older_index_accepted',
   'pruned',
 ] as const;
 

@@ -8,16 +8,21 @@ use std::process::{Command, Output, Stdio};
 /// The passphrase of every test vault.
 pub const PASS: &str = "correct horse battery staple";
 
-/// `coffre ARGS` on `vault`, with the passphrase in the environment and no terminal.
-pub fn coffre(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coffre"))
-        .args(args)
+/// `coffre ARGS` on `vault`, with the passphrase in the environment and no terminal, ready to
+/// run.
+pub fn command(vault: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_coffre"));
+    c.args(args)
         .env("COFFRE_VAULT", vault)
         .env("COFFRE_PASSPHRASE", PASS)
         .env_remove("COFFRE_NEW_PASSPHRASE")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+        .stdin(Stdio::null());
+    c
+}
+
+/// `coffre ARGS` on `vault`, with the passphrase in the environment and no terminal.
+pub fn coffre(vault: &Path, args: &[&str]) -> Output {
+    command(vault, args).output().unwrap()
 }
 
 /// `coffre ARGS`, which must succeed; its standard output.

@@ -16,7 +16,7 @@
 //! copy's `/W` arrays are rewritten into the equivalent list form `c_first [w w ...]`.
 
 use lopdf::content::{Content, Operation};
-use lopdf::{Document, Object};
+use lopdf::{Document, Object, ObjectId};
 
 use crate::Limits;
 use crate::pdf::{PdfError, contained};
@@ -170,7 +170,11 @@ pub fn normalise_document(doc: &mut Document, limits: &Limits) -> ShowStats {
     };
     let pages: Vec<_> = doc.get_pages().into_values().collect();
     for page_id in pages.into_iter().take(limits.max_pdf_pages) {
-        let Ok(content) = doc.get_and_decode_page_content(page_id) else {
+        let Ok(content) = doc
+            .get_page_content_with_limit(page_id, limits.max_decompressed_bytes)
+            .map_err(|_| ())
+            .and_then(|c| Content::decode(&c).map_err(|_| ()))
+        else {
             continue;
         };
         let before = stats.rewritten;
@@ -267,6 +271,57 @@ pub fn compose_spacing_accents(text: &str) -> String {
     out
 }
 
+/// The bytes the text layer's reader would decompress: every page's content streams, counted
+/// once per reference (a page may name the same stream many times), and every form XObject
+/// once. `Err(limit)` as soon as the total passes `limit`: a decompression bomb is refused
+/// before the text reader, which decodes without a budget, ever sees it.
+pub fn content_budget(doc: &Document, limit: usize) -> Result<usize, usize> {
+    let mut sizes: std::collections::HashMap<ObjectId, usize> = Default::default();
+    let mut total = 0usize;
+    let mut charge = |id: ObjectId, total: &mut usize| -> Result<(), usize> {
+        let size = match sizes.get(&id) {
+            Some(s) => *s,
+            None => {
+                let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else {
+                    return Ok(());
+                };
+                let remaining = limit.saturating_sub(*total);
+                let size = match stream.decompressed_content_with_limit(remaining) {
+                    Ok(data) => data.len(),
+                    Err(_) if stream.content.len() <= remaining => stream.content.len(),
+                    Err(_) => return Err(limit),
+                };
+                sizes.insert(id, size);
+                size
+            }
+        };
+        *total = total.saturating_add(size);
+        if *total > limit { Err(limit) } else { Ok(()) }
+    };
+    for page_id in doc.page_iter() {
+        for id in doc.get_page_contents(page_id) {
+            charge(id, &mut total)?;
+        }
+    }
+    let forms: Vec<ObjectId> = doc
+        .objects
+        .iter()
+        .filter(|(_, o)| {
+            o.as_stream().is_ok_and(|s| {
+                s.dict
+                    .get(b"Subtype")
+                    .and_then(Object::as_name)
+                    .is_ok_and(|n| n == b"Form")
+            })
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    for id in forms {
+        charge(id, &mut total)?;
+    }
+    Ok(total)
+}
+
 /// True when far fewer characters came out than the content streams show: a simple-font glyph
 /// is one byte and a CID glyph two, so below 40 % something was dropped.
 pub fn probable_loss(extracted_chars: usize, shown_bytes: usize) -> bool {
@@ -281,6 +336,13 @@ pub fn extract_text(
     limits: &Limits,
 ) -> Result<TextLayer, PdfError> {
     let mut layer = TextLayer::default();
+    if let Err(limit) = contained(|| Ok(content_budget(&doc, limits.max_decompressed_bytes)))? {
+        return Err(PdfError::Unreadable(format!(
+            "the pages' content decompresses to more than {} MiB: text not read \
+             (possible decompression bomb)",
+            limit / (1024 * 1024)
+        )));
+    }
     let stats = contained(|| Ok(normalise_document(&mut doc, limits)))?;
     let input: Vec<u8> = if stats.rewritten > 0 || stats.width_ranges > 0 {
         let mut buf = Vec::new();
