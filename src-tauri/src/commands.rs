@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use coffre_core::browse::{BrowseQuery, Page, Totals};
-use coffre_core::bundle::{BundlePreview, BundleRequest, BundleSummary, VerifyBundleReport};
+use coffre_core::bundle::{
+    BundlePreview, BundleRequest, BundleSummary, ExpectedSigner, VerifyBundleReport,
+};
 use coffre_core::consent::{Consent, ConsentEntry, Grant};
 use coffre_core::ingest::Origin;
 use coffre_core::lifecycle::{Disposal, RetentionRow, RetentionStatus, Tombstone};
@@ -14,8 +16,7 @@ use coffre_core::retention::Category;
 use coffre_core::watch::{AfterImport, WatchConfig};
 use coffre_core::{
     AuditEntry, ChainReport, CreateOptions, DocumentDetails, Passphrase, QuarantineReport,
-    RecoveryKey, Strength,
-    Vault,
+    RecoveryKey, Strength, Vault,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -188,6 +189,35 @@ pub async fn change_passphrase(
     .await
 }
 
+/// Rotates the master key (new passphrase, new recovery key, shown once): the session is
+/// closed, the vault rotated, and a new session opened on it.
+#[tauri::command]
+pub async fn vault_rekey(
+    state: State<'_, AppState>,
+    app: AppHandle,
+    current: String,
+    next: String,
+) -> Res<Created> {
+    let (current, next) = (Passphrase::new(current), Passphrase::new(next));
+    strong_enough(&next)?;
+    with_vault(&state, move |v| v.check_passphrase(&current)).await?;
+    let session = lock(&state.session).take().ok_or_else(ApiError::locked)?;
+    let (vault, recovery) = blocking(move || {
+        let vault = session.close_keeping_vault().ok_or_else(|| {
+            ApiError::new(
+                "internal",
+                "the vault is still in use; try again".to_owned(),
+            )
+        })?;
+        Ok(vault.rekey(&next)?)
+    })
+    .await?;
+    open_session(&state, &app, vault)?;
+    Ok(Created {
+        recovery_key: recovery.to_display_string().to_string(),
+    })
+}
+
 // ---------------------------------------------------------------- documents
 
 #[tauri::command]
@@ -316,28 +346,9 @@ pub async fn document_unrestrict(state: State<'_, AppState>, id: String) -> Res<
 
 #[tauri::command]
 pub async fn document_save_as(state: State<'_, AppState>, id: String, path: PathBuf) -> Res<()> {
-    // Written beside the target and renamed once complete: a failure leaves no partial copy.
-    let name = path
-        .file_name()
-        .ok_or_else(|| ApiError::invalid(format!("{} is not a file name", path.display())))?;
-    let part = path.with_file_name(format!(".{}.part", name.to_string_lossy()));
-    with_vault(&state, move |v| {
-        let io = |path: &PathBuf| {
-            let path = Some(path.clone());
-            move |source| coffre_core::Error::Io { path, source }
-        };
-        let result = (|| {
-            let mut file = std::fs::File::create(&part).map_err(io(&part))?;
-            v.write_document_to(&id, &mut file)?;
-            file.sync_all().map_err(io(&part))?;
-            std::fs::rename(&part, &path).map_err(io(&path))
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&part);
-        }
-        result
-    })
-    .await
+    // The core refuses the vault, the import folder and an existing file, and never writes a
+    // partial copy.
+    with_vault(&state, move |v| v.save_copy(&id, &path).map(|_| ())).await
 }
 
 // ---------------------------------------------------------------- import
@@ -532,13 +543,8 @@ pub async fn bundle_create(
     password: Option<String>,
     out: PathBuf,
 ) -> Res<BundleSummary> {
-    // A bundle already sent is a record: never replaced by a new one of the same name.
-    if out.exists() {
-        return Err(ApiError::new(
-            "exists",
-            format!("{} already exists: choose another name", out.display()),
-        ));
-    }
+    // The core refuses an existing file (a bundle sent is a record), the vault and the import
+    // folder.
     let req = input.request(password, out);
     with_vault(&state, move |v| {
         if let Some(dir) = req.out.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -554,6 +560,8 @@ pub async fn bundle_create(
     .await
 }
 
+/// Checks a bundle against the unlocked vault's own signing key: a bundle signed by any other
+/// key does not verify.
 #[tauri::command]
 pub async fn bundle_verify(
     state: State<'_, AppState>,
@@ -566,10 +574,23 @@ pub async fn bundle_verify(
         Ok(coffre_core::bundle::bundle_verify(
             &path,
             password.as_deref().map(String::as_str),
-            Some(&key),
+            Some(&ExpectedSigner::PublicKey(key)),
         )?)
     })
     .await
+}
+
+/// The core's bundle password rule: `weak_password` when refused.
+#[tauri::command]
+pub fn bundle_password_check(password: String) -> Res<()> {
+    let password = Zeroizing::new(password);
+    Ok(coffre_core::bundle::check_password(&password)?)
+}
+
+/// A strong bundle password, for the owner to see once and pass on.
+#[tauri::command]
+pub fn bundle_generate_password() -> Res<String> {
+    Ok(coffre_core::bundle::generate_password()?.to_string())
 }
 
 #[tauri::command]
@@ -823,6 +844,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         bundle_preview,
         bundle_create,
         bundle_verify,
+        bundle_password_check,
+        bundle_generate_password,
         reveal_in_folder,
         retention_status,
         tombstones,
@@ -834,6 +857,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         audit_entries,
         audit_verify,
         quarantine_get,
+        vault_rekey,
         quarantine_reattach,
         quarantine_purge,
         settings_get,

@@ -50,6 +50,7 @@ impl From<coffre_core::Error> for ApiError {
             E::Interrupted => "interrupted",
             E::Tampered { .. } | E::MissingBlob { .. } | E::BadHeader { .. } => "tampered",
             E::Setting { key, .. } if key == "consent" => "no_consent",
+            E::WeakBundlePassword(_) => "weak_password",
             E::Setting { .. } | E::KdfParams(_) => "invalid",
             E::Io { .. } => "io",
             _ => "internal",

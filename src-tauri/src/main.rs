@@ -44,6 +44,8 @@ fn parse_args() -> Result<Args, String> {
 fn main() {
     // Started as an extraction worker: parse one untrusted document at a time, then exit.
     coffre_core::worker::serve_if_requested();
+    // No core dump may write keys or plaintext to disk.
+    coffre_core::worker::disable_core_dumps();
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {

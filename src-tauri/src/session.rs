@@ -217,7 +217,13 @@ impl Session {
     /// that once this returns the vault is dropped (keys wiped) and its folder unlocked. The
     /// queue halts first: its extraction workers are killed and the files not yet stored stay
     /// journaled for the next unlock, so a long queue never keeps the keys in memory.
-    pub fn close(mut self) {
+    pub fn close(self) {
+        drop(self.close_keeping_vault());
+    }
+
+    /// [`Session::close`], handing back the vault when nothing else holds it any more (for an
+    /// operation that needs it whole, like a master-key rotation).
+    pub fn close_keeping_vault(mut self) -> Option<Vault> {
         if let Some(ingest) = &self.ingest {
             ingest.halt();
         }
@@ -232,6 +238,11 @@ impl Session {
         while Arc::strong_count(&self.vault) > 1 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
+        let vault = self.vault.clone();
+        drop(self);
+        Arc::try_unwrap(vault)
+            .ok()
+            .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -240,7 +251,7 @@ pub struct AppState {
     pub dir: PathBuf,
     pub demo_passphrase: Option<String>,
     pub session: Mutex<Option<Session>>,
-    /// The owner's last sign of life: a command, or `touch` from the UI.
+    /// The owner's last sign of life: `touch` from the UI on input, or an unlock.
     pub last_activity: Mutex<Instant>,
     /// The vault's auto-lock delay, read at unlock and when changed (0: never).
     pub auto_lock_minutes: AtomicU32,
@@ -257,14 +268,13 @@ impl AppState {
         }
     }
 
-    /// The unlocked vault, or the `locked` error. Counts as activity.
+    /// The unlocked vault, or the `locked` error. Not activity: the window polls (settings,
+    /// pages, progress) without the owner; only `touch`, sent on the owner's input, is.
     pub fn vault(&self) -> Result<Arc<Mutex<Vault>>, ApiError> {
-        let vault = lock(&self.session)
+        lock(&self.session)
             .as_ref()
             .map(|s| s.vault.clone())
-            .ok_or_else(ApiError::locked)?;
-        self.touch();
-        Ok(vault)
+            .ok_or_else(ApiError::locked)
     }
 
     pub fn touch(&self) {

@@ -235,6 +235,16 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
     },
+    /// Rotate the master key: a new passphrase and a new recovery key (shown once); an old
+    /// vault.json (from a backup or a sync history) with the old passphrase no longer opens it.
+    Rekey {
+        /// Read the new passphrase from this file (else $COFFRE_NEW_PASSPHRASE, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+        /// Write the new recovery key to this new file instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<PathBuf>,
+    },
     /// Unlock with the recovery key and set a new passphrase; or open an index older than the
     /// vault's last recorded state (`--accept-older-index`).
     Recover {
@@ -401,9 +411,14 @@ enum BundleCommand {
         /// Only documents not yet sent to this recipient, or corrected since.
         #[arg(long)]
         since_last: bool,
-        /// Encrypt every entry (AES-256, opens in 7-Zip) with the password in this file.
-        #[arg(long, value_name = "FILE")]
+        /// Encrypt every entry (AES-256, opens in 7-Zip) with the password in this file (at
+        /// least 12 characters, hard to guess); documents are then named documents/0001.pdf, ...
+        #[arg(long, value_name = "FILE", conflicts_with = "generate_password")]
         password_file: Option<PathBuf>,
+        /// Encrypt with a generated password, shown once (on stderr, or as "password" in the JSON
+        /// summary): give it to the recipient by another channel.
+        #[arg(long)]
+        generate_password: bool,
         /// The purpose, checked against the consent.
         #[arg(long)]
         purpose: Option<String>,
@@ -417,13 +432,19 @@ enum BundleCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Check a bundle's signature and every file's checksum (no vault needed).
+    /// Check a bundle's signature and every file's checksum. The signer must be this vault (when
+    /// it exists and its passphrase is available) or the key given with --expect-key; otherwise
+    /// the bundle is "signed by an unknown key" and does not verify.
     Verify {
         /// The bundle.
         file: PathBuf,
         /// The password of an encrypted bundle, in this file.
         #[arg(long, value_name = "FILE")]
         password_file: Option<PathBuf>,
+        /// The signing key's fingerprint, as the sender gave it (64 hex digits, spaces allowed);
+        /// the vault is then not opened.
+        #[arg(long, value_name = "FINGERPRINT")]
+        expect_key: Option<String>,
         /// A JSON report.
         #[arg(long)]
         json: bool,
@@ -591,6 +612,8 @@ fn default_vault() -> Result<PathBuf> {
 fn main() -> ExitCode {
     // Started as an extraction worker: parse one untrusted document at a time, then exit.
     coffre_core::worker::serve_if_requested();
+    // No core dump may write keys or plaintext to disk.
+    coffre_core::worker::disable_core_dumps();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -881,6 +904,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 BundleCommand::Verify {
                     file,
                     password_file,
+                    expect_key,
                     json,
                 },
         } => {
@@ -888,10 +912,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .as_deref()
                 .map(secrets::bundle_password)
                 .transpose()?;
+            let expected = match &expect_key {
+                Some(fp) => Some(coffre_core::bundle::ExpectedSigner::fingerprint(fp)?),
+                None => bundle_signer_of_vault(&dir, pass_file)?,
+            };
             let report = coffre_core::bundle::bundle_verify(
                 &file,
                 password.as_deref().map(|p| p.as_str()),
-                None,
+                expected.as_ref(),
             )?;
             if json {
                 outln!("{}", serde_json::to_string_pretty(&report)?);
@@ -906,10 +934,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 if report.ok {
                     outln!(
-                        "ok: signature valid, {} files intact (bundle {}, key {})",
+                        "ok: signature valid, by the {} key, {} files intact (bundle {}, key {})",
+                        if expect_key.is_some() {
+                            "expected"
+                        } else {
+                            "vault's"
+                        },
                         report.files_ok,
                         report.bundle_id.as_deref().unwrap_or("?"),
                         report.key_fingerprint.as_deref().unwrap_or("?")
+                    );
+                } else if expected.is_none() {
+                    eprintln!(
+                        "coffre: no vault key at hand to check the signer: give the sender's key \
+                         fingerprint with --expect-key, or the vault passphrase"
                     );
                 }
             }
@@ -927,16 +965,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     categories,
                     since_last,
                     password_file,
+                    generate_password,
                     purpose,
                     decimal_comma,
                     out,
                     json,
                 },
         } => {
-            let password = password_file
-                .as_deref()
-                .map(secrets::bundle_password)
-                .transpose()?;
+            let password = if generate_password {
+                Some(coffre_core::bundle::generate_password()?)
+            } else {
+                password_file
+                    .as_deref()
+                    .map(secrets::bundle_password)
+                    .transpose()?
+            };
             let request = coffre_core::bundle::BundleRequest {
                 recipient,
                 purpose,
@@ -958,9 +1001,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bar.set_position(p.done as u64);
             })?;
             bar.finish_and_clear();
+            // The generated password, shown once, then dropped (zeroized) with the request.
+            let shown = generate_password
+                .then(|| request.password.as_ref().map(|p| p.as_str()))
+                .flatten();
             if json {
-                outln!("{}", serde_json::to_string_pretty(&summary)?);
+                let mut value = serde_json::to_value(&summary)?;
+                if let (Some(p), Some(obj)) = (shown, value.as_object_mut()) {
+                    obj.insert("password".into(), p.into());
+                }
+                outln!("{}", serde_json::to_string_pretty(&value)?);
             } else {
+                if let Some(p) = shown {
+                    eprintln!(
+                        "Bundle password (shown once: give it to the recipient by another \
+                         channel, e.g. by phone):"
+                    );
+                    eprintln!("{p}");
+                }
                 outln!(
                     "bundle {} written to {}: {} document(s), {} restricted left out, {} bytes",
                     summary.bundle_id,
@@ -1149,6 +1207,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )?;
             vault.change_passphrase(&new)?;
             outln!("Passphrase changed.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rekey {
+            new_passphrase_file,
+            recovery_key_file,
+        } => {
+            if let Some(f) = &recovery_key_file
+                && f.exists()
+            {
+                anyhow::bail!(
+                    "{} exists: the new recovery key needs a new file",
+                    f.display()
+                );
+            }
+            let vault = open()?;
+            let new = secrets::new_passphrase(
+                new_passphrase_file.as_deref(),
+                &[secrets::ENV_NEW_PASSPHRASE],
+            )?;
+            let (_vault, recovery) = vault.rekey(&new)?;
+            match &recovery_key_file {
+                Some(f) => {
+                    secrets::write_recovery_key(f, &recovery)?;
+                    outln!(
+                        "Master key rotated. New recovery key written to {}; the old one no \
+                         longer works.",
+                        f.display()
+                    );
+                }
+                None => outln!(
+                    "Master key rotated. New recovery key (shown once: write it down; the old one \
+                     no longer works):\n{}",
+                    recovery.to_display_string().as_str()
+                ),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Recover {
@@ -1789,4 +1882,34 @@ fn reason_of(e: &CoreError) -> String {
         CoreError::Io { source, .. } => source.to_string(),
         other => other.to_string(),
     }
+}
+
+/// For `bundle verify`: the vault's own signing key, when the vault exists and its passphrase is
+/// available (`--passphrase-file`, `$COFFRE_PASSPHRASE`, or a prompt on a terminal); `None` when
+/// there is no vault or no passphrase (the bundle is then "signed by an unknown key"). A vault
+/// that exists but does not open (wrong passphrase, in use) is an error.
+fn bundle_signer_of_vault(
+    dir: &Path,
+    pass_file: Option<&Path>,
+) -> Result<Option<coffre_core::bundle::ExpectedSigner>> {
+    match coffre_core::vault_format::VaultHeader::read(dir) {
+        Ok(_) => {}
+        Err(CoreError::NoVault(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
+    let pass = match (pass_file, secrets::existing(pass_file)) {
+        (_, Ok(p)) => p,
+        // A passphrase file that cannot be read is an error, not an absence.
+        (Some(_), Err(e)) => return Err(e),
+        (None, Err(_)) => return Ok(None),
+    };
+    let vault = Vault::open(dir, &pass).with_context(|| {
+        format!(
+            "opening the vault at {} to check the bundle's signer (or give --expect-key)",
+            dir.display()
+        )
+    })?;
+    Ok(Some(coffre_core::bundle::ExpectedSigner::PublicKey(
+        vault.signing_public_key()?,
+    )))
 }

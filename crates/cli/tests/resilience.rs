@@ -405,3 +405,75 @@ fn hostile_arguments_get_an_error_not_a_panic() {
         assert_clean_failure(&out);
     }
 }
+
+/// A crash must not write keys or plaintext to disk: the process forbids core dumps.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_cli_writes_no_core_dump() {
+    let env = Env::new();
+    let folder = env.root.join("watched");
+    std::fs::create_dir(&folder).unwrap();
+    // Children inherit a limit that allows core dumps: coffre must lower it itself.
+    let allow = libc::rlimit {
+        rlim_cur: 1 << 20,
+        rlim_max: 1 << 20,
+    };
+    // SAFETY: setrlimit reads the struct we own.
+    if unsafe { libc::setrlimit(libc::RLIMIT_CORE, &allow) } != 0 {
+        eprintln!("cannot raise RLIMIT_CORE here: the check below proves less");
+    }
+    let mut child = common::command(&env.vault, &["watch", folder.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let limits = format!("/proc/{}/limits", child.id());
+    let mut line = String::new();
+    for _ in 0..100 {
+        std::thread::sleep(Duration::from_millis(50));
+        line = std::fs::read_to_string(&limits)
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with("Max core file size"))
+            .unwrap_or_default()
+            .to_owned();
+        if line.split_whitespace().nth(4) == Some("0") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields.get(4..6), Some(&["0", "0"][..]), "{line}");
+}
+
+#[test]
+fn rekey_shuts_out_an_old_header_and_passphrase() {
+    let env = Env::new();
+    let id = env.import("a.xml", b"<a>one</a>");
+    let old_header = std::fs::read(env.vault.join("vault.json")).unwrap();
+    let key = env.root.join("new-key.txt");
+    let new_pass = "an entirely new passphrase";
+    let out = common::command(
+        &env.vault,
+        &["rekey", "--recovery-key-file", key.to_str().unwrap()],
+    )
+    .env("COFFRE_NEW_PASSPHRASE", new_pass)
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let with_new = |args: &[&str]| {
+        common::command(&env.vault, args)
+            .env("COFFRE_PASSPHRASE", new_pass)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(with_new(&["cat", &id]).stdout, b"<a>one</a>");
+    assert!(with_new(&["verify"]).status.success());
+    // The old passphrase fails, and so does an old vault.json put back with it.
+    assert_clean_failure(&coffre(&env.vault, &["list"]));
+    std::fs::write(env.vault.join("vault.json"), &old_header).unwrap();
+    let out = coffre(&env.vault, &["list"]);
+    assert_clean_failure(&out);
+    assert!(stderr(&out).contains("cannot be used"), "{}", stderr(&out));
+}

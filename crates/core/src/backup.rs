@@ -35,10 +35,9 @@
 //! - rotation ([`Rotation`], [`generations_to_keep`]) removes old generations, then every blob
 //!   no remaining generation lists;
 //! - disposal reaches backups: at each run, the blobs of documents disposed of in the vault
-//!   (its tombstones) are deleted from `DIR`, and the retained generations' manifests are
-//!   re-signed without them (listing them under `disposed`). Older generations' encrypted index
-//!   snapshots still hold those documents' rows (metadata and wrapped key) until rotation
-//!   removes them; without the blob the content is gone (crypto-shredding).
+//!   (its tombstones) are deleted from `DIR`, and every generation that listed them is
+//!   rewritten: its index snapshot scrubbed of their rows and search tokens and compacted into
+//!   a new file, its manifest re-signed listing them under `disposed`;
 //! - every run is recorded in the vault's audit trail (`backup.create`).
 //!
 //! Nothing in `DIR` is trusted before its signature holds: [`backup_verify`],
@@ -148,6 +147,10 @@ pub struct Manifest {
     /// Documents disposed of since: their blobs were deleted from the backup.
     #[serde(default)]
     pub disposed: Vec<String>,
+    /// True once the index snapshot was rewritten without every document in `disposed`
+    /// (generations rewritten by earlier versions kept their rows).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub index_scrubbed: bool,
 }
 
 const SETTING_LAST_AT: &str = "backup.last_at";
@@ -572,11 +575,19 @@ fn clean_leftovers(dir: &Path, public_key: &[u8]) -> Result<()> {
 
 const MANIFEST_TMP: &str = ".manifest.json.tmp";
 const SIGNATURE_TMP: &str = ".manifest.sig.tmp";
+/// A generation's index snapshot rewritten without disposed documents, before its rename.
+const INDEX_TMP: &str = ".index.db.tmp";
+/// The working copy a scrub deletes from (removed once the rewritten snapshot exists).
+const SCRUB_TMP: &str = ".index.db.scrub";
 
 fn finish_manifest_rewrite(gen_dir: &Path, public_key: &[u8]) -> Result<()> {
     let json_tmp = gen_dir.join(MANIFEST_TMP);
     let sig_tmp = gen_dir.join(SIGNATURE_TMP);
+    let index_tmp = gen_dir.join(INDEX_TMP);
+    let _ = fs::remove_file(gen_dir.join(SCRUB_TMP));
     if !json_tmp.exists() && !sig_tmp.exists() {
+        // A rewritten snapshot without its manifest was never vouched for.
+        let _ = fs::remove_file(&index_tmp);
         return Ok(());
     }
     let json_path = if json_tmp.exists() {
@@ -597,6 +608,10 @@ fn finish_manifest_rewrite(gen_dir: &Path, public_key: &[u8]) -> Result<()> {
         _ => false,
     };
     if holds {
+        // The snapshot the new manifest describes goes in first.
+        if index_tmp.exists() {
+            fs::rename(&index_tmp, gen_dir.join(INDEX_FILE)).map_err(Error::io(&index_tmp))?;
+        }
         if json_tmp.exists() {
             fs::rename(&json_tmp, gen_dir.join(MANIFEST_FILE)).map_err(Error::io(&json_tmp))?;
         }
@@ -606,6 +621,7 @@ fn finish_manifest_rewrite(gen_dir: &Path, public_key: &[u8]) -> Result<()> {
     } else {
         let _ = fs::remove_file(&json_tmp);
         let _ = fs::remove_file(&sig_tmp);
+        let _ = fs::remove_file(&index_tmp);
     }
     sync_dir(gen_dir)
 }
@@ -674,31 +690,6 @@ fn copy_blob(src: &Path, dest: &Path, max: u64) -> Result<FileEntry> {
 }
 
 /// Whether `path` (which may not exist yet) is `dir` or inside it, links resolved.
-fn is_inside(path: &Path, dir: &Path) -> bool {
-    let Ok(dir) = fs::canonicalize(dir) else {
-        return false;
-    };
-    let mut probe = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(real) = fs::canonicalize(&probe) {
-            let full = rest.iter().rev().fold(real, |p: PathBuf, r| p.join(r));
-            return full.starts_with(&dir);
-        }
-        match (probe.file_name().map(|n| n.to_owned()), probe.parent()) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                probe = parent.to_path_buf();
-            }
-            _ => return false,
-        }
-    }
-}
-
 fn path_str(path: &Path) -> Result<&str> {
     path.to_str().ok_or_else(|| {
         backup_error(format!(
@@ -714,12 +705,7 @@ impl Vault {
     /// documents. See the module documentation for the layout and guarantees.
     pub fn backup_create(&mut self, to: &Path, rotation: &Rotation) -> Result<BackupSummary> {
         let own_key = self.signing_public_key()?;
-        if is_inside(to, self.dir()) {
-            return Err(backup_error(format!(
-                "{} is inside the vault: back up to another folder, ideally another disk",
-                to.display()
-            )));
-        }
+        self.check_output(to, crate::outputs::Output::BackupFolder)?;
         if !to.exists() {
             fs::create_dir_all(to).map_err(Error::io(to))?;
             #[cfg(unix)]
@@ -972,6 +958,7 @@ impl Vault {
             index,
             blobs,
             disposed: Vec::new(),
+            index_scrubbed: false,
         };
         let bytes = self.signed_manifest(&manifest)?;
         write_synced(&part.join(MANIFEST_FILE), &bytes.0)?;
@@ -987,8 +974,9 @@ impl Vault {
         Ok((text.into_bytes(), sig.as_ref().to_vec()))
     }
 
-    /// Re-signs every generation listing a disposed document without it, and deletes those
-    /// blobs. Returns how many disposed blobs were deleted. A manifest whose signature does not
+    /// Rewrites every generation listing a disposed document without it (its index snapshot
+    /// scrubbed of the document's rows and search tokens, its manifest re-signed), and deletes
+    /// those blobs. Returns how many disposed blobs were deleted. A manifest whose signature does not
     /// hold is left as it is (re-signing it would vouch for an alteration; verify reports it).
     fn forget_disposed(&self, to: &Path, disposed: &HashSet<String>) -> Result<u64> {
         if disposed.is_empty() {
@@ -1008,23 +996,36 @@ impl Vault {
                 }
                 keep
             });
-            if manifest.blobs.len() == before {
+            let unscrubbed = !manifest.disposed.is_empty() && !manifest.index_scrubbed;
+            if manifest.blobs.len() == before && !unscrubbed {
                 continue;
             }
+            if unscrubbed {
+                gone.extend(manifest.disposed.iter().cloned());
+            }
+            let gen_dir = to.join(GENERATIONS_DIR).join(&g);
+            // The snapshot still holds their rows, search tokens and extraction: rewrite it
+            // without them (a copy scrubbed, then compacted into a new file).
+            let scrub = gen_dir.join(SCRUB_TMP);
+            let rewritten = gen_dir.join(INDEX_TMP);
+            let _ = fs::remove_file(&rewritten);
+            copy_blob(&gen_dir.join(INDEX_FILE), &scrub, manifest.index.size)?;
+            crate::index::scrub_snapshot(&scrub, &rewritten, &self.index_key()?, &gone)?;
+            let _ = fs::remove_file(&scrub);
+            File::open(&rewritten)
+                .and_then(|f| f.sync_all())
+                .map_err(Error::io(&rewritten))?;
+            manifest.index = hash_file(&rewritten).map_err(Error::io(&rewritten))?;
+            manifest.index_scrubbed = true;
             manifest.disposed.extend(gone);
             manifest.disposed.sort();
             manifest.disposed.dedup();
             let (json_bytes, sig) = self.signed_manifest(&manifest)?;
-            let gen_dir = to.join(GENERATIONS_DIR).join(&g);
-            // Both new files first; a crash between the renames is completed by the next run.
+            // Every new file first; a crash between the renames is completed by the next run.
             write_synced(&gen_dir.join(MANIFEST_TMP), &json_bytes)?;
             write_synced(&gen_dir.join(SIGNATURE_TMP), &sig)?;
             sync_dir(&gen_dir)?;
-            fs::rename(gen_dir.join(MANIFEST_TMP), gen_dir.join(MANIFEST_FILE))
-                .map_err(Error::io(&gen_dir))?;
-            fs::rename(gen_dir.join(SIGNATURE_TMP), gen_dir.join(SIGNATURE_FILE))
-                .map_err(Error::io(&gen_dir))?;
-            sync_dir(&gen_dir)?;
+            finish_manifest_rewrite(&gen_dir, &own_key)?;
         }
         let mut removed = 0;
         for id in disposed {

@@ -2,11 +2,22 @@
 //! in a signed ZIP that opens without Coffre.
 //!
 //! A bundle holds `documents/` (each document under a readable, portable name), `index.csv`
-//! (UTF-8 with BOM, `;`-separated, RFC 4180 quoting), `index.json` (the same rows plus the VAT
-//! breakdown), `README.html` (a self-contained overview with totals per month and per VAT rate),
-//! `manifest.json` (every file's path, size and SHA-256) and `manifest.sig` (the raw 64-byte
-//! Ed25519 signature of the exact bytes of `manifest.json` by the vault's signing key, whose
-//! public key is in the manifest).
+//! (written by [`crate::export::csv`]: UTF-8 with BOM, `;`-separated, RFC 4180 quoting, formula
+//! cells defused), `index.json` (the same rows plus the VAT breakdown), `README.html` (a
+//! self-contained overview with totals per month and per VAT rate), `manifest.json` (every
+//! file's path, size and SHA-256) and `manifest.sig` (the raw 64-byte Ed25519 signature of the
+//! exact bytes of `manifest.json` by the vault's signing key, whose public key is in the
+//! manifest).
+//!
+//! With a password, every entry is encrypted with AES-256 in the WinZip AE-2 format (no CRC-32
+//! of the plaintext in the clear: the writer streams, so the `zip` crate never rewrites the
+//! entry as AE-1), and the documents are named `documents/0001.pdf`, `documents/0002.xml`, ...
+//! (the extension only): ZIP encryption covers contents, not the list of names, so names that
+//! anyone can list carry nothing; the readable name, seller, number and amounts of each file are
+//! only in the encrypted `index.csv`, `index.json` and `README.html`. The password must be at
+//! least [`MIN_PASSWORD_CHARS`] characters and score at least [`MIN_PASSWORD_SCORE`] with zxcvbn
+//! ([`check_password`]): the ZIP format derives the key with PBKDF2-SHA1 at 1,000 rounds, which
+//! slows guessing little. [`generate_password`] makes one to show once.
 //!
 //! Promises: nothing is written without an active consent covering the recipient, the purpose
 //! (when given), the period and the categories (when given); restricted documents are never
@@ -16,7 +27,10 @@
 //! [`bundle_verify`] needs no vault and never trusts the archive: entry count, sizes and paths
 //! are bounded and checked; duplicate names and entries sharing bytes (a "zip bomb by overlap")
 //! are refused before anything is inflated; every entry is read through a limit (its size in the
-//! manifest, never the ZIP header's) and all of them together within [`MAX_TOTAL_BYTES`].
+//! manifest, never the ZIP header's) and all of them together within [`MAX_TOTAL_BYTES`]. It
+//! never trusts the key the bundle names: the signer must be the one the caller expects (the
+//! vault's own key, or a fingerprint given by the sender, see [`ExpectedSigner`]); without an
+//! expectation the bundle is "signed by an unknown key" and does not verify.
 //!
 //! Known gap: file names are not Unicode-normalised (no normalisation crate is available); the
 //! sanitiser never decomposes or reorders characters, so NFC input gives NFC output.
@@ -32,6 +46,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
+use crate::export::csv::{Cell, Table};
 use crate::vault::Vault;
 use crate::{Error, Result, audit, fields};
 
@@ -74,6 +89,11 @@ pub const MAX_TOTAL_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 /// Longest file name written under `documents/`, in characters.
 const MAX_NAME_CHARS: usize = 120;
 
+/// Shortest bundle password accepted, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Lowest zxcvbn score (0 to 4) of an accepted bundle password.
+pub const MIN_PASSWORD_SCORE: u8 = 3;
+
 /// What to put in a bundle, and where.
 pub struct BundleRequest {
     /// Who receives it (must match a consent's party).
@@ -86,7 +106,8 @@ pub struct BundleRequest {
     pub categories: Vec<String>,
     /// Only documents not yet sent to this recipient, or changed since.
     pub since_last: bool,
-    /// Encrypts every entry with AES-256 (WinZip AE-2) under this password.
+    /// Encrypts every entry with AES-256 (WinZip AE-2) under this password, and names the
+    /// documents `documents/0001.ext`, ...; refused unless [`check_password`] accepts it.
     pub password: Option<Zeroizing<String>>,
     /// Amounts in `index.csv` with a decimal comma (`1234,56`).
     pub decimal_comma: bool,
@@ -187,7 +208,8 @@ pub struct BundlePreview {
 /// One problem found by [`bundle_verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BundleProblem {
-    /// `missing`, `extra`, `altered`, `signature`, `key`, `manifest`, `unsafe-path`, `limit`,
+    /// `missing`, `extra`, `altered`, `signature`, `key` (signed by another key than the
+    /// expected one), `unknown-key` (no key was expected), `manifest`, `unsafe-path`, `limit`,
     /// `duplicate` (two entries of one name), `overlap` (entries sharing bytes), `password` or
     /// `archive`.
     pub kind: &'static str,
@@ -200,7 +222,8 @@ pub struct BundleProblem {
 /// The outcome of [`bundle_verify`].
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VerifyBundleReport {
-    /// No problem found: the signature holds and every file matches the manifest.
+    /// No problem found: the signature holds, by the expected key, and every file matches the
+    /// manifest.
     pub ok: bool,
     /// The bundle's id, from the manifest.
     pub bundle_id: Option<String>,
@@ -214,8 +237,11 @@ pub struct VerifyBundleReport {
     pub created_at: Option<String>,
     /// Fingerprint of the public key in the manifest (hex SHA-256, groups of four).
     pub key_fingerprint: Option<String>,
-    /// The Ed25519 signature over `manifest.json` is valid.
+    /// The Ed25519 signature over `manifest.json` is valid (by the key the manifest names).
     pub signature_valid: bool,
+    /// The key the manifest names is the one the caller expected ([`ExpectedSigner`]); `false`
+    /// when it is another key or when nothing was expected ("signed by an unknown key").
+    pub signer_known: bool,
     /// Files listed in the manifest whose content matched.
     pub files_ok: usize,
     /// Everything found wrong.
@@ -249,6 +275,107 @@ struct Manifest {
     files: Vec<ManifestFile>,
 }
 
+/// Whose signature [`bundle_verify`] requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectedSigner {
+    /// This Ed25519 public key (32 bytes): a vault's own, from
+    /// [`Vault::signing_public_key`].
+    PublicKey(Vec<u8>),
+    /// The key with this fingerprint, as [`key_fingerprint`] writes it (64 hex digits; case,
+    /// spaces and `:` ignored): told by the sender over another channel.
+    Fingerprint(String),
+}
+
+impl ExpectedSigner {
+    /// A fingerprint typed by a user: 64 hex digits once spaces, `:` and `-` are removed.
+    pub fn fingerprint(text: &str) -> Result<ExpectedSigner> {
+        let hex: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, ':' | '-'))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(invalid(
+                "expect-key",
+                format!(
+                    "{text:?} is not a key fingerprint (64 hex digits, as `bundle verify` and \
+                     the bundle's README show it)"
+                ),
+            ));
+        }
+        Ok(ExpectedSigner::Fingerprint(hex))
+    }
+
+    /// Is `public_key` the expected key?
+    fn matches(&self, public_key: &[u8]) -> bool {
+        match self {
+            ExpectedSigner::PublicKey(k) => k.as_slice() == public_key,
+            ExpectedSigner::Fingerprint(f) => {
+                let f: String = f
+                    .chars()
+                    .filter(char::is_ascii_hexdigit)
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                f == sha256_hex(public_key)
+            }
+        }
+    }
+
+    /// The expected key's fingerprint, in [`key_fingerprint`]'s form.
+    fn describe(&self) -> String {
+        match self {
+            ExpectedSigner::PublicKey(k) => key_fingerprint(k),
+            ExpectedSigner::Fingerprint(f) => group_hex(
+                &f.chars()
+                    .filter(char::is_ascii_hexdigit)
+                    .collect::<String>()
+                    .to_ascii_lowercase(),
+            ),
+        }
+    }
+}
+
+/// Refuses a bundle password shorter than [`MIN_PASSWORD_CHARS`] characters or scoring under
+/// [`MIN_PASSWORD_SCORE`] with zxcvbn: ZIP encryption derives its key with PBKDF2-SHA1 at 1,000
+/// rounds, so the password alone stands between the documents and whoever gets the file.
+pub fn check_password(password: &str) -> Result<()> {
+    let weak = Error::WeakBundlePassword;
+    if password.trim().is_empty() {
+        return Err(weak("the bundle password is empty"));
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(weak(
+            "the bundle password is too short: use at least 12 characters, or a generated one",
+        ));
+    }
+    if u8::from(zxcvbn::zxcvbn(password, &[]).score()) < MIN_PASSWORD_SCORE {
+        return Err(weak(
+            "the bundle password is too easy to guess: use several unrelated words, or a \
+             generated one",
+        ));
+    }
+    Ok(())
+}
+
+/// Letters and digits of generated passwords: 32 symbols (5 bits each) without the look-alikes
+/// `0 o 1 l`, lower case so that it is easy to type and to read out.
+const PASSWORD_ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+
+/// A strong bundle password to show the owner once: 100 random bits as five groups of four
+/// characters (`k7dm-2xqa-...`), easy to read over the phone. Always accepted by
+/// [`check_password`].
+pub fn generate_password() -> Result<Zeroizing<String>> {
+    let bytes = Zeroizing::new(crate::crypto::random_array::<20>()?);
+    let mut out = Zeroizing::new(String::with_capacity(24));
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(char::from(PASSWORD_ALPHABET[usize::from(b & 31)]));
+    }
+    Ok(out)
+}
+
 /// One row of the index.
 #[derive(Debug, Clone, Serialize)]
 struct Row {
@@ -263,7 +390,11 @@ struct Row {
     total_with_vat: Option<String>,
     currency: Option<String>,
     category: String,
+    /// The path inside the ZIP (`documents/0001.pdf` in a password bundle).
     file: String,
+    /// The readable name (`2026-10-14_ACME_F-42_1200.00EUR.pdf`): the file's name in a bundle
+    /// without password, only in the encrypted index in one with.
+    name: String,
     size: u64,
     sha256: String,
     vat_breakdown: Value,
@@ -378,7 +509,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The fingerprint of a public key: hex SHA-256 in space-separated groups of four.
 pub fn key_fingerprint(public_key: &[u8]) -> String {
-    let h = sha256_hex(public_key);
+    group_hex(&sha256_hex(public_key))
+}
+
+fn group_hex(h: &str) -> String {
     h.as_bytes()
         .chunks(4)
         .map(|c| String::from_utf8_lossy(c).into_owned())
@@ -522,6 +656,27 @@ fn extension_of(doc: &crate::Document) -> String {
     })
 }
 
+/// The extension of a document's neutral name (`documents/0001.pdf`): from what its bytes are,
+/// or, for other files, from its name only when it is a common extension (an extension is part
+/// of the name anyone can list: `invoice.acmesarl` must not show `acmesarl`).
+fn neutral_extension(doc: &crate::Document) -> &'static str {
+    const COMMON: &[&str] = &[
+        "txt", "csv", "tsv", "json", "html", "htm", "rtf", "doc", "docx", "odt", "xls", "xlsx",
+        "ods", "ppt", "pptx", "odp", "gif", "tif", "tiff", "webp", "heic", "bmp", "eml", "msg",
+        "zip", "p7m", "p7s", "sig",
+    ];
+    match doc.kind {
+        crate::MediaKind::Pdf => "pdf",
+        crate::MediaKind::Xml => "xml",
+        crate::MediaKind::Png => "png",
+        crate::MediaKind::Jpeg => "jpg",
+        _ => {
+            let ext = extension_of(doc);
+            COMMON.iter().find(|c| **c == ext).copied().unwrap_or("bin")
+        }
+    }
+}
+
 /// `2026-10-14_ACME-SARL_F2026-0042_1234.56EUR` from the fields; missing parts omitted.
 fn document_stem(date: &str, fields: &Value) -> String {
     let total = match (field(fields, "total_with_vat"), field(fields, "currency")) {
@@ -543,52 +698,62 @@ fn document_stem(date: &str, fields: &Value) -> String {
     .join("_")
 }
 
-/// RFC 4180 quoting for a `;`-separated file; text cells that a spreadsheet would read as a
-/// formula get a leading `'`.
-fn csv_cell(value: &str, text: bool) -> String {
-    let mut v = value.to_owned();
-    if text && v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        v.insert(0, '\'');
-    }
-    if v.contains([';', '"', '\r', '\n']) || v.starts_with(' ') || v.ends_with(' ') {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
-
+/// An amount for `index.csv`: with a decimal comma when asked.
 fn csv_amount(v: &Option<String>, comma: bool) -> String {
     let v = v.clone().unwrap_or_default();
-    let v = if comma { v.replace('.', ",") } else { v };
-    csv_cell(&v, false)
+    if comma { v.replace('.', ",") } else { v }
 }
 
+/// Columns of `index.csv`, in order.
+const CSV_COLUMNS: &[&str] = &[
+    "date",
+    "number",
+    "seller",
+    "seller_vat_id",
+    "buyer",
+    "total_without_vat",
+    "vat",
+    "total_with_vat",
+    "currency",
+    "category",
+    "file",
+    "sha256",
+    "name",
+];
+
 fn index_csv(rows: &[Row], comma: bool) -> Vec<u8> {
-    let mut out = String::from("\u{feff}");
-    out.push_str(
-        "date;number;seller;seller_vat_id;buyer;total_without_vat;vat;total_with_vat;currency;\
-         category;file;sha256\r\n",
-    );
+    let mut t = Table::new(CSV_COLUMNS);
     for r in rows {
-        let t = |v: &Option<String>| csv_cell(v.as_deref().unwrap_or(""), true);
-        let cells = [
-            csv_cell(&r.date, false),
-            t(&r.number),
-            t(&r.seller),
-            t(&r.seller_vat_id),
-            t(&r.buyer),
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        let (number, seller, vat_id, buyer, currency) = (
+            o(&r.number),
+            o(&r.seller),
+            o(&r.seller_vat_id),
+            o(&r.buyer),
+            o(&r.currency),
+        );
+        let amounts = [
             csv_amount(&r.total_without_vat, comma),
             csv_amount(&r.total_vat, comma),
             csv_amount(&r.total_with_vat, comma),
-            t(&r.currency),
-            csv_cell(&r.category, true),
-            csv_cell(&r.file, true),
-            csv_cell(&r.sha256, false),
         ];
-        out.push_str(&cells.join(";"));
-        out.push_str("\r\n");
+        t.row([
+            Cell::Text(&r.date),
+            Cell::Text(&number),
+            Cell::Text(&seller),
+            Cell::Text(&vat_id),
+            Cell::Text(&buyer),
+            Cell::Number(&amounts[0]),
+            Cell::Number(&amounts[1]),
+            Cell::Number(&amounts[2]),
+            Cell::Text(&currency),
+            Cell::Text(&r.category),
+            Cell::Text(&r.file),
+            Cell::Text(&r.sha256),
+            Cell::Text(&r.name),
+        ]);
     }
-    out.into_bytes()
+    t.into_bytes()
 }
 
 fn html_escape(s: &str) -> String {
@@ -665,6 +830,8 @@ struct ReadmeInfo<'a> {
     created_at: &'a str,
     fingerprint: &'a str,
     restricted_skipped: usize,
+    /// Made with a password (AES-256 entries, neutral document names).
+    encrypted: bool,
 }
 
 fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
@@ -749,7 +916,7 @@ fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
         h.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td>\
-             <td><a href=\"{}\">{}</a></td></tr>\n",
+             <td><a href=\"{}\">{}</a>{}</td></tr>\n",
             e(&r.date),
             o(&r.number),
             o(&r.seller),
@@ -760,7 +927,12 @@ fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
             o(&r.currency),
             e(&r.category),
             e(&href(&r.file)),
-            e(r.file.trim_start_matches("documents/"))
+            e(r.file.trim_start_matches("documents/")),
+            if r.file.trim_start_matches("documents/") == r.name {
+                String::new()
+            } else {
+                format!("<br><small>{}</small>", e(&r.name))
+            }
         ));
     }
     h.push_str(
@@ -793,11 +965,39 @@ fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
     h.push_str(&format!(
         "</table>\n<p>“n/a” marks a sum with an unreadable amount. Every file is listed with its \
          SHA-256 in <code>manifest.json</code>, signed in <code>manifest.sig</code> (Ed25519) by \
-         the key with fingerprint (SHA-256 of the public key):<br><code>{}</code></p>\n\
-         <p>The same data is in <code>index.csv</code> (semicolon-separated, UTF-8) and \
-         <code>index.json</code>.</p>\n</body>\n</html>\n",
+         the key with fingerprint (SHA-256 of the public key):<br><code>{}</code><br>Ask the \
+         sender to confirm this fingerprint by another channel before trusting the signature; \
+         then check the bundle with <code>coffre bundle verify FILE --expect-key \
+         \"FINGERPRINT\"</code>.</p>\n\
+         <p>The same data is in <code>index.csv</code> (semicolon-separated, UTF-8; cells that \
+         a spreadsheet would run as a formula start with <code>'</code>) and \
+         <code>index.json</code>.</p>\n",
         e(info.fingerprint)
     ));
+    h.push_str("<h2>About this file</h2>\n");
+    if info.encrypted {
+        h.push_str(
+            "<p>This bundle is a ZIP whose every entry is encrypted with AES-256 in the WinZip \
+             AE-2 format, under the password the sender gave you separately. It opens in 7-Zip, \
+             WinZip, PeaZip, Keka or The Unarchiver (the ZIP support built into Windows and \
+             macOS cannot open AES entries).</p>\n<p>ZIP encryption protects the content of the \
+             files, not their names nor their sizes: anyone can list the names without the \
+             password. So the documents are named <code>documents/0001.pdf</code>, \
+             <code>documents/0002.xml</code>, ... and only this page, <code>index.csv</code> and \
+             <code>index.json</code>, which are encrypted, tell which invoice each file is (the \
+             small text under each file name above is its readable name). AE-2 is used rather \
+             than AE-1 because AE-1 leaves a checksum (CRC-32) of each file's plaintext in the \
+             clear, which lets anyone confirm a guess of a small file's content. The ZIP format \
+             derives the key from the password with PBKDF2-SHA1 at 1,000 rounds, which slows \
+             guessing little: that is why the sender had to use a long password.</p>\n",
+        );
+    } else {
+        h.push_str(
+            "<p>This bundle is a plain ZIP: anyone who has the file can read it. Each document \
+             is named after its date, seller, number and total.</p>\n",
+        );
+    }
+    h.push_str("</body>\n</html>\n");
     h.into_bytes()
 }
 
@@ -1014,8 +1214,8 @@ impl Vault {
         req: &BundleRequest,
         progress: &mut dyn FnMut(BundleProgress),
     ) -> Result<BundleSummary> {
-        if req.password.as_ref().is_some_and(|p| p.is_empty()) {
-            return Err(invalid("password", "the bundle password is empty"));
+        if let Some(p) = &req.password {
+            check_password(p)?;
         }
         let sel = self.bundle_selection(req)?;
         let Some(consent) = sel.consent else {
@@ -1031,6 +1231,8 @@ impl Vault {
             .filter(|p| !p.is_empty());
 
         let out = &req.out;
+        // Never inside the vault or the import folder, never over an existing file.
+        self.check_output(out, crate::outputs::Output::File)?;
         let file_name = out
             .file_name()
             .and_then(|n| n.to_str())
@@ -1052,8 +1254,11 @@ impl Vault {
         let total = chosen.len();
 
         let written = (|| -> Result<(u64, String, Vec<Row>)> {
-            let file = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
-            let mut zip = zip::ZipWriter::new(BufWriter::new(file));
+            let file = crate::outputs::create_exclusive(&tmp)?;
+            // A streaming writer: the `zip` crate turns an AES entry of 20 bytes or more into
+            // AE-1 (CRC-32 of the plaintext in the clear) when it can seek back to its header;
+            // streaming, it leaves AE-2 with the CRC zeroed (a data descriptor after each entry).
+            let mut zip = zip::ZipWriter::new_stream(BufWriter::new(file));
             let base = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Deflated);
             let options = match &req.password {
@@ -1072,6 +1277,8 @@ impl Vault {
             let mut rows: Vec<Row> = Vec::new();
             let mut used = HashSet::new();
             let mut bytes = 0u64;
+            // With a password, names anyone can list say nothing: a counter and the extension.
+            let width = total.to_string().len().max(4);
             progress(BundleProgress {
                 done: 0,
                 total,
@@ -1083,7 +1290,11 @@ impl Vault {
                     portable_name(&document_stem(&c.date, &c.fields), &extension_of(&c.doc)),
                     &mut used,
                 );
-                let path = format!("documents/{name}");
+                let path = if req.password.is_some() {
+                    format!("documents/{:0width$}.{}", i + 1, neutral_extension(&c.doc))
+                } else {
+                    format!("documents/{name}")
+                };
                 zip.start_file(
                     path.as_str(),
                     doc_options.large_file(c.doc.size >= u64::from(u32::MAX)),
@@ -1113,6 +1324,7 @@ impl Vault {
                     currency: field(&c.fields, "currency"),
                     category: c.category.clone(),
                     file: path.clone(),
+                    name,
                     size,
                     sha256: sha,
                     vat_breakdown: c.fields.get("vat_breakdown").cloned().unwrap_or(json!([])),
@@ -1143,6 +1355,7 @@ impl Vault {
                     created_at: &created_at,
                     fingerprint: &fingerprint,
                     restricted_skipped,
+                    encrypted: req.password.is_some(),
                 },
                 &rows,
             );
@@ -1182,7 +1395,7 @@ impl Vault {
             zip.write_all(&manifest_bytes)?;
             zip.start_file("manifest.sig", options).map_err(zip_err)?;
             zip.write_all(signature.as_ref())?;
-            let file = zip.finish().map_err(zip_err)?;
+            let file = zip.finish().map_err(zip_err)?.into_inner();
             let file = file.into_inner().map_err(|e| Error::from(e.into_error()))?;
             file.sync_all().map_err(Error::io(&tmp))?;
             let len = file.metadata()?.len();
@@ -1239,7 +1452,7 @@ impl Vault {
                     "restricted_skipped": restricted_skipped,
                 }),
             )?;
-            std::fs::rename(&tmp, out).map_err(Error::io(out))?;
+            crate::outputs::give_name(&tmp, out)?;
             if let Err(e) = tx.commit() {
                 let _ = std::fs::remove_file(out);
                 return Err(e);
@@ -1347,14 +1560,17 @@ fn read_small<R: Read + std::io::Seek>(
     Ok(buf)
 }
 
-/// Checks a bundle: the signature of `manifest.json` (by the key it names, which must equal
-/// `expected_public_key` when given) and every file against the manifest, naming each missing,
-/// extra or altered file. `Err` only when the file cannot be opened; a damaged or hostile
-/// archive gives a report with problems.
+/// Checks a bundle: the signature of `manifest.json`, by the key it names, which must be the
+/// `expected` signer (the vault's own key when a vault is at hand, else a fingerprint the sender
+/// gave); and every file against the manifest, naming each missing, extra or altered file.
+/// Without an expected signer every file is still checked, but the report says "signed by an
+/// unknown key" and is not `ok`: a key found inside the bundle proves nothing about who made it.
+/// `Err` only when the file cannot be opened; a damaged or hostile archive gives a report with
+/// problems.
 pub fn bundle_verify(
     path: &Path,
     password: Option<&str>,
-    expected_public_key: Option<&[u8]>,
+    expected: Option<&ExpectedSigner>,
 ) -> Result<VerifyBundleReport> {
     let file = std::fs::File::open(path).map_err(Error::io(path))?;
     let mut v = Verifier {
@@ -1479,18 +1695,26 @@ pub fn bundle_verify(
     match hex::decode(&manifest.public_key) {
         Ok(pk) if pk.len() == 32 => {
             v.report.key_fingerprint = Some(key_fingerprint(&pk));
-            if let Some(expected) = expected_public_key
-                && expected != pk.as_slice()
-            {
-                v.problem(
+            match expected {
+                Some(e) if e.matches(&pk) => v.report.signer_known = true,
+                Some(e) => v.problem(
                     "key",
                     Some("manifest.json"),
                     format!(
                         "signed by key {}, not by the expected key {}",
                         key_fingerprint(&pk),
-                        key_fingerprint(expected)
+                        e.describe()
                     ),
-                );
+                ),
+                None => v.problem(
+                    "unknown-key",
+                    Some("manifest.json"),
+                    format!(
+                        "signed by an unknown key {}: compare this fingerprint with the one the \
+                         sender gives you by another channel, then verify against it",
+                        key_fingerprint(&pk)
+                    ),
+                ),
             }
             if let Some(sig) = &signature {
                 let key = ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &pk);
@@ -1619,7 +1843,7 @@ pub fn bundle_verify(
             v.problem("extra", Some(n), "in the archive, not in the manifest");
         }
     }
-    v.report.ok = v.report.problems.is_empty() && v.report.signature_valid;
+    v.report.ok = v.report.problems.is_empty() && v.report.signature_valid && v.report.signer_known;
     Ok(v.report)
 }
 
@@ -1649,14 +1873,42 @@ mod tests {
     }
 
     #[test]
-    fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(csv_cell("plain", true), "plain");
-        assert_eq!(csv_cell("a;b", true), "\"a;b\"");
-        assert_eq!(csv_cell("say \"hi\"", true), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("line\nbreak", true), "\"line\nbreak\"");
-        assert_eq!(csv_cell("=HYPERLINK(1)", true), "'=HYPERLINK(1)");
-        assert_eq!(csv_cell("-12.50", false), "-12.50");
+    fn csv_amounts_keep_their_sign() {
         assert_eq!(csv_amount(&Some("-12.50".into()), true), "-12,50");
+        assert_eq!(csv_amount(&Some("-12.50".into()), false), "-12.50");
+        assert_eq!(csv_amount(&None, true), "");
+    }
+
+    #[test]
+    fn passwords_need_length_and_strength() {
+        for weak in ["", "x", "s3cret pass", "password1234", "aaaaaaaaaaaaaaaa"] {
+            assert!(check_password(weak).is_err(), "{weak:?} accepted");
+        }
+        check_password("s3cret-for-the-accountant").unwrap();
+        check_password("velvet canyon tractor mosaic").unwrap();
+        let mut seen = HashSet::new();
+        for _ in 0..50 {
+            let p = generate_password().unwrap();
+            assert_eq!(p.len(), 24, "{}", p.as_str());
+            assert_eq!(p.matches('-').count(), 4);
+            check_password(&p).unwrap();
+            assert!(seen.insert(p.to_string()));
+        }
+    }
+
+    #[test]
+    fn fingerprints_parse_and_match() {
+        let pk = [7u8; 32];
+        let fp = key_fingerprint(&pk);
+        for typed in [fp.clone(), fp.to_uppercase(), fp.replace(' ', "")] {
+            let e = ExpectedSigner::fingerprint(&typed).unwrap();
+            assert!(e.matches(&pk));
+            assert!(!e.matches(&[8u8; 32]));
+            assert_eq!(e.describe(), fp);
+        }
+        assert!(ExpectedSigner::fingerprint("abcd").is_err());
+        assert!(ExpectedSigner::fingerprint(&"g".repeat(64)).is_err());
+        assert!(ExpectedSigner::PublicKey(pk.to_vec()).matches(&pk));
     }
 
     #[test]

@@ -138,14 +138,14 @@ fn aead_key(key: &SecretKey) -> Result<LessSafeKey> {
         .map_err(|_| Error::Crypto("aes key"))
 }
 
-/// Wraps `secret` under `kek`: `nonce(12) || AES-256-GCM(secret) || tag(16)`, authenticated with
-/// `aad`.
-pub fn wrap_key(kek: &SecretKey, secret: &SecretKey, aad: &[u8]) -> Result<Vec<u8>> {
+/// Seals `plain` under `key`: `nonce(12) || AES-256-GCM(plain) || tag(16)`, authenticated with
+/// `aad`; the nonce is random.
+pub fn seal_bytes(key: &SecretKey, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
     let nonce_bytes = random_array::<NONCE_LEN>()?;
-    let mut out = Vec::with_capacity(WRAPPED_LEN);
+    let mut out = Vec::with_capacity(NONCE_LEN + plain.len() + 16);
     out.extend_from_slice(&nonce_bytes);
-    out.extend_from_slice(secret.dangerously_expose());
-    let tag = aead_key(kek)?
+    out.extend_from_slice(plain);
+    let tag = aead_key(key)?
         .seal_in_place_separate_tag(
             Nonce::assume_unique_for_key(nonce_bytes),
             Aad::from(aad),
@@ -156,24 +156,48 @@ pub fn wrap_key(kek: &SecretKey, secret: &SecretKey, aad: &[u8]) -> Result<Vec<u
     Ok(out)
 }
 
+/// Opens what [`seal_bytes`] made, in zeroizing memory. `None` when the key, the data or `aad`
+/// do not match.
+pub fn open_bytes(
+    key: &SecretKey,
+    sealed: &[u8],
+    aad: &[u8],
+) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+    if sealed.len() < NONCE_LEN + 16 {
+        return None;
+    }
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce.copy_from_slice(&sealed[..NONCE_LEN]);
+    let mut buf = zeroize::Zeroizing::new(sealed[NONCE_LEN..].to_vec());
+    let n = aead_key(key)
+        .ok()?
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad),
+            &mut buf[..],
+        )
+        .ok()?
+        .len();
+    buf.truncate(n);
+    Some(buf)
+}
+
+/// Wraps `secret` under `kek`: `nonce(12) || AES-256-GCM(secret) || tag(16)`, authenticated with
+/// `aad`.
+pub fn wrap_key(kek: &SecretKey, secret: &SecretKey, aad: &[u8]) -> Result<Vec<u8>> {
+    seal_bytes(kek, secret.dangerously_expose(), aad)
+}
+
 /// Unwraps a key made by [`wrap_key`]. `None` when the key, the data or `aad` do not match.
 pub fn unwrap_key(kek: &SecretKey, wrapped: &[u8], aad: &[u8]) -> Result<Option<SecretKey>> {
     if wrapped.len() != WRAPPED_LEN {
         return Ok(None);
     }
-    let mut nonce = [0u8; NONCE_LEN];
-    nonce.copy_from_slice(&wrapped[..NONCE_LEN]);
-    let mut buf = zeroize::Zeroizing::new(wrapped[NONCE_LEN..].to_vec());
-    let key = aead_key(kek)?;
-    let Ok(plain) = key.open_in_place(
-        Nonce::assume_unique_for_key(nonce),
-        Aad::from(aad),
-        &mut buf[..],
-    ) else {
+    let Some(plain) = open_bytes(kek, wrapped, aad) else {
         return Ok(None);
     };
     let mut bytes = [0u8; 32];
-    bytes.copy_from_slice(plain);
+    bytes.copy_from_slice(&plain);
     let secret = SecretKey::from_bytes(bytes);
     bytes.zeroize();
     Ok(Some(secret))

@@ -74,6 +74,17 @@ pub enum Error {
         /// What was compared.
         reason: String,
     },
+    /// A bundle password too short or too easy to guess (see `bundle::check_password`).
+    #[error("bundle password rejected: {0}")]
+    WeakBundlePassword(&'static str),
+    /// An output (backup, export, bundle, copy) may not be written there.
+    #[error("will not write {path}: {reason}")]
+    OutputRefused {
+        /// Where it was to be written.
+        path: PathBuf,
+        /// Why not.
+        reason: String,
+    },
     /// Work stopped because the vault is locking; it resumes at the next unlock.
     #[error("stopped because the vault is locking; it resumes at the next unlock")]
     Interrupted,

@@ -19,7 +19,10 @@
 //! leaves a half folder under the final name; the next export removes the leftover); every
 //! document is authenticated before its plaintext is written; the export is recorded in the audit
 //! trail (`vault.export`, with counts), and each document's decryption as a read. The export is
-//! plaintext by nature: it is written where the owner asks, nowhere else.
+//! plaintext by nature: it is written where the owner asks, nowhere else. `documents.csv` is
+//! written by [`csv`], the one CSV writer of the core (formula cells defused).
+
+pub mod csv;
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -28,6 +31,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::json;
 
+use self::csv::{Cell, Table};
 use crate::store::sync_dir;
 use crate::vault::Vault;
 use crate::{Error, Result, audit, fields};
@@ -86,9 +90,10 @@ documents.json      one object per document: its metadata (id, name, size, media
                     invoice data (corrections applied) and its retention (category, date
                     until which it must be kept, legal hold, restriction).
 documents.csv       the same documents, one row each, for spreadsheets: UTF-8 with a BOM,
-                    separator ';', RFC 4180 quoting. Text cells that a spreadsheet would run
-                    as a formula (starting with = + - @) are prefixed with ' ; the JSON files
-                    hold the exact values.
+                    separator ';', RFC 4180 quoting. Cells that a spreadsheet would run as
+                    a formula (starting with = + - @, a tab or a carriage return) are
+                    prefixed with ' (plain numbers such as -12.50 stay numbers); the JSON
+                    files hold the exact values.
 fields/ID.json      each document's invoice data as extracted, with the owner's corrections
                     applied, and the list of those corrections (old and new value, date).
 consents.json       the consent ledger: each consent as it stands (\"consents\") and every
@@ -106,7 +111,8 @@ impl Vault {
     /// Exports everything, decrypted, into `out` (absent or an empty folder): see the module
     /// documentation for the layout.
     pub fn export_all(&mut self, out: &Path) -> Result<ExportSummary> {
-        check_target(out)?;
+        // Never inside the vault or the import folder, never into a folder that holds files.
+        self.check_output(out, crate::outputs::Output::ExportFolder)?;
         let parent = out
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -164,9 +170,7 @@ impl Vault {
         fs::create_dir(&docs_dir).map_err(Error::io(&docs_dir))?;
         fs::create_dir(&fields_dir).map_err(Error::io(&fields_dir))?;
 
-        let mut csv = Vec::new();
-        csv.extend_from_slice("\u{feff}".as_bytes());
-        csv_row(&mut csv, CSV_COLUMNS.iter().map(|c| (*c).to_owned()));
+        let mut csv = Table::new(CSV_COLUMNS);
         let mut listed = Vec::new();
         let mut bytes = 0u64;
         let documents = self.documents()?;
@@ -199,27 +203,33 @@ impl Vault {
                 .get("needs_review")
                 .and_then(serde_json::Value::as_bool)
                 .unwrap_or(false);
-            csv_row(
-                &mut csv,
-                [
-                    doc.id.clone(),
-                    defuse(&doc.name),
-                    doc.size.to_string(),
-                    doc.media_type.clone(),
-                    doc.sha256.clone(),
-                    doc.imported_at.clone(),
-                    retention.category.clone(),
-                    retention.retain_until.clone(),
-                    field("issue_date"),
-                    defuse(&field("number")),
-                    defuse(&field("seller.name")),
-                    field("total_with_vat"),
-                    field("currency"),
-                    needs_review.to_string(),
-                    retention.restricted_reason.is_some().to_string(),
-                    retention.hold_reason.is_some().to_string(),
-                ],
+            let size = doc.size.to_string();
+            let (issue_date, number, seller, total, currency) = (
+                field("issue_date"),
+                field("number"),
+                field("seller.name"),
+                field("total_with_vat"),
+                field("currency"),
             );
+            let flag = |b: bool| if b { "true" } else { "false" };
+            csv.row([
+                Cell::Text(&doc.id),
+                Cell::Text(&doc.name),
+                Cell::Number(&size),
+                Cell::Text(&doc.media_type),
+                Cell::Text(&doc.sha256),
+                Cell::Text(&doc.imported_at),
+                Cell::Text(&retention.category),
+                Cell::Text(&retention.retain_until),
+                Cell::Text(&issue_date),
+                Cell::Text(&number),
+                Cell::Text(&seller),
+                Cell::Number(&total),
+                Cell::Text(&currency),
+                Cell::Text(flag(needs_review)),
+                Cell::Text(flag(retention.restricted_reason.is_some())),
+                Cell::Text(flag(retention.hold_reason.is_some())),
+            ]);
             listed.push(json!({
                 "file": format!("documents/{file_name}"),
                 "document": doc,
@@ -228,7 +238,7 @@ impl Vault {
                 "retention": retention,
             }));
         }
-        write_file(&dir.join("documents.csv"), &csv)?;
+        write_file(&dir.join("documents.csv"), &csv.into_bytes())?;
         write_json(&dir.join("documents.json"), &listed)?;
 
         let consents = self.consents()?;
@@ -296,34 +306,6 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
     write_file(path, text.as_bytes())
 }
 
-/// Appends one CSV record (RFC 4180: fields with `;`, `"`, CR or LF quoted, quotes doubled,
-/// CRLF line ends).
-fn csv_row(out: &mut Vec<u8>, cells: impl IntoIterator<Item = String>) {
-    for (i, cell) in cells.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b';');
-        }
-        if cell.contains([';', '"', '\r', '\n']) {
-            out.push(b'"');
-            out.extend_from_slice(cell.replace('"', "\"\"").as_bytes());
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(cell.as_bytes());
-        }
-    }
-    out.extend_from_slice(b"\r\n");
-}
-
-/// A text cell a spreadsheet would evaluate as a formula gets a leading `'` (CSV injection: file
-/// names and invoice numbers come from third parties).
-fn defuse(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 /// `ID-NAME`, with NAME made safe on Windows, macOS and Linux: no folder separators, no
 /// characters Windows reserves, no control characters, no trailing dot or space, at most 150
 /// bytes (the extension kept when possible). The id prefix makes names unique and never a
@@ -380,25 +362,5 @@ mod tests {
         let got = export_file_name(id, &long);
         assert!(got.len() <= 37 + 150, "{}", got.len());
         assert!(got.ends_with("é.pdf"));
-    }
-
-    #[test]
-    fn csv_quoting_follows_rfc_4180() {
-        let mut out = Vec::new();
-        csv_row(
-            &mut out,
-            [
-                "plain".to_owned(),
-                "a;b".to_owned(),
-                "say \"hi\"".to_owned(),
-                "two\nlines".to_owned(),
-                defuse("=SUM(A1)"),
-                String::new(),
-            ],
-        );
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "plain;\"a;b\";\"say \"\"hi\"\"\";\"two\nlines\";'=SUM(A1);\r\n"
-        );
     }
 }

@@ -124,11 +124,20 @@ fn set(data: &mut Value, path: &str, value: Option<&str>) {
 }
 
 /// The extraction with the latest correction of each field applied; corrected fields get
-/// `"source": "correction"` in `fields`.
+/// `"source": "correction"` in `fields`. A stored extraction whose currency is not three capital
+/// letters (one made before extraction checked types, or by a misbehaving worker) has it read as
+/// null: such a value never reaches the index, a bundle or an export.
 pub fn effective(extraction: &Value, corrections: &[Correction]) -> Value {
     let mut out = extraction.clone();
     if !out.is_object() {
         out = json!({});
+    }
+    if out.get("currency").is_some_and(|c| {
+        !c.as_str()
+            .is_some_and(coffre_extract::model::is_currency_code)
+    }) && let Some(obj) = out.as_object_mut()
+    {
+        obj.insert("currency".into(), Value::Null);
     }
     for c in corrections {
         set(&mut out, &c.field, c.new_value.as_deref());
@@ -267,6 +276,13 @@ mod tests {
             extracted["number"], "F-1",
             "the extraction itself is untouched"
         );
+        let hostile = json!({ "currency": "=HYPERLINK(\"http://x\",\"y\")" });
+        assert_eq!(effective(&hostile, &[])["currency"], Value::Null);
+        assert_eq!(
+            effective(&json!({ "currency": "EUR" }), &[])["currency"],
+            "EUR"
+        );
+        assert!(effective(&json!({}), &[]).get("currency").is_none());
     }
 
     #[test]

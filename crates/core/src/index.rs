@@ -143,6 +143,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 10: a job's source path as the operating system's bytes, so a file name that is not
     // UTF-8 is resumed exactly (`source` stays the readable form).
     "ALTER TABLE import_jobs ADD COLUMN source_raw BLOB;",
+    // 11: disposal leaves no trace in the search index: FTS5 removes a deleted document's
+    // tokens from its pages instead of writing delete markers, and one merge drops what earlier
+    // disposals left; tombstones keep only the keyed MAC of the content, not its plain SHA-256;
+    // the watched folders' memory keeps keyed MACs of file names (rewritten at the next open).
+    "INSERT INTO doc_fts(doc_fts, rank) VALUES('secure-delete', 1);
+    INSERT INTO doc_fts(doc_fts) VALUES('optimize');
+    UPDATE tombstones SET sha256 = x'';
+    INSERT OR REPLACE INTO settings (key, value) VALUES ('backfill.watch_names', '1');",
 ];
 
 /// The schema version this build writes.
@@ -711,6 +719,50 @@ impl Index {
         )?;
         Ok(())
     }
+}
+
+/// Rewrites a copy of an index (a backup generation's snapshot at `path`, keyed with `key`)
+/// without the documents `ids`: their rows and everything that cascades from them, their search
+/// tokens (FTS5 merged so no segment keeps them), their journal rows and sharing-ledger digests;
+/// then compacts the result into the new file `dest` (`VACUUM INTO`: no free page of the old
+/// content is copied). `path` is a working copy: it is modified.
+pub(crate) fn scrub_snapshot(
+    path: &Path,
+    dest: &Path,
+    key: &SecretKey,
+    ids: &[String],
+) -> Result<()> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let index = Index::keyed(conn, path, key)?;
+    let conn = &index.conn;
+    let tx = conn.unchecked_transaction()?;
+    for id in ids {
+        let rowid: Option<i64> = tx
+            .query_row("SELECT rowid FROM documents WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(rowid) = rowid {
+            tx.execute("DELETE FROM doc_fts WHERE rowid = ?1", [rowid])?;
+        }
+        tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
+        tx.execute("DELETE FROM import_jobs WHERE doc_id = ?1", [id])?;
+        tx.execute(
+            "UPDATE bundle_documents SET sha256 = '', fields_digest = '' WHERE doc_id = ?1",
+            [id],
+        )?;
+    }
+    // One merge applies every delete marker, whatever the snapshot's FTS5 settings were.
+    tx.execute_batch("INSERT INTO doc_fts(doc_fts) VALUES('optimize');")?;
+    tx.commit()?;
+    let dest = dest
+        .to_str()
+        .ok_or_else(|| Error::io(dest)(std::io::Error::other("not a UTF-8 path")))?;
+    conn.execute("VACUUM INTO ?1", [dest])?;
+    Ok(())
 }
 
 /// A path as the operating system's bytes (Unix) or UTF-16 code units, little-endian (Windows).

@@ -20,7 +20,7 @@ use serde_json::json;
 use time::Date;
 
 use crate::index::Index;
-use crate::retention::{Category, Jurisdiction, Policy, format_date, parse_date, today};
+use crate::retention::{Category, DateTrust, Jurisdiction, Policy, format_date, parse_date, today};
 use crate::vault::Vault;
 use crate::{Error, Result, audit, fields};
 
@@ -71,7 +71,8 @@ fn owner_ids(conn: &rusqlite::Connection) -> Result<Vec<String>> {
 pub(crate) fn compute_retention(tx: &Connection, doc_id: &str) -> Result<()> {
     let policy = policy(tx)?;
     let extracted = Index::extraction(tx, doc_id)?.unwrap_or_else(|| json!({}));
-    let effective = fields::effective(&extracted, &Index::corrections(tx, doc_id)?);
+    let corrections = Index::corrections(tx, doc_id)?;
+    let effective = fields::effective(&extracted, &corrections);
     let existing: Option<(String, bool)> = tx
         .query_row(
             "SELECT category, category_by_owner FROM retention WHERE doc_id = ?1",
@@ -89,8 +90,18 @@ pub(crate) fn compute_retention(tx: &Connection, doc_id: &str) -> Result<()> {
         |r| r.get(0),
     )?;
     let imported = parse_date(imported.get(..10).unwrap_or_default())?;
-    let issue = fields::get(&effective, "issue_date").and_then(|d| parse_date(d).ok());
-    let until = policy.retain_until(category, issue, imported)?;
+    let trust = if corrections.iter().any(|c| c.field == "issue_date") {
+        DateTrust::Confirmed
+    } else if extracted["fields"]["issue_date"]["source"] == "xml" {
+        DateTrust::Structured
+    } else {
+        DateTrust::Guessed
+    };
+    let issue = fields::get(&effective, "issue_date")
+        .and_then(|d| parse_date(d).ok())
+        .map(|d| (d, trust));
+    let base = policy.retention_base(category, issue, imported)?;
+    let until = policy.retain_until(category, Some(base), imported)?;
     tx.execute(
         "INSERT INTO retention (doc_id, category, retain_until) VALUES (?1, ?2, ?3)
          ON CONFLICT(doc_id) DO UPDATE SET category = excluded.category,
@@ -474,12 +485,11 @@ impl Vault {
                 _ => format!("retention ended on {}", r.retain_until),
             };
             let tx = self.index.transaction()?;
-            let (imported_at, content_mac, sha256, rowid): (String, Vec<u8>, Vec<u8>, i64) = tx
-                .query_row(
-                    "SELECT imported_at, content_mac, sha256, rowid FROM documents WHERE id = ?1",
-                    [&id],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-                )?;
+            let (imported_at, content_mac, rowid): (String, Vec<u8>, i64) = tx.query_row(
+                "SELECT imported_at, content_mac, rowid FROM documents WHERE id = ?1",
+                [&id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )?;
             tx.execute(
                 "INSERT INTO tombstones (doc_id, category, issue_date, imported_at, retain_until,
                      content_mac, sha256, reason, override, disposed_by, disposed_at)
@@ -491,14 +501,23 @@ impl Vault {
                     imported_at,
                     r.retain_until,
                     content_mac,
-                    sha256,
+                    // No plain SHA-256: it would confirm a guessed file. The keyed MAC stays.
+                    Vec::<u8>::new(),
                     reason,
                     early,
                     who(),
                     crate::audit::now_rfc3339()
                 ],
             )?;
+            // FTS5 secure-delete (schema 11) removes the tokens themselves.
             tx.execute("DELETE FROM doc_fts WHERE rowid = ?1", [rowid])?;
+            // Where it came from (the journal keeps source paths) and content digests in the
+            // sharing ledger (a plain hash would confirm a guessed file) go with it.
+            tx.execute("DELETE FROM import_jobs WHERE doc_id = ?1", [&id])?;
+            tx.execute(
+                "UPDATE bundle_documents SET sha256 = '', fields_digest = '' WHERE doc_id = ?1",
+                [&id],
+            )?;
             // Cascades to the document key, extraction, corrections, fields and retention rows.
             tx.execute("DELETE FROM documents WHERE id = ?1", [&id])?;
             audit::append(

@@ -259,6 +259,32 @@ impl Policy {
         }
     }
 
+    /// The day retention counts from. The issue date only when it can be trusted: confirmed by
+    /// the owner, or read from an e-invoice's XML and plausible (not more than a year after the
+    /// import, and not so old that its retention would already be over when it was imported);
+    /// otherwise, a date guessed from text or an implausible one, the import date, until the
+    /// owner confirms it. No unconfirmed date can make a document due by itself.
+    pub fn retention_base(
+        &self,
+        category: Category,
+        issue_date: Option<(Date, DateTrust)>,
+        imported: Date,
+    ) -> Result<Date> {
+        match issue_date {
+            Some((date, DateTrust::Confirmed)) => Ok(date),
+            Some((date, DateTrust::Structured)) => {
+                let too_late = date > imported.saturating_add(time::Duration::days(366));
+                let over_at_import = self.retain_until(category, Some(date), imported)? < imported;
+                Ok(if too_late || over_at_import {
+                    imported
+                } else {
+                    date
+                })
+            }
+            Some((_, DateTrust::Guessed)) | None => Ok(imported),
+        }
+    }
+
     /// The last day a document must be kept: the end of its fiscal year plus the category's years.
     pub fn retain_until(
         &self,
@@ -278,10 +304,40 @@ impl Policy {
     }
 }
 
+/// How far an issue date can be trusted to count retention from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateTrust {
+    /// Entered or confirmed by the owner (a correction).
+    Confirmed,
+    /// Read exactly from an e-invoice's XML.
+    Structured,
+    /// Guessed from a PDF's text.
+    Guessed,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn only_trusted_plausible_dates_count() {
+        let p = Policy::default();
+        let c = Category::InvoiceReceived;
+        let imported = d("2026-11-30");
+        let base = |date: &str, trust| {
+            p.retention_base(c, Some((d(date), trust)), imported)
+                .unwrap()
+        };
+        assert_eq!(base("2019-03-01", DateTrust::Structured), d("2019-03-01"));
+        // An e-invoice claiming 1990 would be due at import: the import date counts instead.
+        assert_eq!(base("1990-01-01", DateTrust::Structured), imported);
+        assert_eq!(base("2031-01-01", DateTrust::Structured), imported);
+        // Guessed from text: the import date until the owner confirms.
+        assert_eq!(base("2019-03-01", DateTrust::Guessed), imported);
+        assert_eq!(base("1990-01-01", DateTrust::Confirmed), d("1990-01-01"));
+        assert_eq!(p.retention_base(c, None, imported).unwrap(), imported);
+    }
 
     fn d(s: &str) -> Date {
         parse_date(s).unwrap()

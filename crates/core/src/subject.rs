@@ -2,9 +2,10 @@
 //!
 //! Promises: a subject search looks at every document, restricted ones included, through the
 //! invoice fields and the full text; an export is a ZIP of those documents and a JSON of their
-//! data, written atomically (temporary file beside the target, then rename) and recorded in the
-//! audit trail. The export is plaintext by nature: it is written where the owner asks, nowhere
-//! else.
+//! data, written atomically (an exclusive `.part` file beside the target, then given its name,
+//! never over an existing file; never inside the vault or the import folder) and recorded in
+//! the audit trail. The export is plaintext by nature: it is written where the owner asks,
+//! nowhere else.
 
 use std::io::Write;
 use std::path::Path;
@@ -106,18 +107,10 @@ impl Vault {
     /// portability request.
     pub fn subject_export(&mut self, subject: &str, out: &Path) -> Result<SubjectExport> {
         let hits = self.subject_search(subject)?;
-        let dir = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let tmp = dir.join(format!(
-            ".{}.part",
-            out.file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("export.zip")
-        ));
+        self.check_output(out, crate::outputs::Output::File)?;
+        let (part, file) = crate::outputs::PartFile::create(out)?;
+        let tmp = part.path().to_path_buf();
         let result = (|| -> Result<u64> {
-            let file = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
             let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
             let options = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Deflated);
@@ -154,14 +147,8 @@ impl Vault {
             file.sync_all().map_err(Error::io(&tmp))?;
             Ok(file.metadata()?.len())
         })();
-        let bytes = match result {
-            Ok(b) => b,
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
-            }
-        };
-        std::fs::rename(&tmp, out).map_err(Error::io(out))?;
+        let bytes = result?;
+        part.persist()?;
         self.audited("subject.export", None, |_| {
             Ok((
                 (),

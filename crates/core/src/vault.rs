@@ -29,6 +29,7 @@ use crate::head::{Check, Recorder};
 use crate::index::{Document, Index, NewDocument};
 use crate::lock::VaultLock;
 use crate::media::MediaKind;
+use crate::rotation::StableKeys;
 use crate::search::{SearchHit, SearchQuery};
 use crate::secret::{Passphrase, SecretKey};
 use crate::store::{BlobStore, PendingBlob, sync_dir};
@@ -148,6 +149,8 @@ pub struct Prepared {
     wrapped_key: Vec<u8>,
     data: serde_json::Value,
     text: String,
+    /// The file name sealed under the document's key, for the audit trail.
+    sealed_name: serde_json::Value,
     pending: PendingBlob,
 }
 
@@ -200,6 +203,7 @@ impl Sealer {
         drop(file);
         let kind = MediaKind::sniff(plain, name);
         let data = extraction.data();
+        let sealed_name = crate::shred::seal_name(&doc_key, &id, name)?;
         Ok(Prepared {
             doc: Document {
                 id: id_str,
@@ -214,6 +218,7 @@ impl Sealer {
             wrapped_key: wrap_key(&self.inner.doc_wrap, &doc_key, &doc_key_aad(&id))?,
             data,
             text: extraction.text,
+            sealed_name,
             pending,
         })
     }
@@ -272,6 +277,8 @@ struct Keys {
     master: SecretKey,
     doc_wrap: SecretKey,
     audit: SecretKey,
+    /// MACs file names kept in the watched folders' memory.
+    names: SecretKey,
     #[allow(dead_code)]
     // Signs bundles and backups (later issues); derived now so the format is fixed.
     signing_seed: SecretKey,
@@ -331,6 +338,10 @@ const REFUSALS: &[&str] = &["index-missing", "index-unusable", "index-rolled-bac
 fn note_failed_unlock(dir: &Path, refusal: Option<&str>) {
     use std::io::Write as _;
     let path = dir.join(FAILED_UNLOCKS_FILE);
+    // A link planted there would make this write elsewhere.
+    if fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+        return;
+    }
     if let Ok(mut f) = fs::OpenOptions::new().create(true).append(true).open(&path) {
         let _ = match refusal {
             Some(code) => writeln!(f, "{} {code}", now()),
@@ -339,28 +350,41 @@ fn note_failed_unlock(dir: &Path, refusal: Option<&str>) {
     }
 }
 
+/// Most noted events moved into the audit trail at one unlock: the file is writable by anyone
+/// who can write the vault folder, so it may not flood the trail.
+const MAX_NOTED: usize = 1000;
+
 /// The noted events: (time, refusal code or `None` for a failed unlock). Malformed lines are
-/// skipped.
+/// skipped; at most [`MAX_NOTED`], the most recent, are kept.
 fn take_failed_unlocks(dir: &Path) -> Vec<(String, Option<&'static str>)> {
-    fs::read_to_string(dir.join(FAILED_UNLOCKS_FILE))
-        .map(|t| {
-            t.lines()
-                .filter_map(|l| {
-                    let (at, code) = l.trim().split_once(' ').unwrap_or((l.trim(), ""));
-                    if at.len() != 24 || !at.ends_with('Z') {
-                        return None;
-                    }
-                    match code {
-                        "" => Some((at.to_owned(), None)),
-                        c => REFUSALS
-                            .iter()
-                            .find(|r| **r == c)
-                            .map(|r| (at.to_owned(), Some(*r))),
-                    }
-                })
-                .collect()
+    let mut noted: Vec<(String, Option<&'static str>)> = read_failed_unlocks(dir);
+    if noted.len() > MAX_NOTED {
+        noted.drain(..noted.len() - MAX_NOTED);
+    }
+    noted
+}
+
+fn read_failed_unlocks(dir: &Path) -> Vec<(String, Option<&'static str>)> {
+    // Read within a bound, whatever its size.
+    let mut text = String::new();
+    if let Ok(f) = File::open(dir.join(FAILED_UNLOCKS_FILE)) {
+        let _ = f.take(1 << 20).read_to_string(&mut text);
+    }
+    text.lines()
+        .filter_map(|l| {
+            let (at, code) = l.trim().split_once(' ').unwrap_or((l.trim(), ""));
+            if at.len() != 24 || !at.ends_with('Z') {
+                return None;
+            }
+            match code {
+                "" => Some((at.to_owned(), None)),
+                c => REFUSALS
+                    .iter()
+                    .find(|r| **r == c)
+                    .map(|r| (at.to_owned(), Some(*r))),
+            }
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// Whether `dir` holds nothing but (maybe) the lock file.
@@ -440,6 +464,7 @@ impl Vault {
             },
             passphrase_wrap: String::new(),
             recovery_wrap: String::new(),
+            previous_master: None,
         };
         let kek = derive_kek(passphrase, &salt, &options.kdf)?;
         header.passphrase_wrap = fmt::b64(&wrap_key(
@@ -535,23 +560,22 @@ impl Vault {
         header: &VaultHeader,
         master: &SecretKey,
         opening: &Opening<'_>,
-    ) -> Result<(Index, Option<String>)> {
+    ) -> Result<(Index, StableKeys, Option<String>)> {
         let salt = header.vault_id.as_bytes();
         let index_key = derive_subkey(master, salt, labels::INDEX)?;
-        let recorder = Recorder::new(
-            dir,
-            MacKey::new(&derive_subkey(master, salt, labels::HEAD_RECORD)?),
-        );
         let path = dir.join(INDEX_FILE);
         let options = match opening {
             Opening::Create => {
                 let mut index = Index::create(&path, &index_key)?;
-                index.set_recorder(recorder);
-                return Ok((index, None));
+                let stable = StableKeys::of(index.conn(), master, &header.vault_id)?;
+                index.set_recorder(Recorder::new(dir, MacKey::new(&stable.head)));
+                return Ok((index, stable, None));
             }
             Opening::Open(options) => options,
         };
         let checked = Index::open(&path, &index_key).and_then(|index| {
+            let stable = StableKeys::of(index.conn(), master, &header.vault_id)?;
+            let recorder = Recorder::new(dir, MacKey::new(&stable.head));
             let verdict = match recorder.check(index.conn()) {
                 Ok(Check::Behind(reason)) | Err(Error::IndexRolledBack { reason }) => Some(reason),
                 Ok(Check::Current | Check::NoRecord) => None,
@@ -561,10 +585,10 @@ impl Vault {
                 Some(reason) if !options.accept_older_index => {
                     Err(Error::IndexRolledBack { reason })
                 }
-                accepted => Ok((index, accepted)),
+                accepted => Ok((index, recorder, stable, accepted)),
             }
         });
-        let (mut index, accepted) = checked.inspect_err(|e| {
+        let (mut index, recorder, stable, accepted) = checked.inspect_err(|e| {
             let code = match e {
                 Error::IndexMissing { .. } => "index-missing",
                 Error::IndexUnusable { .. } => "index-unusable",
@@ -574,7 +598,7 @@ impl Vault {
             note_failed_unlock(dir, Some(code));
         })?;
         index.set_recorder(recorder);
-        Ok((index, accepted))
+        Ok((index, stable, accepted))
     }
 
     fn finish_open(
@@ -585,20 +609,28 @@ impl Vault {
         action: &str,
         opening: Opening<'_>,
     ) -> Result<Vault> {
-        let (index, accepted) = Self::open_index(dir, &header, master, &opening)?;
+        // A master-key rotation cut short is completed first (see `rotation`).
+        let header = match opening {
+            Opening::Open(_) if header.previous_master.is_some() => {
+                crate::rotation::complete(dir, &header, master)?
+            }
+            _ => header,
+        };
+        let (index, stable, accepted) = Self::open_index(dir, &header, master, &opening)?;
         let defer_scan = matches!(opening, Opening::Open(o) if o.defer_orphan_scan);
         let salt = header.vault_id.as_bytes();
         let keys = Keys {
             master: SecretKey::from_bytes(*master.dangerously_expose()),
             doc_wrap: derive_subkey(master, salt, labels::DOCUMENT_WRAP)?,
-            audit: derive_subkey(master, salt, labels::AUDIT_MAC)?,
-            signing_seed: derive_subkey(master, salt, labels::SIGNING_SEED)?,
+            audit: stable.audit,
+            names: stable.names,
+            signing_seed: stable.signing_seed,
         };
         let store = BlobStore::open(dir)?;
         let sealer = Sealer {
             inner: Arc::new(SealerKeys {
                 doc_wrap: derive_subkey(master, salt, labels::DOCUMENT_WRAP)?,
-                dedup: derive_subkey(master, salt, labels::DEDUP_MAC)?,
+                dedup: stable.dedup,
             }),
             store: store.clone(),
             extractor: Arc::new(Extractor::default()),
@@ -627,6 +659,7 @@ impl Vault {
         }
         // Documents stored before retention existed (schema 3) get their dates now, once.
         crate::lifecycle::compute_missing_retention(&mut vault)?;
+        vault.backfill_watch_names()?;
         let audit_key = vault.audit_key();
         let noted = take_failed_unlocks(dir);
         let months = vault.audit_access_months()?;
@@ -758,9 +791,28 @@ impl Vault {
     /// Forgets the keys and releases the vault.
     pub fn lock(self) {}
 
+    /// Closes everything but the folder's lock (a master-key rotation then works on the files).
+    pub(crate) fn into_lock(self) -> VaultLock {
+        let Vault { _lock, .. } = self;
+        _lock
+    }
+
+    pub(crate) fn header(&self) -> &VaultHeader {
+        &self.header
+    }
+
+    pub(crate) fn master(&self) -> &SecretKey {
+        &self.keys.master
+    }
+
     /// The vault's folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The Argon2id costs of the passphrase.
+    pub fn kdf_params(&self) -> KdfParams {
+        self.header.kdf.params
     }
 
     /// The vault's random id.
@@ -768,15 +820,34 @@ impl Vault {
         self.header.vault_id
     }
 
+    /// The SQLCipher key of the index (for backups' snapshots).
+    pub(crate) fn index_key(&self) -> Result<SecretKey> {
+        derive_subkey(
+            &self.keys.master,
+            self.header.vault_id.as_bytes(),
+            labels::INDEX,
+        )
+    }
+
     pub(crate) fn audit_key(&self) -> MacKey {
         MacKey::new(&self.keys.audit)
     }
 
     /// Sets a new passphrase (re-wraps the master key; no document is re-encrypted).
+    ///
+    /// The key derivation gets fresh costs: this build's defaults, or the vault's own where
+    /// they were higher, so a passphrase change never keeps costs that have grown weak.
     pub fn change_passphrase(&mut self, new: &Passphrase) -> Result<()> {
         new.check_strength()?;
         let salt = random_array::<16>()?;
         let mut header = self.header.clone();
+        let defaults = KdfParams::default();
+        header.kdf.params = KdfParams {
+            memory_kib: header.kdf.params.memory_kib.max(defaults.memory_kib),
+            iterations: header.kdf.params.iterations.max(defaults.iterations),
+            parallelism: defaults.parallelism,
+        };
+        header.kdf.params.validate()?;
         let kek = derive_kek(new, &salt, &header.kdf.params)?;
         header.kdf.salt = fmt::b64(&salt);
         header.passphrase_wrap = fmt::b64(&wrap_key(
@@ -1004,6 +1075,7 @@ impl Vault {
                 wrapped_key,
                 data,
                 text,
+                sealed_name,
                 pending,
             } = prepared;
             let sp = tx.savepoint()?;
@@ -1028,7 +1100,7 @@ impl Vault {
                     &audit_key,
                     "document.import",
                     Some(&doc.id),
-                    json!({ "name": doc.name, "size": doc.size, "media_type": doc.media_type,
+                    json!({ "name": sealed_name, "size": doc.size, "media_type": doc.media_type,
                             "format": data.get("format") }),
                 )?;
                 Ok(())
@@ -1088,9 +1160,18 @@ impl Vault {
         self.index.pending_jobs()
     }
 
+    /// A file name as the watched folders' memory keeps it: a keyed MAC, so the index holds no
+    /// readable name of a file kept in place (nor of a document disposed of since).
+    fn watch_name(&self, rel: &str) -> String {
+        format!(
+            "mac:{}",
+            hex::encode(MacKey::new(&self.keys.names).mac_parts(&[rel.as_bytes()]))
+        )
+    }
+
     /// What a watched folder remembers of a file it kept in place: (size, mtime in ns).
     pub fn watch_recall(&self, folder: &str, rel: &str) -> Result<Option<(u64, i128)>> {
-        self.index.watch_recall(folder, rel)
+        self.index.watch_recall(folder, &self.watch_name(rel))
     }
 
     /// Remembers a file a watched folder kept in place, so that it is not imported again.
@@ -1101,10 +1182,45 @@ impl Vault {
         size: u64,
         mtime_ns: i128,
     ) -> Result<()> {
+        let name = self.watch_name(rel);
         let tx = self.index.transaction()?;
-        Index::watch_remember(&tx, folder, rel, size, mtime_ns)?;
+        Index::watch_remember(&tx, folder, &name, size, mtime_ns)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Rewrites the watched folders' memory from plain names to keyed MACs (schema 11), once.
+    fn backfill_watch_names(&mut self) -> Result<()> {
+        if !self.index.needs_backfill("watch_names")? {
+            return Ok(());
+        }
+        let rows: Vec<(String, String)> = {
+            let mut stmt = self
+                .index
+                .conn()
+                .prepare("SELECT folder, rel FROM watch_seen WHERE rel NOT LIKE 'mac:%'")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let renamed: Vec<(String, String, String)> = rows
+            .into_iter()
+            .map(|(folder, rel)| {
+                let mac = self.watch_name(&rel);
+                (folder, rel, mac)
+            })
+            .collect();
+        let tx = self.index.transaction()?;
+        for (folder, rel, mac) in &renamed {
+            tx.execute(
+                "UPDATE OR REPLACE watch_seen SET rel = ?3 WHERE folder = ?1 AND rel = ?2",
+                rusqlite::params![folder, rel, mac],
+            )?;
+        }
+        tx.execute(
+            "DELETE FROM settings WHERE key = 'backfill.watch_names'",
+            [],
+        )?;
+        tx.commit()
     }
 
     /// Every document.
@@ -1117,18 +1233,26 @@ impl Vault {
         self.index.resolve(id_or_prefix)
     }
 
+    /// The key of a document still in the index (`None` once it was disposed of).
+    pub(crate) fn document_key(&self, id: &str) -> Result<Option<SecretKey>> {
+        let uuid = parse_id(id)?;
+        let Some(wrapped) = self.index.wrapped_key(id)? else {
+            return Ok(None);
+        };
+        unwrap_key(&self.keys.doc_wrap, &wrapped, &doc_key_aad(&uuid))?
+            .map(Some)
+            .ok_or_else(|| Error::Tampered {
+                id: id.to_owned(),
+                reason: "its key does not unwrap".into(),
+            })
+    }
+
     fn blob_reader(&self, doc: &Document) -> Result<BlobReader<BufReader<File>>> {
         let uuid = parse_id(&doc.id)?;
-        let tampered = |reason: String| Error::Tampered {
+        let key = self.document_key(&doc.id)?.ok_or_else(|| Error::Tampered {
             id: doc.id.clone(),
-            reason,
-        };
-        let wrapped = self
-            .index
-            .wrapped_key(&doc.id)?
-            .ok_or_else(|| tampered("its key is missing from the index".into()))?;
-        let key = unwrap_key(&self.keys.doc_wrap, &wrapped, &doc_key_aad(&uuid))?
-            .ok_or_else(|| tampered("its key does not unwrap".into()))?;
+            reason: "its key is missing from the index".into(),
+        })?;
         let file = self
             .store
             .open_blob(&doc.id)?
@@ -1179,8 +1303,13 @@ impl Vault {
     }
 
     fn record_read(&mut self, doc: &Document, how: &str) -> Result<()> {
+        let key = self
+            .document_key(&doc.id)?
+            .ok_or_else(|| Error::NoSuchDocument(doc.id.clone()))?;
+        let name = crate::shred::seal_name(&key, &parse_id(&doc.id)?, &doc.name)?;
+        drop(key);
         self.audited("document.read", Some(&doc.id), |_| {
-            Ok(((), json!({ "name": doc.name, "via": how })))
+            Ok(((), json!({ "name": name, "via": how })))
         })
     }
 
@@ -1204,6 +1333,19 @@ impl Vault {
         self.decrypt_checked(&doc, &mut io::sink())?;
         self.record_read(&doc, "export")?;
         self.decrypt_checked(&doc, out)?;
+        Ok(doc)
+    }
+
+    /// Saves a plaintext copy of a document at `dest` (the owner's choice, "save a copy"):
+    /// refused inside the vault or the import folder and over an existing file; written as a
+    /// `.part` file beside it, synced, then given its name. Audited as a read.
+    pub fn save_copy(&mut self, id_or_prefix: &str, dest: &Path) -> Result<Document> {
+        self.check_output(dest, crate::outputs::Output::File)?;
+        let (part, mut file) = crate::outputs::PartFile::create(dest)?;
+        let doc = self.write_document_to(id_or_prefix, &mut file)?;
+        file.sync_all().map_err(Error::io(part.path()))?;
+        drop(file);
+        part.persist()?;
         Ok(doc)
     }
 
@@ -1344,12 +1486,16 @@ impl Vault {
 
     /// The audit trail, optionally only about one document.
     pub fn audit_entries(&self, doc_id: Option<&str>) -> Result<Vec<AuditEntry>> {
-        audit::entries(self.index.conn(), doc_id)
+        let mut entries = audit::entries(self.index.conn(), doc_id)?;
+        self.reveal(&mut entries);
+        Ok(entries)
     }
 
     /// At most `limit` audit entries before sequence number `before`, newest first.
     pub fn audit_page(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>> {
-        audit::entries_page(self.index.conn(), before, limit)
+        let mut entries = audit::entries_page(self.index.conn(), before, limit)?;
+        self.reveal(&mut entries);
+        Ok(entries)
     }
 
     /// The vault's Ed25519 signing key (bundles, backups), from its signing seed.

@@ -53,6 +53,10 @@ pub mod labels {
     pub const AUDIT_MAC: &str = "coffre/v1/audit-mac";
     /// Seed of the vault's Ed25519 signing key (bundles, backups).
     pub const SIGNING_SEED: &str = "coffre/v1/bundle-signing-seed";
+    /// Wraps the previous master key during a rotation.
+    pub const PREVIOUS_MASTER: &str = "coffre/v1/master/previous";
+    /// HMAC key of the file names kept in the watched folders' memory.
+    pub const WATCH_NAMES: &str = "coffre/v1/watch-names";
     /// HMAC key of the rollback record (`head.json`).
     pub const HEAD_RECORD: &str = "coffre/v1/head-record";
     /// Derives the recovery key-encryption key from the recovery key.
@@ -96,6 +100,10 @@ pub struct VaultHeader {
     pub passphrase_wrap: String,
     /// Master key wrapped under the recovery key (base64 of nonce, ciphertext, tag).
     pub recovery_wrap: String,
+    /// While a master-key rotation is under way: the previous master key wrapped under a key
+    /// derived from this one (see `rotation`). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_master: Option<String>,
 }
 
 impl VaultHeader {
@@ -158,6 +166,16 @@ impl VaultHeader {
         s.push('\n');
         s
     }
+}
+
+/// Decodes base64 text written by [`b64`].
+pub fn decode_b64(text: &str) -> Result<Vec<u8>> {
+    BASE64
+        .decode(text.as_bytes())
+        .map_err(|_| Error::BadHeader {
+            path: PathBuf::new(),
+            reason: "bad base64".into(),
+        })
 }
 
 /// Encodes bytes as base64 for the header.

@@ -1268,12 +1268,7 @@ const SETTING_WATCH: &str = "app.watch_folder";
 
 /// `a` is `b` or inside it (paths resolved through symbolic links; a missing path is never
 /// inside anything).
-fn within(a: &Path, b: &Path) -> bool {
-    match (fs::canonicalize(a), fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a.starts_with(b),
-        _ => false,
-    }
-}
+use crate::outputs::is_within as within;
 
 impl crate::Vault {
     /// Refuses an import folder that would make the watcher read (and move, delete or set

@@ -141,11 +141,21 @@ pub fn serve_if_requested() {
     });
 }
 
+/// Forbids core dumps of this process (and of the processes it starts): a crash must not write
+/// keys or plaintext to disk. The CLI and the app call it first thing; workers too.
+pub fn disable_core_dumps() {
+    #[cfg(unix)]
+    {
+        // Best effort: nothing more can be done where the system refuses.
+        let _ = rlimit::setrlimit(rlimit::Resource::CORE, 0, 0);
+    }
+}
+
 fn apply_limits(memory: u64) {
+    disable_core_dumps();
     #[cfg(unix)]
     {
         // Best effort: a platform that refuses still has the time limit and the process boundary.
-        let _ = rlimit::setrlimit(rlimit::Resource::CORE, 0, 0);
         let _ = rlimit::setrlimit(rlimit::Resource::AS, memory, memory);
     }
     #[cfg(not(unix))]

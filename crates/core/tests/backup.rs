@@ -286,13 +286,13 @@ fn disposal_reaches_the_backup() {
     assert!(r.read_document(&ids[0]).is_err());
     assert!(r.tombstones().unwrap().iter().any(|t| t.id == ids[0]));
     drop(r);
-    // The older generation still lists the document, but its content is gone.
+    // The older generation was rewritten without it: no row, no content.
     let older = tmp.path().join("older");
     backup_restore(&dir, Some(&first.generation), &older).unwrap();
     let mut r = Vault::open(&older, &Passphrase::new(PASS.into())).unwrap();
     assert!(matches!(
         r.read_document(&ids[0]),
-        Err(Error::MissingBlob { .. })
+        Err(Error::NoSuchDocument(_))
     ));
     assert!(r.read_document(&ids[1]).is_ok());
 }
@@ -320,6 +320,49 @@ fn a_folder_holds_one_vault() {
     let err = v.backup_create(&inside, &Rotation::default()).unwrap_err();
     assert!(err.to_string().contains("inside the vault"), "{err}");
     assert!(!v.dir().join("backups").exists());
+}
+
+/// A backup written into the watched import folder would be imported (and, with `--after
+/// delete`, deleted) by the watcher: refused, wherever in that folder, even through a link.
+#[test]
+fn a_backup_into_the_import_folder_is_refused() {
+    let (tmp, mut v, _, _) = setup();
+    let watched = tmp.path().join("scans");
+    std::fs::create_dir(&watched).unwrap();
+    let watch = |recursive| coffre_core::watch::WatchConfig {
+        folder: watched.clone(),
+        after: coffre_core::watch::AfterImport::Delete,
+        recursive,
+    };
+    v.set_watch_config(Some(&watch(false))).unwrap();
+    let refused = |v: &mut Vault, target: &std::path::Path| {
+        let err = v.backup_create(target, &Rotation::default()).unwrap_err();
+        assert!(
+            matches!(err, coffre_core::Error::OutputRefused { .. }),
+            "{target:?}: {err}"
+        );
+    };
+    refused(&mut v, &watched);
+    // Watching sub-folders too: anywhere below.
+    v.set_watch_config(Some(&watch(true))).unwrap();
+    refused(&mut v, &watched.join("sub/backup"));
+    #[cfg(unix)]
+    {
+        let link = tmp.path().join("looks-elsewhere");
+        std::os::unix::fs::symlink(&watched, &link).unwrap();
+        assert!(
+            v.backup_create(&link.join("b"), &Rotation::default())
+                .is_err()
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(&watched).unwrap().count(),
+        0,
+        "nothing written there"
+    );
+    // Elsewhere is fine.
+    v.backup_create(&tmp.path().join("usb"), &Rotation::default())
+        .unwrap();
 }
 
 #[test]

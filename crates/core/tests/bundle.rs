@@ -5,7 +5,8 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use coffre_core::bundle::{
-    BundleProgress, BundleRequest, BundleSummary, bundle_verify, parse_period, portable_name,
+    BundleProgress, BundleRequest, BundleSummary, ExpectedSigner, bundle_verify, parse_period,
+    portable_name,
 };
 use coffre_core::consent::Grant;
 use coffre_core::{CreateOptions, Error, KdfParams, Passphrase, Vault};
@@ -80,6 +81,14 @@ fn request(recipient: &str, period: &str, out: &Path) -> BundleRequest {
         out: out.to_path_buf(),
     }
 }
+
+/// The vault's own key, as the app and the CLI expect it.
+fn by(public_key: &[u8]) -> ExpectedSigner {
+    ExpectedSigner::PublicKey(public_key.to_vec())
+}
+
+/// A password the rule accepts.
+const STRONG: &str = "velvet canyon tractor mosaic";
 
 fn create(v: &mut Vault, req: &BundleRequest) -> coffre_core::Result<BundleSummary> {
     v.bundle_create(req, &mut |_| {})
@@ -399,7 +408,7 @@ fn bundle_contents_ledger_and_audit() {
     assert_eq!(e.detail["documents"].as_array().unwrap().len(), 3);
     assert!(vault.verify_audit().unwrap().faults.is_empty());
 
-    let report = bundle_verify(&out, None, Some(&pk)).unwrap();
+    let report = bundle_verify(&out, None, Some(&by(&pk))).unwrap();
     assert!(report.ok, "{:?}", report.problems);
     assert!(report.signature_valid);
     assert_eq!(report.files_ok, 4 + 2);
@@ -413,7 +422,7 @@ fn verify_names_altered_missing_extra_files_and_bad_signatures() {
     let out = tmp.path().join("b.zip");
     create(&mut vault, &request("Cabinet Martin", "2026-Q4", &out)).unwrap();
     let pk = vault.signing_public_key().unwrap();
-    let report = bundle_verify(&out, None, Some(&pk)).unwrap();
+    let report = bundle_verify(&out, None, Some(&by(&pk))).unwrap();
     assert!(report.ok, "{:?}", report.problems);
 
     let bad = tmp.path().join("bad.zip");
@@ -431,13 +440,13 @@ fn verify_names_altered_missing_extra_files_and_bad_signatures() {
         },
         None,
     );
-    let r = bundle_verify(&bad, None, None).unwrap();
+    let r = bundle_verify(&bad, None, Some(&by(&pk))).unwrap();
     assert!(!r.ok && r.signature_valid);
     assert_eq!(kinds(&r), vec![("altered".to_owned(), target.clone())]);
 
     // Missing file.
     rewrite(&out, &bad, |n, d| (n != "index.csv").then_some(d), None);
-    let r = bundle_verify(&bad, None, None).unwrap();
+    let r = bundle_verify(&bad, None, Some(&by(&pk))).unwrap();
     assert_eq!(
         kinds(&r),
         vec![("missing".to_owned(), "index.csv".to_owned())]
@@ -451,7 +460,7 @@ fn verify_names_altered_missing_extra_files_and_bad_signatures() {
         |_, d| Some(d),
         Some(("documents/evil.pdf", b"%PDF-")),
     );
-    let r = bundle_verify(&bad, None, None).unwrap();
+    let r = bundle_verify(&bad, None, Some(&by(&pk))).unwrap();
     assert_eq!(
         kinds(&r),
         vec![("extra".to_owned(), "documents/evil.pdf".to_owned())]
@@ -459,7 +468,7 @@ fn verify_names_altered_missing_extra_files_and_bad_signatures() {
 
     // Path traversal.
     rewrite(&out, &bad, |_, d| Some(d), Some(("../escape.txt", b"x")));
-    let r = bundle_verify(&bad, None, None).unwrap();
+    let r = bundle_verify(&bad, None, Some(&by(&pk))).unwrap();
     assert_eq!(
         kinds(&r),
         vec![("unsafe-path".to_owned(), "../escape.txt".to_owned())]
@@ -477,7 +486,7 @@ fn verify_names_altered_missing_extra_files_and_bad_signatures() {
         },
         None,
     );
-    let r = bundle_verify(&bad, None, None).unwrap();
+    let r = bundle_verify(&bad, None, Some(&by(&pk))).unwrap();
     assert!(!r.ok && !r.signature_valid);
     assert_eq!(
         kinds(&r),
@@ -500,14 +509,14 @@ fn verify_names_altered_missing_extra_files_and_bad_signatures() {
         },
         None,
     );
-    let r = bundle_verify(&bad, None, None).unwrap();
+    let r = bundle_verify(&bad, None, Some(&by(&pk))).unwrap();
     assert_eq!(
         kinds(&r),
         vec![("signature".to_owned(), "manifest.sig".to_owned())]
     );
 
     // Another vault's key is not the expected one.
-    let r = bundle_verify(&out, None, Some(&[7u8; 32])).unwrap();
+    let r = bundle_verify(&out, None, Some(&by(&[7u8; 32]))).unwrap();
     assert!(!r.ok);
     assert_eq!(
         kinds(&r),
@@ -516,7 +525,7 @@ fn verify_names_altered_missing_extra_files_and_bad_signatures() {
 
     // Not a ZIP at all.
     std::fs::write(&bad, b"PK\x03\x04 garbage").unwrap();
-    let r = bundle_verify(&bad, None, None).unwrap();
+    let r = bundle_verify(&bad, None, Some(&by(&pk))).unwrap();
     assert!(!r.ok && r.problems[0].kind == "archive");
     assert!(bundle_verify(&tmp.path().join("absent.zip"), None, None).is_err());
 }
@@ -614,7 +623,7 @@ fn password_protected_bundle() {
     grant(&mut vault, "Cabinet Martin", None, None);
     let out = tmp.path().join("secret.zip");
     let mut req = request("Cabinet Martin", "2026", &out);
-    req.password = Some(Zeroizing::new("s3cret pass".to_owned()));
+    req.password = Some(Zeroizing::new(STRONG.to_owned()));
     let s = create(&mut vault, &req).unwrap();
     assert_eq!(s.documents, 3);
 
@@ -624,19 +633,19 @@ fn password_protected_bundle() {
             assert!(zip.by_index_raw(i).unwrap().encrypted());
         }
     }
-    let all = entries(&out, Some("s3cret pass"));
+    let all = entries(&out, Some(STRONG));
     assert!(entry(&all, "index.csv").starts_with("\u{feff}".as_bytes()));
 
     let pk = vault.signing_public_key().unwrap();
-    let r = bundle_verify(&out, Some("s3cret pass"), Some(&pk)).unwrap();
+    let r = bundle_verify(&out, Some(STRONG), Some(&by(&pk))).unwrap();
     assert!(r.ok, "{:?}", r.problems);
-    let r = bundle_verify(&out, None, None).unwrap();
+    let r = bundle_verify(&out, None, Some(&by(&pk))).unwrap();
     assert!(
         !r.ok && r.problems.iter().any(|p| p.kind == "password"),
         "{:?}",
         r.problems
     );
-    let r = bundle_verify(&out, Some("wrong"), None).unwrap();
+    let r = bundle_verify(&out, Some("wrong"), Some(&by(&pk))).unwrap();
     assert!(
         !r.ok && r.problems.iter().any(|p| p.kind == "password"),
         "{:?}",
@@ -665,12 +674,420 @@ fn password_protected_bundle() {
             .unwrap()
     };
     let good = tmp.path().join("x-good");
-    assert!(run("s3cret pass", &good).success());
+    assert!(run(STRONG, &good).success());
     assert_eq!(
         std::fs::read(good.join("index.csv")).unwrap(),
         entry(&all, "index.csv")
     );
+    // 7-Zip checks each document's content as it extracts (AE-2: by its HMAC, not a CRC).
+    for (name, data) in all.iter().filter(|(n, _)| n.starts_with("documents/")) {
+        assert_eq!(&std::fs::read(good.join(name)).unwrap(), data, "{name}");
+    }
     assert!(!run("wrong pass", &tmp.path().join("x-bad")).success());
+}
+
+/// One entry of a ZIP as its headers say, read byte by byte (no ZIP library between the test
+/// and the bytes): the central directory's name, CRC-32 and AES extra field, the local header's
+/// CRC-32 and AES extra field, and the data descriptor's CRC-32 when there is one.
+#[derive(Debug)]
+struct RawEntry {
+    name: String,
+    central_crc: u32,
+    /// (vendor version, vendor id, strength) of the 0x9901 extra field.
+    central_aes: Option<(u16, [u8; 2], u8)>,
+    local_crc: u32,
+    local_aes: Option<(u16, [u8; 2], u8)>,
+    descriptor_crc: Option<u32>,
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+fn aes_field(extra: &[u8]) -> Option<(u16, [u8; 2], u8)> {
+    let mut at = 0;
+    while at + 4 <= extra.len() {
+        let (id, len) = (u16_at(extra, at), usize::from(u16_at(extra, at + 2)));
+        let data = &extra[at + 4..at + 4 + len];
+        if id == 0x9901 {
+            return Some((u16_at(data, 0), [data[2], data[3]], data[4]));
+        }
+        at += 4 + len;
+    }
+    None
+}
+
+fn raw_entries(bytes: &[u8]) -> Vec<RawEntry> {
+    let eocd = bytes
+        .windows(4)
+        .rposition(|w| w == b"PK\x05\x06")
+        .expect("end of central directory");
+    let count = usize::from(u16_at(bytes, eocd + 10));
+    let mut at = u32_at(bytes, eocd + 16) as usize;
+    let mut out = Vec::new();
+    for _ in 0..count {
+        assert_eq!(&bytes[at..at + 4], b"PK\x01\x02");
+        let flags = u16_at(bytes, at + 8);
+        let central_crc = u32_at(bytes, at + 16);
+        let compressed = u32_at(bytes, at + 20) as usize;
+        let (n, x, c) = (
+            usize::from(u16_at(bytes, at + 28)),
+            usize::from(u16_at(bytes, at + 30)),
+            usize::from(u16_at(bytes, at + 32)),
+        );
+        let local = u32_at(bytes, at + 42) as usize;
+        let name = String::from_utf8(bytes[at + 46..at + 46 + n].to_vec()).unwrap();
+        let central_aes = aes_field(&bytes[at + 46 + n..at + 46 + n + x]);
+        assert_eq!(&bytes[local..local + 4], b"PK\x03\x04");
+        let (ln, lx) = (
+            usize::from(u16_at(bytes, local + 26)),
+            usize::from(u16_at(bytes, local + 28)),
+        );
+        let data = local + 30 + ln + lx;
+        let descriptor_crc = (flags & 8 != 0).then(|| {
+            let d = data + compressed;
+            if &bytes[d..d + 4] == b"PK\x07\x08" {
+                u32_at(bytes, d + 4)
+            } else {
+                u32_at(bytes, d)
+            }
+        });
+        out.push(RawEntry {
+            name,
+            central_crc,
+            central_aes,
+            local_crc: u32_at(bytes, local + 14),
+            local_aes: aes_field(&bytes[local + 30 + ln..data]),
+            descriptor_crc,
+        });
+        at += 46 + n + x + c;
+    }
+    out
+}
+
+#[test]
+fn password_bundles_hide_names_and_use_ae2() {
+    let Setup { tmp, mut vault, .. } = setup();
+    grant(&mut vault, "Cabinet Martin", None, None);
+    let out = tmp.path().join("secret.zip");
+    let mut req = request("Cabinet Martin", "2026", &out);
+    req.password = Some(Zeroizing::new(STRONG.to_owned()));
+    create(&mut vault, &req).unwrap();
+    let bytes = std::fs::read(&out).unwrap();
+
+    // What anyone can list: neutral names, in bundle order, and the fixed files.
+    let raw = raw_entries(&bytes);
+    let names: Vec<&str> = raw.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names[3..],
+        [
+            "index.csv",
+            "index.json",
+            "README.html",
+            "manifest.json",
+            "manifest.sig",
+        ]
+    );
+    // Bundle order is by date: the January credit note first; the two October documents follow
+    // in id order.
+    assert_eq!(names[0], "documents/0001.xml");
+    let pdf = *names[1..3]
+        .iter()
+        .find(|n| n.ends_with(".pdf"))
+        .expect("the PDF");
+    for (i, n) in names[..3].iter().enumerate() {
+        let want = format!("documents/{:04}.", i + 1);
+        assert!(
+            n.starts_with(&want) && (n.ends_with(".xml") || n.ends_with(".pdf")),
+            "{n}"
+        );
+    }
+    // No seller, number, amount, recipient or date anywhere in the file's bytes: the names are
+    // neutral and everything else is encrypted.
+    for secret in [
+        "ACME",
+        "F-2026-0042",
+        "FA-2026-0001",
+        "1200.00",
+        "1291.00",
+        "Cabinet Martin",
+        "2026-10-14",
+    ] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret:?} readable without the password"
+        );
+    }
+    // AE-2: the 0x9901 field says vendor version 2, and no CRC-32 of the plaintext is stored
+    // (central directory, local header and data descriptor all hold 0).
+    for e in &raw {
+        assert_eq!(e.central_aes, Some((2, *b"AE", 3)), "{e:?}");
+        assert_eq!(e.local_aes, Some((2, *b"AE", 3)), "{e:?}");
+        assert_eq!(e.central_crc, 0, "{e:?}");
+        assert_eq!(e.local_crc, 0, "{e:?}");
+        assert!(e.descriptor_crc.is_none_or(|c| c == 0), "{e:?}");
+    }
+
+    // The mapping is in the encrypted index files.
+    let all = entries(&out, Some(STRONG));
+    let csv = std::str::from_utf8(entry(&all, "index.csv")).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.contains(pdf))
+        .expect("the PDF's row");
+    assert!(
+        row.contains("ACME Conseil SAS")
+            && row.contains("F-2026-0042")
+            && row.contains("1200.00")
+            && row.ends_with("2026-10-14_ACME-Conseil-SAS_F-2026-0042_1200.00EUR.pdf"),
+        "{row}"
+    );
+    let index: serde_json::Value = serde_json::from_slice(entry(&all, "index.json")).unwrap();
+    assert!(index["documents"].as_array().unwrap().iter().any(|d| {
+        d["file"] == pdf && d["name"] == "2026-10-14_ACME-Conseil-SAS_F-2026-0042_1200.00EUR.pdf"
+    }));
+    let readme = std::str::from_utf8(entry(&all, "README.html")).unwrap();
+    assert!(readme.contains(&format!("href=\"{pdf}\"")), "{readme}");
+    assert!(readme.contains("AE-2") && readme.contains("AES-256"));
+
+    // Without a password: readable names, as before.
+    let plain = tmp.path().join("plain.zip");
+    create(&mut vault, &request("Cabinet Martin", "2026", &plain)).unwrap();
+    let raw = raw_entries(&std::fs::read(&plain).unwrap());
+    assert!(
+        raw.iter()
+            .any(|e| e.name == "documents/2026-10-14_ACME-Conseil-SAS_F-2026-0042_1200.00EUR.pdf")
+    );
+    assert!(raw.iter().all(|e| e.central_aes.is_none()));
+}
+
+#[test]
+fn weak_bundle_passwords_are_refused() {
+    let Setup { tmp, mut vault, .. } = setup();
+    grant(&mut vault, "Cabinet Martin", None, None);
+    let out = tmp.path().join("weak.zip");
+    for weak in ["", "a", "s3cret pass", "password1234", "azertyuiop123"] {
+        let mut req = request("Cabinet Martin", "2026", &out);
+        req.password = Some(Zeroizing::new(weak.to_owned()));
+        let err = create(&mut vault, &req).unwrap_err();
+        assert!(
+            matches!(&err, Error::WeakBundlePassword(_)),
+            "{weak:?}: {err}"
+        );
+        assert!(!out.exists());
+    }
+    no_part_files(tmp.path());
+    // A generated one is shown once and accepted.
+    let generated = coffre_core::bundle::generate_password().unwrap();
+    let mut req = request("Cabinet Martin", "2026", &out);
+    req.password = Some(generated.clone());
+    create(&mut vault, &req).unwrap();
+    let pk = vault.signing_public_key().unwrap();
+    assert!(
+        bundle_verify(&out, Some(&generated), Some(&by(&pk)))
+            .unwrap()
+            .ok
+    );
+}
+
+#[test]
+fn a_bundle_from_another_vault_fails_verify() {
+    let Setup { tmp, vault, .. } = setup();
+    let mut other = setup();
+    grant(&mut other.vault, "Cabinet Martin", None, None);
+    let out = tmp.path().join("other.zip");
+    let made = create(&mut other.vault, &request("Cabinet Martin", "2026", &out)).unwrap();
+
+    // Checked against this vault's key: another signer.
+    let mine = vault.signing_public_key().unwrap();
+    let r = bundle_verify(&out, None, Some(&by(&mine))).unwrap();
+    assert!(!r.ok && r.signature_valid && !r.signer_known);
+    assert_eq!(
+        kinds(&r),
+        vec![("key".to_owned(), "manifest.json".to_owned())]
+    );
+    assert_eq!(r.files_ok, 6, "every file is still checked");
+
+    // With the fingerprint the sender gave (as the summary and the README print it).
+    let fp = ExpectedSigner::fingerprint(&made.key_fingerprint).unwrap();
+    let r = bundle_verify(&out, None, Some(&fp)).unwrap();
+    assert!(r.ok && r.signer_known, "{:?}", r.problems);
+    let typed =
+        ExpectedSigner::fingerprint(&made.key_fingerprint.to_uppercase().replace(' ', "")).unwrap();
+    assert!(bundle_verify(&out, None, Some(&typed)).unwrap().ok);
+    let wrong = ExpectedSigner::fingerprint(&coffre_core::bundle::key_fingerprint(&mine)).unwrap();
+    assert!(!bundle_verify(&out, None, Some(&wrong)).unwrap().ok);
+
+    // With nothing expected: signed by an unknown key, not ok, every file still checked.
+    let r = bundle_verify(&out, None, None).unwrap();
+    assert!(!r.ok && r.signature_valid && !r.signer_known);
+    assert_eq!(
+        kinds(&r),
+        vec![("unknown-key".to_owned(), "manifest.json".to_owned())]
+    );
+    assert!(
+        r.problems[0].detail.contains("signed by an unknown key")
+            && r.problems[0].detail.contains(&made.key_fingerprint),
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(r.files_ok, 6);
+
+    // Re-signed by someone else with their own key in the manifest: the signature holds, the
+    // signer does not.
+    let forged = tmp.path().join("forged.zip");
+    let (kp, forger_pk) = {
+        use ring::signature::KeyPair;
+        let kp = ring::signature::Ed25519KeyPair::from_seed_unchecked(&[9u8; 32]).unwrap();
+        let pk = kp.public_key().as_ref().to_vec();
+        (kp, pk)
+    };
+    let mut manifest = Vec::new();
+    for (name, data) in entries(&out, None) {
+        if name == "manifest.json" {
+            let mut m: serde_json::Value = serde_json::from_slice(&data).unwrap();
+            m["public_key"] = hex::encode(&forger_pk).into();
+            manifest = serde_json::to_vec(&m).unwrap();
+        }
+    }
+    let signature = kp.sign(&manifest).as_ref().to_vec();
+    rewrite(
+        &out,
+        &forged,
+        |n, d| match n {
+            "manifest.json" => Some(manifest.clone()),
+            "manifest.sig" => Some(signature.clone()),
+            _ => Some(d),
+        },
+        None,
+    );
+    let r = bundle_verify(&forged, None, Some(&fp)).unwrap();
+    assert!(r.signature_valid && !r.ok, "{:?}", r.problems);
+    assert_eq!(
+        kinds(&r),
+        vec![("key".to_owned(), "manifest.json".to_owned())]
+    );
+    assert!(!bundle_verify(&forged, None, None).unwrap().ok);
+}
+
+/// The cells of a `;`-separated RFC 4180 file (a BOM first), as a spreadsheet reads them.
+fn csv_cells(text: &str) -> Vec<Vec<String>> {
+    let text = text.trim_start_matches('\u{feff}');
+    let (mut rows, mut row, mut cell) = (Vec::new(), Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') if cell.is_empty() => quoted = true,
+            (false, ';') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {
+                chars.next();
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    assert!(cell.is_empty() && row.is_empty(), "unterminated last row");
+    rows
+}
+
+/// No cell a spreadsheet would run: none starts with `= + - @`, TAB or CR, except plain numbers.
+fn assert_no_formula(file: &str, text: &str) {
+    for row in csv_cells(text) {
+        for cell in row {
+            let number = {
+                let b = cell.strip_prefix('-').unwrap_or(&cell);
+                !b.is_empty()
+                    && b.chars()
+                        .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+            };
+            assert!(
+                number || !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{file}: formula cell {cell:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_hostile_currency_never_reaches_a_csv_cell_as_a_formula() {
+    let Setup { tmp, mut vault, .. } = setup();
+    let hostile = std::fs::read_to_string(fixture("ubl-invoice-eur.xml"))
+        .unwrap()
+        .replace(
+            "<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>",
+            "<cbc:DocumentCurrencyCode>=HYPERLINK(\"http://x\",\"y\")</cbc:DocumentCurrencyCode>",
+        )
+        .replace(
+            "currencyID=\"EUR\"",
+            "currencyID='=HYPERLINK(\"http://x\",\"y\")'",
+        )
+        .replace("ACME SAS", "@SUM(1+1)*cmd|' /C calc'!A0")
+        .replace(" FA-2026-0001 ", "-2+3");
+    assert!(hostile.contains("HYPERLINK"));
+    let path = tmp.path().join("hostile.xml");
+    std::fs::write(&path, hostile).unwrap();
+    let id = vault
+        .import_file(&path, None)
+        .unwrap()
+        .document()
+        .id
+        .clone();
+
+    // Extraction dropped the currency, with an issue.
+    let details = vault.details(&id).unwrap();
+    assert!(details.fields["currency"].is_null(), "{}", details.fields);
+    assert!(
+        details.fields["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i.as_str().is_some_and(|i| i.contains("currency"))),
+        "{}",
+        details.fields
+    );
+
+    // The export's documents.csv.
+    let export = tmp.path().join("export");
+    vault.export_all(&export).unwrap();
+    let csv = std::fs::read_to_string(export.join("documents.csv")).unwrap();
+    assert!(!csv.contains("HYPERLINK"), "{csv}");
+    assert!(csv.contains("'@SUM(1+1)") && csv.contains("'-2+3"), "{csv}");
+    assert_no_formula("documents.csv", &csv);
+
+    // A bundle's index.csv (amounts, with a decimal comma, stay numbers).
+    grant(&mut vault, "Cabinet Martin", None, None);
+    let out = tmp.path().join("b.zip");
+    let mut req = request("Cabinet Martin", "2026", &out);
+    req.decimal_comma = true;
+    create(&mut vault, &req).unwrap();
+    let all = entries(&out, None);
+    let csv = std::str::from_utf8(entry(&all, "index.csv")).unwrap();
+    assert!(!csv.contains("HYPERLINK"), "{csv}");
+    assert!(
+        csv.contains("'@SUM(1+1)") && csv.contains(";1291,00;"),
+        "{csv}"
+    );
+    assert_no_formula("index.csv", csv);
+    let cii_credit = csv_cells(csv)
+        .into_iter()
+        .find(|r| r[0] == "2026-01-05")
+        .unwrap();
+    assert!(
+        cii_credit[5..8].iter().all(|c| !c.starts_with('\'')),
+        "{cii_credit:?}"
+    );
 }
 
 #[test]
@@ -895,9 +1312,9 @@ fn a_hand_made_copy_of_a_genuine_bundle_verifies() {
     let (s, locals, pk) = genuine_entries();
     let path = s.tmp.path().join("copy.zip");
     raw_zip(&path, &locals, &every_entry(&locals));
-    let r = bundle_verify(&path, None, Some(&pk)).unwrap();
+    let r = bundle_verify(&path, None, Some(&by(&pk))).unwrap();
     assert!(r.ok, "{:?}", r.problems);
-    let original = bundle_verify(&s.tmp.path().join("genuine.zip"), None, Some(&pk)).unwrap();
+    let original = bundle_verify(&s.tmp.path().join("genuine.zip"), None, Some(&by(&pk))).unwrap();
     assert!(original.ok && r.files_ok == original.files_ok && r.files_ok > 3);
 }
 
@@ -910,7 +1327,7 @@ fn verify_refuses_duplicate_names() {
     locals.extend(genuine);
     let path = s.tmp.path().join("dup.zip");
     raw_zip(&path, &locals, &every_entry(&locals));
-    let r = bundle_verify(&path, None, Some(&pk)).unwrap();
+    let r = bundle_verify(&path, None, Some(&by(&pk))).unwrap();
     assert!(!r.ok);
     assert_eq!(kinds(&r), vec![("duplicate".to_owned(), String::new())]);
     assert_eq!(r.files_ok, 0, "nothing is read from a refused archive");
@@ -939,7 +1356,7 @@ fn verify_refuses_entries_sharing_bytes() {
     assert!(std::fs::metadata(&path).unwrap().len() < 2 << 20);
 
     let started = std::time::Instant::now();
-    let r = bundle_verify(&path, None, Some(&pk)).unwrap();
+    let r = bundle_verify(&path, None, Some(&by(&pk))).unwrap();
     assert!(!r.ok);
     assert_eq!(kinds(&r), vec![("overlap".to_owned(), String::new())]);
     assert_eq!(r.files_ok, 0, "nothing is inflated from a refused archive");
@@ -955,7 +1372,7 @@ fn verify_refuses_entries_sharing_bytes() {
     central.push(("documents/copy.pdf", doc));
     let path = s.tmp.path().join("shared.zip");
     raw_zip(&path, &locals, &central);
-    let r = bundle_verify(&path, None, Some(&pk)).unwrap();
+    let r = bundle_verify(&path, None, Some(&by(&pk))).unwrap();
     assert_eq!(kinds(&r), vec![("overlap".to_owned(), String::new())]);
 }
 
@@ -977,7 +1394,7 @@ fn verify_refuses_a_manifest_listing_more_than_the_total_budget() {
     locals[m] = stored("manifest.json", listing(&locals, &listed));
     let path = s.tmp.path().join("budget.zip");
     raw_zip(&path, &locals, &every_entry(&locals));
-    let r = bundle_verify(&path, None, Some(&pk)).unwrap();
+    let r = bundle_verify(&path, None, Some(&by(&pk))).unwrap();
     assert!(!r.ok);
     assert!(
         kinds(&r).contains(&("limit".to_owned(), "manifest.json".to_owned())),
@@ -1010,7 +1427,7 @@ fn verify_stops_reading_an_entry_past_its_listed_size() {
     let path = s.tmp.path().join("inflating.zip");
     raw_zip(&path, &locals, &every_entry(&locals));
     let started = std::time::Instant::now();
-    let r = bundle_verify(&path, None, Some(&pk)).unwrap();
+    let r = bundle_verify(&path, None, Some(&by(&pk))).unwrap();
     assert!(r.signature_valid && !r.ok);
     assert_eq!(kinds(&r), vec![("altered".to_owned(), name)]);
     assert!(
@@ -1027,7 +1444,7 @@ fn verify_stops_reading_an_entry_past_its_listed_size() {
         .unwrap();
     locals[m] = zeros("manifest.json", 1 << 30, u32::MAX - 1);
     raw_zip(&path, &locals, &every_entry(&locals));
-    let r = bundle_verify(&path, None, Some(&pk)).unwrap();
+    let r = bundle_verify(&path, None, Some(&by(&pk))).unwrap();
     assert!(!r.ok);
     assert!(
         kinds(&r).contains(&("limit".to_owned(), "manifest.json".to_owned())),

@@ -149,11 +149,17 @@ fn export_into_an_empty_folder_and_refuses_a_non_empty_one() {
     let full = tmp.path().join("full");
     fs::create_dir(&full).unwrap();
     fs::write(full.join("keep.txt"), b"mine").unwrap();
-    assert!(matches!(v.export_all(&full), Err(Error::AlreadyExists(_))));
+    assert!(matches!(
+        v.export_all(&full),
+        Err(Error::OutputRefused { .. })
+    ));
     assert_eq!(fs::read_dir(&full).unwrap().count(), 1);
     let file = tmp.path().join("file");
     fs::write(&file, b"x").unwrap();
-    assert!(matches!(v.export_all(&file), Err(Error::AlreadyExists(_))));
+    assert!(matches!(
+        v.export_all(&file),
+        Err(Error::OutputRefused { .. })
+    ));
     // A leftover of an interrupted export is replaced, and never left under the final name.
     let leftover = tmp.path().join(".again.part");
     fs::create_dir(&leftover).unwrap();

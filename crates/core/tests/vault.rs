@@ -102,9 +102,12 @@ fn passphrase_change_rewraps_only() {
         .id
         .clone();
     let blob_before = std::fs::read(blob_path(&dir, &id)).unwrap();
+    assert_eq!(vault.kdf_params(), KdfParams::MINIMUM);
     vault
         .change_passphrase(&pass("a brand new passphrase"))
         .unwrap();
+    // Fresh costs from this build's defaults, not the ones the header carried.
+    assert_eq!(vault.kdf_params(), KdfParams::default());
     vault.lock();
     assert!(matches!(
         Vault::open(&dir, &pass(PASS)),
@@ -404,4 +407,29 @@ fn refuses_to_create_over_files_or_with_weak_settings() {
         Vault::open(&dir, &pass(PASS)),
         Err(Error::NoVault(_))
     ));
+}
+
+/// Anyone who can write the vault folder can write `unlock-failures`: a planted flood reaches
+/// the audit trail only up to a bound, and malformed lines not at all.
+#[test]
+fn planted_unlock_failures_are_bounded() {
+    let (_t, dir, vault, _) = new_vault();
+    vault.lock();
+    let mut text = String::new();
+    for _ in 0..5000 {
+        text.push_str("2026-11-30T10:00:00.000Z\n");
+    }
+    text.push_str("2026-11-30T10:00:00.000Z index-missing\n");
+    text.push_str("2026-11-30T10:00:00.000Z =HYPERLINK(\"x\")\n");
+    text.push_str("not a time at all\n");
+    std::fs::write(dir.join("unlock-failures"), text).unwrap();
+    let vault = Vault::open(&dir, &pass(PASS)).unwrap();
+    let entries = vault.audit_entries(None).unwrap();
+    let failed = entries
+        .iter()
+        .filter(|e| e.action == "vault.unlock_failed" || e.action == "vault.open_refused")
+        .count();
+    assert_eq!(failed, 1000);
+    assert!(entries.iter().any(|e| e.action == "vault.open_refused"));
+    assert!(!dir.join("unlock-failures").exists());
 }

@@ -120,7 +120,10 @@ pub fn not_read(bytes: &[u8], file_name: Option<&str>, message: impl Into<String
 /// Extracts invoice fields from a document. Never panics, never fails: see the crate docs.
 pub fn extract(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extraction {
     match catch_unwind(AssertUnwindSafe(|| extract_inner(bytes, file_name, limits))) {
-        Ok(e) => e,
+        Ok(mut e) => {
+            e.check_types();
+            e
+        }
         Err(_) => {
             let mut e = Extraction::empty(Format::Other, "application/octet-stream");
             e.issue("internal error while extracting (contained)");

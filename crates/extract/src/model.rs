@@ -7,6 +7,12 @@
 //! additions `vat_breakdown`, `lines`, `needs_review`, `issues` and `media_type`. Unknown values
 //! are `null`; amounts are decimal strings with a dot; dates are `YYYY-MM-DD`. The extracted plain
 //! text is kept out of the JSON (see [`Extraction::text`]).
+//!
+//! Every value has its type checked before it leaves the crate ([`Extraction::check_types`],
+//! run by [`crate::extract`] on every result): a currency is three ASCII capital letters (the
+//! ISO 4217 shape), a type code one to three digits, a date a real `YYYY-MM-DD`, an amount an
+//! exact decimal. A value of the wrong type (a currency `=HYPERLINK(...)` in a hostile XML) is
+//! dropped (`null`) with an issue, never passed on.
 
 use std::collections::BTreeMap;
 
@@ -224,6 +230,84 @@ impl Extraction {
         ]
     }
 
+    /// Drops every value that does not have its field's type, recording an issue for each (see
+    /// the module documentation). Free-text fields (number, names, identifiers) are left as they
+    /// are: whoever writes them out escapes them for their format.
+    pub fn check_types(&mut self) {
+        let mut issues = Vec::new();
+        let mut check =
+            |what: &str, slot: &mut Option<String>, ok: fn(&str) -> bool, kind: &str| {
+                if let Some(v) = slot.as_deref()
+                    && !ok(v)
+                {
+                    issues.push(format!("{what} {v:?} is not {kind}: dropped"));
+                    *slot = None;
+                }
+            };
+        check(
+            "currency",
+            &mut self.currency,
+            is_currency_code,
+            "a three-letter ISO 4217 currency code",
+        );
+        check(
+            "type_code",
+            &mut self.type_code,
+            is_type_code,
+            "a document type code (digits)",
+        );
+        check("issue_date", &mut self.issue_date, is_date, "a date");
+        check("due_date", &mut self.due_date, is_date, "a date");
+        for (what, slot) in [
+            ("total_without_vat", &mut self.total_without_vat),
+            ("total_vat", &mut self.total_vat),
+            ("total_with_vat", &mut self.total_with_vat),
+            ("amount_due", &mut self.amount_due),
+        ] {
+            check(what, slot, is_amount, "a decimal amount");
+        }
+        for b in &mut self.vat_breakdown {
+            check("VAT rate", &mut b.rate, is_amount, "a decimal rate");
+            check(
+                "VAT taxable amount",
+                &mut b.taxable_amount,
+                is_amount,
+                "a decimal amount",
+            );
+            check(
+                "VAT amount",
+                &mut b.tax_amount,
+                is_amount,
+                "a decimal amount",
+            );
+        }
+        for l in &mut self.lines {
+            check(
+                "line amount",
+                &mut l.net_amount,
+                is_amount,
+                "a decimal amount",
+            );
+        }
+        for i in issues {
+            self.issue(i);
+        }
+        self.drop_null_provenance();
+    }
+
+    /// Removes provenance entries of fields that are now null.
+    fn drop_null_provenance(&mut self) {
+        let null: Vec<&'static str> = self
+            .field_values()
+            .into_iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| k)
+            .collect();
+        for key in null {
+            self.fields.remove(key);
+        }
+    }
+
     /// Sets `fields` so that every non-null scalar field has an entry with the given source and
     /// confidence, unless it already has one; removes entries of null fields.
     pub fn fill_provenance(&mut self, source: Source, confidence: f64) {
@@ -240,6 +324,65 @@ impl Extraction {
             } else {
                 self.fields.remove(key);
             }
+        }
+    }
+}
+
+/// Three ASCII capital letters: the shape of an ISO 4217 currency code (`EUR`, `USD`).
+pub fn is_currency_code(s: &str) -> bool {
+    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// One to three digits: an UNTDID 1001 document type code (`380`, `381`).
+fn is_type_code(s: &str) -> bool {
+    (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A real calendar day written `YYYY-MM-DD`.
+fn is_date(s: &str) -> bool {
+    crate::xml::iso_date(s).is_some()
+}
+
+/// An exact decimal number (`-12.50`).
+fn is_amount(s: &str) -> bool {
+    crate::amount::Decimal::parse(s).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_of_the_wrong_type_are_dropped_with_an_issue() {
+        let mut e = Extraction::empty(Format::Ubl, "application/xml");
+        e.currency = Some("=HYPERLINK(\"http://x\",\"y\")".into());
+        e.type_code = Some("380".into());
+        e.issue_date = Some("2026-02-30".into());
+        e.total_with_vat = Some("-12.50".into());
+        e.total_vat = Some("=1+1".into());
+        e.vat_breakdown.push(VatBreakdown {
+            rate: Some("20".into()),
+            tax_amount: Some("@SUM(A1)".into()),
+            ..VatBreakdown::default()
+        });
+        e.fill_provenance(Source::Xml, 1.0);
+        e.check_types();
+        assert_eq!(e.currency, None);
+        assert_eq!(e.issue_date, None);
+        assert_eq!(e.total_vat, None);
+        assert_eq!(e.vat_breakdown[0].tax_amount, None);
+        assert_eq!(e.vat_breakdown[0].rate.as_deref(), Some("20"));
+        assert_eq!(e.type_code.as_deref(), Some("380"));
+        assert_eq!(e.total_with_vat.as_deref(), Some("-12.50"));
+        assert!(e.needs_review);
+        assert_eq!(e.issues.len(), 4, "{:?}", e.issues);
+        assert!(e.issues[0].contains("currency"), "{:?}", e.issues);
+        assert!(!e.fields.contains_key("currency"));
+        for ok in ["EUR", "USD", "GBP"] {
+            assert!(is_currency_code(ok));
+        }
+        for bad in ["eur", "EURO", "E1R", "", "€", "=A1"] {
+            assert!(!is_currency_code(bad), "{bad:?}");
         }
     }
 }

@@ -40,6 +40,7 @@ export const messages = {
     'common.errors.index_unusable': 'The vault’s index file (index.db) is empty or damaged. Nothing was changed. Put back a good copy of the file or restore the vault from a backup.',
     'common.errors.index_rolled_back': 'The vault’s index file is older than the last state this vault recorded (an old copy put back, or a sync conflict). Nothing was changed. Put the newest index.db back or restore from a backup; the command line can open it anyway (coffre recover --accept-older-index).',
     'common.errors.interrupted': 'Stopped because the vault is locking. It will resume at the next unlock.',
+    'common.errors.output_refused': 'Coffre will not write there: not inside the vault or the import folder, and never over an existing file. Choose another place or name.',
     'common.errors.internal': 'Something went wrong.',
   },
   fr: {
@@ -83,6 +84,7 @@ export const messages = {
     'common.errors.index_unusable': 'Le fichier d’index du coffre (index.db) est vide ou endommagé. Rien n’a été modifié. Remettez en place une bonne copie du fichier ou restaurez le coffre depuis une sauvegarde.',
     'common.errors.index_rolled_back': 'Le fichier d’index du coffre est plus ancien que le dernier état enregistré par ce coffre (une ancienne copie remise en place, ou un conflit de synchronisation). Rien n’a été modifié. Remettez en place le fichier index.db le plus récent ou restaurez depuis une sauvegarde ; la ligne de commande peut l’ouvrir malgré tout (coffre recover --accept-older-index).',
     'common.errors.interrupted': 'Interrompu parce que le coffre se verrouille. Cela reprendra au prochain déverrouillage.',
+    'common.errors.output_refused': 'Coffre n’écrira pas à cet endroit : ni dans le coffre, ni dans le dossier d’import, et jamais par-dessus un fichier existant. Choisissez un autre emplacement ou un autre nom.',
     'common.errors.internal': 'Une erreur est survenue.',
   },
 };

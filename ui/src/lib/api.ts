@@ -8,9 +8,10 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 export interface ApiError {
   /**
    * wrong_passphrase | wrong_recovery_key | malformed_recovery_key | weak_passphrase |
+   * weak_password (a bundle password the core refuses) |
    * vault_in_use | no_vault | vault_exists | locked | not_found | invalid | no_consent |
    * tampered | too_large | index_missing | index_unusable | index_rolled_back | interrupted |
-   * io | internal
+   * output_refused | io | internal
    */
   code: string;
   message: string;
@@ -68,6 +69,9 @@ export const vaultRecover = (recoveryKey: string, newPassphrase: string) =>
 export const vaultLock = () => call<void>('vault_lock');
 export const changePassphrase = (current: string, next: string) =>
   call<void>('change_passphrase', { current, next });
+/** Rotates the master key; resolves with the new recovery key, to show once. */
+export const vaultRekey = (current: string, next: string) =>
+  call<{ recovery_key: string }>('vault_rekey', { current, next });
 
 // ---------------------------------------------------------------- documents
 
@@ -398,6 +402,8 @@ export interface BundleVerifyReport {
   created_at: string | null;
   key_fingerprint: string | null;
   signature_valid: boolean;
+  /** Signed by the expected key (in the app: the unlocked vault's own). */
+  signer_known: boolean;
   files_ok: number;
   problems: { kind: string; path: string | null; detail: string }[];
 }
@@ -406,8 +412,13 @@ export const bundlePreview = (input: BundleInput) => call<BundlePreview>('bundle
 /** Writes the ZIP at `out` (from a save dialog); progress arrives as `bundle-progress` events. */
 export const bundleCreate = (input: BundleInput, password: string | null, out: string) =>
   call<BundleSummary>('bundle_create', { input, password, out });
+/** Checks the bundle against the unlocked vault's own signing key. */
 export const bundleVerify = (path: string, password: string | null) =>
   call<BundleVerifyReport>('bundle_verify', { path, password });
+/** Resolves when the core accepts the bundle password; rejects with `weak_password` otherwise. */
+export const bundlePasswordCheck = (password: string) => call<void>('bundle_password_check', { password });
+/** A strong bundle password from the core, to show once. */
+export const bundleGeneratePassword = () => call<string>('bundle_generate_password');
 export const onBundleProgress = (f: (p: BundleProgress) => void): Promise<UnlistenFn> =>
   listen<BundleProgress>('bundle-progress', (e) => f(e.payload));
 /** Opens the system file manager on the folder holding `path`, with the file selected. */

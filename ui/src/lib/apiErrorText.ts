@@ -13,6 +13,8 @@ export function apiErrorText(e: unknown, t: Translate): string {
         return t('share.error.not_found');
       case 'locked':
         return t('share.error.locked');
+      case 'weak_password':
+        return t('share.error.weak_password');
       case 'invalid':
         return e.message ? t('share.error.invalid_detail', { detail: e.message }) : t('share.error.invalid');
       default:

@@ -34,6 +34,7 @@ export const KNOWN_ACTIONS = [
   'vault.quarantine_purge',
   'vault.open_refused',
   'vault.older_index_accepted',
+  'vault.rekey',
   'pruned',
 ] as const;
 

@@ -122,7 +122,7 @@ fn process_in_worker(bytes: &[u8], limits: &Limits) -> Result<PdfContent, PdfErr
     }
     out.xmp_profile =
         contained(|| Ok(attachments::xmp_conformance_level(&doc, limits))).unwrap_or(None);
-    match text::extract_text(doc, bytes, limits) {
+    match text::extract_text(doc, limits) {
         Ok(t) => {
             out.issues.extend(t.issues);
             out.text = Some(t.text);

@@ -328,13 +328,8 @@ pub fn probable_loss(extracted_chars: usize, shown_bytes: usize) -> bool {
     shown_bytes > 0 && extracted_chars * 10 < shown_bytes * 4
 }
 
-/// Extracts the text layer of a loaded document (`original` is the file as received, used when
-/// no rewrite was needed).
-pub fn extract_text(
-    mut doc: Document,
-    original: &[u8],
-    limits: &Limits,
-) -> Result<TextLayer, PdfError> {
+/// Extracts the text layer of a loaded document.
+pub fn extract_text(mut doc: Document, limits: &Limits) -> Result<TextLayer, PdfError> {
     let mut layer = TextLayer::default();
     if let Err(limit) = contained(|| Ok(content_budget(&doc, limits.max_decompressed_bytes)))? {
         return Err(PdfError::Unreadable(format!(
@@ -344,23 +339,14 @@ pub fn extract_text(
         )));
     }
     let stats = contained(|| Ok(normalise_document(&mut doc, limits)))?;
-    let input: Vec<u8> = if stats.rewritten > 0 || stats.width_ranges > 0 {
-        let mut buf = Vec::new();
-        match contained(|| {
-            doc.save_to(&mut buf)
-                .map_err(|e| PdfError::Unreadable(e.to_string()))
-        }) {
-            Ok(()) => buf,
-            Err(e) => {
-                layer
-                    .issues
-                    .push(format!("could not rewrite text operators: {e}"));
-                original.to_vec()
-            }
-        }
-    } else {
-        original.to_vec()
-    };
+    // pdf-extract parses with its own, older lopdf, which trusts cross-reference streams (a
+    // `/W [1 4294967296 1]` makes it allocate 4 GiB): it only ever reads the document as our
+    // lopdf wrote it back, with a plain cross-reference table.
+    let mut input = Vec::new();
+    contained(|| {
+        doc.save_to(&mut input)
+            .map_err(|e| PdfError::Unreadable(format!("could not rewrite the document: {e}")))
+    })?;
     drop(doc);
     let text = contained(|| {
         pdf_extract::extract_text_from_mem(&input).map_err(|e| PdfError::Unreadable(e.to_string()))
