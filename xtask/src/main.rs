@@ -1,13 +1,16 @@
 //! Project automation, in Rust so it runs the same on Linux, macOS and Windows.
 //!
 //! - `cargo xtask test`: everything CI checks (the UI's type check, unit tests and build, then
-//!   format, lints and every Rust test, the end-to-end test of the real app included).
+//!   format, lints and every Rust test, the end-to-end test of the real app included, then each
+//!   fuzzing target for 15 seconds).
 //! - `cargo xtask run [--demo | --vault DIR]`: the desktop app (release build) on the default
 //!   vault, or on a throw-away demo vault. On Debian/Ubuntu it first installs the system
 //!   packages the app needs, then the UI's npm packages.
 //! - `cargo xtask cli [ARGS...]`: the `coffre` CLI (release build); with no ARGS it creates the
 //!   default vault if there is none, then lists it.
 //! - `cargo xtask bench`: the benchmarks, with their baselines measured in the same run.
+//! - `cargo xtask fuzz [TARGET...] [--seconds N]`: the committed fuzzing inputs, then each
+//!   fuzzing target (all by default) for N seconds (default 600), release build.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -34,9 +37,10 @@ fn dispatch() -> Result<()> {
         "cli" => cli(&rest),
         "setup" => setup(),
         "bench" => bench(&rest),
+        "fuzz" => fuzz(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | run [--demo | --vault DIR] | cli [ARGS...] | setup | bench [vault|search|extract|ingest|bundle|backup]...>"
+                "usage: cargo xtask <test | run [--demo | --vault DIR] | cli [ARGS...] | setup | bench [vault|search|extract|worker|ingest|bundle|backup|app]... | fuzz [TARGET...] [--seconds N]>"
             );
             bail!("unknown task {task:?}")
         }
@@ -199,7 +203,10 @@ fn test() -> Result<()> {
     if !status.success() {
         bail!("cargo test --workspace failed");
     }
-    eprintln!("xtask test: format, lints and every test passed");
+    // Every fuzzing target briefly (the committed crashers first); `cargo xtask fuzz` runs them
+    // for 10 minutes each.
+    fuzz(&["--seconds".into(), "15".into()])?;
+    eprintln!("xtask test: format, lints, every test and a short fuzzing run passed");
     Ok(())
 }
 
@@ -267,7 +274,7 @@ fn cli(args: &[String]) -> Result<()> {
 /// unlock-to-rows time and memory over 100,000 documents). No name runs them all.
 fn bench(names: &[String]) -> Result<()> {
     let all = [
-        "vault", "search", "extract", "ingest", "bundle", "backup", "app",
+        "vault", "search", "extract", "worker", "ingest", "bundle", "backup", "app",
     ];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
@@ -310,6 +317,14 @@ fn bench(names: &[String]) -> Result<()> {
                 "--bench",
                 "extract",
             ])?,
+            "worker" => cargo(&[
+                "bench",
+                "--locked",
+                "-p",
+                "coffre-core",
+                "--bench",
+                "worker",
+            ])?,
             "ingest" => ingest_bench()?,
             "bundle" => bundle_bench()?,
             "backup" => backup_bench()?,
@@ -340,7 +355,7 @@ fn bench(names: &[String]) -> Result<()> {
                 ])?
             }
             other => bail!(
-                "unknown benchmark {other:?} (vault, search, extract, ingest, bundle, backup, app)"
+                "unknown benchmark {other:?} (vault, search, extract, worker, ingest, bundle, backup, app)"
             ),
         }
     }
@@ -704,5 +719,45 @@ fn backup_bench() -> Result<()> {
         "  incremental:  coffre backup create {b2:>6.2} s   rsync -a {r2:>6.2} s   ratio {:.2}x  (+100 documents)",
         b2 / r2
     );
+    Ok(())
+}
+
+/// Fuzzing (`coffre-fuzz`, release build): the committed inputs of `fuzz/regressions` first,
+/// then each target (all when none is named) for `--seconds` (default 600). Fails when anything
+/// crashed, hung or went over the memory cap; findings are in `target/fuzz/crashes`.
+fn fuzz(args: &[String]) -> Result<()> {
+    let mut seconds = "600".to_string();
+    let mut targets = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--seconds" => seconds = it.next().context("--seconds needs a value")?.clone(),
+            t => targets.push(t.to_string()),
+        }
+    }
+    if targets.is_empty() {
+        targets.push("all".into());
+    }
+    cargo(&["build", "--release", "--locked", "-p", "coffre-fuzz"])?;
+    let bin = root().join("target/release/coffre-fuzz");
+    let mut failed = Vec::new();
+    if !Command::new(&bin).arg("regress").status()?.success() {
+        failed.push("regress".to_string());
+    }
+    for t in &targets {
+        let status = Command::new(&bin)
+            .args(["run", t, "--seconds", &seconds])
+            .status()
+            .context("running coffre-fuzz")?;
+        if !status.success() {
+            failed.push(t.clone());
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "fuzzing failed: {} (see target/fuzz/crashes)",
+            failed.join(", ")
+        );
+    }
     Ok(())
 }
