@@ -116,10 +116,16 @@ impl App {
     /// Waits for an import summary mentioning `expect` and closes it.
     fn import_summary(&mut self, expect: &[&str], shot: &str) -> Result<String> {
         let summary = self.driver.until("an import summary", WAIT, || {
-            let Some(el) = self.driver.find_all("[data-testid=import-summary]")?.pop() else {
+            // The summary re-renders as events arrive: a stale element, even while it is being
+            // looked up, is just "not yet".
+            let Some(el) = self
+                .driver
+                .find_all("[data-testid=import-summary]")
+                .ok()
+                .and_then(|mut all| all.pop())
+            else {
                 return Ok(None);
             };
-            // The summary re-renders as events arrive: a stale element is just "not yet".
             let Ok(t) = self.driver.text(&el) else {
                 return Ok(None);
             };

@@ -151,11 +151,22 @@ impl Driver {
     }
 
     pub fn find_all(&self, css: &str) -> Result<Vec<String>> {
-        let v = self.cmd(
-            "POST",
-            "/elements",
-            Some(json!({"using": "css selector", "value": css})),
-        )?;
+        // WebKitWebDriver may answer "stale element reference" when the page re-renders while it
+        // collects the matches: the lookup is asked again, a few times.
+        let mut tries = 0;
+        let v = loop {
+            match self.cmd(
+                "POST",
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            ) {
+                Err(e) if e.contains("stale element") && tries < 20 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                other => break other?,
+            }
+        };
         Ok(v.as_array()
             .map(|a| {
                 a.iter()

@@ -126,11 +126,16 @@ impl Vault {
             .to_string_lossy()
             .into_owned();
         let part = parent.join(format!(".{name}.part"));
-        if part.exists() {
+        match fs::symlink_metadata(&part) {
             // What an interrupted export left behind.
-            fs::remove_dir_all(&part).map_err(Error::io(&part))?;
+            Ok(m) if m.is_dir() => fs::remove_dir_all(&part).map_err(Error::io(&part))?,
+            // Anything else there (a link planted to redirect the export) is removed as itself.
+            Ok(_) => fs::remove_file(&part).map_err(Error::io(&part))?,
+            Err(_) => {}
         }
-        fs::create_dir_all(&part).map_err(Error::io(&part))?;
+        fs::create_dir_all(parent).map_err(Error::io(parent))?;
+        // Created, not reused: fails if something appeared there meanwhile.
+        fs::create_dir(&part).map_err(Error::io(&part))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

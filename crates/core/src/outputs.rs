@@ -109,19 +109,20 @@ pub(crate) fn create_exclusive(path: &Path) -> Result<File> {
 }
 
 /// Gives the complete file `part` the name `dest` unless `dest` exists (never replaced), then
-/// removes the name `part`. The caller syncs the folder.
+/// removes the name `part`. The caller syncs the folder. A hard link makes the check and the
+/// naming one step; on file systems without hard links (FAT and exFAT USB sticks) the name is
+/// checked, then the file renamed.
 pub(crate) fn give_name(part: &Path, dest: &Path) -> Result<()> {
-    fs::hard_link(part, dest).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::OutputRefused {
-                path: dest.to_path_buf(),
-                reason: EXISTS.into(),
-            }
-        } else {
-            Error::io(dest)(e)
-        }
-    })?;
-    fs::remove_file(part).map_err(Error::io(part))
+    let taken = || Error::OutputRefused {
+        path: dest.to_path_buf(),
+        reason: EXISTS.into(),
+    };
+    match fs::hard_link(part, dest) {
+        Ok(()) => fs::remove_file(part).map_err(Error::io(part)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(taken()),
+        Err(_) if fs::symlink_metadata(dest).is_ok() => Err(taken()),
+        Err(_) => fs::rename(part, dest).map_err(Error::io(dest)),
+    }
 }
 
 /// A file being written beside its final name, removed on drop unless persisted.

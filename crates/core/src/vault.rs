@@ -1411,7 +1411,11 @@ impl Vault {
         let new_value = fields::validate(field, value)?;
         let details = self.details(id_or_prefix)?;
         let old_value = fields::get(&details.fields, field).map(str::to_owned);
-        if old_value == new_value {
+        // Entering the issue date it already shows confirms it: retention then counts from it
+        // (see `retention::Policy::retention_base`).
+        let confirms_date =
+            field == "issue_date" && !details.corrections.iter().any(|c| c.field == field);
+        if old_value == new_value && !confirms_date {
             return Ok(());
         }
         let id = details.document.id;

@@ -249,3 +249,35 @@ fn erasure_disposes_of_what_no_duty_keeps_and_restricts_the_rest() {
             .contains("retention ended")
     );
 }
+
+/// An e-invoice claiming an issue date of 1990 would be due the day it is imported: an
+/// implausible date counts from the import until the owner confirms it, so nothing is due and
+/// nothing is disposed of; once confirmed, the owner's date counts.
+#[test]
+fn an_implausible_issue_date_never_makes_a_document_due_by_itself() {
+    let (tmp, _dir, mut v, _, _) = setup();
+    let xml = std::fs::read_to_string(fixture("ubl-invoice-eur.xml"))
+        .unwrap()
+        .replace(
+            "<cbc:IssueDate>2026-10-14</cbc:IssueDate>",
+            "<cbc:IssueDate>1990-01-01</cbc:IssueDate>",
+        )
+        .replace("FA-2026-0001", "FA-1990-0001");
+    assert!(xml.contains("1990-01-01"));
+    let path = tmp.path().join("old.xml");
+    std::fs::write(&path, xml).unwrap();
+    let id = v.import_file(&path, None).unwrap().document().id.clone();
+    assert_eq!(v.details(&id).unwrap().fields["issue_date"], "1990-01-01");
+    let row = v.retention_of(&id).unwrap();
+    assert!(
+        row.retain_until.as_str() > "2036-01-01",
+        "{}",
+        row.retain_until
+    );
+    assert!(v.retention_status(None).unwrap().due.is_empty());
+    assert!(v.dispose(&[], true, None, None).unwrap().is_empty());
+    // The owner confirms the date: now it counts, and the document is due.
+    v.correct(&id, "issue_date", Some("1990-01-01")).unwrap();
+    assert_eq!(v.retention_of(&id).unwrap().retain_until, "2000-12-31");
+    assert_eq!(v.retention_status(None).unwrap().due.len(), 1);
+}

@@ -433,3 +433,38 @@ fn planted_unlock_failures_are_bounded() {
     assert!(entries.iter().any(|e| e.action == "vault.open_refused"));
     assert!(!dir.join("unlock-failures").exists());
 }
+
+/// "Save a copy" (the app's IPC command goes through it): never over the vault's own files or
+/// any existing file, never through a planted link.
+#[test]
+fn a_copy_never_lands_in_the_vault_nor_over_a_file() {
+    let (tmp, dir, mut vault, _) = new_vault();
+    let id = import(&mut vault, "a.pdf", b"%PDF-1.4 copy me")
+        .document()
+        .id
+        .clone();
+    let header = std::fs::read(dir.join("vault.json")).unwrap();
+    for target in [dir.join("vault.json"), dir.join("new.pdf")] {
+        assert!(matches!(
+            vault.save_copy(&id, &target),
+            Err(Error::OutputRefused { .. })
+        ));
+    }
+    assert_eq!(std::fs::read(dir.join("vault.json")).unwrap(), header);
+    let out = tmp.path().join("copy.pdf");
+    std::fs::write(&out, b"mine").unwrap();
+    assert!(vault.save_copy(&id, &out).is_err());
+    assert_eq!(std::fs::read(&out).unwrap(), b"mine");
+    std::fs::remove_file(&out).unwrap();
+    #[cfg(unix)]
+    {
+        let victim = tmp.path().join("victim");
+        std::fs::write(&victim, b"keep").unwrap();
+        std::os::unix::fs::symlink(&victim, tmp.path().join(".copy.pdf.part")).unwrap();
+        assert!(vault.save_copy(&id, &out).is_err());
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+        std::fs::remove_file(tmp.path().join(".copy.pdf.part")).unwrap();
+    }
+    vault.save_copy(&id, &out).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), b"%PDF-1.4 copy me");
+}
