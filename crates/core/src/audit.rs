@@ -792,6 +792,19 @@ mod tests {
         verify(conn, key).unwrap().faults
     }
 
+    /// An emptied trail, or one whose first entry is not the vault's creation, is a fault: a
+    /// chain is anchored at `vault.create`.
+    #[test]
+    fn a_chain_must_start_with_the_vaults_creation() {
+        let (conn, key) = db(true);
+        assert_eq!(faults(&conn, &key).len(), 1, "an empty chain");
+        append(&conn, &key, "document.import", None, serde_json::json!({})).unwrap();
+        let f = faults(&conn, &key);
+        assert!(f.iter().any(|f| f.contains("vault.create")), "{f:?}");
+        let (conn, key) = chain(3);
+        assert!(faults(&conn, &key).is_empty());
+    }
+
     #[test]
     fn intact_chain_verifies() {
         let (conn, key) = chain(5);
