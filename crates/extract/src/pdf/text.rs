@@ -322,6 +322,130 @@ pub fn content_budget(doc: &Document, limit: usize) -> Result<usize, usize> {
     Ok(total)
 }
 
+/// Deepest nesting of form XObjects (a form drawing another) accepted before the text reader,
+/// which recurses once per level, is given the document.
+const MAX_FORM_DEPTH: usize = 32;
+
+/// True when form XObjects draw each other in a loop, or nest deeper than [`MAX_FORM_DEPTH`]:
+/// the text reader would recurse until its stack overflows. A form draws what its content names
+/// with `Do`, looked up in its own resources, or, without resources of its own, in those of any
+/// page (which it inherits).
+pub fn forms_loop(doc: &Document, limits: &Limits) -> bool {
+    use std::collections::HashMap;
+    let deref = |o: &Object| -> Option<Object> {
+        match o {
+            Object::Reference(id) => doc.get_object(*id).ok().cloned(),
+            other => Some(other.clone()),
+        }
+    };
+    // Name -> object of the XObjects of a resources dictionary.
+    let xobjects_of = |resources: Option<&Object>| -> Vec<(Vec<u8>, ObjectId)> {
+        resources
+            .and_then(deref)
+            .and_then(|r| {
+                r.as_dict()
+                    .ok()
+                    .and_then(|d| d.get(b"XObject").ok().cloned())
+            })
+            .and_then(|x| deref(&x))
+            .and_then(|x| x.as_dict().ok().cloned())
+            .map(|d| {
+                d.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_reference().ok()?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut inherited: Vec<(Vec<u8>, ObjectId)> = Vec::new();
+    for page in doc.page_iter() {
+        if let Ok(dict) = doc.get_dictionary(page) {
+            inherited.extend(xobjects_of(dict.get(b"Resources").ok()));
+        }
+    }
+    let mut edges: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+    for (id, obj) in &doc.objects {
+        let Ok(stream) = obj.as_stream() else {
+            continue;
+        };
+        let is_form = stream
+            .dict
+            .get(b"Subtype")
+            .and_then(Object::as_name)
+            .is_ok_and(|n| n == b"Form");
+        if !is_form {
+            continue;
+        }
+        let named = match stream.dict.get(b"Resources").ok() {
+            Some(r) => xobjects_of(Some(r)),
+            None => inherited.clone(),
+        };
+        let drawn: Vec<Vec<u8>> = stream
+            .decompressed_content_with_limit(limits.max_decompressed_bytes)
+            .ok()
+            .or_else(|| Some(stream.content.clone()))
+            .and_then(|c| Content::decode(&c).ok())
+            .map(|c| {
+                c.operations
+                    .into_iter()
+                    .filter(|op| op.operator == "Do")
+                    .filter_map(|op| op.operands.first()?.as_name().ok().map(<[u8]>::to_vec))
+                    .collect()
+            })
+            .unwrap_or_default();
+        edges.insert(
+            *id,
+            named
+                .iter()
+                .filter(|(name, _)| drawn.contains(name))
+                .map(|(_, target)| *target)
+                .collect(),
+        );
+    }
+    // Depth-first, iteratively: 0 = unseen, 1 = on the path, 2 = done (with its depth).
+    let mut state: HashMap<ObjectId, (u8, usize)> = HashMap::new();
+    for &start in edges.keys() {
+        if state.contains_key(&start) {
+            continue;
+        }
+        let mut stack: Vec<(ObjectId, usize)> = vec![(start, 0)];
+        state.insert(start, (1, 0));
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            let children = edges.get(&node).map(Vec::as_slice).unwrap_or(&[]);
+            if *next < children.len() {
+                let child = children[*next];
+                *next += 1;
+                if !edges.contains_key(&child) {
+                    continue; // an image, not a form
+                }
+                match state.get(&child) {
+                    Some((1, _)) => return true,
+                    Some((_, depth)) => {
+                        if depth + stack.len() > MAX_FORM_DEPTH {
+                            return true;
+                        }
+                    }
+                    None => {
+                        if stack.len() >= MAX_FORM_DEPTH {
+                            return true;
+                        }
+                        state.insert(child, (1, 0));
+                        stack.push((child, 0));
+                    }
+                }
+            } else {
+                let depth = children
+                    .iter()
+                    .filter_map(|c| state.get(c).map(|s| s.1 + 1))
+                    .max()
+                    .unwrap_or(0);
+                state.insert(node, (2, depth));
+                stack.pop();
+            }
+        }
+    }
+    false
+}
+
 /// True when far fewer characters came out than the content streams show: a simple-font glyph
 /// is one byte and a CID glyph two, so below 40 % something was dropped.
 pub fn probable_loss(extracted_chars: usize, shown_bytes: usize) -> bool {
@@ -337,6 +461,12 @@ pub fn extract_text(mut doc: Document, limits: &Limits) -> Result<TextLayer, Pdf
              (possible decompression bomb)",
             limit / (1024 * 1024)
         )));
+    }
+    if contained(|| Ok(forms_loop(&doc, limits)))? {
+        return Err(PdfError::Unreadable(
+            "the pages' drawings refer to each other in a loop (or nest too deep): text not read"
+                .into(),
+        ));
     }
     let stats = contained(|| Ok(normalise_document(&mut doc, limits)))?;
     // pdf-extract parses with its own, older lopdf, which trusts cross-reference streams (a
