@@ -16,11 +16,6 @@ use crate::crypto::derive_subkey;
 use crate::secret::SecretKey;
 use crate::vault::Vault;
 
-/// Seals the document's file name for an audit detail (see the module docs).
-pub(crate) fn seal_name(doc_key: &SecretKey, id: &Uuid, name: &str) -> Result<Value> {
-    seal(doc_key, id, name)
-}
-
 const LABEL: &str = "coffre/v1/audit-detail";
 
 fn detail_key(doc_key: &SecretKey, id: &Uuid) -> Result<SecretKey> {
@@ -33,8 +28,9 @@ fn aad(id: &Uuid) -> Vec<u8> {
     aad
 }
 
-/// `text` sealed under the document's key, as the JSON value stored in audit details.
-fn seal(doc_key: &SecretKey, id: &Uuid, text: &str) -> Result<Value> {
+/// The document's file name (or any text) sealed under its key, as the JSON value stored in
+/// audit details.
+pub(crate) fn seal_name(doc_key: &SecretKey, id: &Uuid, text: &str) -> Result<Value> {
     let key = detail_key(doc_key, id)?;
     let sealed = crate::crypto::seal_bytes(&key, text.as_bytes(), &aad(id))?;
     Ok(json!({ "sealed": crate::vault_format::b64(&sealed) }))

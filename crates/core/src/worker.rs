@@ -462,10 +462,8 @@ impl Extractor {
             match self.attempt(program, args, limits, bytes, name) {
                 Ok(x) => return Ok(x),
                 Err(Died::Halted) => return Err(Died::Halted),
-                Err(e) if self.halted.load(Ordering::SeqCst) => {
-                    let _ = e;
-                    return Err(Died::Halted);
-                }
+                // Killed by the halt, not by the document.
+                Err(_) if self.halted.load(Ordering::SeqCst) => return Err(Died::Halted),
                 Err(e) => last = Some(e),
             }
         }
@@ -530,11 +528,6 @@ impl Extractor {
                 let _ = child.lock().unwrap_or_else(|p| p.into_inner()).kill();
             }
         }
-    }
-
-    /// True once [`Extractor::halt`] ran.
-    pub fn is_halted(&self) -> bool {
-        self.halted.load(Ordering::SeqCst)
     }
 }
 
