@@ -162,6 +162,15 @@ fn shown_len(o: &Object, operator: &str) -> usize {
     }
 }
 
+/// True for a form XObject (a content stream drawn with `Do`).
+fn is_form(stream: &lopdf::Stream) -> bool {
+    stream
+        .dict
+        .get(b"Subtype")
+        .and_then(Object::as_name)
+        .is_ok_and(|n| n == b"Form")
+}
+
 /// Rewrites the pages of `doc` in place; returns the scan counts.
 pub fn normalise_document(doc: &mut Document, limits: &Limits) -> ShowStats {
     let mut stats = ShowStats {
@@ -191,11 +200,7 @@ pub fn normalise_document(doc: &mut Document, limits: &Limits) -> ShowStats {
         let Object::Stream(stream) = obj else {
             continue;
         };
-        let is_form = stream
-            .dict
-            .get(b"Subtype")
-            .and_then(Object::as_name)
-            .is_ok_and(|n| n == b"Form");
+        let is_form = is_form(stream);
         if !is_form {
             continue;
         }
@@ -306,14 +311,7 @@ pub fn content_budget(doc: &Document, limit: usize) -> Result<usize, usize> {
     let forms: Vec<ObjectId> = doc
         .objects
         .iter()
-        .filter(|(_, o)| {
-            o.as_stream().is_ok_and(|s| {
-                s.dict
-                    .get(b"Subtype")
-                    .and_then(Object::as_name)
-                    .is_ok_and(|n| n == b"Form")
-            })
-        })
+        .filter(|(_, o)| o.as_stream().is_ok_and(is_form))
         .map(|(id, _)| *id)
         .collect();
     for id in forms {
@@ -367,11 +365,7 @@ pub fn forms_loop(doc: &Document, limits: &Limits) -> bool {
         let Ok(stream) = obj.as_stream() else {
             continue;
         };
-        let is_form = stream
-            .dict
-            .get(b"Subtype")
-            .and_then(Object::as_name)
-            .is_ok_and(|n| n == b"Form");
+        let is_form = is_form(stream);
         if !is_form {
             continue;
         }
