@@ -9,6 +9,7 @@
 //! exhausting memory.
 
 pub mod attachments;
+pub mod drawing;
 pub mod text;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -15,10 +15,11 @@
 //! way, and the wrong advances made pdf-extract put a space after each digit ("2 0 2 6"). The
 //! copy's `/W` arrays are rewritten into the equivalent list form `c_first [w w ...]`.
 
-use lopdf::content::{Content, Operation};
+use lopdf::content::Operation;
 use lopdf::{Document, Object, ObjectId};
 
 use crate::Limits;
+use crate::pdf::drawing::{self, Tangled};
 use crate::pdf::{PdfError, contained};
 
 /// The text layer and what was noticed while extracting it.
@@ -162,63 +163,19 @@ fn shown_len(o: &Object, operator: &str) -> usize {
     }
 }
 
-/// True for a form XObject (a content stream drawn with `Do`).
-fn is_form(stream: &lopdf::Stream) -> bool {
-    stream
-        .dict
-        .get(b"Subtype")
-        .and_then(Object::as_name)
-        .is_ok_and(|n| n == b"Form")
-}
-
-/// Rewrites the pages of `doc` in place; returns the scan counts.
-pub fn normalise_document(doc: &mut Document, limits: &Limits) -> ShowStats {
+/// Rewrites the copy given to pdf-extract in place (see [`drawing`]); returns the scan counts.
+pub fn normalise_document(doc: &mut Document, limits: &Limits) -> Result<ShowStats, Tangled> {
     let mut stats = ShowStats {
         width_ranges: normalise_cid_widths(doc),
         ..ShowStats::default()
     };
-    let pages: Vec<_> = doc.get_pages().into_values().collect();
-    for page_id in pages.into_iter().take(limits.max_pdf_pages) {
-        let Ok(content) = doc
-            .get_page_content_with_limit(page_id, limits.max_decompressed_bytes)
-            .map_err(|_| ())
-            .and_then(|c| Content::decode(&c).map_err(|_| ()))
-        else {
-            continue;
-        };
-        let before = stats.rewritten;
-        let ops = rewrite_operations(content.operations, &mut stats);
-        if stats.rewritten > before
-            && let Ok(bytes) = (Content { operations: ops }).encode()
-        {
-            let _ = doc.change_page_content(page_id, bytes);
-        }
-    }
-    // Form XObjects (drawn with `Do`) have content streams of their own.
-    let limit = limits.max_decompressed_bytes;
-    for obj in doc.objects.values_mut() {
-        let Object::Stream(stream) = obj else {
-            continue;
-        };
-        let is_form = is_form(stream);
-        if !is_form {
-            continue;
-        }
-        let Ok(bytes) = stream.decompressed_content_with_limit(limit) else {
-            continue;
-        };
-        let Ok(content) = Content::decode(&bytes) else {
-            continue;
-        };
-        let before = stats.rewritten;
-        let ops = rewrite_operations(content.operations, &mut stats);
-        if stats.rewritten > before
-            && let Ok(encoded) = (Content { operations: ops }).encode()
-        {
-            stream.set_plain_content(encoded);
-        }
-    }
-    stats
+    drawing::prepare(
+        doc,
+        limits.max_decompressed_bytes,
+        limits.max_pdf_pages,
+        |ops| rewrite_operations(ops, &mut stats),
+    )?;
+    Ok(stats)
 }
 
 /// The letter an accent glyph drawn over `base` makes, for French and German text.
@@ -311,133 +268,13 @@ pub fn content_budget(doc: &Document, limit: usize) -> Result<usize, usize> {
     let forms: Vec<ObjectId> = doc
         .objects
         .iter()
-        .filter(|(_, o)| o.as_stream().is_ok_and(is_form))
+        .filter(|(_, o)| o.as_stream().is_ok_and(drawing::is_form))
         .map(|(id, _)| *id)
         .collect();
     for id in forms {
         charge(id, &mut total)?;
     }
     Ok(total)
-}
-
-/// Deepest nesting of form XObjects (a form drawing another) accepted before the text reader,
-/// which recurses once per level, is given the document.
-const MAX_FORM_DEPTH: usize = 32;
-
-/// True when form XObjects draw each other in a loop, or nest deeper than [`MAX_FORM_DEPTH`]:
-/// the text reader would recurse until its stack overflows. A form draws what its content names
-/// with `Do`, looked up in its own resources, or, without resources of its own, in those of any
-/// page (which it inherits).
-pub fn forms_loop(doc: &Document, limits: &Limits) -> bool {
-    use std::collections::HashMap;
-    let deref = |o: &Object| -> Option<Object> {
-        match o {
-            Object::Reference(id) => doc.get_object(*id).ok().cloned(),
-            other => Some(other.clone()),
-        }
-    };
-    // Name -> object of the XObjects of a resources dictionary.
-    let xobjects_of = |resources: Option<&Object>| -> Vec<(Vec<u8>, ObjectId)> {
-        resources
-            .and_then(deref)
-            .and_then(|r| {
-                r.as_dict()
-                    .ok()
-                    .and_then(|d| d.get(b"XObject").ok().cloned())
-            })
-            .and_then(|x| deref(&x))
-            .and_then(|x| x.as_dict().ok().cloned())
-            .map(|d| {
-                d.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_reference().ok()?)))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut inherited: Vec<(Vec<u8>, ObjectId)> = Vec::new();
-    for page in doc.page_iter() {
-        if let Ok(dict) = doc.get_dictionary(page) {
-            inherited.extend(xobjects_of(dict.get(b"Resources").ok()));
-        }
-    }
-    let mut edges: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
-    for (id, obj) in &doc.objects {
-        let Ok(stream) = obj.as_stream() else {
-            continue;
-        };
-        let is_form = is_form(stream);
-        if !is_form {
-            continue;
-        }
-        let named = match stream.dict.get(b"Resources").ok() {
-            Some(r) => xobjects_of(Some(r)),
-            None => inherited.clone(),
-        };
-        let drawn: Vec<Vec<u8>> = stream
-            .decompressed_content_with_limit(limits.max_decompressed_bytes)
-            .ok()
-            .or_else(|| Some(stream.content.clone()))
-            .and_then(|c| Content::decode(&c).ok())
-            .map(|c| {
-                c.operations
-                    .into_iter()
-                    .filter(|op| op.operator == "Do")
-                    .filter_map(|op| op.operands.first()?.as_name().ok().map(<[u8]>::to_vec))
-                    .collect()
-            })
-            .unwrap_or_default();
-        edges.insert(
-            *id,
-            named
-                .iter()
-                .filter(|(name, _)| drawn.contains(name))
-                .map(|(_, target)| *target)
-                .collect(),
-        );
-    }
-    // Depth-first, iteratively: 0 = unseen, 1 = on the path, 2 = done (with its depth).
-    let mut state: HashMap<ObjectId, (u8, usize)> = HashMap::new();
-    for &start in edges.keys() {
-        if state.contains_key(&start) {
-            continue;
-        }
-        let mut stack: Vec<(ObjectId, usize)> = vec![(start, 0)];
-        state.insert(start, (1, 0));
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            let children = edges.get(&node).map(Vec::as_slice).unwrap_or(&[]);
-            if *next < children.len() {
-                let child = children[*next];
-                *next += 1;
-                if !edges.contains_key(&child) {
-                    continue; // an image, not a form
-                }
-                match state.get(&child) {
-                    Some((1, _)) => return true,
-                    Some((_, depth)) => {
-                        if depth + stack.len() > MAX_FORM_DEPTH {
-                            return true;
-                        }
-                    }
-                    None => {
-                        if stack.len() >= MAX_FORM_DEPTH {
-                            return true;
-                        }
-                        state.insert(child, (1, 0));
-                        stack.push((child, 0));
-                    }
-                }
-            } else {
-                let depth = children
-                    .iter()
-                    .filter_map(|c| state.get(c).map(|s| s.1 + 1))
-                    .max()
-                    .unwrap_or(0);
-                state.insert(node, (2, depth));
-                stack.pop();
-            }
-        }
-    }
-    false
 }
 
 /// True when far fewer characters came out than the content streams show: a simple-font glyph
@@ -456,13 +293,12 @@ pub fn extract_text(mut doc: Document, limits: &Limits) -> Result<TextLayer, Pdf
             limit / (1024 * 1024)
         )));
     }
-    if contained(|| Ok(forms_loop(&doc, limits)))? {
+    let Ok(stats) = contained(|| Ok(normalise_document(&mut doc, limits)))? else {
         return Err(PdfError::Unreadable(
             "the pages' drawings refer to each other in a loop (or nest too deep): text not read"
                 .into(),
         ));
-    }
-    let stats = contained(|| Ok(normalise_document(&mut doc, limits)))?;
+    };
     // pdf-extract parses with its own, older lopdf, which trusts cross-reference streams (a
     // `/W [1 4294967296 1]` makes it allocate 4 GiB): it only ever reads the document as our
     // lopdf wrote it back, with a plain cross-reference table.
