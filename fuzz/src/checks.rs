@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use coffre_core::vault_format::{HEADER_FILE, VaultHeader};
+use coffre_core::format::vault_format::{HEADER_FILE, VaultHeader};
 use coffre_core::{RecoveryKey, SearchQuery, Vault};
 use coffre_extract::Extraction;
 
@@ -12,12 +12,12 @@ pub fn check_extraction(e: &Extraction) {
     let json = e.to_json();
     let value: serde_json::Value =
         serde_json::from_str(&json).expect("the extraction's JSON parses");
-    let _ = coffre_core::fields::search_text(&value);
+    let _ = coffre_core::records::fields::search_text(&value);
     for (name, v) in e.field_values() {
         if let Some(v) = v
             && (name.starts_with("total") || name == "amount_due")
         {
-            let _ = coffre_core::fields::scaled_e4(v);
+            let _ = coffre_core::records::fields::scaled_e4(v);
         }
     }
 }
@@ -46,7 +46,7 @@ pub fn header(dir: &Path, input: &[u8]) {
     let _ = h.salt();
     let _ = h.decode(&h.passphrase_wrap);
     let _ = h.decode(&h.recovery_wrap);
-    let _ = h.wrap_aad(coffre_core::vault_format::labels::WRAP_PASSPHRASE);
+    let _ = h.wrap_aad(coffre_core::format::vault_format::labels::WRAP_PASSPHRASE);
     std::fs::write(&path, h.to_json()).expect("write vault.json");
     if let Err(e) = VaultHeader::read(dir) {
         panic!("an accepted header is refused once re-serialised: {e}");
@@ -61,7 +61,7 @@ pub type BackupFile = (&'static str, bool, PathBuf, Vec<u8>);
 pub fn bundle(path: &Path, zip: &[u8]) {
     std::fs::write(path, zip).expect("write the bundle");
     for password in [None, Some(crate::setup::BUNDLE_PASSWORD)] {
-        if let Err(e) = coffre_core::bundle::bundle_verify(path, password, None) {
+        if let Err(e) = coffre_core::sharing::bundle::bundle_verify(path, password, None) {
             panic!("bundle_verify returned Err for a readable file (it promises a report): {e}");
         }
     }
@@ -105,7 +105,7 @@ pub fn search(vault: &Vault, input: &[u8]) {
     let mut lines = text.split('\n');
     let mut field = || lines.next().filter(|s| !s.is_empty()).map(str::to_owned);
     let words = field().unwrap_or_default();
-    if let Some(expr) = coffre_core::search::match_expression(&words) {
+    if let Some(expr) = coffre_core::records::search::match_expression(&words) {
         assert!(!expr.is_empty(), "empty FTS expression for {words:?}");
     }
     let plain = SearchQuery {
@@ -129,6 +129,6 @@ pub fn search(vault: &Vault, input: &[u8]) {
     };
     let _ = vault.search(&filtered);
     if let Some(period) = field() {
-        let _ = coffre_core::bundle::parse_period(&period);
+        let _ = coffre_core::sharing::bundle::parse_period(&period);
     }
 }

@@ -7,7 +7,7 @@ use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use coffre_core::stream::{BlobHeader, BlobReader, BlobWriter, CHUNK_LEN};
+use coffre_core::format::stream::{BlobHeader, BlobReader, BlobWriter, CHUNK_LEN};
 use coffre_core::{RecoveryKey, Vault};
 use coffre_extract::Limits;
 
@@ -58,7 +58,7 @@ pub struct Harness {
 /// The fixed recovery key of the blob target: 32 bytes of 0x42 in the key's text form.
 pub fn fixed_recovery_key_text() -> String {
     let mut raw = vec![0x42u8; 32];
-    let check = coffre_core::crypto::sha256_of(&raw);
+    let check = coffre_core::format::crypto::sha256_of(&raw);
     raw.extend_from_slice(&check[..2]);
     data_encoding::BASE32_NOPAD.encode(&raw)
 }
@@ -285,7 +285,7 @@ impl Harness {
                 let read = BlobReader::new(Cursor::new(input), key.key(), doc_id)
                     .and_then(|mut r| r.read_to_end(&mut out));
                 if read.is_ok() {
-                    let h = coffre_core::crypto::sha256_of(&out);
+                    let h = coffre_core::format::crypto::sha256_of(&out);
                     assert!(
                         plaintexts.contains(&h),
                         "blob read through but gave bytes never written ({} bytes)",
@@ -319,7 +319,7 @@ fn blob_state() -> Result<State, String> {
         2 * CHUNK_LEN + 5,
     ] {
         let plain: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-        plaintexts.insert(coffre_core::crypto::sha256_of(&plain));
+        plaintexts.insert(coffre_core::format::crypto::sha256_of(&plain));
         let header = BlobHeader::new(doc_id).map_err(|e| e.to_string())?;
         let mut w = BlobWriter::new(Vec::new(), key.key(), header).map_err(|e| e.to_string())?;
         w.write_all(&plain).map_err(|e| e.to_string())?;

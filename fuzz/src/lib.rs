@@ -41,6 +41,6 @@ pub mod targets;
 
 /// A short stable hash of an input, for file names (hex of the first 8 bytes of its SHA-256).
 pub fn short_hash(bytes: &[u8]) -> String {
-    let digest = coffre_core::crypto::sha256_of(bytes);
+    let digest = coffre_core::format::crypto::sha256_of(bytes);
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use coffre_core::backup::Rotation;
-use coffre_core::bundle::BundleRequest;
-use coffre_core::consent::Grant;
+use coffre_core::sharing::bundle::BundleRequest;
+use coffre_core::sharing::consent::Grant;
 use coffre_core::{CreateOptions, KdfParams, Passphrase, Vault};
 
 use crate::pdfgen;
@@ -93,7 +93,7 @@ pub fn backup(work: &Path) -> Res<PathBuf> {
 pub fn header(work: &Path) -> Res<Vec<u8>> {
     let dir = work.join("header-vault");
     empty_vault(&dir)?.lock();
-    let path = dir.join(coffre_core::vault_format::HEADER_FILE);
+    let path = dir.join(coffre_core::format::vault_format::HEADER_FILE);
     std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
 }
 

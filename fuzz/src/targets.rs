@@ -7,12 +7,12 @@
 //! - `pdf-attachment`: [`coffre_extract::pdf::process`], then the embedded XML it found through
 //!   `extract`, likewise;
 //! - `xml`: `extract` on a `.xml` (UBL, CII, ZUGFeRD), likewise;
-//! - `blob`: [`coffre_core::stream::BlobReader`] with a fixed key; a blob that reads through must
+//! - `blob`: [`coffre_core::format::stream::BlobReader`] with a fixed key; a blob that reads through must
 //!   give back one of the plaintexts written under that key, else it was not authenticated;
-//! - `header`: [`coffre_core::vault_format::VaultHeader::read`] of a `vault.json`; an accepted
+//! - `header`: [`coffre_core::format::vault_format::VaultHeader::read`] of a `vault.json`; an accepted
 //!   header must decode its base64 fields or fail cleanly, and its own serialisation must be
 //!   accepted again;
-//! - `bundle`: [`coffre_core::bundle::bundle_verify`] of ZIP bytes, without and with the
+//! - `bundle`: [`coffre_core::sharing::bundle::bundle_verify`] of ZIP bytes, without and with the
 //!   password; it promises `Err` only for a file it cannot open, a report for anything else;
 //! - `bundle-manifest`: the same on a real bundle rebuilt around the input as `manifest.json`,
 //!   signed by the key it names ([`crate::hostile`]);
@@ -22,9 +22,9 @@
 //!   `manifest.json+sign` is a manifest signed by the key the backup names;
 //! - `recovery-key`: [`coffre_core::RecoveryKey::parse`]; an accepted key must print and parse
 //!   back to itself;
-//! - `search-query`: [`coffre_core::search::match_expression`], [`coffre_core::Vault::search`]
+//! - `search-query`: [`coffre_core::records::search::match_expression`], [`coffre_core::Vault::search`]
 //!   of the text (which promises that no text is a syntax error) and with filters, and
-//!   [`coffre_core::bundle::parse_period`] (input: one field per line).
+//!   [`coffre_core::sharing::bundle::parse_period`] (input: one field per line).
 
 /// A parser under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

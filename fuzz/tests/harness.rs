@@ -73,13 +73,13 @@ fn self_signed_bundles_and_backups_verify() {
     std::fs::write(&path, rebuilt).unwrap();
     // Without an expected signer, any valid signature is "an unknown key"; with the fuzzer's
     // fingerprint the re-signed bundle verifies.
-    let report = coffre_core::bundle::bundle_verify(&path, None, None).unwrap();
+    let report = coffre_core::sharing::bundle::bundle_verify(&path, None, None).unwrap();
     assert!(report.signature_valid && !report.signer_known, "{report:?}");
-    let expected = coffre_core::bundle::ExpectedSigner::fingerprint(
+    let expected = coffre_core::sharing::bundle::ExpectedSigner::fingerprint(
         report.key_fingerprint.as_deref().unwrap(),
     )
     .unwrap();
-    let report = coffre_core::bundle::bundle_verify(&path, None, Some(&expected)).unwrap();
+    let report = coffre_core::sharing::bundle::bundle_verify(&path, None, Some(&expected)).unwrap();
     assert!(report.ok && report.signature_valid, "{report:?}");
 
     let backup = setup::backup(&dir).unwrap();

@@ -4,16 +4,16 @@
 
 use std::path::PathBuf;
 
-use coffre_core::browse::{BrowseQuery, Page, Totals};
-use coffre_core::bundle::{
+use coffre_core::intake::ingest::Origin;
+use coffre_core::intake::watch::{AfterImport, WatchConfig};
+use coffre_core::privacy::requests::{NewRequest, Request, RequestType};
+use coffre_core::records::browse::{BrowseQuery, Page, Totals};
+use coffre_core::records::retention::Category;
+use coffre_core::sharing::bundle::{
     BundlePreview, BundleRequest, BundleSummary, ExpectedSigner, VerifyBundleReport,
 };
-use coffre_core::consent::{Consent, ConsentEntry, Grant};
-use coffre_core::ingest::Origin;
-use coffre_core::lifecycle::{Disposal, RetentionRow, RetentionStatus, Tombstone};
-use coffre_core::requests::{NewRequest, Request, RequestType};
-use coffre_core::retention::Category;
-use coffre_core::watch::{AfterImport, WatchConfig};
+use coffre_core::sharing::consent::{Consent, ConsentEntry, Grant};
+use coffre_core::vault::lifecycle::{Disposal, RetentionRow, RetentionStatus, Tombstone};
 use coffre_core::{
     AuditEntry, ChainReport, CreateOptions, DocumentDetails, Passphrase, QuarantineReport,
     RecoveryKey, Strength, Vault,
@@ -367,7 +367,7 @@ pub async fn import_paths(state: State<'_, AppState>, paths: Vec<PathBuf>) -> Re
         .clone();
     blocking(move || {
         // Folders are walked; unreadable entries come back as failed jobs through the queue.
-        let files: Vec<PathBuf> = coffre_core::ingest::collect_files(&paths)
+        let files: Vec<PathBuf> = coffre_core::intake::ingest::collect_files(&paths)
             .into_iter()
             .map(|r| r.unwrap_or_else(|(p, _)| p))
             .collect();
@@ -522,7 +522,7 @@ impl BundleInput {
 pub struct Preview {
     #[serde(flatten)]
     preview: BundlePreview,
-    rows: Vec<coffre_core::browse::Row>,
+    rows: Vec<coffre_core::records::browse::Row>,
 }
 
 #[tauri::command]
@@ -571,7 +571,7 @@ pub async fn bundle_verify(
     let key = with_vault(&state, |v| v.signing_public_key()).await?;
     let password = password.filter(|p| !p.is_empty()).map(Zeroizing::new);
     blocking(move || {
-        Ok(coffre_core::bundle::bundle_verify(
+        Ok(coffre_core::sharing::bundle::bundle_verify(
             &path,
             password.as_deref().map(String::as_str),
             Some(&ExpectedSigner::PublicKey(key)),
@@ -584,13 +584,13 @@ pub async fn bundle_verify(
 #[tauri::command]
 pub fn bundle_password_check(password: String) -> Res<()> {
     let password = Zeroizing::new(password);
-    Ok(coffre_core::bundle::check_password(&password)?)
+    Ok(coffre_core::sharing::bundle::check_password(&password)?)
 }
 
 /// A strong bundle password, for the owner to see once and pass on.
 #[tauri::command]
 pub fn bundle_generate_password() -> Res<String> {
-    Ok(coffre_core::bundle::generate_password()?.to_string())
+    Ok(coffre_core::sharing::bundle::generate_password()?.to_string())
 }
 
 #[tauri::command]
@@ -652,7 +652,7 @@ pub async fn request_new(state: State<'_, AppState>, input: NewRequestInput) -> 
             siren: None,
             kind: input.kind,
             received: blank_to_none(input.received)
-                .unwrap_or_else(|| coffre_core::retention::today().to_string()),
+                .unwrap_or_else(|| coffre_core::records::retention::today().to_string()),
         })?;
         request_by_id(v, id)
     })

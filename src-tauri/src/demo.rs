@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use coffre_core::consent::Grant;
-use coffre_core::requests::{NewRequest, RequestType};
-use coffre_core::sample::{Rng, invoice};
+use coffre_core::privacy::requests::{NewRequest, RequestType};
+use coffre_core::records::sample::{Rng, invoice};
+use coffre_core::sharing::consent::Grant;
 use coffre_core::{CreateOptions, KdfParams, Passphrase, Vault};
 
 /// The demo vault's passphrase, shown on its unlock screen.
@@ -37,7 +37,11 @@ pub fn create(count: u64) -> coffre_core::Result<(PathBuf, Vault)> {
     };
     let (mut vault, _recovery) =
         Vault::create(&dir, &Passphrase::new(PASSPHRASE.into()), &options)?;
-    let this_year = u64::from(coffre_core::retention::today().year().unsigned_abs());
+    let this_year = u64::from(
+        coffre_core::records::retention::today()
+            .year()
+            .unsigned_abs(),
+    );
     let mut rng = Rng(0x5EED_C0FF_EE00_0001);
     for i in 0..count {
         let (number, xml) = invoice(i, this_year - 2..this_year, &mut rng);
@@ -60,7 +64,7 @@ pub fn create(count: u64) -> coffre_core::Result<(PathBuf, Vault)> {
         vat_id: None,
         siren: None,
         kind: RequestType::Access,
-        received: coffre_core::retention::today().to_string(),
+        received: coffre_core::records::retention::today().to_string(),
     })?;
     Ok((dir, vault))
 }

@@ -43,9 +43,9 @@ fn parse_args() -> Result<Args, String> {
 
 fn main() {
     // Started as an extraction worker: parse one untrusted document at a time, then exit.
-    coffre_core::worker::serve_if_requested();
+    coffre_core::records::worker::serve_if_requested();
     // No core dump may write keys or plaintext to disk.
-    coffre_core::worker::disable_core_dumps();
+    coffre_core::records::worker::disable_core_dumps();
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
@@ -68,7 +68,7 @@ fn main() {
     let dir = match (&demo, args.vault) {
         (Some((dir, _)), _) => dir.clone(),
         (None, Some(dir)) => dir,
-        (None, None) => match coffre_core::vault_format::default_dir() {
+        (None, None) => match coffre_core::format::vault_format::default_dir() {
             Some(d) => d,
             None => {
                 eprintln!("no data folder on this system: pass --vault DIR");

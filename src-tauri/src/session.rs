@@ -9,8 +9,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use coffre_core::Vault;
-use coffre_core::ingest::{Ingest, QueueTarget};
-use coffre_core::watch::{self, WatchConfig, WatchEvent, WatchOptions, WatchState, Watcher};
+use coffre_core::intake::ingest::{Ingest, QueueTarget};
+use coffre_core::intake::watch::{
+    self, WatchConfig, WatchEvent, WatchOptions, WatchState, Watcher,
+};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -101,7 +103,7 @@ impl WatchInfo {
             _ => return,
         };
         self.recent.push_front(RecentEvent {
-            at: coffre_core::audit::now_rfc3339(),
+            at: coffre_core::storage::audit::now_rfc3339(),
             kind: kind.to_owned(),
             path: path.to_string_lossy().into_owned(),
             detail,

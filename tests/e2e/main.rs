@@ -390,9 +390,9 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     app.shot("share-result")?;
     // The recipient's check: against the fingerprint the app shows (the vault's key).
     let fingerprint = app.text("[data-testid=share-result-fingerprint]")?;
-    let signer = coffre_core::bundle::ExpectedSigner::fingerprint(&fingerprint)
+    let signer = coffre_core::sharing::bundle::ExpectedSigner::fingerprint(&fingerprint)
         .map_err(|e| format!("the fingerprint shown, {fingerprint:?}: {e}"))?;
-    let report = coffre_core::bundle::bundle_verify(&out, None, Some(&signer))
+    let report = coffre_core::sharing::bundle::bundle_verify(&out, None, Some(&signer))
         .map_err(|e| format!("bundle_verify: {e}"))?;
     // Five documents, plus index.csv, index.json and README.html.
     if !report.ok || report.files_ok != 8 {

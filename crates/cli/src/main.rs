@@ -23,7 +23,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::sync::{Arc, Mutex};
 
-use coffre_core::ingest::{Ingest, IngestEvent, Origin};
+use coffre_core::intake::ingest::{Ingest, IngestEvent, Origin};
 use coffre_core::{CreateOptions, Error as CoreError, KdfParams, Vault};
 use serde_json::json;
 
@@ -83,7 +83,7 @@ enum Command {
         /// After a durable import: keep the file (remembered, never imported again), move it to
         /// Imported/YYYY-MM/, or delete it.
         #[arg(long, default_value = "keep", value_name = "POLICY")]
-        after: coffre_core::watch::AfterImport,
+        after: coffre_core::intake::watch::AfterImport,
         /// How long a file must stay unchanged before it is taken (milliseconds).
         #[arg(long, default_value_t = 2000, value_name = "N")]
         settle_ms: u64,
@@ -605,15 +605,15 @@ fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 fn default_vault() -> Result<PathBuf> {
-    coffre_core::vault_format::default_dir()
+    coffre_core::format::vault_format::default_dir()
         .context("no data folder on this system: pass --vault DIR")
 }
 
 fn main() -> ExitCode {
     // Started as an extraction worker: parse one untrusted document at a time, then exit.
-    coffre_core::worker::serve_if_requested();
+    coffre_core::records::worker::serve_if_requested();
     // No core dump may write keys or plaintext to disk.
-    coffre_core::worker::disable_core_dumps();
+    coffre_core::records::worker::disable_core_dumps();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -681,7 +681,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { json } => {
-            let header = match coffre_core::vault_format::VaultHeader::read(&dir) {
+            let header = match coffre_core::format::vault_format::VaultHeader::read(&dir) {
                 Ok(h) => Some(h),
                 Err(CoreError::NoVault(_)) => None,
                 Err(e) => return Err(e.into()),
@@ -809,7 +809,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             // Parsed in a worker process with memory and time limits, like every import.
-            let e = coffre_core::worker::Extractor::default()
+            let e = coffre_core::records::worker::Extractor::default()
                 .extract(&bytes, &name)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if json {
@@ -864,7 +864,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 "{} {}: {}",
                 details.document.id,
                 field,
-                coffre_core::fields::get(&details.fields, &field).unwrap_or("(none)")
+                coffre_core::records::fields::get(&details.fields, &field).unwrap_or("(none)")
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -894,7 +894,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Category { id, category } => {
             let mut vault = open()?;
-            vault.set_category(&id, coffre_core::retention::Category::parse(&category)?)?;
+            vault.set_category(
+                &id,
+                coffre_core::records::retention::Category::parse(&category)?,
+            )?;
             let r = vault.retention_of(&id)?;
             outln!("{} {}: kept until {}", r.id, r.category, r.retain_until);
             Ok(ExitCode::SUCCESS)
@@ -913,10 +916,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .map(secrets::bundle_password)
                 .transpose()?;
             let expected = match &expect_key {
-                Some(fp) => Some(coffre_core::bundle::ExpectedSigner::fingerprint(fp)?),
+                Some(fp) => Some(coffre_core::sharing::bundle::ExpectedSigner::fingerprint(
+                    fp,
+                )?),
                 None => bundle_signer_of_vault(&dir, pass_file)?,
             };
-            let report = coffre_core::bundle::bundle_verify(
+            let report = coffre_core::sharing::bundle::bundle_verify(
                 &file,
                 password.as_deref().map(|p| p.as_str()),
                 expected.as_ref(),
@@ -973,14 +978,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let password = if generate_password {
-                Some(coffre_core::bundle::generate_password()?)
+                Some(coffre_core::sharing::bundle::generate_password()?)
             } else {
                 password_file
                     .as_deref()
                     .map(secrets::bundle_password)
                     .transpose()?
             };
-            let request = coffre_core::bundle::BundleRequest {
+            let request = coffre_core::sharing::bundle::BundleRequest {
                 recipient,
                 purpose,
                 period,
@@ -1061,7 +1066,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     categories,
                     evidence,
                 } => {
-                    let id = vault.consent_grant(&coffre_core::consent::Grant {
+                    let id = vault.consent_grant(&coffre_core::sharing::consent::Grant {
                         party,
                         purpose,
                         from,
@@ -1109,9 +1114,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     received,
                 } => {
                     let received = received.unwrap_or_else(|| {
-                        coffre_core::retention::format_date(coffre_core::retention::today())
+                        coffre_core::records::retention::format_date(
+                            coffre_core::records::retention::today(),
+                        )
                     });
-                    let id = vault.request_new(&coffre_core::requests::NewRequest {
+                    let id = vault.request_new(&coffre_core::privacy::requests::NewRequest {
                         subject,
                         email,
                         vat_id,
@@ -1408,7 +1415,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         "owner-ids {}",
                         vault.retention_setting("owner-ids")?.unwrap_or_default()
                     );
-                    for c in coffre_core::retention::Category::ALL {
+                    for c in coffre_core::records::retention::Category::ALL {
                         outln!("retention.{} {} years", c.as_str(), p.years(c));
                     }
                 }
@@ -1538,7 +1545,7 @@ fn backup(open: impl Fn() -> Result<Vault>, action: BackupCommand) -> Result<Exi
 }
 
 fn retention(mut vault: Vault, action: RetentionCommand) -> Result<ExitCode> {
-    use coffre_core::retention::parse_date;
+    use coffre_core::records::retention::parse_date;
     match action {
         RetentionCommand::Status { json, on } => {
             let on = on.as_deref().map(parse_date).transpose()?;
@@ -1554,7 +1561,7 @@ fn retention(mut vault: Vault, action: RetentionCommand) -> Result<ExitCode> {
                 status.policy.fiscal_year_end.1,
                 status.today
             );
-            let show = |title: &str, rows: &[coffre_core::lifecycle::RetentionRow]| {
+            let show = |title: &str, rows: &[coffre_core::vault::lifecycle::RetentionRow]| {
                 outln!("{title}: {}", rows.len());
                 for r in rows {
                     let why = r
@@ -1647,14 +1654,14 @@ fn print_list<T: serde::Serialize>(
 
 /// Prints invoice data (an extraction's JSON) as aligned lines, skipping empty values.
 fn print_fields(data: &serde_json::Value) {
-    let get = |path: &str| coffre_core::fields::get(data, path);
+    let get = |path: &str| coffre_core::records::fields::get(data, path);
     if let Some(f) = get("format") {
         let profile = get("profile")
             .map(|p| format!(" ({p})"))
             .unwrap_or_default();
         outln!("format       {f}{profile}");
     }
-    for path in coffre_core::fields::CORRECTABLE {
+    for path in coffre_core::records::fields::CORRECTABLE {
         if let Some(v) = get(path) {
             let source = data["fields"][path]["source"].as_str().unwrap_or("");
             outln!("{path:<18} {v}  [{source}]");
@@ -1682,7 +1689,7 @@ fn import(vault: Vault, paths: &[PathBuf], json: bool, max_size: Option<u64>) ->
 
     // Files first: unreadable paths are reported without a job.
     let mut order: Vec<(PathBuf, Option<String>)> = Vec::new();
-    for item in coffre_core::ingest::collect_files(paths) {
+    for item in coffre_core::intake::ingest::collect_files(paths) {
         match item {
             Ok(p) => order.push((p, None)),
             Err((p, e)) => order.push((p, Some(reason_of(&e)))),
@@ -1783,13 +1790,15 @@ fn import(vault: Vault, paths: &[PathBuf], json: bool, max_size: Option<u64>) ->
 fn watch(
     vault: Vault,
     folder: &Path,
-    after: coffre_core::watch::AfterImport,
+    after: coffre_core::intake::watch::AfterImport,
     settle_ms: u64,
     recursive: bool,
     rescan_s: u64,
     json: bool,
 ) -> Result<ExitCode> {
-    use coffre_core::watch::{HandledAction, WatchEvent, WatchOptions, WatchState, Watcher};
+    use coffre_core::intake::watch::{
+        HandledAction, WatchEvent, WatchOptions, WatchState, Watcher,
+    };
     vault.check_import_folder(folder, recursive)?;
     let (stop_tx, stop_rx) = std::sync::mpsc::channel();
     ctrlc::set_handler(move || {
@@ -1855,7 +1864,9 @@ fn watch(
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
     };
-    let target = Arc::new(coffre_core::ingest::QueueTarget::new(Arc::clone(&ingest)));
+    let target = Arc::new(coffre_core::intake::ingest::QueueTarget::new(Arc::clone(
+        &ingest,
+    )));
     let watcher = Watcher::start(folder, options, target, print)?;
     let _ = stop_rx.recv();
     watcher.stop();
@@ -1891,8 +1902,8 @@ fn reason_of(e: &CoreError) -> String {
 fn bundle_signer_of_vault(
     dir: &Path,
     pass_file: Option<&Path>,
-) -> Result<Option<coffre_core::bundle::ExpectedSigner>> {
-    match coffre_core::vault_format::VaultHeader::read(dir) {
+) -> Result<Option<coffre_core::sharing::bundle::ExpectedSigner>> {
+    match coffre_core::format::vault_format::VaultHeader::read(dir) {
         Ok(_) => {}
         Err(CoreError::NoVault(_)) => return Ok(None),
         Err(e) => return Err(e.into()),
@@ -1909,7 +1920,7 @@ fn bundle_signer_of_vault(
             dir.display()
         )
     })?;
-    Ok(Some(coffre_core::bundle::ExpectedSigner::PublicKey(
-        vault.signing_public_key()?,
-    )))
+    Ok(Some(
+        coffre_core::sharing::bundle::ExpectedSigner::PublicKey(vault.signing_public_key()?),
+    ))
 }

@@ -302,7 +302,7 @@ fn a_reader_that_dies_twice_leaves_the_document_flagged_and_not_replayed() {
     let path = env.root.join("huge.bin");
     std::fs::write(&path, &big).unwrap();
     let out = common::command(&env.vault, &["import", "--json", path.to_str().unwrap()])
-        .env(coffre_core::worker::MEMORY_ENV, "32")
+        .env(coffre_core::records::worker::MEMORY_ENV, "32")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -312,7 +312,7 @@ fn a_reader_that_dies_twice_leaves_the_document_flagged_and_not_replayed() {
     assert_eq!(show["needs_review"], true);
     let issue = show["issues"][0].as_str().unwrap();
     assert!(
-        issue.starts_with(coffre_core::worker::UNREADABLE),
+        issue.starts_with(coffre_core::records::worker::UNREADABLE),
         "{issue}"
     );
     assert!(issue.contains("memory limit"), "{issue}");

@@ -11,7 +11,7 @@ use std::time::Instant;
 use coffre_core::{CreateOptions, KdfParams, Passphrase, SearchQuery, Vault};
 
 const PASS: &str = "bench passphrase";
-use coffre_core::sample::{ITEMS, Rng, SELLERS, invoice};
+use coffre_core::records::sample::{ITEMS, Rng, SELLERS, invoice};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -19,7 +19,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn main() {
     // Imports parse documents in extraction workers started from this very program.
-    coffre_core::worker::serve_if_requested();
+    coffre_core::records::worker::serve_if_requested();
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` probing: nothing to list.
     }
@@ -154,7 +154,7 @@ fn main() {
 
     // The desktop app's documents table over the same vault: its first page (what unlocking
     // shows), a page deep in the list, the totals of everything, and a filtered first page.
-    use coffre_core::browse::BrowseQuery;
+    use coffre_core::records::browse::BrowseQuery;
     let everything = BrowseQuery::default();
     let a_year = BrowseQuery {
         from: Some("2020".into()),

@@ -10,9 +10,9 @@ use std::hint::black_box;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use coffre_core::crypto::random_key;
-use coffre_core::ingest::{Ingest, Origin};
-use coffre_core::stream::{BlobHeader, BlobReader, BlobWriter};
+use coffre_core::format::crypto::random_key;
+use coffre_core::format::stream::{BlobHeader, BlobReader, BlobWriter};
+use coffre_core::intake::ingest::{Ingest, Origin};
 use coffre_core::{CreateOptions, KdfParams, Passphrase, Vault};
 use criterion::{Criterion, Throughput, criterion_group};
 
@@ -131,7 +131,7 @@ fn import(c: &mut Criterion) {
 criterion_group!(benches, blob, import);
 fn main() {
     // Imports parse documents in extraction workers started from this very program.
-    coffre_core::worker::serve_if_requested();
+    coffre_core::records::worker::serve_if_requested();
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use coffre_core::worker::{Extractor, Isolation};
+use coffre_core::records::worker::{Extractor, Isolation};
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -43,7 +43,7 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     // The worker is this very program, started with the worker argument.
-    coffre_core::worker::serve_if_requested();
+    coffre_core::records::worker::serve_if_requested();
     let test_mode = std::env::args().any(|a| a == "--test");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut paths = files(&root.join("../extract/tests/fixtures"));

@@ -28,46 +28,26 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod audit;
 pub mod backup;
-pub mod browse;
-pub mod bundle;
-pub mod consent;
-pub mod crypto;
 mod error;
-pub mod export;
-pub mod fields;
-pub mod head;
-pub mod index;
-pub mod ingest;
-pub mod lifecycle;
-pub mod lock;
-pub mod media;
-pub mod outputs;
-pub mod requests;
-pub mod retention;
-mod rotation;
-pub mod sample;
-pub mod search;
-mod secret;
-mod shred;
-pub mod store;
-pub mod stream;
-pub mod subject;
+pub mod format;
+pub mod intake;
+pub mod privacy;
+pub mod records;
+pub mod sharing;
+pub mod storage;
+pub mod support;
 pub mod vault;
-pub mod vault_format;
-pub mod watch;
-pub mod worker;
 
-pub use audit::{AuditEntry, ChainReport};
-pub use crypto::KdfParams;
 pub use error::{Error, Result};
-pub use index::Document;
-pub use media::MediaKind;
-pub use search::{SearchHit, SearchQuery};
-pub use secret::{Passphrase, SecretKey, Strength};
+pub use format::crypto::KdfParams;
+pub use format::secret::{Passphrase, SecretKey, Strength};
+pub use format::vault_format::RecoveryKey;
+pub use records::media::MediaKind;
+pub use records::search::{SearchHit, SearchQuery};
+pub use storage::audit::{AuditEntry, ChainReport};
+pub use storage::index::Document;
 pub use vault::{
     CreateOptions, DEFAULT_MAX_IMPORT_BYTES, DocumentDetails, DocumentFault, ImportOutcome,
     OpenOptions, QuarantineReport, Vault, VerifyReport,
 };
-pub use vault_format::RecoveryKey;

@@ -19,7 +19,7 @@ fn setup() -> (tempfile::TempDir, Vault, RecoveryKey, Vec<String>) {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
-    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
+    coffre_core::records::worker::configure(coffre_core::records::worker::Isolation::InProcess);
     let (mut v, recovery) =
         Vault::create(&tmp.path().join("v"), &Passphrase::new(PASS.into()), &opts).unwrap();
     let mut ids = Vec::new();
@@ -305,7 +305,7 @@ fn a_folder_holds_one_vault() {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
-    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
+    coffre_core::records::worker::configure(coffre_core::records::worker::Isolation::InProcess);
     let (mut other, _) = Vault::create(
         &tmp.path().join("other"),
         &Passphrase::new(PASS.into()),
@@ -329,9 +329,9 @@ fn a_backup_into_the_import_folder_is_refused() {
     let (tmp, mut v, _, _) = setup();
     let watched = tmp.path().join("scans");
     std::fs::create_dir(&watched).unwrap();
-    let watch = |recursive| coffre_core::watch::WatchConfig {
+    let watch = |recursive| coffre_core::intake::watch::WatchConfig {
         folder: watched.clone(),
-        after: coffre_core::watch::AfterImport::Delete,
+        after: coffre_core::intake::watch::AfterImport::Delete,
         recursive,
     };
     v.set_watch_config(Some(&watch(false))).unwrap();

@@ -2,11 +2,11 @@
 //! totals of the selection, bundle previews, the audit log newest first, the passphrase
 //! estimate and check, and the remembered import folder.
 
-use coffre_core::browse::BrowseQuery;
-use coffre_core::bundle::BundleRequest;
-use coffre_core::consent::Grant;
-use coffre_core::sample::{Rng, invoice};
-use coffre_core::watch::{AfterImport, WatchConfig, failed_files};
+use coffre_core::intake::watch::{AfterImport, WatchConfig, failed_files};
+use coffre_core::records::browse::BrowseQuery;
+use coffre_core::records::sample::{Rng, invoice};
+use coffre_core::sharing::bundle::BundleRequest;
+use coffre_core::sharing::consent::Grant;
 use coffre_core::{CreateOptions, Error, KdfParams, Passphrase, Vault};
 
 const PASS: &str = "browse test passphrase";
@@ -15,7 +15,7 @@ fn vault(tmp: &tempfile::TempDir) -> Vault {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
-    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
+    coffre_core::records::worker::configure(coffre_core::records::worker::Isolation::InProcess);
     Vault::create(&tmp.path().join("v"), &Passphrase::new(PASS.into()), &opts)
         .unwrap()
         .0

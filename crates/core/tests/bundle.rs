@@ -4,11 +4,11 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use coffre_core::bundle::{
+use coffre_core::sharing::bundle::{
     BundleProgress, BundleRequest, BundleSummary, ExpectedSigner, bundle_verify, parse_period,
     portable_name,
 };
-use coffre_core::consent::Grant;
+use coffre_core::sharing::consent::Grant;
 use coffre_core::{CreateOptions, Error, KdfParams, Passphrase, Vault};
 use zeroize::Zeroizing;
 
@@ -33,7 +33,7 @@ fn setup() -> Setup {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
-    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
+    coffre_core::records::worker::configure(coffre_core::records::worker::Isolation::InProcess);
     let (mut vault, _) =
         Vault::create(&dir, &Passphrase::new("bundle test pass".into()), &opts).unwrap();
     let mut import = |name: &str| {
@@ -139,7 +139,7 @@ fn rewrite(
     w.finish().unwrap();
 }
 
-fn kinds(report: &coffre_core::bundle::VerifyBundleReport) -> Vec<(String, String)> {
+fn kinds(report: &coffre_core::sharing::bundle::VerifyBundleReport) -> Vec<(String, String)> {
     report
         .problems
         .iter()
@@ -882,7 +882,7 @@ fn weak_bundle_passwords_are_refused() {
     }
     no_part_files(tmp.path());
     // A generated one is shown once and accepted.
-    let generated = coffre_core::bundle::generate_password().unwrap();
+    let generated = coffre_core::sharing::bundle::generate_password().unwrap();
     let mut req = request("Cabinet Martin", "2026", &out);
     req.password = Some(generated.clone());
     create(&mut vault, &req).unwrap();
@@ -919,7 +919,8 @@ fn a_bundle_from_another_vault_fails_verify() {
     let typed =
         ExpectedSigner::fingerprint(&made.key_fingerprint.to_uppercase().replace(' ', "")).unwrap();
     assert!(bundle_verify(&out, None, Some(&typed)).unwrap().ok);
-    let wrong = ExpectedSigner::fingerprint(&coffre_core::bundle::key_fingerprint(&mine)).unwrap();
+    let wrong =
+        ExpectedSigner::fingerprint(&coffre_core::sharing::bundle::key_fingerprint(&mine)).unwrap();
     assert!(!bundle_verify(&out, None, Some(&wrong)).unwrap().ok);
 
     // With nothing expected: signed by an unknown key, not ok, every file still checked.

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use coffre_core::export::CSV_COLUMNS;
+use coffre_core::privacy::export::CSV_COLUMNS;
 use coffre_core::{CreateOptions, Error, KdfParams, Passphrase, Vault};
 
 fn fixture(name: &str) -> PathBuf {
@@ -17,7 +17,7 @@ fn setup() -> (tempfile::TempDir, Vault, Vec<String>) {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
-    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
+    coffre_core::records::worker::configure(coffre_core::records::worker::Isolation::InProcess);
     let (mut v, _) = Vault::create(
         &tmp.path().join("v"),
         &Passphrase::new("export test pass".into()),

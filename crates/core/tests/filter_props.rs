@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use coffre_core::browse::BrowseQuery;
-use coffre_core::search::match_expression;
+use coffre_core::records::browse::BrowseQuery;
+use coffre_core::records::search::match_expression;
 use coffre_core::{CreateOptions, KdfParams, Passphrase, SearchQuery, Vault};
 use proptest::prelude::*;
 
@@ -101,11 +101,11 @@ proptest! {
     /// The parsers behind the filters and the other dates a user types.
     #[test]
     fn parsers_never_panic(s in user_text()) {
-        let _ = coffre_core::fields::scaled_e4(&s);
-        let _ = coffre_core::fields::validate("issue_date", Some(&s));
-        let _ = coffre_core::fields::validate("total_with_vat", Some(&s));
-        let _ = coffre_core::retention::parse_date(&s);
-        let _ = coffre_core::retention::Policy::parse_fiscal_year_end(&s);
-        let _ = coffre_core::bundle::parse_period(&s);
+        let _ = coffre_core::records::fields::scaled_e4(&s);
+        let _ = coffre_core::records::fields::validate("issue_date", Some(&s));
+        let _ = coffre_core::records::fields::validate("total_with_vat", Some(&s));
+        let _ = coffre_core::records::retention::parse_date(&s);
+        let _ = coffre_core::records::retention::Policy::parse_fiscal_year_end(&s);
+        let _ = coffre_core::sharing::bundle::parse_period(&s);
     }
 }

@@ -5,14 +5,14 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use coffre_core::ingest::{Ingest, IngestEvent, Origin};
+use coffre_core::intake::ingest::{Ingest, IngestEvent, Origin};
 use coffre_core::{CreateOptions, KdfParams, Passphrase, Vault};
 
 fn vault(dir: &std::path::Path) -> Arc<Mutex<Vault>> {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
-    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
+    coffre_core::records::worker::configure(coffre_core::records::worker::Isolation::InProcess);
     let (v, _) = Vault::create(
         &dir.join("v"),
         &Passphrase::new("ingest test pass".into()),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use coffre_core::retention::{Category, parse_date};
+use coffre_core::records::retention::{Category, parse_date};
 use coffre_core::{CreateOptions, Error, KdfParams, Passphrase, SearchQuery, Vault};
 
 fn fixture(name: &str) -> PathBuf {
@@ -19,7 +19,7 @@ fn setup() -> (tempfile::TempDir, PathBuf, Vault, String, String) {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
-    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
+    coffre_core::records::worker::configure(coffre_core::records::worker::Isolation::InProcess);
     let (mut v, _) = Vault::create(&dir, &Passphrase::new(PASS.into()), &opts).unwrap();
     let ubl = v
         .import_file(&fixture("ubl-invoice-eur.xml"), None)

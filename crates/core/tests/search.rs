@@ -25,7 +25,7 @@ fn setup() -> Setup {
     let opts = CreateOptions {
         kdf: KdfParams::MINIMUM,
     };
-    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
+    coffre_core::records::worker::configure(coffre_core::records::worker::Isolation::InProcess);
     let (mut vault, _) = Vault::create(
         &tmp.path().join("v"),
         &Passphrase::new("search test pass".into()),

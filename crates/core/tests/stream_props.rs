@@ -4,8 +4,8 @@
 use std::io::{Read, Write};
 
 use coffre_core::SecretKey;
-use coffre_core::crypto::random_key;
-use coffre_core::stream::{
+use coffre_core::format::crypto::random_key;
+use coffre_core::format::stream::{
     BlobHeader, BlobReader, BlobWriter, CHUNK_LEN, HEADER_LEN, TAG_LEN, blob_len,
 };
 use proptest::prelude::*;

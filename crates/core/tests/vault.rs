@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use coffre_core::stream::CHUNK_LEN;
+use coffre_core::format::stream::CHUNK_LEN;
 use coffre_core::{CreateOptions, Error, ImportOutcome, KdfParams, Passphrase, RecoveryKey, Vault};
 
 const PASS: &str = "correct horse battery staple";
@@ -20,7 +20,7 @@ fn fast() -> CreateOptions {
 fn new_vault() -> (tempfile::TempDir, PathBuf, Vault, RecoveryKey) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("vault");
-    coffre_core::worker::configure(coffre_core::worker::Isolation::InProcess);
+    coffre_core::records::worker::configure(coffre_core::records::worker::Isolation::InProcess);
     let (vault, rk) = Vault::create(&dir, &pass(PASS), &fast()).unwrap();
     (tmp, dir, vault, rk)
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use coffre_core::watch::{
+use coffre_core::intake::watch::{
     AfterImport, FileOutcome, HandledAction, ImportTarget, WatchEvent, WatchOptions, WatchState,
     Watcher,
 };

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use coffre_core::ingest::{Ingest, IngestEvent, Origin};
-use coffre_core::worker::{self, Isolation, UNREADABLE, WorkerLimits};
+use coffre_core::intake::ingest::{Ingest, IngestEvent, Origin};
+use coffre_core::records::worker::{self, Isolation, UNREADABLE, WorkerLimits};
 use coffre_core::{CreateOptions, KdfParams, Passphrase, Vault};
 
 const PASS: &str = "worker test passphrase";

@@ -1268,7 +1268,7 @@ const SETTING_WATCH: &str = "app.watch_folder";
 
 /// `a` is `b` or inside it (paths resolved through symbolic links; a missing path is never
 /// inside anything).
-use crate::outputs::is_within as within;
+use crate::vault::outputs::is_within as within;
 
 impl crate::Vault {
     /// Refuses an import folder that would make the watcher read (and move, delete or set
@@ -1317,7 +1317,7 @@ impl crate::Vault {
             None => String::new(),
         };
         self.audited("settings.change", None, |tx| {
-            crate::index::Index::set_setting(tx, SETTING_WATCH, &value)?;
+            crate::storage::index::Index::set_setting(tx, SETTING_WATCH, &value)?;
             Ok((
                 (),
                 serde_json::json!({ "key": SETTING_WATCH, "value": config }),

@@ -70,7 +70,7 @@ impl Category {
     /// issued when the seller is the owner (one of `owner_ids`: VAT ids, SIREN/SIRET), images as
     /// receipts.
     pub fn guess(fields: &serde_json::Value, owner_ids: &[String]) -> Category {
-        let get = |p: &str| crate::fields::get(fields, p);
+        let get = |p: &str| crate::records::fields::get(fields, p);
         let format = get("format").unwrap_or("other");
         if matches!(
             get("type_code"),

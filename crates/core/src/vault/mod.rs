@@ -2,12 +2,17 @@
 //!
 //! Promises:
 //! - nothing readable about a document reaches the disk: content goes only into blobs
-//!   ([`crate::stream`]), metadata only into the encrypted index;
+//!   ([`crate::format::stream`]), metadata only into the encrypted index;
 //! - an index row never exists without its complete blob: the blob is synced and renamed into
 //!   place before the row's transaction commits; blobs left behind by a crash are removed on open;
 //! - the same bytes are stored once (deduplication MAC under a vault key);
 //! - every state change appends to the audit chain in the same transaction;
 //! - keys live in zeroizing memory and are dropped by [`Vault::lock`] (or by dropping the vault).
+
+pub mod lifecycle;
+pub mod outputs;
+pub(crate) mod rotation;
+pub(crate) mod shred;
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
@@ -19,25 +24,25 @@ use serde_json::json;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::audit::{self, AuditEntry, ChainReport};
-use crate::crypto::{
+use crate::format::crypto::{
     self, KdfParams, MacKey, derive_kek, derive_subkey, random_array, random_key, unwrap_key,
     wrap_key,
 };
-use crate::fields;
-use crate::head::{Check, Recorder};
-use crate::index::{Document, Index, NewDocument};
-use crate::lock::VaultLock;
-use crate::media::MediaKind;
-use crate::rotation::StableKeys;
-use crate::search::{SearchHit, SearchQuery};
-use crate::secret::{Passphrase, SecretKey};
-use crate::store::{BlobStore, PendingBlob, sync_dir};
-use crate::stream::{BlobHeader, BlobReader, BlobWriter, blob_error};
-use crate::vault_format::{
+use crate::format::secret::{Passphrase, SecretKey};
+use crate::format::stream::{BlobHeader, BlobReader, BlobWriter, blob_error};
+use crate::format::vault_format::{
     self as fmt, HEADER_FILE, INDEX_FILE, KdfSection, LOCK_FILE, RecoveryKey, VaultHeader, labels,
 };
-use crate::worker::{Extracted, Extractor};
+use crate::records::fields;
+use crate::records::media::MediaKind;
+use crate::records::search::{SearchHit, SearchQuery};
+use crate::records::worker::{Extracted, Extractor};
+use crate::storage::audit::{self, AuditEntry, ChainReport};
+use crate::storage::head::{Check, Recorder};
+use crate::storage::index::{Document, Index, NewDocument};
+use crate::storage::lock::VaultLock;
+use crate::storage::store::{BlobStore, PendingBlob, sync_dir};
+use crate::vault::rotation::StableKeys;
 use crate::{Error, Result};
 
 /// Default largest file accepted by import: 100 MiB.
@@ -55,7 +60,7 @@ pub struct OpenOptions {
     /// about 0.1 s per 100,000 documents); the caller runs [`Vault::quarantine_orphan_blobs`]
     /// soon after. Unfinished temporary files are removed at open either way.
     pub defer_orphan_scan: bool,
-    /// Open an index that is older than the vault's rollback record (see [`crate::head`])
+    /// Open an index that is older than the vault's rollback record (see [`crate::storage::head`])
     /// instead of refusing it; the acceptance is audited and blobs newer than the index go to
     /// quarantine. For `coffre recover --accept-older-index`, after the owner was told.
     pub accept_older_index: bool,
@@ -181,7 +186,7 @@ impl Sealer {
     /// Extracts the invoice data and writes the encrypted blob under `tmp/` (synced). The CPU-heavy
     /// half of an import: needs no lock on the vault.
     ///
-    /// The document is parsed in a worker process ([`crate::worker`]); a document no worker can
+    /// The document is parsed in a worker process ([`crate::records::worker`]); a document no worker can
     /// read is still prepared, flagged "could not be read". [`Error::Interrupted`] when the
     /// vault is locking.
     pub fn prepare(&self, name: &str, plain: &[u8], fp: Fingerprint) -> Result<Prepared> {
@@ -203,7 +208,7 @@ impl Sealer {
         drop(file);
         let kind = MediaKind::sniff(plain, name);
         let data = extraction.data();
-        let sealed_name = crate::shred::seal_name(&doc_key, &id, name)?;
+        let sealed_name = crate::vault::shred::seal_name(&doc_key, &id, name)?;
         Ok(Prepared {
             doc: Document {
                 id: id_str,
@@ -612,7 +617,7 @@ impl Vault {
         // A master-key rotation cut short is completed first (see `rotation`).
         let header = match opening {
             Opening::Open(_) if header.previous_master.is_some() => {
-                crate::rotation::complete(dir, &header, master)?
+                crate::vault::rotation::complete(dir, &header, master)?
             }
             _ => header,
         };
@@ -658,7 +663,7 @@ impl Vault {
             vault.index.backfilled("extractions")?;
         }
         // Documents stored before retention existed (schema 3) get their dates now, once.
-        crate::lifecycle::compute_missing_retention(&mut vault)?;
+        crate::vault::lifecycle::compute_missing_retention(&mut vault)?;
         vault.backfill_watch_names()?;
         let audit_key = vault.audit_key();
         let noted = take_failed_unlocks(dir);
@@ -1091,7 +1096,7 @@ impl Vault {
                 )?;
                 Index::put_extraction(&sp, &doc.id, EXTRACTOR_VERSION, &data)?;
                 Index::refresh_search(&sp, &doc.id, &data, Some(&text))?;
-                crate::lifecycle::compute_retention(&sp, &doc.id)?;
+                crate::vault::lifecycle::compute_retention(&sp, &doc.id)?;
                 if let Some(job) = job {
                     Index::finish_job(&sp, job, "done", Some(&doc.id), None)?;
                 }
@@ -1306,7 +1311,7 @@ impl Vault {
         let key = self
             .document_key(&doc.id)?
             .ok_or_else(|| Error::NoSuchDocument(doc.id.clone()))?;
-        let name = crate::shred::seal_name(&key, &parse_id(&doc.id)?, &doc.name)?;
+        let name = crate::vault::shred::seal_name(&key, &parse_id(&doc.id)?, &doc.name)?;
         drop(key);
         self.audited("document.read", Some(&doc.id), |_| {
             Ok(((), json!({ "name": name, "via": how })))
@@ -1340,8 +1345,8 @@ impl Vault {
     /// refused inside the vault or the import folder and over an existing file; written as a
     /// `.part` file beside it, synced, then given its name. Audited as a read.
     pub fn save_copy(&mut self, id_or_prefix: &str, dest: &Path) -> Result<Document> {
-        self.check_output(dest, crate::outputs::Output::File)?;
-        let (part, mut file) = crate::outputs::PartFile::create(dest)?;
+        self.check_output(dest, crate::vault::outputs::Output::File)?;
+        let (part, mut file) = crate::vault::outputs::PartFile::create(dest)?;
         let doc = self.write_document_to(id_or_prefix, &mut file)?;
         file.sync_all().map_err(Error::io(part.path()))?;
         drop(file);
@@ -1431,7 +1436,7 @@ impl Vault {
         let extracted = Index::extraction(&tx, &id)?.unwrap_or_else(|| json!({}));
         let corrections = Index::corrections(&tx, &id)?;
         Index::refresh_search(&tx, &id, &fields::effective(&extracted, &corrections), None)?;
-        crate::lifecycle::compute_retention(&tx, &id)?;
+        crate::vault::lifecycle::compute_retention(&tx, &id)?;
         // The values stay in the corrections table, not in the trail (they may be personal data).
         audit::append(
             &tx,
@@ -1470,7 +1475,7 @@ impl Vault {
             let corrections = Index::corrections(&tx, &doc.id)?;
             let effective = fields::effective(&data, &corrections);
             Index::refresh_search(&tx, &doc.id, &effective, Some(&extraction.text))?;
-            crate::lifecycle::compute_retention(&tx, &doc.id)?;
+            crate::vault::lifecycle::compute_retention(&tx, &doc.id)?;
             audit::append(
                 &tx,
                 &audit_key,
@@ -1485,7 +1490,7 @@ impl Vault {
 
     /// Searches the documents (full text and filters), best first.
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
-        crate::search::search(self.index.conn(), query)
+        crate::records::search::search(self.index.conn(), query)
     }
 
     /// The audit trail, optionally only about one document.

@@ -13,9 +13,9 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::search::{SearchHit, SearchQuery};
+use crate::records::search::{SearchHit, SearchQuery};
 use crate::vault::Vault;
-use crate::{Error, Result, audit};
+use crate::{Error, Result, storage::audit};
 
 /// What an export wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -50,7 +50,7 @@ impl Vault {
             || "erasure request".to_owned(),
             |r| format!("erasure request #{r}"),
         );
-        let today = crate::retention::format_date(crate::retention::today());
+        let today = crate::records::retention::format_date(crate::records::retention::today());
         let mut out = Vec::new();
         for hit in self.subject_search(subject)? {
             let r = self.retention_of(&hit.document.id)?;
@@ -88,7 +88,7 @@ impl Vault {
     /// Every document mentioning `subject` (a name, an e-mail, a VAT id, a SIREN), restricted
     /// documents included, best match first.
     pub fn subject_search(&self, subject: &str) -> Result<Vec<SearchHit>> {
-        if crate::search::match_expression(subject).is_none() {
+        if crate::records::search::match_expression(subject).is_none() {
             return Err(Error::Setting {
                 key: "subject".into(),
                 reason: "give a name, an e-mail, a VAT id or a SIREN".into(),
@@ -107,8 +107,8 @@ impl Vault {
     /// portability request.
     pub fn subject_export(&mut self, subject: &str, out: &Path) -> Result<SubjectExport> {
         let hits = self.subject_search(subject)?;
-        self.check_output(out, crate::outputs::Output::File)?;
-        let (part, file) = crate::outputs::PartFile::create(out)?;
+        self.check_output(out, crate::vault::outputs::Output::File)?;
+        let (part, file) = crate::vault::outputs::PartFile::create(out)?;
         let tmp = part.path().to_path_buf();
         let result = (|| -> Result<u64> {
             let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));

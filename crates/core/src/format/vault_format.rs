@@ -18,8 +18,8 @@ use data_encoding::{BASE32_NOPAD, BASE64};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::crypto::{KdfParams, sha256_of};
-use crate::secret::SecretKey;
+use crate::format::crypto::{KdfParams, sha256_of};
+use crate::format::secret::SecretKey;
 use crate::{Error, Result};
 
 /// File name of the header.
@@ -193,7 +193,7 @@ pub struct RecoveryKey(SecretKey);
 impl RecoveryKey {
     /// A fresh random recovery key.
     pub fn generate() -> Result<Self> {
-        Ok(RecoveryKey(crate::crypto::random_key()?))
+        Ok(RecoveryKey(crate::format::crypto::random_key()?))
     }
 
     /// The key. Never log or store it.

@@ -22,7 +22,7 @@ use serde::Serialize;
 use time::format_description::BorrowedFormatItem;
 use time::{Date, Month, OffsetDateTime, UtcOffset};
 
-use crate::crypto::{self, MacKey};
+use crate::format::crypto::{self, MacKey};
 use crate::{Error, Result};
 
 /// The MAC before the first entry.
@@ -753,12 +753,13 @@ pub fn verify(conn: &Connection, key: &MacKey) -> Result<ChainReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::random_key;
+    use crate::format::crypto::random_key;
 
     /// An empty chain on the base schema, with or without [`MIGRATION`].
     fn db(pruning: bool) -> (Connection, MacKey) {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(crate::index::MIGRATIONS[0]).unwrap();
+        conn.execute_batch(crate::storage::index::MIGRATIONS[0])
+            .unwrap();
         if pruning {
             conn.execute_batch(MIGRATION).unwrap();
         }

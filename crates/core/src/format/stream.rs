@@ -19,8 +19,8 @@ use std::io::{self, Read, Write};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use zeroize::Zeroizing;
 
-use crate::crypto::random_array;
-use crate::secret::SecretKey;
+use crate::format::crypto::random_array;
+use crate::format::secret::SecretKey;
 
 /// Plaintext bytes per chunk.
 pub const CHUNK_LEN: usize = 64 * 1024;
@@ -312,7 +312,7 @@ pub fn blob_len(plain_len: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::random_key;
+    use crate::format::crypto::random_key;
 
     fn seal(key: &SecretKey, id: [u8; 16], data: &[u8]) -> Vec<u8> {
         let mut w = BlobWriter::new(Vec::new(), key, BlobHeader::new(id).unwrap()).unwrap();

@@ -11,8 +11,8 @@ use regex::Regex;
 use rusqlite::{Connection, ToSql};
 use serde::Serialize;
 
-use crate::fields::scaled_e4;
-use crate::index::{Document, Index};
+use crate::records::fields::scaled_e4;
+use crate::storage::index::{Document, Index};
 use crate::{Error, Result};
 
 /// What to look for.
@@ -138,7 +138,7 @@ pub(crate) fn date_bound(value: &str, upper: bool) -> Result<String> {
         7 => v
             .split_once('-')
             .is_some_and(|(y, m)| digits(y, 4) && digits(m, 2)),
-        10 => crate::fields::validate("issue_date", Some(v)).is_ok(),
+        10 => crate::records::fields::validate("issue_date", Some(v)).is_ok(),
         _ => false,
     };
     if !ok {

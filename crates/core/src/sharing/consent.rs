@@ -346,7 +346,7 @@ impl crate::vault::Vault {
     /// Records a consent (audited: id, party, purpose).
     pub fn consent_grant(&mut self, g: &Grant) -> Result<i64> {
         self.audited("consent.grant", None, |tx| {
-            let id = grant(tx, g, &crate::audit::now_rfc3339())?;
+            let id = grant(tx, g, &crate::storage::audit::now_rfc3339())?;
             let detail = serde_json::json!({ "consent": id, "party": g.party.trim(),
                                              "purpose": g.purpose.trim() });
             Ok((id, detail))
@@ -356,7 +356,7 @@ impl crate::vault::Vault {
     /// Withdraws a consent: a new ledger entry (audited).
     pub fn consent_withdraw(&mut self, id: i64, note: Option<&str>) -> Result<()> {
         self.audited("consent.withdraw", None, |tx| {
-            withdraw(tx, id, &crate::audit::now_rfc3339(), note)?;
+            withdraw(tx, id, &crate::storage::audit::now_rfc3339(), note)?;
             Ok(((), serde_json::json!({ "consent": id })))
         })
     }

@@ -22,13 +22,15 @@ use serde_json::json;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::crypto::{
+use crate::format::crypto::{
     KdfParams, derive_kek, derive_subkey, open_bytes, random_array, random_key, seal_bytes,
     unwrap_key, wrap_key,
 };
-use crate::secret::{Passphrase, SecretKey};
+use crate::format::secret::{Passphrase, SecretKey};
+use crate::format::vault_format::{
+    self as fmt, HEADER_FILE, INDEX_FILE, RecoveryKey, VaultHeader, labels,
+};
 use crate::vault::{Vault, write_atomic};
-use crate::vault_format::{self as fmt, HEADER_FILE, INDEX_FILE, RecoveryKey, VaultHeader, labels};
 use crate::{Error, Result};
 
 const SETTING_STABLE: &str = "keys.stable";

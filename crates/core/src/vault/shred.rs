@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::Result;
-use crate::audit::AuditEntry;
-use crate::crypto::derive_subkey;
-use crate::secret::SecretKey;
+use crate::format::crypto::derive_subkey;
+use crate::format::secret::SecretKey;
+use crate::storage::audit::AuditEntry;
 use crate::vault::Vault;
 
 const LABEL: &str = "coffre/v1/audit-detail";
@@ -32,14 +32,14 @@ fn aad(id: &Uuid) -> Vec<u8> {
 /// audit details.
 pub(crate) fn seal_name(doc_key: &SecretKey, id: &Uuid, text: &str) -> Result<Value> {
     let key = detail_key(doc_key, id)?;
-    let sealed = crate::crypto::seal_bytes(&key, text.as_bytes(), &aad(id))?;
-    Ok(json!({ "sealed": crate::vault_format::b64(&sealed) }))
+    let sealed = crate::format::crypto::seal_bytes(&key, text.as_bytes(), &aad(id))?;
+    Ok(json!({ "sealed": crate::format::vault_format::b64(&sealed) }))
 }
 
 fn open(doc_key: &SecretKey, id: &Uuid, sealed: &str) -> Option<String> {
     let key = detail_key(doc_key, id).ok()?;
     let bytes = data_encoding::BASE64.decode(sealed.as_bytes()).ok()?;
-    let plain = crate::crypto::open_bytes(&key, &bytes, &aad(id))?;
+    let plain = crate::format::crypto::open_bytes(&key, &bytes, &aad(id))?;
     String::from_utf8(plain.to_vec()).ok()
 }
 
@@ -77,8 +77,8 @@ mod tests {
     use std::path::Path;
 
     use crate::backup::{GENERATIONS_DIR, Rotation};
-    use crate::crypto::KdfParams;
-    use crate::vault_format::INDEX_FILE;
+    use crate::format::crypto::KdfParams;
+    use crate::format::vault_format::INDEX_FILE;
     use crate::{CreateOptions, Passphrase, SecretKey, Vault};
 
     /// Every text and blob value of every table of the index at `path`, lowercased.

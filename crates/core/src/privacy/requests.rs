@@ -497,14 +497,14 @@ pub fn events(conn: &Connection, id: i64) -> Result<Vec<RequestEvent>> {
 }
 
 fn today() -> String {
-    crate::retention::format_date(crate::retention::today())
+    crate::records::retention::format_date(crate::records::retention::today())
 }
 
 impl crate::vault::Vault {
     /// Registers a GDPR request (audited by id and type; the subject stays in the register).
     pub fn request_new(&mut self, new: &NewRequest) -> Result<i64> {
         self.audited("request.new", None, |tx| {
-            let id = create(tx, new, &crate::audit::now_rfc3339())?;
+            let id = create(tx, new, &crate::storage::audit::now_rfc3339())?;
             Ok((
                 id,
                 serde_json::json!({ "request": id, "type": new.kind.as_str() }),
@@ -515,7 +515,7 @@ impl crate::vault::Vault {
     /// Extends a request's deadline by two months, once, with a reason (audited).
     pub fn request_extend(&mut self, id: i64, reason: &str) -> Result<()> {
         self.audited("request.extend", None, |tx| {
-            extend(tx, id, reason, &crate::audit::now_rfc3339())?;
+            extend(tx, id, reason, &crate::storage::audit::now_rfc3339())?;
             Ok(((), serde_json::json!({ "request": id })))
         })
     }
@@ -523,7 +523,7 @@ impl crate::vault::Vault {
     /// Closes a request with its outcome (audited).
     pub fn request_close(&mut self, id: i64, outcome: &str) -> Result<()> {
         self.audited("request.close", None, |tx| {
-            close(tx, id, outcome, &crate::audit::now_rfc3339())?;
+            close(tx, id, outcome, &crate::storage::audit::now_rfc3339())?;
             Ok(((), serde_json::json!({ "request": id })))
         })
     }

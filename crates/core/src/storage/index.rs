@@ -12,10 +12,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::fields::{self, Correction};
-use crate::head::{Head, Recorder};
-use crate::media::MediaKind;
-use crate::secret::SecretKey;
+use crate::format::secret::SecretKey;
+use crate::records::fields::{self, Correction};
+use crate::records::media::MediaKind;
+use crate::storage::head::{Head, Recorder};
 use crate::{Error, Result};
 
 /// Schema migrations, in order; migration `i` moves `user_version` from `i` to `i + 1`.
@@ -129,13 +129,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         disposed_at TEXT NOT NULL
     );",
     // 5: the consent ledger (append-only).
-    crate::consent::MIGRATION,
+    crate::sharing::consent::MIGRATION,
     // 6: the GDPR request register.
-    crate::requests::MIGRATION,
+    crate::privacy::requests::MIGRATION,
     // 7: pruning of old access entries behind MACed checkpoints.
-    crate::audit::MIGRATION,
+    crate::storage::audit::MIGRATION,
     // 8: the ledger of sharing bundles.
-    crate::bundle::MIGRATION,
+    crate::sharing::bundle::MIGRATION,
     // 9: the documents table of the desktop app reads pages in this order straight from an
     // index (issue date, newest first; id breaks ties) instead of sorting every document.
     "DROP INDEX doc_fields_by_date;
@@ -192,7 +192,7 @@ pub struct Index {
 }
 
 /// A write transaction of the index. Committing it also rewrites the rollback record
-/// ([`crate::head`]) when the index has one; it derefs to [`Transaction`] for everything else.
+/// ([`crate::storage::head`]) when the index has one; it derefs to [`Transaction`] for everything else.
 pub struct IndexTx<'a> {
     tx: Transaction<'a>,
     recorder: Option<&'a Recorder>,
@@ -490,7 +490,7 @@ impl Index {
                 doc_id,
                 version,
                 data.to_string(),
-                crate::audit::now_rfc3339()
+                crate::storage::audit::now_rfc3339()
             ],
         )?;
         Ok(())
@@ -598,7 +598,7 @@ impl Index {
     /// Journals import jobs (state `pending`) in one transaction; returns their ids in order.
     /// The path is kept exactly (as the operating system's bytes) beside its readable form.
     pub fn add_jobs(tx: &Connection, sources: &[PathBuf], origin: &str) -> Result<Vec<i64>> {
-        let now = crate::audit::now_rfc3339();
+        let now = crate::storage::audit::now_rfc3339();
         let mut stmt = tx.prepare_cached(
             "INSERT INTO import_jobs (source, source_raw, origin, state, created_at, updated_at)
              VALUES (?1, ?2, ?3, 'pending', ?4, ?4)",
@@ -622,7 +622,13 @@ impl Index {
         tx.execute(
             "UPDATE import_jobs SET state = ?2, doc_id = ?3, reason = ?4, updated_at = ?5
              WHERE id = ?1",
-            params![id, state, doc_id, reason, crate::audit::now_rfc3339()],
+            params![
+                id,
+                state,
+                doc_id,
+                reason,
+                crate::storage::audit::now_rfc3339()
+            ],
         )?;
         Ok(())
     }

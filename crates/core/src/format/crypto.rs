@@ -1,5 +1,5 @@
 //! Cryptographic primitives of the vault: random bytes, Argon2id, HKDF subkeys, key wrapping,
-//! MACs and digests. Chunked document encryption lives in [`crate::stream`].
+//! MACs and digests. Chunked document encryption lives in [`crate::format::stream`].
 //!
 //! Promises: every key that leaves this module is a [`SecretKey`]; wrapping is AES-256-GCM with a
 //! fresh random nonce and caller-chosen associated data, so a wrapped key cannot be moved to
@@ -11,7 +11,7 @@ use ring::{digest, hkdf, hmac};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
-use crate::secret::{Passphrase, SecretKey};
+use crate::format::secret::{Passphrase, SecretKey};
 use crate::{Error, Result};
 
 /// Length of a wrapped 256-bit key: nonce, ciphertext, tag.

@@ -2,7 +2,7 @@
 //! in a signed ZIP that opens without Coffre.
 //!
 //! A bundle holds `documents/` (each document under a readable, portable name), `index.csv`
-//! (written by [`crate::export::csv`]: UTF-8 with BOM, `;`-separated, RFC 4180 quoting, formula
+//! (written by [`crate::support::csv`]: UTF-8 with BOM, `;`-separated, RFC 4180 quoting, formula
 //! cells defused), `index.json` (the same rows plus the VAT breakdown), `README.html` (a
 //! self-contained overview with totals per month and per VAT rate), `manifest.json` (every
 //! file's path, size and SHA-256) and `manifest.sig` (the raw 64-byte Ed25519 signature of the
@@ -46,9 +46,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-use crate::export::csv::{Cell, Table};
+use crate::support::csv::{Cell, Table};
 use crate::vault::Vault;
-use crate::{Error, Result, audit, fields};
+use crate::{Error, Result, records::fields, storage::audit};
 
 /// The SQL creating the bundle ledger. Idempotent (`IF NOT EXISTS`), so it may also run before
 /// it joins the index migrations.
@@ -178,7 +178,7 @@ struct Selection {
     to: String,
     recipient: String,
     categories: Vec<String>,
-    consent: Option<crate::consent::Consent>,
+    consent: Option<crate::sharing::consent::Consent>,
     chosen: Vec<Candidate>,
     restricted_skipped: usize,
     unchanged_skipped: usize,
@@ -192,7 +192,7 @@ pub struct BundlePreview {
     /// Last day of the period (inclusive).
     pub period_to: String,
     /// The active consent covering the request; `None` means [`Vault::bundle_create`] refuses.
-    pub consent: Option<crate::consent::Consent>,
+    pub consent: Option<crate::sharing::consent::Consent>,
     /// Documents that would be included.
     pub documents: usize,
     /// Their ids, in bundle order.
@@ -202,7 +202,7 @@ pub struct BundlePreview {
     /// Documents left out by `since_last`.
     pub unchanged_skipped: usize,
     /// Totals with VAT per currency (credit notes subtracted).
-    pub by_currency: Vec<crate::browse::CurrencyTotal>,
+    pub by_currency: Vec<crate::records::browse::CurrencyTotal>,
 }
 
 /// One problem found by [`bundle_verify`].
@@ -365,7 +365,7 @@ const PASSWORD_ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
 /// characters (`k7dm-2xqa-...`), easy to read over the phone. Always accepted by
 /// [`check_password`].
 pub fn generate_password() -> Result<Zeroizing<String>> {
-    let bytes = Zeroizing::new(crate::crypto::random_array::<20>()?);
+    let bytes = Zeroizing::new(crate::format::crypto::random_array::<20>()?);
     let mut out = Zeroizing::new(String::with_capacity(24));
     for (i, b) in bytes.iter().enumerate() {
         if i > 0 && i % 4 == 0 {
@@ -1185,13 +1185,14 @@ impl Vault {
     /// used), without writing anything or recording anything: for a look before sending.
     pub fn bundle_preview(&self, req: &BundleRequest) -> Result<BundlePreview> {
         let sel = self.bundle_selection(req)?;
-        let mut sums = crate::browse::CurrencySums::default();
+        let mut sums = crate::records::browse::CurrencySums::default();
         for c in &sel.chosen {
             let field = |name: &str| c.fields.get(name).and_then(Value::as_str);
-            let Some(v) = field("total_with_vat").and_then(crate::fields::scaled_e4) else {
+            let Some(v) = field("total_with_vat").and_then(crate::records::fields::scaled_e4)
+            else {
                 continue;
             };
-            let credit = field("type_code").is_some_and(crate::search::is_credit_note);
+            let credit = field("type_code").is_some_and(crate::records::search::is_credit_note);
             sums.add(field("currency").unwrap_or_default(), v, credit);
         }
         Ok(BundlePreview {
@@ -1232,7 +1233,7 @@ impl Vault {
 
         let out = &req.out;
         // Never inside the vault or the import folder, never over an existing file.
-        self.check_output(out, crate::outputs::Output::File)?;
+        self.check_output(out, crate::vault::outputs::Output::File)?;
         let file_name = out
             .file_name()
             .and_then(|n| n.to_str())
@@ -1254,7 +1255,7 @@ impl Vault {
         let total = chosen.len();
 
         let written = (|| -> Result<(u64, String, Vec<Row>)> {
-            let file = crate::outputs::create_exclusive(&tmp)?;
+            let file = crate::vault::outputs::create_exclusive(&tmp)?;
             // A streaming writer: the `zip` crate turns an AES entry of 20 bytes or more into
             // AE-1 (CRC-32 of the plaintext in the clear) when it can seek back to its header;
             // streaming, it leaves AE-2 with the CRC zeroed (a data descriptor after each entry).
@@ -1452,7 +1453,7 @@ impl Vault {
                     "restricted_skipped": restricted_skipped,
                 }),
             )?;
-            crate::outputs::give_name(&tmp, out)?;
+            crate::vault::outputs::give_name(&tmp, out)?;
             if let Err(e) = tx.commit() {
                 let _ = std::fs::remove_file(out);
                 return Err(e);

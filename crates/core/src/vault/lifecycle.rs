@@ -19,10 +19,12 @@ use serde::Serialize;
 use serde_json::json;
 use time::Date;
 
-use crate::index::Index;
-use crate::retention::{Category, DateTrust, Jurisdiction, Policy, format_date, parse_date, today};
+use crate::records::retention::{
+    Category, DateTrust, Jurisdiction, Policy, format_date, parse_date, today,
+};
+use crate::storage::index::Index;
 use crate::vault::Vault;
-use crate::{Error, Result, audit, fields};
+use crate::{Error, Result, records::fields, storage::audit};
 
 const SETTING_JURISDICTION: &str = "retention.jurisdiction";
 const SETTING_FYE: &str = "retention.fiscal_year_end";
@@ -354,7 +356,7 @@ impl Vault {
             id_or_prefix,
             "document.hold",
             "UPDATE retention SET hold_reason = ?2, hold_at = ?3 WHERE doc_id = ?1",
-            &[&reason, &crate::audit::now_rfc3339()],
+            &[&reason, &crate::storage::audit::now_rfc3339()],
             json!({ "reason": reason }),
         )
     }
@@ -377,7 +379,7 @@ impl Vault {
             id_or_prefix,
             "document.restrict",
             "UPDATE retention SET restricted_reason = ?2, restricted_at = ?3 WHERE doc_id = ?1",
-            &[&reason, &crate::audit::now_rfc3339()],
+            &[&reason, &crate::storage::audit::now_rfc3339()],
             json!({ "reason": reason }),
         )
     }
@@ -506,7 +508,7 @@ impl Vault {
                     reason,
                     early,
                     who(),
-                    crate::audit::now_rfc3339()
+                    crate::storage::audit::now_rfc3339()
                 ],
             )?;
             // FTS5 secure-delete (schema 11) removes the tokens themselves.

@@ -11,7 +11,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use crate::vault_format::{BLOBS_DIR, QUARANTINE_DIR, TMP_DIR};
+use crate::format::vault_format::{BLOBS_DIR, QUARANTINE_DIR, TMP_DIR};
 use crate::{Error, Result};
 
 /// The blob folders of one vault.

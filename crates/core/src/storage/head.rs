@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::MacKey;
+use crate::format::crypto::MacKey;
 use crate::{Error, Result};
 
 /// File name of the record, in the vault folder.

@@ -61,10 +61,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::{OffsetDateTime, PrimitiveDateTime, format_description::BorrowedFormatItem};
 
-use crate::store::sync_dir;
+use crate::format::vault_format::{BLOBS_DIR, HEADER_FILE, INDEX_FILE, VaultHeader};
+use crate::storage::store::sync_dir;
 use crate::vault::Vault;
-use crate::vault_format::{BLOBS_DIR, HEADER_FILE, INDEX_FILE, VaultHeader};
-use crate::{Error, Result, audit};
+use crate::{Error, Result, storage::audit};
 
 /// File name of the backup folder's header.
 pub const BACKUP_FILE: &str = "coffre-backup.json";
@@ -313,7 +313,7 @@ fn hash_file(path: &Path) -> io::Result<FileEntry> {
 /// SHA-256 (hex) and size of what `reader` gives.
 fn hash_reader(reader: impl Read) -> io::Result<FileEntry> {
     let mut reader = BufReader::with_capacity(256 * 1024, reader);
-    let mut sha = crate::crypto::sha256();
+    let mut sha = crate::format::crypto::sha256();
     let mut buf = vec![0u8; 64 * 1024];
     let mut size = 0u64;
     loop {
@@ -648,7 +648,7 @@ fn copy_blob(src: &Path, dest: &Path, max: u64) -> Result<FileEntry> {
             .create_new(true)
             .open(&tmp)
             .map_err(Error::io(&tmp))?;
-        let mut sha = crate::crypto::sha256();
+        let mut sha = crate::format::crypto::sha256();
         let mut buf = vec![0u8; 64 * 1024];
         let mut size = 0u64;
         loop {
@@ -705,7 +705,7 @@ impl Vault {
     /// documents. See the module documentation for the layout and guarantees.
     pub fn backup_create(&mut self, to: &Path, rotation: &Rotation) -> Result<BackupSummary> {
         let own_key = self.signing_public_key()?;
-        self.check_output(to, crate::outputs::Output::BackupFolder)?;
+        self.check_output(to, crate::vault::outputs::Output::BackupFolder)?;
         if !to.exists() {
             fs::create_dir_all(to).map_err(Error::io(to))?;
             #[cfg(unix)]
@@ -808,8 +808,12 @@ impl Vault {
         });
         let folder = to.display().to_string();
         self.audited("backup.create", None, |tx| {
-            crate::index::Index::set_setting(tx, SETTING_LAST_AT, &crate::audit::now_rfc3339())?;
-            crate::index::Index::set_setting(tx, SETTING_FOLDER, &folder)?;
+            crate::storage::index::Index::set_setting(
+                tx,
+                SETTING_LAST_AT,
+                &crate::storage::audit::now_rfc3339(),
+            )?;
+            crate::storage::index::Index::set_setting(tx, SETTING_FOLDER, &folder)?;
             Ok(((), detail))
         })?;
         Ok(summary)
@@ -846,7 +850,7 @@ impl Vault {
             });
         }
         self.audited("settings.change", None, |tx| {
-            crate::index::Index::set_setting(tx, SETTING_WARN_DAYS, &days.to_string())?;
+            crate::storage::index::Index::set_setting(tx, SETTING_WARN_DAYS, &days.to_string())?;
             Ok((
                 (),
                 serde_json::json!({ "key": SETTING_WARN_DAYS, "value": days }),
@@ -879,7 +883,7 @@ impl Vault {
             .map_err(Error::io(self.dir().join(HEADER_FILE)))?;
         write_synced(&part.join(HEADER_FILE), &header_bytes)?;
         let header = FileEntry {
-            sha256: hex::encode(crate::crypto::sha256_of(&header_bytes)),
+            sha256: hex::encode(crate::format::crypto::sha256_of(&header_bytes)),
             size: header_bytes.len() as u64,
         };
         let mut bytes_copied = index.size + header.size;
@@ -1010,7 +1014,7 @@ impl Vault {
             let rewritten = gen_dir.join(INDEX_TMP);
             let _ = fs::remove_file(&rewritten);
             copy_blob(&gen_dir.join(INDEX_FILE), &scrub, manifest.index.size)?;
-            crate::index::scrub_snapshot(&scrub, &rewritten, &self.index_key()?, &gone)?;
+            crate::storage::index::scrub_snapshot(&scrub, &rewritten, &self.index_key()?, &gone)?;
             let _ = fs::remove_file(&scrub);
             File::open(&rewritten)
                 .and_then(|f| f.sync_all())
@@ -1235,7 +1239,7 @@ fn check_file(path: &Path, expected: &FileEntry) -> Option<String> {
 /// [`Vault::open_with_recovery_key`]. Documents disposed of after the generation was made are
 /// listed but unreadable (their blobs left the backup).
 pub fn backup_restore(dir: &Path, generation: Option<&str>, to: &Path) -> Result<()> {
-    crate::export::check_target(to)?;
+    crate::privacy::export::check_target(to)?;
     let header = read_header(dir)?;
     let key = public_key(&header)?;
     let all = generation_ids(dir)?;

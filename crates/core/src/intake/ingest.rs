@@ -8,7 +8,7 @@
 //!   job harmless: nothing is lost, nothing is stored twice;
 //! - the CPU-heavy half of a job (reading, fingerprinting, extraction, encryption) runs on the
 //!   workers without holding the vault; only the duplicate check and the commit take its lock;
-//!   documents are parsed in extraction worker processes ([`crate::worker`]), never here;
+//!   documents are parsed in extraction worker processes ([`crate::records::worker`]), never here;
 //! - [`Ingest::halt`] (the vault is locking) stops at once: the extraction workers are killed,
 //!   no further job starts, and every job not committed stays journaled for the next unlock;
 //! - explicit files are always taken; folders are walked recursively in a stable (sorted) order,
@@ -512,9 +512,12 @@ impl QueueTarget {
     }
 }
 
-impl crate::watch::ImportTarget for QueueTarget {
-    fn import(&self, path: &Path) -> std::result::Result<crate::watch::FileOutcome, String> {
-        use crate::watch::FileOutcome;
+impl crate::intake::watch::ImportTarget for QueueTarget {
+    fn import(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<crate::intake::watch::FileOutcome, String> {
+        use crate::intake::watch::FileOutcome;
         match self.ingest.import_and_wait(path, Origin::Watch) {
             Ok(ImportOutcome::Imported(d)) => Ok(FileOutcome::Imported(d.id)),
             Ok(ImportOutcome::Duplicate(d)) => Ok(FileOutcome::Duplicate(d.id)),

@@ -22,8 +22,6 @@
 //! plaintext by nature: it is written where the owner asks, nowhere else. `documents.csv` is
 //! written by [`csv`], the one CSV writer of the core (formula cells defused).
 
-pub mod csv;
-
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -31,10 +29,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::json;
 
-use self::csv::{Cell, Table};
-use crate::store::sync_dir;
+use crate::storage::store::sync_dir;
+use crate::support::csv::{Cell, Table};
 use crate::vault::Vault;
-use crate::{Error, Result, audit, fields};
+use crate::{Error, Result, records::fields, storage::audit};
 
 /// What [`Vault::export_all`] wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -112,7 +110,7 @@ impl Vault {
     /// documentation for the layout.
     pub fn export_all(&mut self, out: &Path) -> Result<ExportSummary> {
         // Never inside the vault or the import folder, never into a folder that holds files.
-        self.check_output(out, crate::outputs::Output::ExportFolder)?;
+        self.check_output(out, crate::vault::outputs::Output::ExportFolder)?;
         let parent = out
             .parent()
             .filter(|p| !p.as_os_str().is_empty())

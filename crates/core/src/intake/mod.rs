@@ -1,0 +1,4 @@
+//! How files arrive: the ingest queue (journaled, never losing or doubling a file) and the watched import folder.
+
+pub mod ingest;
+pub mod watch;

@@ -1,0 +1,3 @@
+//! Small tools with no knowledge of invoices or vaults: CSV tables.
+
+pub mod csv;
