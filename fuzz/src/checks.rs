@@ -105,7 +105,7 @@ pub fn search(vault: &Vault, input: &[u8]) {
     let mut lines = text.split('\n');
     let mut field = || lines.next().filter(|s| !s.is_empty()).map(str::to_owned);
     let words = field().unwrap_or_default();
-    if let Some(expr) = coffre_core::records::search::match_expression(&words) {
+    if let Some(expr) = coffre_core::vault::search::match_expression(&words) {
         assert!(!expr.is_empty(), "empty FTS expression for {words:?}");
     }
     let plain = SearchQuery {

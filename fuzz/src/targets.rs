@@ -22,7 +22,7 @@
 //!   `manifest.json+sign` is a manifest signed by the key the backup names;
 //! - `recovery-key`: [`coffre_core::RecoveryKey::parse`]; an accepted key must print and parse
 //!   back to itself;
-//! - `search-query`: [`coffre_core::records::search::match_expression`], [`coffre_core::Vault::search`]
+//! - `search-query`: [`coffre_core::vault::search::match_expression`], [`coffre_core::Vault::search`]
 //!   of the text (which promises that no text is a syntax error) and with filters, and
 //!   [`coffre_core::sharing::bundle::parse_period`] (input: one field per line).
 

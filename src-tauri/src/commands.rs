@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use coffre_core::intake::ingest::Origin;
 use coffre_core::intake::watch::{AfterImport, WatchConfig};
 use coffre_core::privacy::requests::{NewRequest, Request, RequestType};
-use coffre_core::records::browse::{BrowseQuery, Page, Totals};
 use coffre_core::records::retention::Category;
 use coffre_core::sharing::bundle::{
     BundlePreview, BundleRequest, BundleSummary, ExpectedSigner, VerifyBundleReport,
 };
 use coffre_core::sharing::consent::{Consent, ConsentEntry, Grant};
+use coffre_core::vault::browse::{BrowseQuery, Page, Totals};
 use coffre_core::vault::lifecycle::{Disposal, RetentionRow, RetentionStatus, Tombstone};
 use coffre_core::{
     AuditEntry, ChainReport, CreateOptions, DocumentDetails, Passphrase, QuarantineReport,
@@ -522,7 +522,7 @@ impl BundleInput {
 pub struct Preview {
     #[serde(flatten)]
     preview: BundlePreview,
-    rows: Vec<coffre_core::records::browse::Row>,
+    rows: Vec<coffre_core::vault::browse::Row>,
 }
 
 #[tauri::command]

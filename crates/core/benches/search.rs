@@ -154,7 +154,7 @@ fn main() {
 
     // The desktop app's documents table over the same vault: its first page (what unlocking
     // shows), a page deep in the list, the totals of everything, and a filtered first page.
-    use coffre_core::records::browse::BrowseQuery;
+    use coffre_core::vault::browse::BrowseQuery;
     let everything = BrowseQuery::default();
     let a_year = BrowseQuery {
         from: Some("2020".into()),

@@ -44,9 +44,9 @@ pub use format::crypto::KdfParams;
 pub use format::secret::{Passphrase, SecretKey, Strength};
 pub use format::vault_format::RecoveryKey;
 pub use records::media::MediaKind;
-pub use records::search::{SearchHit, SearchQuery};
 pub use storage::audit::{AuditEntry, ChainReport};
 pub use storage::index::Document;
+pub use vault::search::{SearchHit, SearchQuery};
 pub use vault::{
     CreateOptions, DEFAULT_MAX_IMPORT_BYTES, DocumentDetails, DocumentFault, ImportOutcome,
     OpenOptions, QuarantineReport, Vault, VerifyReport,

@@ -3,10 +3,10 @@
 //! estimate and check, and the remembered import folder.
 
 use coffre_core::intake::watch::{AfterImport, WatchConfig, failed_files};
-use coffre_core::records::browse::BrowseQuery;
 use coffre_core::records::sample::{Rng, invoice};
 use coffre_core::sharing::bundle::BundleRequest;
 use coffre_core::sharing::consent::Grant;
+use coffre_core::vault::browse::BrowseQuery;
 use coffre_core::{CreateOptions, Error, KdfParams, Passphrase, Vault};
 
 const PASS: &str = "browse test passphrase";

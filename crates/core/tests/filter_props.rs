@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use coffre_core::records::browse::BrowseQuery;
-use coffre_core::records::search::match_expression;
+use coffre_core::vault::browse::BrowseQuery;
+use coffre_core::vault::search::match_expression;
 use coffre_core::{CreateOptions, KdfParams, Passphrase, SearchQuery, Vault};
 use proptest::prelude::*;
 

@@ -62,7 +62,8 @@ use serde_json::json;
 use time::{OffsetDateTime, PrimitiveDateTime, format_description::BorrowedFormatItem};
 
 use crate::format::vault_format::{BLOBS_DIR, HEADER_FILE, INDEX_FILE, VaultHeader};
-use crate::storage::store::sync_dir;
+use crate::support::files::sync_dir;
+use crate::support::files::{write_atomic, write_synced};
 use crate::vault::Vault;
 use crate::{Error, Result, storage::audit};
 
@@ -385,23 +386,6 @@ fn hash_expected(path: &Path, expected_size: u64) -> io::Result<FileEntry> {
         });
     }
     hash_reader(file.take(expected_size.saturating_add(1)))
-}
-
-fn write_synced(path: &Path, data: &[u8]) -> Result<()> {
-    let mut f = File::create(path).map_err(Error::io(path))?;
-    f.write_all(data).map_err(Error::io(path))?;
-    f.sync_all().map_err(Error::io(path))
-}
-
-fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let dir = path.parent().expect("file in a folder");
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-    ));
-    write_synced(&tmp, data)?;
-    fs::rename(&tmp, path).map_err(Error::io(path))?;
-    sync_dir(dir)
 }
 
 fn read_header(dir: &Path) -> Result<BackupHeader> {

@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::storage::store::sync_dir;
 use crate::support::csv::{Cell, Table};
+use crate::support::files::sync_dir;
 use crate::vault::Vault;
 use crate::{Error, Result, records::fields, storage::audit};
 

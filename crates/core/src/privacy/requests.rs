@@ -17,35 +17,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
-/// The SQL creating the register and its event log.
-pub const MIGRATION: &str = "CREATE TABLE gdpr_requests (
-        id INTEGER PRIMARY KEY,
-        subject TEXT NOT NULL,
-        email TEXT,
-        vat_id TEXT,
-        siren TEXT,
-        kind TEXT NOT NULL CHECK (kind IN ('access', 'rectification', 'erasure', 'restriction',
-                                          'portability', 'objection')),
-        received TEXT NOT NULL,
-        due_initial TEXT NOT NULL,
-        due_extended TEXT,
-        extension_reason TEXT,
-        extended_at TEXT,
-        outcome TEXT,
-        closed_at TEXT,
-        created_at TEXT NOT NULL,
-        CHECK ((due_extended IS NULL) = (extension_reason IS NULL)),
-        CHECK ((closed_at IS NULL) = (outcome IS NULL))
-    );
-    CREATE TABLE gdpr_request_events (
-        id INTEGER PRIMARY KEY,
-        request_id INTEGER NOT NULL REFERENCES gdpr_requests(id),
-        event TEXT NOT NULL CHECK (event IN ('created', 'extended', 'closed')),
-        detail TEXT,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX gdpr_request_events_by_request ON gdpr_request_events(request_id, id);";
-
 /// What the data subject asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -553,7 +524,8 @@ mod tests {
 
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(MIGRATION).unwrap();
+        conn.execute_batch(crate::storage::schema::REQUESTS)
+            .unwrap();
         conn
     }
 

@@ -13,8 +13,8 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::records::search::{SearchHit, SearchQuery};
 use crate::vault::Vault;
+use crate::vault::search::{SearchHit, SearchQuery};
 use crate::{Error, Result, storage::audit};
 
 /// What an export wrote.
@@ -88,7 +88,7 @@ impl Vault {
     /// Every document mentioning `subject` (a name, an e-mail, a VAT id, a SIREN), restricted
     /// documents included, best match first.
     pub fn subject_search(&self, subject: &str) -> Result<Vec<SearchHit>> {
-        if crate::records::search::match_expression(subject).is_none() {
+        if crate::vault::search::match_expression(subject).is_none() {
             return Err(Error::Setting {
                 key: "subject".into(),
                 reason: "give a name, an e-mail, a VAT id or a SIREN".into(),

@@ -50,29 +50,6 @@ use crate::support::csv::{Cell, Table};
 use crate::vault::Vault;
 use crate::{Error, Result, records::fields, storage::audit};
 
-/// The SQL creating the bundle ledger. Idempotent (`IF NOT EXISTS`), so it may also run before
-/// it joins the index migrations.
-pub const MIGRATION: &str = "CREATE TABLE IF NOT EXISTS bundles (
-        id TEXT PRIMARY KEY,
-        created_at TEXT NOT NULL,
-        recipient TEXT NOT NULL,
-        purpose TEXT,
-        consent_id INTEGER NOT NULL,
-        period_from TEXT NOT NULL,
-        period_to TEXT NOT NULL,
-        digest TEXT NOT NULL,
-        documents TEXT NOT NULL,
-        out_path TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS bundle_documents (
-        bundle_id TEXT NOT NULL REFERENCES bundles(id),
-        doc_id TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        fields_digest TEXT NOT NULL,
-        PRIMARY KEY (bundle_id, doc_id)
-    );
-    CREATE INDEX IF NOT EXISTS bundle_documents_by_doc ON bundle_documents(doc_id);";
-
 /// The manifest's format tag.
 pub const FORMAT: &str = "coffre-bundle/1";
 
@@ -202,7 +179,7 @@ pub struct BundlePreview {
     /// Documents left out by `since_last`.
     pub unchanged_skipped: usize,
     /// Totals with VAT per currency (credit notes subtracted).
-    pub by_currency: Vec<crate::records::browse::CurrencyTotal>,
+    pub by_currency: Vec<crate::vault::browse::CurrencyTotal>,
 }
 
 /// One problem found by [`bundle_verify`].
@@ -1157,8 +1134,10 @@ impl Vault {
             .filter(|c| !c.is_empty())
             .collect();
         let consent = self.consent_covering(&recipient, purpose, &from, &to, &categories)?;
-        // Until MIGRATION joins the index migrations (idempotent afterwards).
-        self.index.conn().execute_batch(MIGRATION)?;
+        // Until crate::storage::schema::BUNDLES joins the index migrations (idempotent afterwards).
+        self.index
+            .conn()
+            .execute_batch(crate::storage::schema::BUNDLES)?;
         let (candidates, restricted_skipped) = self.bundle_candidates(&from, &to, &categories)?;
         let mut chosen = Vec::new();
         let mut unchanged_skipped = 0;
@@ -1185,14 +1164,14 @@ impl Vault {
     /// used), without writing anything or recording anything: for a look before sending.
     pub fn bundle_preview(&self, req: &BundleRequest) -> Result<BundlePreview> {
         let sel = self.bundle_selection(req)?;
-        let mut sums = crate::records::browse::CurrencySums::default();
+        let mut sums = crate::vault::browse::CurrencySums::default();
         for c in &sel.chosen {
             let field = |name: &str| c.fields.get(name).and_then(Value::as_str);
             let Some(v) = field("total_with_vat").and_then(crate::records::fields::scaled_e4)
             else {
                 continue;
             };
-            let credit = field("type_code").is_some_and(crate::records::search::is_credit_note);
+            let credit = field("type_code").is_some_and(crate::vault::search::is_credit_note);
             sums.add(field("currency").unwrap_or_default(), v, credit);
         }
         Ok(BundlePreview {

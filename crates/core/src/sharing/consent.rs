@@ -6,7 +6,7 @@
 //! document categories and an evidence note. Promises: the ledger is append-only. Granting
 //! appends a `grant` entry, withdrawing appends a `withdraw` entry that references the grant; no
 //! entry is ever updated or deleted (the module issues no `UPDATE` or `DELETE`, and triggers in
-//! [`MIGRATION`] refuse both), so [`history`] is the full record of what was consented when.
+//! [`CONSENT`](crate::storage::schema::CONSENT) refuse both), so [`history`] is the full record of what was consented when.
 //! A consent is withdrawn at most once. [`covering`] is the one question the sharing feature
 //! asks: is there an active consent covering what is about to be shared?
 
@@ -14,30 +14,6 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use crate::{Error, Result};
-
-/// The SQL creating the ledger's table, its indexes and the append-only triggers.
-pub const MIGRATION: &str = "CREATE TABLE consent_entries (
-        seq INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('grant', 'withdraw')),
-        consent_id INTEGER REFERENCES consent_entries(seq),
-        party TEXT,
-        purpose TEXT,
-        period_from TEXT,
-        period_to TEXT,
-        categories TEXT,
-        evidence TEXT,
-        note TEXT,
-        at TEXT NOT NULL,
-        CHECK ((kind = 'grant' AND consent_id IS NULL AND party IS NOT NULL
-                AND purpose IS NOT NULL AND categories IS NOT NULL)
-            OR (kind = 'withdraw' AND consent_id IS NOT NULL))
-    );
-    CREATE UNIQUE INDEX consent_one_withdrawal ON consent_entries(consent_id)
-        WHERE kind = 'withdraw';
-    CREATE TRIGGER consent_entries_no_update BEFORE UPDATE ON consent_entries
-    BEGIN SELECT RAISE(ABORT, 'consent entries are append-only'); END;
-    CREATE TRIGGER consent_entries_no_delete BEFORE DELETE ON consent_entries
-    BEGIN SELECT RAISE(ABORT, 'consent entries are append-only'); END;";
 
 /// A consent to record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -401,7 +377,7 @@ mod tests {
 
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(MIGRATION).unwrap();
+        conn.execute_batch(crate::storage::schema::CONSENT).unwrap();
         conn
     }
 

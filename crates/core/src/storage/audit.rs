@@ -49,22 +49,6 @@ pub const PRUNE_ACTION: &str = "audit.prune";
 /// The action under which [`entries`] presents a pruned stub.
 pub const PRUNED_ACTION: &str = "pruned";
 
-/// Schema additions for pruning, applied after the base schema: `audit.pruned_by` (NULL for an
-/// intact entry, else the id of the checkpoint that covers the stub) and the checkpoints.
-pub const MIGRATION: &str = "ALTER TABLE audit ADD COLUMN pruned_by INTEGER;
-    CREATE INDEX audit_stubs ON audit(pruned_by) WHERE pruned_by IS NOT NULL;
-    CREATE INDEX audit_by_doc ON audit(doc_id);
-    CREATE TABLE audit_checkpoints (
-        id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        cutoff TEXT NOT NULL,
-        up_to_seq INTEGER NOT NULL,
-        pruned INTEGER NOT NULL,
-        stubs_digest BLOB NOT NULL,
-        entry_seq INTEGER NOT NULL,
-        mac BLOB NOT NULL
-    );";
-
 /// The `head_mac` written once the head was found tampered with: it never verifies.
 const UNSEALED: [u8; 32] = [0u8; 32];
 
@@ -278,7 +262,7 @@ fn put(ctx: &mut digest::Context, part: &[u8]) {
     ctx.update(part);
 }
 
-/// Whether the database has the pruning column (the schema of [`MIGRATION`]).
+/// Whether the database has the pruning column (the schema of [`AUDIT_PRUNING`](crate::storage::schema::AUDIT_PRUNING)).
 fn has_pruning(conn: &Connection) -> Result<bool> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM pragma_table_info('audit') WHERE name = 'pruned_by')",
@@ -755,13 +739,14 @@ mod tests {
     use super::*;
     use crate::format::crypto::random_key;
 
-    /// An empty chain on the base schema, with or without [`MIGRATION`].
+    /// An empty chain on the base schema, with or without [`AUDIT_PRUNING`](crate::storage::schema::AUDIT_PRUNING).
     fn db(pruning: bool) -> (Connection, MacKey) {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(crate::storage::index::MIGRATIONS[0])
+        conn.execute_batch(crate::storage::schema::MIGRATIONS[0])
             .unwrap();
         if pruning {
-            conn.execute_batch(MIGRATION).unwrap();
+            conn.execute_batch(crate::storage::schema::AUDIT_PRUNING)
+                .unwrap();
         }
         (conn, MacKey::new(&random_key().unwrap()))
     }

@@ -110,7 +110,7 @@ impl Recorder {
             tag: hex::encode(self.tag(head.seq, &head.mac, head.documents)),
         };
         let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::other)?;
-        crate::vault::write_atomic(&self.path, text.as_bytes())
+        crate::support::files::write_atomic(&self.path, text.as_bytes())
     }
 
     /// The recorded head: `None` without a record, an error when the record is not authentic.

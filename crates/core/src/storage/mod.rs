@@ -4,4 +4,5 @@ pub mod audit;
 pub mod head;
 pub mod index;
 pub mod lock;
+pub mod schema;
 pub mod store;

@@ -12,6 +12,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use crate::format::vault_format::{BLOBS_DIR, QUARANTINE_DIR, TMP_DIR};
+use crate::support::files::sync_dir;
 use crate::{Error, Result};
 
 /// The blob folders of one vault.
@@ -229,18 +230,4 @@ impl BlobStore {
         }
         Ok(n)
     }
-}
-
-/// Makes a folder's entries (creations, renames) durable.
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(Error::io(dir))?;
-    }
-    // Windows cannot open a folder as a file; NTFS journals renames itself.
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }

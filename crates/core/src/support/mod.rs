@@ -1,3 +1,4 @@
 //! Small tools with no knowledge of invoices or vaults: CSV tables.
 
 pub mod csv;
+pub mod files;

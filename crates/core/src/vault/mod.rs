@@ -9,9 +9,11 @@
 //! - every state change appends to the audit chain in the same transaction;
 //! - keys live in zeroizing memory and are dropped by [`Vault::lock`] (or by dropping the vault).
 
+pub mod browse;
 pub mod lifecycle;
 pub mod outputs;
 pub(crate) mod rotation;
+pub mod search;
 pub(crate) mod shred;
 
 use std::fs::{self, File};
@@ -35,14 +37,15 @@ use crate::format::vault_format::{
 };
 use crate::records::fields;
 use crate::records::media::MediaKind;
-use crate::records::search::{SearchHit, SearchQuery};
 use crate::records::worker::{Extracted, Extractor};
 use crate::storage::audit::{self, AuditEntry, ChainReport};
 use crate::storage::head::{Check, Recorder};
 use crate::storage::index::{Document, Index, NewDocument};
 use crate::storage::lock::VaultLock;
-use crate::storage::store::{BlobStore, PendingBlob, sync_dir};
+use crate::storage::store::{BlobStore, PendingBlob};
+use crate::support::files::{sync_dir, write_atomic};
 use crate::vault::rotation::StableKeys;
+use crate::vault::search::{SearchHit, SearchQuery};
 use crate::{Error, Result};
 
 /// Default largest file accepted by import: 100 MiB.
@@ -314,22 +317,6 @@ impl std::fmt::Debug for Vault {
 
 fn now() -> String {
     audit::now_rfc3339()
-}
-
-/// Writes `data` to `path` atomically and durably (temporary file, fsync, rename, fsync folder).
-pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let dir = path.parent().expect("file in a folder");
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-    ));
-    {
-        let mut f = File::create(&tmp).map_err(Error::io(&tmp))?;
-        f.write_all(data).map_err(Error::io(&tmp))?;
-        f.sync_all().map_err(Error::io(&tmp))?;
-    }
-    fs::rename(&tmp, path).map_err(Error::io(path))?;
-    sync_dir(dir)
 }
 
 /// Failed unlocks and refused opens cannot be written into the encrypted index: their times
@@ -1490,7 +1477,7 @@ impl Vault {
 
     /// Searches the documents (full text and filters), best first.
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
-        crate::records::search::search(self.index.conn(), query)
+        crate::vault::search::search(self.index.conn(), query)
     }
 
     /// The audit trail, optionally only about one document.

@@ -10,7 +10,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 
-use crate::storage::store::sync_dir;
+use crate::support::files::sync_dir;
 use crate::{Error, Result, Vault};
 
 const EXISTS: &str = "something of that name exists, and Coffre never replaces it";

@@ -30,7 +30,8 @@ use crate::format::secret::{Passphrase, SecretKey};
 use crate::format::vault_format::{
     self as fmt, HEADER_FILE, INDEX_FILE, RecoveryKey, VaultHeader, labels,
 };
-use crate::vault::{Vault, write_atomic};
+use crate::support::files::write_atomic;
+use crate::vault::Vault;
 use crate::{Error, Result};
 
 const SETTING_STABLE: &str = "keys.stable";

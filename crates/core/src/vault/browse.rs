@@ -11,14 +11,14 @@ use rusqlite::{Connection, ToSql};
 use serde::{Deserialize, Serialize};
 
 use crate::records::retention::{Category, today};
-use crate::records::search::{CREDIT_NOTE_CODES, match_expression};
+use crate::vault::search::{CREDIT_NOTE_CODES, match_expression};
 use crate::{Error, Result};
 
 /// The filters of the documents table; empty strings count as absent.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct BrowseQuery {
-    /// Words to find (as in [`crate::records::search`]).
+    /// Words to find (as in [`crate::vault::search`]).
     pub text: String,
     /// Issue date on or after (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`).
     pub from: Option<String>,
@@ -185,11 +185,11 @@ fn selection(q: &BrowseQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
     }
     if let Some(from) = nonempty(&q.from) {
         sql.push_str(" AND f.issue_date >= ?");
-        args.push(Box::new(crate::records::search::date_bound(from, false)?));
+        args.push(Box::new(crate::vault::search::date_bound(from, false)?));
     }
     if let Some(to) = nonempty(&q.to) {
         sql.push_str(" AND f.issue_date <= ?");
-        args.push(Box::new(crate::records::search::date_bound(to, true)?));
+        args.push(Box::new(crate::vault::search::date_bound(to, true)?));
     }
     if let Some(s) = nonempty(&q.seller) {
         sql.push_str(" AND instr(lower(f.seller_name), lower(?)) > 0");
