@@ -76,6 +76,32 @@ fn a_bundle_needs_consent_verifies_and_catches_tampering() {
         summary["documents"], 2,
         "the two October invoices, not January's credit note"
     );
+    // A bundle sent is a record: a second bundle never replaces it (the rule is the core's, so
+    // the CLI and the app agree).
+    let sent = std::fs::read(&out).unwrap();
+    let again = coffre(
+        &v,
+        &[
+            "bundle",
+            "create",
+            "--recipient",
+            "Cabinet Martin",
+            "--period",
+            "2026-Q4",
+            "--out",
+            out_s,
+        ],
+    );
+    assert!(
+        !again.status.success(),
+        "an existing bundle is not replaced"
+    );
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("exists"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), sent);
     let report: Value =
         serde_json::from_str(&ok(&v, &["bundle", "verify", out_s, "--json"])).unwrap();
     assert_eq!(report["ok"], true);
