@@ -176,22 +176,9 @@ fn invalid(key: &str, reason: impl Into<String>) -> Error {
     }
 }
 
-const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]");
-
 /// Parses a `YYYY-MM-DD` date (exactly that shape, and a real calendar day).
 fn parse_date(key: &str, value: &str) -> Result<time::Date> {
-    let shaped = value.len() == 10
-        && value.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    shaped
-        .then(|| time::Date::parse(value, DATE).ok())
-        .flatten()
+    crate::support::dates::parse_ymd(value)
         .ok_or_else(|| invalid(key, format!("{value:?} is not a date (YYYY-MM-DD)")))
 }
 
@@ -211,7 +198,7 @@ fn add_months(date: time::Date, months: u8) -> Result<time::Date> {
 pub fn due_date(received: &str, extended: bool) -> Result<String> {
     let date = parse_date("request.received", received)?;
     let due = add_months(date, if extended { 3 } else { 1 })?;
-    Ok(due.format(DATE).expect("dates format"))
+    Ok(crate::support::dates::format_ymd(due))
 }
 
 fn trimmed(value: Option<&str>) -> Option<String> {
@@ -468,7 +455,7 @@ pub fn events(conn: &Connection, id: i64) -> Result<Vec<RequestEvent>> {
 }
 
 fn today() -> String {
-    crate::records::retention::format_date(crate::records::retention::today())
+    crate::support::dates::format_ymd(crate::support::dates::today())
 }
 
 impl crate::vault::Vault {

@@ -44,7 +44,7 @@ pub struct Correction {
 }
 
 fn is_date(v: &str) -> bool {
-    time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]")).is_ok()
+    crate::support::dates::parse_ymd(v).is_some()
 }
 
 /// Checks (and normalises) a value for `field`; `None` or blank clears it.

@@ -185,26 +185,14 @@ impl Default for Policy {
     }
 }
 
-/// Today, in UTC.
-pub fn today() -> Date {
-    time::OffsetDateTime::now_utc().date()
-}
+pub use crate::support::dates::{format_ymd as format_date, today};
 
-/// Parses `YYYY-MM-DD`.
+/// Parses `YYYY-MM-DD` (surrounding spaces allowed) into a setting error naming the shape.
 pub fn parse_date(s: &str) -> Result<Date> {
-    Date::parse(
-        s.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| Error::Setting {
+    crate::support::dates::parse_ymd(s.trim()).ok_or_else(|| Error::Setting {
         key: "date".into(),
         reason: format!("{s:?}: use YYYY-MM-DD"),
     })
-}
-
-/// Formats a date as `YYYY-MM-DD`.
-pub fn format_date(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// The date in `year` with this month and day, clamped to the month's length (29 February in a

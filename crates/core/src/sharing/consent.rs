@@ -95,17 +95,7 @@ fn invalid(key: &str, reason: impl Into<String>) -> Error {
 
 /// Checks a `YYYY-MM-DD` date (exactly that shape, and a real calendar day).
 fn check_date(key: &str, value: &str) -> Result<()> {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
-        time::macros::format_description!("[year]-[month]-[day]");
-    let shaped = value.len() == 10
-        && value.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    if shaped && time::Date::parse(value, FORMAT).is_ok() {
+    if crate::support::dates::parse_ymd(value).is_some() {
         Ok(())
     } else {
         Err(invalid(

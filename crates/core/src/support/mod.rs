@@ -1,4 +1,5 @@
 //! Small tools with no knowledge of invoices or vaults: CSV tables.
 
 pub mod csv;
+pub mod dates;
 pub mod files;
