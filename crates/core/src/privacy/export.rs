@@ -23,7 +23,7 @@
 //! written by [`csv`], the one CSV writer of the core (formula cells defused).
 
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -241,7 +241,7 @@ impl Vault {
                 "retention": retention,
             }));
         }
-        write_file(&dir.join("documents.csv"), &csv.into_bytes())?;
+        crate::support::files::write_synced(&dir.join("documents.csv"), &csv.into_bytes())?;
         write_json(&dir.join("documents.json"), &listed)?;
 
         let consents = self.consents()?;
@@ -264,7 +264,7 @@ impl Vault {
         let readme = README
             .replace("{AT}", &audit::now_rfc3339())
             .replace("{VAULT}", &self.id().to_string());
-        write_file(&dir.join("README.txt"), readme.as_bytes())?;
+        crate::support::files::write_synced(&dir.join("README.txt"), readme.as_bytes())?;
         sync_dir(&docs_dir)?;
         sync_dir(&fields_dir)?;
         sync_dir(dir)?;
@@ -297,16 +297,10 @@ pub(crate) fn check_target(out: &Path) -> Result<()> {
     }
 }
 
-fn write_file(path: &Path, data: &[u8]) -> Result<()> {
-    let mut f = File::create(path).map_err(Error::io(path))?;
-    f.write_all(data).map_err(Error::io(path))?;
-    f.sync_all().map_err(Error::io(path))
-}
-
 fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
     text.push('\n');
-    write_file(path, text.as_bytes())
+    crate::support::files::write_synced(path, text.as_bytes())
 }
 
 /// `ID-NAME`, with NAME made safe on Windows, macOS and Linux: no folder separators, no

@@ -118,9 +118,16 @@ impl Vault {
             let mut used = std::collections::HashSet::new();
             for (i, hit) in hits.iter().enumerate() {
                 let (doc, bytes) = self.read_document(&hit.document.id)?;
-                let mut name = format!("documents/{}", safe_name(&doc.name));
+                let mut name = format!(
+                    "documents/{}",
+                    crate::support::names::portable_file_name(&doc.name)
+                );
                 if !used.insert(name.clone()) {
-                    name = format!("documents/{}-{}", i + 1, safe_name(&doc.name));
+                    name = format!(
+                        "documents/{}-{}",
+                        i + 1,
+                        crate::support::names::portable_file_name(&doc.name)
+                    );
                     used.insert(name.clone());
                 }
                 zip.start_file(name.as_str(), options).map_err(zip_err)?;
@@ -164,22 +171,4 @@ impl Vault {
 
 fn zip_err(e: zip::result::ZipError) -> Error {
     Error::from(std::io::Error::other(e))
-}
-
-/// A file name safe in a ZIP on every OS: no folders, no reserved characters.
-fn safe_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if c.is_control() => '_',
-            c => c,
-        })
-        .collect();
-    let trimmed = cleaned.trim_matches(|c| c == '.' || c == ' ');
-    if trimmed.is_empty() {
-        "document".into()
-    } else {
-        trimmed.chars().take(150).collect()
-    }
 }

@@ -3,3 +3,4 @@
 pub mod csv;
 pub mod dates;
 pub mod files;
+pub mod names;
