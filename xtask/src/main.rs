@@ -47,6 +47,11 @@ fn dispatch() -> Result<()> {
     }
 }
 
+/// Cargo's target folder: `CARGO_TARGET_DIR` when set, else `target/` of the workspace.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -223,7 +228,7 @@ fn run(args: &[String]) -> Result<()> {
         "--features",
         "tauri/custom-protocol",
     ])?;
-    let status = Command::new(root().join("target/release/coffre-desktop"))
+    let status = Command::new(target_dir().join("release/coffre-desktop"))
         .args(args)
         .status()
         .context("running coffre-desktop")?;
@@ -236,7 +241,7 @@ fn run(args: &[String]) -> Result<()> {
 /// The CLI: with no ARGS, the default vault (created if needed) is listed.
 fn cli(args: &[String]) -> Result<()> {
     cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
-    let bin = root().join("target/release/coffre");
+    let bin = target_dir().join("release/coffre");
     let coffre = |a: &[&str]| -> Result<bool> {
         Ok(Command::new(&bin)
             .args(a)
@@ -372,7 +377,7 @@ impl BenchVault {
     /// A new vault in `dir`, with the cheapest accepted key derivation.
     fn create(dir: PathBuf) -> Result<Self> {
         let v = BenchVault {
-            bin: root().join("target/release/coffre"),
+            bin: target_dir().join("release/coffre"),
             dir,
         };
         v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"])?;
@@ -739,7 +744,7 @@ fn fuzz(args: &[String]) -> Result<()> {
         targets.push("all".into());
     }
     cargo(&["build", "--release", "--locked", "-p", "coffre-fuzz"])?;
-    let bin = root().join("target/release/coffre-fuzz");
+    let bin = target_dir().join("release/coffre-fuzz");
     let mut failed = Vec::new();
     if !Command::new(&bin).arg("regress").status()?.success() {
         failed.push("regress".to_string());
