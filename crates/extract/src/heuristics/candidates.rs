@@ -1,0 +1,223 @@
+//! Candidate values: every value a label points at, before any choice between them.
+//!
+//! Promises: a value is read on the label's own line (up to the next label), or, when the
+//! label's line holds no value, below it: a name under its label, stacked labels followed by
+//! exactly as many stacked values in the same order, or a header row of labels followed by a
+//! row of values in the same order. Values below their labels are marked `below`, and nothing
+//! is read from a line that holds labels of its own.
+
+use super::labels::{Hit, Label};
+use super::values::{lone_value, value_for};
+use super::{dates, numbers};
+
+#[derive(Debug, Clone)]
+pub(super) struct Candidate {
+    pub(super) label: Label,
+    pub(super) spec: u8,
+    pub(super) value: String,
+    pub(super) line: usize,
+    /// Value read from the line after its label (stacked or header-row layout).
+    pub(super) below: bool,
+}
+
+/// Every value the labels of `lines` (with their `hits`) point at.
+pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
+    let mut cands: Vec<Candidate> = Vec::new();
+    let next_nonempty = |i: usize| (i + 1..lines.len().min(i + 3)).find(|&j| !lines[j].is_empty());
+
+    // Pass 1: values on the label's own line.
+    let mut valued = vec![0usize; lines.len()];
+    for (i, line) in lines.iter().enumerate() {
+        let hs = &hits[i];
+        for (k, h) in hs.iter().enumerate() {
+            let region_end = hs.get(k + 1).map_or(line.len(), |n| n.start);
+            let region = &line[h.end..region_end];
+            // An IBAN wrapped in a narrow column continues on the next line (unlabelled); the
+            // mod-97 check decides whether the joined groups are one IBAN.
+            let wrapped_iban = || {
+                let j = next_nonempty(i).filter(|&j| hits[j].is_empty())?;
+                let joined = format!("{} {}", region.trim_end(), lines[j]);
+                value_for(Label::Iban, &joined)
+            };
+            let value = value_for(h.label, region).or_else(|| {
+                (h.label == Label::Iban && k + 1 == hs.len())
+                    .then(wrapped_iban)
+                    .flatten()
+            });
+            if let Some(v) = value {
+                valued[i] += 1;
+                cands.push(Candidate {
+                    label: h.label,
+                    spec: h.spec,
+                    value: v,
+                    line: i,
+                    below: false,
+                });
+            }
+        }
+    }
+    let no_hits: Vec<Hit> = Vec::new();
+    let hits_at = |i: usize| hits.get(i).unwrap_or(&no_hits);
+    let useful = |i: usize| -> Vec<Hit> {
+        hits_at(i)
+            .iter()
+            .filter(|h| h.label != Label::Ignore)
+            .copied()
+            .collect()
+    };
+    let has_useful = |i: usize| hits_at(i).iter().any(|h| h.label != Label::Ignore);
+    // A line holding one non-name label and no value (a stacked label).
+    let lone_label = |i: usize| -> Option<Hit> {
+        let u = useful(i);
+        (valued.get(i) == Some(&0) && hits_at(i).len() == 1 && u.len() == 1)
+            .then(|| u[0])
+            .filter(|h| !matches!(h.label, Label::Buyer | Label::Seller))
+    };
+
+    // Pass 2: values below their labels.
+    for (i, line) in lines.iter().enumerate() {
+        let hs = &hits[i];
+        let u = useful(i);
+        if valued[i] > 0 || u.is_empty() || line.is_empty() {
+            continue;
+        }
+        if hs.len() == 1 && matches!(u[0].label, Label::Buyer | Label::Seller) {
+            // A name below its label; not on two-column lines (text before the label).
+            let h = u[0];
+            if let Some(j) = next_nonempty(i)
+                && h.start == 0
+                && !has_useful(j)
+                && let Some(v) = lone_value(h.label, lines[j])
+            {
+                cands.push(Candidate {
+                    label: h.label,
+                    spec: h.spec,
+                    value: v,
+                    line: j,
+                    below: true,
+                });
+            }
+        } else if let Some(first) = lone_label(i) {
+            // Stacked labels, then as many stacked values in the same order. A run that
+            // started on an earlier line was handled there.
+            if i > 0 && lone_label(i - 1).is_some() {
+                continue;
+            }
+            let mut run = vec![(i, first)];
+            while let Some(h) = lone_label(run[run.len() - 1].0 + 1) {
+                run.push((run[run.len() - 1].0 + 1, h));
+            }
+            let Some(start) = next_nonempty(run[run.len() - 1].0) else {
+                continue;
+            };
+            let values: Vec<usize> = (start..(start + run.len()).min(lines.len())).collect();
+            let pairs: Vec<(Hit, usize, String)> = run
+                .iter()
+                .zip(values.iter())
+                .filter(|(_, j)| !has_useful(**j))
+                .filter_map(|((_, h), j)| lone_value(h.label, lines[*j]).map(|v| (*h, *j, v)))
+                .collect();
+            // The value run must be exactly as long as the label run.
+            let after = start + run.len();
+            let overflow = after < lines.len()
+                && !has_useful(after)
+                && run
+                    .iter()
+                    .any(|(_, h)| lone_value(h.label, lines[after]).is_some());
+            if pairs.len() == run.len() && !overflow {
+                for (h, j, v) in pairs {
+                    cands.push(Candidate {
+                        label: h.label,
+                        spec: h.spec,
+                        value: v,
+                        line: j,
+                        below: true,
+                    });
+                }
+            }
+        } else if u.len() == hs.len() && u.len() > 1 {
+            // Header row: labels in one line, values in the same order in the next.
+            let Some(j) = next_nonempty(i) else { continue };
+            if has_useful(j) {
+                continue;
+            }
+            let next = lines[j];
+            let date_labels: Vec<&Hit> = u.iter().filter(|h| h.label.is_date()).collect();
+            let amount_labels: Vec<&Hit> = u.iter().filter(|h| h.label.is_amount()).collect();
+            let ds = dates::find_dates(next);
+            let am = numbers::find_amounts(next);
+            if !date_labels.is_empty() && ds.len() == date_labels.len() {
+                for (h, d) in date_labels.iter().zip(ds.iter()) {
+                    cands.push(Candidate {
+                        label: h.label,
+                        spec: h.spec,
+                        value: d.2.clone(),
+                        line: j,
+                        below: true,
+                    });
+                }
+            }
+            if !amount_labels.is_empty() && am.len() == amount_labels.len() {
+                for (h, a) in amount_labels.iter().zip(am.iter()) {
+                    cands.push(Candidate {
+                        label: h.label,
+                        spec: h.spec,
+                        value: a.1.clone(),
+                        line: j,
+                        below: true,
+                    });
+                }
+            }
+            if u[0].label == Label::Number {
+                let first = next.split_whitespace().next().unwrap_or("");
+                if let Some(v) = value_for(Label::Number, first) {
+                    cands.push(Candidate {
+                        label: Label::Number,
+                        spec: u[0].spec,
+                        value: v,
+                        line: j,
+                        below: true,
+                    });
+                }
+            }
+        }
+    }
+    cands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Guess, extract_fields};
+
+    fn v(g: &Option<Guess>) -> Option<&str> {
+        g.as_ref().map(|g| g.value.as_str())
+    }
+
+    #[test]
+    fn iban_wrapped_onto_the_next_line() {
+        let t = "Facture N° F-1\nIBAN : DE18 4306 0967 1234\n5678 00\n";
+        assert_eq!(v(&extract_fields(t).iban), Some("DE18430609671234567800"));
+        // A next line that does not complete a valid IBAN is not used.
+        let t = "Facture N° F-1\nIBAN : DE18 4306 0967 1234\n5678 01\n";
+        assert_eq!(v(&extract_fields(t).iban), None);
+    }
+
+    #[test]
+    fn stacked_labels_then_stacked_values() {
+        let t = "Facture N° F-9\nTotal HT\nTVA 20 %\nTotal TTC\n1 000,00 €\n200,00 €\n1 200,00 €\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.total_without_vat), Some("1000.00"));
+        assert_eq!(v(&f.total_vat), Some("200.00"));
+        assert_eq!(v(&f.total_with_vat), Some("1200.00"));
+        // Labels and values that do not pair up one to one give nothing.
+        let t = "Total HT\nTotal TTC\n1 000,00 €\n200,00 €\n1 200,00 €\n";
+        let f = extract_fields(t);
+        assert_eq!(f.total_with_vat, None);
+        assert_eq!(f.total_without_vat, None);
+        // One label above one value.
+        let t = "Invoice number\nINV-77\nDate\n2026-01-02\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.number), Some("INV-77"));
+        assert_eq!(v(&f.issue_date), Some("2026-01-02"));
+    }
+}

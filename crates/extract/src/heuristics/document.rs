@@ -1,0 +1,55 @@
+//! Document-wide fields read without labels: the currency (BT-5) and the type code (BT-3).
+//!
+//! Promises: the currency is the code or sign used throughout the text (less confident when
+//! another one appears, none when no currency has four fifths of the mentions); the type code
+//! is 381 when the head of the document says credit note, else 380 when it says invoice.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Guess, guess};
+
+static CURRENCY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(EUR|USD|GBP|CHF|CAD|JPY|SEK|DKK|NOK|PLN|CZK|HUF)\b|€|\$|£")
+        .expect("static regex")
+});
+static CREDIT_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:avoir|credit note|gutschrift|rechnungskorrektur|stornorechnung)\b")
+        .expect("static regex")
+});
+static INVOICE_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:facture|invoice|rechnung)\b").expect("static regex"));
+
+pub(super) fn currency(text: &str) -> Option<Guess> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for m in CURRENCY.find_iter(text) {
+        let code = match m.as_str() {
+            "€" => "EUR",
+            "$" => "USD",
+            "£" => "GBP",
+            other => other,
+        };
+        *counts.entry(code).or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    let (code, n) = counts.iter().max_by_key(|(_, n)| **n)?;
+    if *n == total {
+        guess(*code, if *code == "USD" { 0.8 } else { 0.95 })
+    } else if *n * 5 >= total * 4 {
+        guess(*code, 0.6)
+    } else {
+        None
+    }
+}
+
+pub(super) fn type_code(lines: &[&str]) -> Option<Guess> {
+    let head: Vec<&&str> = lines.iter().filter(|l| !l.is_empty()).take(12).collect();
+    if head.iter().any(|l| CREDIT_WORD.is_match(l)) {
+        return guess("381", 0.85);
+    }
+    if head.iter().any(|l| INVOICE_WORD.is_match(l)) {
+        return guess("380", 0.85);
+    }
+    None
+}

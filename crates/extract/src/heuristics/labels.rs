@@ -1,0 +1,173 @@
+//! The labels that point at invoice fields, in French, English and German, and where they sit
+//! in a line.
+//!
+//! Promises: [`label_hits`] returns non-overlapping hits in line order; where two patterns
+//! overlap, the longer match wins. `Ignore` labels (delivery date, customer number, unit
+//! price...) are hits too, so that they shadow the shorter field labels they contain.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Label {
+    Number,
+    IssueDate,
+    DueDate,
+    Net,
+    Vat,
+    Gross,
+    Due,
+    Seller,
+    Buyer,
+    VatId,
+    LegalId,
+    Iban,
+    Ignore,
+}
+
+impl Label {
+    pub(super) fn is_amount(self) -> bool {
+        matches!(self, Label::Net | Label::Vat | Label::Gross | Label::Due)
+    }
+    pub(super) fn is_date(self) -> bool {
+        matches!(self, Label::IssueDate | Label::DueDate)
+    }
+}
+
+/// (label, specificity, pattern). Longer matches win over shorter overlapping ones.
+const LABEL_PATTERNS: &[(Label, u8, &str)] = &[
+    (
+        Label::Number,
+        3,
+        r"\b(?:facture|invoice|rechnung|avoir|credit note|gutschrift)\s*(?:n[°º]|no\b\.?|nr\b\.?|num[ée]ro\b|number\b|nummer\b|#)",
+    ),
+    (
+        Label::Number,
+        3,
+        r"\b(?:n[°º]|num[ée]ro)\s*(?:de\s+)?(?:la\s+)?(?:facture\b|d['’]avoir\b)",
+    ),
+    (
+        Label::Number,
+        3,
+        r"\b(?:rechnungsnummer|rechnungs-nr\.?|rechnungsnr\.?|gutschriftsnummer|invoice\s*no\.?|invoice\s*#|belegnummer)",
+    ),
+    (
+        Label::IssueDate,
+        3,
+        r"\b(?:date de (?:la )?factur(?:e|ation)\b|date d['’][ée]mission\b|invoice date\b|date of issue\b|issue date\b|rechnungsdatum\b|ausstellungsdatum\b|belegdatum\b)",
+    ),
+    (Label::IssueDate, 1, r"\b(?:date|datum|dated)\b|,\s*le\b"),
+    (
+        Label::DueDate,
+        3,
+        r"\b(?:date d['’][ée]ch[ée]ance\b|date limite de (?:paiement|r[èe]glement)\b|[ée]ch[ée]ance\b|due date\b|payment due(?: date)?\b|due by\b|due on\b|f[äa]lligkeitsdatum\b|f[äa]llig am\b|f[äa]llig\b|zahlbar bis\b|payable (?:le|avant le)\b|[àa] payer avant le\b)",
+    ),
+    (
+        Label::Net,
+        3,
+        r"\b(?:total hors taxes?\b|total h\.?t\.?(?:\s|$|:)|montant h\.?t\.?(?:\s|$|:)|sous-total h\.?t\.?(?:\s|$|:)|total net\b|net total\b|total excl\.?\s*vat\b|total excluding vat\b|net amount\b|nettobetrag\b|summe netto\b|gesamt netto\b|nettosumme\b|netto\b)",
+    ),
+    (
+        Label::Net,
+        1,
+        r"\b(?:subtotal\b|sub-total\b|zwischensumme\b|net\b|ht\b)",
+    ),
+    (
+        Label::Vat,
+        3,
+        r"\b(?:total tva\b|montant (?:de la )?tva\b|total vat\b|vat amount\b|vat total\b|umsatzsteuer\b|mehrwertsteuer\b|summe mwst\.?|summe ust\.?)",
+    ),
+    (
+        Label::Vat,
+        2,
+        r"\b(?:tva\b|vat\b|tax\b|sales tax\b|mwst\b\.?|ust\b\.?)",
+    ),
+    (
+        Label::Gross,
+        3,
+        r"\b(?:total ttc\b|montant ttc\b|total toutes taxes comprises\b|total t\.t\.c\.?|total incl\.?\s*vat\b|total including vat\b|gross total\b|total gross\b|invoice total\b|grand total\b|gesamtbetrag\b|bruttobetrag\b|summe brutto\b|gesamtsumme\b|rechnungsbetrag\b|endbetrag\b|brutto\b)",
+    ),
+    (
+        Label::Gross,
+        1,
+        r"\b(?:total\b|ttc\b|gross\b|total amount\b)",
+    ),
+    (
+        Label::Due,
+        3,
+        r"\b(?:net [àa] payer\b|reste [àa] payer\b|montant [àa] payer\b|montant d[ûu]\b|amount due\b|balance due\b|total due\b|amount payable\b|zahlbetrag\b|zu zahlen\b|offener betrag\b)",
+    ),
+    (
+        Label::Seller,
+        3,
+        r"\b(?:vendeur|[ée]metteur|fournisseur|prestataire|seller|supplier|from|verk[äa]ufer|lieferant|rechnungssteller)\s*:",
+    ),
+    (
+        Label::Buyer,
+        3,
+        r"\b(?:factur[ée] [àa]|adress[ée] [àa]|bill to|billed to|invoice to|sold to)\b\s*:?",
+    ),
+    // Single-word buyer labels need their colon: "Kunde Bau AG" is a name, "Kunde:" a label.
+    (
+        Label::Buyer,
+        3,
+        r"\b(?:client|destinataire|acheteur|customer|buyer|kunde|rechnungsempf[äa]nger|empf[äa]nger|k[äa]ufer)\s*:",
+    ),
+    (
+        Label::VatId,
+        4,
+        r"\b(?:n[°º]\s*(?:de\s+)?tva(?: intracom(?:munautaire)?)?|tva intracom(?:munautaire)?|num[ée]ro de tva(?: intracom(?:munautaire)?)?|identifiant tva|vat (?:no\b\.?|number\b|id\b|reg\.?\s*no\b\.?|registration(?: number)?\b)|ust-?id(?:nr)?\.?|ust\.?-?id\.?-?nr\.?|umsatzsteuer-id(?:entifikationsnummer)?|steuernummer\b)",
+    ),
+    (Label::LegalId, 3, r"\b(?:siret|siren|rcs)\b"),
+    (Label::Iban, 3, r"\biban\b"),
+    (
+        Label::Ignore,
+        5,
+        r"\b(?:date de livraison|delivery date|date of delivery|lieferdatum|leistungsdatum|date de commande|order date|bestelldatum|n[°º]\s*client|num[ée]ro client|code client|r[ée]f[ée]rence client|customer (?:no\b\.?|number|id)|kundennummer|kunden-nr\.?|p[ée]riode|billing period|leistungszeitraum|date de (?:paiement|r[èe]glement|d[ée]but|fin)|payment date|start date|end date|zahlungsdatum|prix unitaire|unit price|einzelpreis|taux|rate)",
+    ),
+];
+
+static LABELS: LazyLock<Vec<(Label, u8, Regex)>> = LazyLock::new(|| {
+    LABEL_PATTERNS
+        .iter()
+        .map(|(l, s, p)| {
+            (
+                *l,
+                *s,
+                Regex::new(&format!("(?i){p}")).expect("static regex"),
+            )
+        })
+        .collect()
+});
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Hit {
+    pub(super) label: Label,
+    pub(super) spec: u8,
+    pub(super) start: usize,
+    pub(super) end: usize,
+}
+
+pub(super) fn label_hits(line: &str) -> Vec<Hit> {
+    let mut all = Vec::new();
+    for (label, spec, re) in LABELS.iter() {
+        for m in re.find_iter(line) {
+            all.push(Hit {
+                label: *label,
+                spec: *spec,
+                start: m.start(),
+                end: m.end(),
+            });
+        }
+    }
+    all.sort_by_key(|h| (std::cmp::Reverse(h.end - h.start), h.start));
+    let mut picked: Vec<Hit> = Vec::new();
+    for h in all {
+        if picked.iter().all(|p| h.end <= p.start || h.start >= p.end) {
+            picked.push(h);
+        }
+    }
+    picked.sort_by_key(|h| h.start);
+    picked
+}

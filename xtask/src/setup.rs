@@ -1,0 +1,96 @@
+//! `cargo xtask setup`: the system and npm packages the app and its tests need.
+//!
+//! Promises: only what is missing is installed (Debian packages through apt-get, with sudo
+//! unless root; the UI's npm packages when the lock file is newer than `node_modules`); on other
+//! systems it says what to install instead.
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::util::{have, modified, npm, root};
+
+/// Debian packages the desktop app builds against, runs on, and is tested with.
+const APT_PACKAGES: &[&str] = &[
+    // Building (Tauri 2 on WebKitGTK 4.1) and the vendored OpenSSL of SQLCipher.
+    "build-essential",
+    "pkg-config",
+    "file",
+    "perl",
+    "make",
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+    "libxdo-dev",
+    "libssl-dev",
+    // End-to-end tests: a virtual display, the WebDriver of WebKitGTK, a real drag and drop.
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "xdotool",
+    "python3-gi",
+    "gir1.2-gtk-3.0",
+    // Bundle tests open AES ZIPs with 7-Zip, as an accountant would.
+    "p7zip-full",
+];
+
+/// Installs what is missing: Debian packages (with apt-get, through sudo unless root) and the
+/// UI's npm packages (`npm install`, from the lock file).
+pub(crate) fn setup() -> Result<()> {
+    if have("apt-get") && have("dpkg-query") {
+        let missing: Vec<&str> = APT_PACKAGES
+            .iter()
+            .copied()
+            .filter(|p| {
+                !Command::new("dpkg-query")
+                    .args(["-W", "-f=${Status}", p])
+                    .output()
+                    .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("ok installed"))
+            })
+            .collect();
+        if !missing.is_empty() {
+            eprintln!("Installing system packages: {}", missing.join(" "));
+            let root_user = Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+            let sudo: &[&str] = if root_user { &[] } else { &["sudo"] };
+            let run = |args: &[&str]| -> Result<()> {
+                let all: Vec<&str> = sudo.iter().chain(args).copied().collect();
+                let ok = Command::new(all[0])
+                    .args(&all[1..])
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .status()
+                    .with_context(|| format!("running {}", all.join(" ")))?
+                    .success();
+                if !ok {
+                    bail!("{} failed", all.join(" "));
+                }
+                Ok(())
+            };
+            run(&["apt-get", "update", "-qq"])?;
+            let mut install = vec!["apt-get", "install", "-y", "-qq", "--no-install-recommends"];
+            install.extend(&missing);
+            run(&install)?;
+        }
+    } else {
+        eprintln!(
+            "Not a Debian/Ubuntu system: install Tauri's prerequisites yourself \
+             (https://v2.tauri.app/start/prerequisites/)."
+        );
+    }
+    if !have("npm") {
+        bail!("Node.js 20.19+ and npm are needed to build the UI (https://nodejs.org)");
+    }
+    let ui = root().join("ui");
+    if !ui.join("node_modules/.package-lock.json").exists()
+        || modified(&ui.join("package-lock.json"))
+            > modified(&ui.join("node_modules/.package-lock.json"))
+    {
+        // `npm install` follows the lock file. Not `npm ci`: registries that serve only this
+        // platform's optional packages write locks that `npm ci` then calls out of sync.
+        npm(&["install", "--no-audit", "--no-fund"])?;
+    }
+    Ok(())
+}
