@@ -64,7 +64,7 @@ pub fn create(count: u64) -> coffre_core::Result<(PathBuf, Vault)> {
         vat_id: None,
         siren: None,
         kind: RequestType::Access,
-        received: coffre_core::records::retention::today().to_string(),
+        received: None,
     })?;
     Ok((dir, vault))
 }

@@ -1,60 +1,85 @@
-//! The one error type that crosses the IPC boundary: `{code, message}`. The UI switches on
-//! `code` (stable, snake_case) and shows its own translated text; `message` is the core's
-//! explanation, for anything the UI does not know.
+//! The one error type that crosses the IPC boundary: `{code, message, field?, why?, kind?,
+//! fault?}`.
+//! The UI switches on `code` (the core's stable reason code, `coffre_core::Code`) and shows its
+//! own translated text, built from `why` and `kind` when they are there; `message` is the
+//! core's English explanation, for logs, never shown.
 
+use coffre_core::{BackupFault, Code, Kind, Why};
 use serde::Serialize;
 
 /// A failed command, as the UI receives it.
 #[derive(Debug, Clone, Serialize, thiserror::Error)]
-#[error("{code}: {message}")]
+#[error("{}: {message}", code.as_str())]
 pub struct ApiError {
-    /// Stable machine-readable kind.
-    pub code: &'static str,
+    /// Stable machine-readable reason.
+    pub code: Code,
     /// What happened, in English.
     pub message: String,
+    /// With `invalid`: the refused argument, setting or field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// With `invalid`: why, with its facts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<Why>,
+    /// With `not_found`: the kind of record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    /// With `backup`: what is wrong with the backup folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<BackupFault>,
 }
 
 impl ApiError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         ApiError {
             code,
             message: message.into(),
+            field: None,
+            why: None,
+            kind: None,
+            fault: None,
         }
     }
 
     pub fn locked() -> Self {
-        ApiError::new("locked", "the vault is locked")
-    }
-
-    pub fn invalid(message: impl Into<String>) -> Self {
-        ApiError::new("invalid", message)
+        ApiError::new(Code::Locked, "the vault is locked")
     }
 }
 
 impl From<coffre_core::Error> for ApiError {
     fn from(e: coffre_core::Error) -> Self {
-        use coffre_core::Error as E;
-        let code = match &e {
-            E::WrongPassphrase => "wrong_passphrase",
-            E::WrongRecoveryKey => "wrong_recovery_key",
-            E::MalformedRecoveryKey(_) => "malformed_recovery_key",
-            E::WeakPassphrase(_) => "weak_passphrase",
-            E::VaultInUse { .. } => "vault_in_use",
-            E::NoVault(_) => "no_vault",
-            E::AlreadyExists(_) => "vault_exists",
-            E::NoSuchDocument(_) | E::AmbiguousId(_) => "not_found",
-            E::TooLarge { .. } => "too_large",
-            E::IndexMissing { .. } => "index_missing",
-            E::IndexUnusable { .. } => "index_unusable",
-            E::IndexRolledBack { .. } => "index_rolled_back",
-            E::Interrupted => "interrupted",
-            E::Tampered { .. } | E::MissingBlob { .. } | E::BadHeader { .. } => "tampered",
-            E::Setting { key, .. } if key == "consent" => "no_consent",
-            E::WeakBundlePassword(_) => "weak_password",
-            E::Setting { .. } | E::KdfParams(_) => "invalid",
-            E::Io { .. } => "io",
-            _ => "internal",
-        };
-        ApiError::new(code, e.to_string())
+        let mut api = ApiError::new(e.code(), e.to_string());
+        match e {
+            coffre_core::Error::Invalid { field, why } => {
+                api.field = Some(field);
+                api.why = Some(why);
+            }
+            coffre_core::Error::NotFound { kind, .. } => api.kind = Some(kind),
+            coffre_core::Error::Backup { fault, .. } => api.fault = Some(fault),
+            _ => {}
+        }
+        api
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_reason_and_facts() {
+        let e = coffre_core::storage::settings::Setting::AutoLockMinutes
+            .parse_value("2000")
+            .unwrap_err();
+        let json = serde_json::to_value(ApiError::from(e)).unwrap();
+        assert_eq!(json["code"], "invalid");
+        assert_eq!(json["field"], "auto-lock-minutes");
+        assert_eq!(json["why"]["why"], "out_of_range");
+        assert_eq!(json["why"]["max"], 1440);
+        let locked = serde_json::to_value(ApiError::locked()).unwrap();
+        assert_eq!(
+            locked,
+            serde_json::json!({"code": "locked", "message": "the vault is locked"})
+        );
     }
 }

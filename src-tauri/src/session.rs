@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use coffre_core::Code;
 use coffre_core::Vault;
 use coffre_core::intake::ingest::{Ingest, QueueTarget};
 use coffre_core::intake::watch::{
@@ -145,7 +146,7 @@ impl Session {
                     let _ = handle.emit("ingest", &event);
                 }
             })
-            .map_err(|e| ApiError::new("internal", e.to_string()))?;
+            .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
         // Jobs a crash left pending are finished now.
         ingest.resume(&[])?;
         // The scan for unknown blobs deferred at unlock (they go to quarantine, never deleted):

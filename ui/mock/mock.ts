@@ -78,7 +78,8 @@ mockIPC(
         unlocked = false;
         return null;
       case 'settings_get':
-        return { jurisdiction: 'france', fiscal_year_end: '12-31', auto_lock_minutes: 10, owner_ids: [], max_import_mb: 100,
+        return { jurisdiction: 'france', fiscal_year_end: '12-31', auto_lock_minutes: 10, owner_ids: [], max_import_size: 100 * 1024 * 1024,
+          audit_access_months: 12, backup_warn_days: 7, retention_years: [],
           backup: { folder: null, last_at: null, warn_after_days: 7, overdue: false } };
       case 'categories':
         return cats;

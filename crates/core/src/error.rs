@@ -2,8 +2,15 @@
 //!
 //! Every public operation returns [`Result`]. Messages never contain key material or document
 //! content; they may name a document by its id and original file name.
+//!
+//! Shells branch on the variant, never on the text: [`Error::code`] is a stable reason code
+//! (the desktop app's UI translates each one), and [`Error::Invalid`] carries a [`Why`] whose
+//! `why` tag and facts are enough to say the reason in any language. The English `Display` text
+//! is for the command line and logs.
 
 use std::path::PathBuf;
+
+use serde::Serialize;
 
 /// Errors of the vault and its parts.
 #[derive(Debug, thiserror::Error)]
@@ -91,9 +98,23 @@ pub enum Error {
     /// Key derivation parameters are out of the accepted range.
     #[error("key derivation parameters rejected: {0}")]
     KdfParams(String),
-    /// No document matches the given id or prefix.
-    #[error("no document {0}")]
-    NoSuchDocument(String),
+    /// No record of that kind has that id (or id prefix).
+    #[error("no {kind} {id}")]
+    NotFound {
+        /// What was looked for.
+        kind: Kind,
+        /// The id (or prefix) given.
+        id: String,
+    },
+    /// No active consent covers sending documents to that recipient for that purpose.
+    #[error(
+        "no active consent covers {what}: record one with `coffre consent grant` before sending \
+         documents"
+    )]
+    NoConsent {
+        /// The recipient and purpose, as given.
+        what: String,
+    },
     /// The id prefix matches more than one document.
     #[error("document id prefix {0} is ambiguous")]
     AmbiguousId(String),
@@ -120,13 +141,29 @@ pub enum Error {
     /// The encrypted index could not be read or written.
     #[error("index: {0}")]
     Index(#[from] rusqlite::Error),
-    /// A setting has an invalid value.
-    #[error("setting {key}: {reason}")]
-    Setting {
-        /// The setting's key.
-        key: String,
-        /// Why the value is refused.
-        reason: String,
+    /// A value given by the user (an argument, a setting, a form field) is refused.
+    #[error("{field}: {why}")]
+    Invalid {
+        /// The argument, setting or field (`due-date`, `max-import-size`, `consent.to`).
+        field: String,
+        /// Why, as a reason code with its facts.
+        why: Why,
+    },
+    /// A backup folder cannot serve as asked.
+    #[error("backup: {detail}")]
+    Backup {
+        /// What is wrong, as a reason code.
+        fault: BackupFault,
+        /// The details, in English (paths, generations, sizes).
+        detail: String,
+    },
+    /// The index was written by a newer Coffre.
+    #[error("the index has schema {found}, newer than this Coffre ({supported}); update Coffre")]
+    NewerIndex {
+        /// The index's schema version.
+        found: u32,
+        /// The newest version this build knows.
+        supported: u32,
     },
     /// An operating-system error, with the path involved when there is one.
     #[error("{}{source}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
@@ -146,7 +183,385 @@ pub enum Error {
 /// Result alias of the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The stable reason codes of [`Error::code`]: what shells branch on and translate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// `wrong_passphrase`.
+    WrongPassphrase,
+    /// `wrong_recovery_key`.
+    WrongRecoveryKey,
+    /// `malformed_recovery_key`.
+    MalformedRecoveryKey,
+    /// `weak_passphrase`.
+    WeakPassphrase,
+    /// `vault_in_use`.
+    VaultInUse,
+    /// `no_vault`.
+    NoVault,
+    /// `vault_exists`.
+    VaultExists,
+    /// `locked`: No vault is open (used by the shells, which hold the open vault).
+    Locked,
+    /// `tampered`: A document, its blob or the header failed authentication or is missing.
+    Tampered,
+    /// `index_missing`.
+    IndexMissing,
+    /// `index_unusable`.
+    IndexUnusable,
+    /// `index_rolled_back`.
+    IndexRolledBack,
+    /// `newer_index`.
+    NewerIndex,
+    /// `weak_password`.
+    WeakPassword,
+    /// `output_refused`.
+    OutputRefused,
+    /// `interrupted`.
+    Interrupted,
+    /// `kdf_params`.
+    KdfParams,
+    /// `not_found`.
+    NotFound,
+    /// `ambiguous_id`.
+    AmbiguousId,
+    /// `no_consent`.
+    NoConsent,
+    /// `too_large`.
+    TooLarge,
+    /// `backup`: see [`BackupFault`].
+    Backup,
+    /// `invalid`: A value was refused: see [`Why`].
+    Invalid,
+    /// `io`.
+    Io,
+    /// `internal`: An index or cryptographic failure that is not the user's to fix.
+    Internal,
+}
+
+impl Code {
+    /// Every code, for shells that must translate each one.
+    pub const ALL: [Code; 25] = [
+        Code::WrongPassphrase,
+        Code::WrongRecoveryKey,
+        Code::MalformedRecoveryKey,
+        Code::WeakPassphrase,
+        Code::VaultInUse,
+        Code::NoVault,
+        Code::VaultExists,
+        Code::Locked,
+        Code::Tampered,
+        Code::IndexMissing,
+        Code::IndexUnusable,
+        Code::IndexRolledBack,
+        Code::NewerIndex,
+        Code::WeakPassword,
+        Code::OutputRefused,
+        Code::Interrupted,
+        Code::KdfParams,
+        Code::NotFound,
+        Code::AmbiguousId,
+        Code::NoConsent,
+        Code::TooLarge,
+        Code::Backup,
+        Code::Invalid,
+        Code::Io,
+        Code::Internal,
+    ];
+
+    /// The code as written on the wire (`wrong_passphrase`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::WrongPassphrase => "wrong_passphrase",
+            Code::WrongRecoveryKey => "wrong_recovery_key",
+            Code::MalformedRecoveryKey => "malformed_recovery_key",
+            Code::WeakPassphrase => "weak_passphrase",
+            Code::VaultInUse => "vault_in_use",
+            Code::NoVault => "no_vault",
+            Code::VaultExists => "vault_exists",
+            Code::Locked => "locked",
+            Code::Tampered => "tampered",
+            Code::IndexMissing => "index_missing",
+            Code::IndexUnusable => "index_unusable",
+            Code::IndexRolledBack => "index_rolled_back",
+            Code::NewerIndex => "newer_index",
+            Code::WeakPassword => "weak_password",
+            Code::OutputRefused => "output_refused",
+            Code::Interrupted => "interrupted",
+            Code::KdfParams => "kdf_params",
+            Code::NotFound => "not_found",
+            Code::AmbiguousId => "ambiguous_id",
+            Code::NoConsent => "no_consent",
+            Code::TooLarge => "too_large",
+            Code::Backup => "backup",
+            Code::Invalid => "invalid",
+            Code::Io => "io",
+            Code::Internal => "internal",
+        }
+    }
+}
+
+/// What is wrong with a backup folder ([`Error::Backup`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum BackupFault {
+    /// The folder holds no Coffre backup.
+    NotABackup,
+    /// A backup of a format this Coffre does not read.
+    UnknownFormat,
+    /// The folder holds the backups of another vault.
+    OtherVault,
+    /// The folder holds no generation yet.
+    Empty,
+    /// A generation's files were altered or damaged: they do not match its signed manifest.
+    Altered,
+    /// Not enough free space for the generation.
+    NoSpace,
+    /// The folder's path cannot be recorded (not valid Unicode).
+    BadPath,
+}
+
+/// The kinds of record [`Error::NotFound`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A stored document.
+    Document,
+    /// A consent of the consent ledger.
+    Consent,
+    /// A GDPR request of the register.
+    Request,
+    /// A backup snapshot.
+    Snapshot,
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Kind::Document => "document",
+            Kind::Consent => "consent",
+            Kind::Request => "request",
+            Kind::Snapshot => "snapshot",
+        })
+    }
+}
+
+/// Why a value was refused: a stable reason code (the `why` tag) and the facts a message needs.
+/// Values shown here are the user's own input or fixed formats, never document content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum Why {
+    /// Nothing (or only spaces) was given where a value is required.
+    #[error("a value is required")]
+    Required,
+    /// Not a whole number.
+    #[error("{value:?} is not a whole number")]
+    NotANumber {
+        /// The value given.
+        value: String,
+    },
+    /// Not an amount such as `1234.56`.
+    #[error("{value:?} is not an amount (use 1234.56, no thousands separator)")]
+    NotAnAmount {
+        /// The value given.
+        value: String,
+    },
+    /// Not a size such as `20MiB` or `5000000`.
+    #[error("{value:?} is not a size (use bytes, or a number with KB, MB, GB, KiB, MiB or GiB)")]
+    NotASize {
+        /// The value given.
+        value: String,
+    },
+    /// Not written in the expected format (a date, a period, a month and day, a time).
+    #[error("{value:?} is not in the format {format}")]
+    BadFormat {
+        /// The value given.
+        value: String,
+        /// The expected format, as written to users (`YYYY-MM-DD`, `MM-DD`, `2026-Q3`...).
+        format: String,
+    },
+    /// Well formed but not a day of the calendar (`2026-02-30`).
+    #[error("{value:?} is not a day of the calendar")]
+    NoSuchDate {
+        /// The value given.
+        value: String,
+    },
+    /// A number outside the accepted range.
+    #[error("{value} is outside {min} to {max}")]
+    OutOfRange {
+        /// The value given.
+        value: i64,
+        /// The smallest accepted value.
+        min: i64,
+        /// The largest accepted value.
+        max: i64,
+    },
+    /// A number below the smallest accepted value.
+    #[error("{value} is less than {min}")]
+    AtLeast {
+        /// The value given.
+        value: i64,
+        /// The smallest accepted value.
+        min: i64,
+    },
+    /// Not one of a fixed list of values.
+    #[error("{value:?} is not one of {allowed}")]
+    NotOneOf {
+        /// The value given.
+        value: String,
+        /// The accepted values, comma-separated, as typed.
+        allowed: String,
+    },
+    /// A period that ends before it starts.
+    #[error("the period ends ({to}) before it starts ({from})")]
+    EndsBeforeStart {
+        /// Start.
+        from: String,
+        /// End.
+        to: String,
+    },
+    /// Not an e-mail address.
+    #[error("{value:?} is not an e-mail address")]
+    NotAnEmail {
+        /// The value given.
+        value: String,
+    },
+    /// Not a VAT number (country code and 2 to 13 characters, with a valid check where the
+    /// country has one).
+    #[error("{value:?} is not a valid VAT number")]
+    NotAVatId {
+        /// The value given.
+        value: String,
+    },
+    /// Not a SIREN (nine digits with a valid Luhn check).
+    #[error("{value:?} is not a valid SIREN (nine digits)")]
+    NotASiren {
+        /// The value given.
+        value: String,
+    },
+    /// Not a three-letter ISO 4217 currency code.
+    #[error("{value:?} is not a currency code (three letters, like EUR)")]
+    NotACurrency {
+        /// The value given.
+        value: String,
+    },
+    /// Not an IBAN whose check digits match.
+    #[error("{value:?} is not a valid IBAN (its check digits do not match)")]
+    NotAnIban {
+        /// The value given.
+        value: String,
+    },
+    /// Not a key fingerprint (64 hexadecimal digits).
+    #[error("{value:?} is not a key fingerprint (64 hex digits)")]
+    NotAFingerprint {
+        /// The value given.
+        value: String,
+    },
+    /// A path that does not end in a usable file or folder name.
+    #[error("{value:?} is not a file name")]
+    NotAFileName {
+        /// The value given.
+        value: String,
+    },
+    /// Not an existing folder.
+    #[error("{value:?} is not a folder")]
+    NotAFolder {
+        /// The path given.
+        value: String,
+    },
+    /// A folder that overlaps the vault (inside it, or containing it).
+    #[error("{value:?} overlaps the vault's folder: choose a folder of its own")]
+    OverlapsVault {
+        /// The folder given.
+        value: String,
+    },
+    /// A folder that is, is inside, or holds the last backup folder.
+    #[error("{value:?} overlaps the backup folder: choose a folder of its own")]
+    OverlapsBackup {
+        /// The folder given.
+        value: String,
+    },
+    /// A path that is not valid Unicode, which the vault cannot record.
+    #[error("{value:?} is not valid Unicode")]
+    NotUnicode {
+        /// The path given, with its invalid bytes replaced.
+        value: String,
+    },
+    /// The record was closed (a request) or withdrawn (a consent) already.
+    #[error("already closed or withdrawn on {on}")]
+    AlreadyClosed {
+        /// When.
+        on: String,
+    },
+    /// A request's deadline can be extended once only.
+    #[error("already extended (due {due}); it can be extended only once")]
+    AlreadyExtended {
+        /// The extended due date.
+        due: String,
+    },
+}
+
 impl Error {
+    /// No record of that kind has that id.
+    pub(crate) fn not_found(kind: Kind, id: impl Into<String>) -> Error {
+        Error::NotFound {
+            kind,
+            id: id.into(),
+        }
+    }
+
+    /// A backup folder that cannot serve.
+    pub(crate) fn backup(fault: BackupFault, detail: impl Into<String>) -> Error {
+        Error::Backup {
+            fault,
+            detail: detail.into(),
+        }
+    }
+
+    /// A refused value.
+    pub(crate) fn invalid(field: impl Into<String>, why: Why) -> Error {
+        Error::Invalid {
+            field: field.into(),
+            why,
+        }
+    }
+
+    /// The stable reason code of this error, the same in every shell.
+    pub fn code(&self) -> Code {
+        match self {
+            Error::WrongPassphrase => Code::WrongPassphrase,
+            Error::WrongRecoveryKey => Code::WrongRecoveryKey,
+            Error::MalformedRecoveryKey(_) => Code::MalformedRecoveryKey,
+            Error::WeakPassphrase(_) => Code::WeakPassphrase,
+            Error::VaultInUse { .. } => Code::VaultInUse,
+            Error::NoVault(_) => Code::NoVault,
+            Error::AlreadyExists(_) => Code::VaultExists,
+            Error::BadHeader { .. } | Error::Tampered { .. } | Error::MissingBlob { .. } => {
+                Code::Tampered
+            }
+            Error::IndexMissing { .. } => Code::IndexMissing,
+            Error::IndexUnusable { .. } => Code::IndexUnusable,
+            Error::IndexRolledBack { .. } => Code::IndexRolledBack,
+            Error::NewerIndex { .. } => Code::NewerIndex,
+            Error::WeakBundlePassword(_) => Code::WeakPassword,
+            Error::OutputRefused { .. } => Code::OutputRefused,
+            Error::Interrupted => Code::Interrupted,
+            Error::KdfParams(_) => Code::KdfParams,
+            Error::NotFound { .. } => Code::NotFound,
+            Error::AmbiguousId(_) => Code::AmbiguousId,
+            Error::NoConsent { .. } => Code::NoConsent,
+            Error::TooLarge { .. } => Code::TooLarge,
+            Error::Invalid { .. } => Code::Invalid,
+            Error::Io { .. } => Code::Io,
+            Error::Backup { .. } => Code::Backup,
+            Error::Index(_) | Error::Crypto(_) => Code::Internal,
+        }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();

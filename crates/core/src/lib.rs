@@ -39,7 +39,7 @@ pub mod storage;
 pub mod support;
 pub mod vault;
 
-pub use error::{Error, Result};
+pub use error::{BackupFault, Code, Error, Kind, Result, Why};
 pub use format::crypto::KdfParams;
 pub use format::secret::{Passphrase, SecretKey, Strength};
 pub use format::vault_format::RecoveryKey;

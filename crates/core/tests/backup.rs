@@ -292,7 +292,7 @@ fn disposal_reaches_the_backup() {
     let mut r = Vault::open(&older, &Passphrase::new(PASS.into())).unwrap();
     assert!(matches!(
         r.read_document(&ids[0]),
-        Err(Error::NoSuchDocument(_))
+        Err(Error::NotFound { .. })
     ));
     assert!(r.read_document(&ids[1]).is_ok());
 }

@@ -163,7 +163,7 @@ fn status_filters_and_restricted_documents() {
     assert_eq!(v.browse(&by_category, 0, 10).unwrap().total, 4);
     assert!(matches!(
         v.browse(&status("lost"), 0, 10),
-        Err(Error::Setting { .. })
+        Err(Error::Invalid { .. })
     ));
     assert!(
         v.browse(
@@ -327,7 +327,7 @@ fn an_import_folder_never_reaches_the_vault_or_its_backups() {
     ] {
         let err = v.set_watch_config(Some(&cfg(folder.clone(), recursive)));
         assert!(
-            matches!(err, Err(Error::Setting { .. })),
+            matches!(err, Err(Error::Invalid { .. })),
             "{folder:?} {recursive}"
         );
     }

@@ -67,6 +67,7 @@ fn grant(v: &mut Vault, party: &str, from: Option<&str>, to: Option<&str>) -> i6
         evidence: Some("engagement letter".into()),
     })
     .unwrap()
+    .id
 }
 
 fn request(recipient: &str, period: &str, out: &Path) -> BundleRequest {
@@ -181,7 +182,7 @@ fn periods_parse() {
         "2026-10-01",
     ] {
         assert!(
-            matches!(parse_period(bad), Err(Error::Setting { .. })),
+            matches!(parse_period(bad), Err(Error::Invalid { .. })),
             "{bad:?} accepted"
         );
     }

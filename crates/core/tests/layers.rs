@@ -15,6 +15,10 @@ const LAYERS: &[&str] = &[
 const ROOT_NAMES: &[(&str, &str)] = &[
     ("Error", "error"),
     ("Result", "error"),
+    ("Code", "error"),
+    ("BackupFault", "error"),
+    ("Kind", "error"),
+    ("Why", "error"),
     ("AuditEntry", "storage"),
     ("ChainReport", "storage"),
     ("Document", "storage"),

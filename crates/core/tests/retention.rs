@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use coffre_core::records::retention::{Category, parse_date};
+use coffre_core::storage::settings::Setting;
 use coffre_core::{CreateOptions, Error, KdfParams, Passphrase, SearchQuery, Vault};
 
 fn fixture(name: &str) -> PathBuf {
@@ -48,23 +49,29 @@ fn dates_follow_issue_date_category_and_settings() {
 
     v.correct(&ubl, "issue_date", Some("2027-01-02")).unwrap();
     assert_eq!(v.retention_of(&ubl).unwrap().retain_until, "2037-12-31");
-    v.set_retention_setting("fiscal-year-end", "06-30").unwrap();
+    v.set_setting(Setting::parse("fiscal-year-end").unwrap(), "06-30")
+        .unwrap();
     assert_eq!(v.retention_of(&ubl).unwrap().retain_until, "2037-06-30");
-    v.set_retention_setting("jurisdiction", "germany").unwrap();
+    v.set_setting(Setting::parse("jurisdiction").unwrap(), "germany")
+        .unwrap();
     assert_eq!(v.retention_of(&ubl).unwrap().retain_until, "2035-06-30");
     // The owner's own VAT id makes the seller's invoices "issued".
-    v.set_retention_setting("owner-ids", "FR44732829320")
+    v.set_setting(Setting::parse("owner-ids").unwrap(), "FR44732829320")
         .unwrap();
     assert_eq!(v.retention_of(&ubl).unwrap().category, "invoice-issued");
     v.set_category(&ubl, Category::Contract).unwrap();
-    v.set_retention_setting("jurisdiction", "france").unwrap();
+    v.set_setting(Setting::parse("jurisdiction").unwrap(), "france")
+        .unwrap();
     let r = v.retention_of(&ubl).unwrap();
     assert_eq!(
         (r.category.as_str(), r.retain_until.as_str()),
         ("contract", "2037-06-30"),
         "owner's category kept"
     );
-    assert!(v.set_retention_setting("fiscal-year-end", "02-30").is_err());
+    assert!(
+        v.set_setting(Setting::parse("fiscal-year-end").unwrap(), "02-30")
+            .is_err()
+    );
     assert!(v.verify_audit().unwrap().faults.is_empty());
 }
 
@@ -97,7 +104,7 @@ fn disposal_is_refused_under_hold_and_before_the_date() {
         v.document(&ubl).is_ok(),
         "a held document survives even --due in 2040"
     );
-    assert!(matches!(v.hold(&ubl, "  "), Err(Error::Setting { .. })));
+    assert!(matches!(v.hold(&ubl, "  "), Err(Error::Invalid { .. })));
     v.release(&ubl).unwrap();
     let status = v.retention_status(Some(later)).unwrap();
     assert_eq!(status.due.len(), 1);
@@ -119,10 +126,7 @@ fn disposal_shreds_the_key_and_an_old_blob_copied_back_reveals_nothing() {
         .unwrap();
     assert!(out[0].disposed, "{:?}", out);
     assert!(!blob.exists());
-    assert!(matches!(
-        v.read_document(&ubl),
-        Err(Error::NoSuchDocument(_))
-    ));
+    assert!(matches!(v.read_document(&ubl), Err(Error::NotFound { .. })));
     let t = v.tombstones().unwrap();
     assert_eq!(t.len(), 1);
     assert_eq!((t[0].id.as_str(), t[0].overridden), (ubl.as_str(), true));
@@ -142,10 +146,7 @@ fn disposal_shreds_the_key_and_an_old_blob_copied_back_reveals_nothing() {
     // The old blob, copied back: no key exists for it any more; the next open moves it to
     // quarantine (open never deletes), where it is noise until the owner purges it.
     std::fs::write(&blob, &saved).unwrap();
-    assert!(matches!(
-        v.read_document(&ubl),
-        Err(Error::NoSuchDocument(_))
-    ));
+    assert!(matches!(v.read_document(&ubl), Err(Error::NotFound { .. })));
     drop(v);
     let mut v = Vault::open(&dir, &Passphrase::new(PASS.into())).unwrap();
     assert!(!blob.exists(), "an orphan blob is moved aside on open");

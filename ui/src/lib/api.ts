@@ -1,20 +1,28 @@
 // The one door from the UI to the Rust core. Screens import from here and never call `invoke`
 // or `listen` themselves. Every command either resolves with its value or rejects with an
-// `ApiError` ({code, message}); screens switch on `code`, never on the message text.
+// `ApiError` ({code, message, ...}); screens switch on `code`, never on the message text.
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { BackupFault } from './generated/BackupFault';
+import type { Code } from './generated/Code';
+import type { Kind } from './generated/Kind';
+import type { Why } from './generated/Why';
+import type { Settings as CoreSettings } from './generated/Settings';
 
 /** What every failed command rejects with. */
 export interface ApiError {
-  /**
-   * wrong_passphrase | wrong_recovery_key | malformed_recovery_key | weak_passphrase |
-   * weak_password (a bundle password the core refuses) |
-   * vault_in_use | no_vault | vault_exists | locked | not_found | invalid | no_consent |
-   * tampered | too_large | index_missing | index_unusable | index_rolled_back | interrupted |
-   * output_refused | io | internal
-   */
-  code: string;
+  /** The reason code (generated from the core's `Code`). */
+  code: Code;
+  /** The core's explanation in English, for logs; never shown (see `errorText.ts`). */
   message: string;
+  /** With `invalid`: the refused argument, setting or field. */
+  field?: string | null;
+  /** With `invalid`: why, with the facts a message needs. */
+  why?: Why | null;
+  /** With `not_found`: what kind of record. */
+  kind?: Kind | null;
+  /** With `backup`: what is wrong with the backup folder. */
+  fault?: BackupFault | null;
 }
 
 export function isApiError(e: unknown): e is ApiError {
@@ -552,25 +560,26 @@ export interface BackupSummary {
   disposed_removed: number;
 }
 
-export interface Settings {
-  /** france | germany | custom */
-  jurisdiction: string;
-  /** MM-DD */
-  fiscal_year_end: string;
-  /** Minutes of inactivity before the vault locks itself; 0 never. */
-  auto_lock_minutes: number;
-  /** The owner's VAT ids / SIRENs: documents they issued count as issued invoices. */
-  owner_ids: string[];
-  max_import_mb: number;
-  backup: BackupStatus;
-}
+/** Every setting (generated from the core's `Settings`) and the backup situation. */
+export type Settings = CoreSettings & { backup: BackupStatus };
+
+/** The settings, named as the CLI's `coffre config` names them. */
+export type SettingKey =
+  | 'max-import-size'
+  | 'audit-access-months'
+  | 'auto-lock-minutes'
+  | 'backup-warn-days'
+  | 'jurisdiction'
+  | 'fiscal-year-end'
+  | 'owner-ids'
+  | `retention.${string}`;
 
 /**
- * Changes one setting: `jurisdiction`, `fiscal_year_end`, `auto_lock_minutes`, `owner_ids`
- * (comma-separated), `max_import_mb`, `backup_warn_days`. Returns all settings.
+ * Changes one setting from the user's text (`50MiB`, `06-30`, `germany`); the core checks it.
+ * Returns all settings.
  */
 export const settingsGet = () => call<Settings>('settings_get');
-export const settingsSet = (key: string, value: string) =>
+export const settingsSet = (key: SettingKey, value: string) =>
   call<Settings>('settings_set', { key, value });
 /** Backs up to `folder` (remembered as the backup folder); incremental after the first run. */
 export const backupNow = (folder: string) => call<BackupSummary>('backup_now', { folder });

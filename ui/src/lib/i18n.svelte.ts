@@ -10,6 +10,8 @@ import { messages as retention } from '../i18n/retention';
 import { messages as privacy } from '../i18n/privacy';
 import { messages as audit } from '../i18n/audit';
 import { messages as settings } from '../i18n/settings';
+import { messages as errors } from '../i18n/errors';
+import { describeError } from './errorText';
 
 export type Locale = 'fr' | 'en';
 export type LocalePreference = 'auto' | Locale;
@@ -31,6 +33,7 @@ export const MODULES: Record<string, Module> = {
   privacy,
   audit,
   settings,
+  errors,
 };
 
 const catalogs: Record<Locale, Catalog> = { en: {}, fr: {} };
@@ -221,12 +224,7 @@ export function formatBytes(n: number | null | undefined): string {
 }
 
 /** The user-facing text of a failed command: `errors.<code>` when translated, else the core's message. */
+/** The translated text of a failed command (see `errorText.ts`). */
 export function errorText(e: unknown): string {
-  if (typeof e === 'object' && e !== null && 'code' in e) {
-    const err = e as { code: string; message?: string };
-    const key = `common.errors.${err.code}`;
-    if (hasKey(key)) return t(key);
-    return err.message || t('common.errors.internal');
-  }
-  return String(e);
+  return describeError(e, t, hasKey);
 }

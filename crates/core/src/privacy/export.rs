@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::error::Why;
 use crate::support::csv::{Cell, Table};
 use crate::support::files::sync_dir;
 use crate::vault::Vault;
@@ -117,9 +118,13 @@ impl Vault {
             .unwrap_or(Path::new("."));
         let name = out
             .file_name()
-            .ok_or_else(|| Error::Setting {
-                key: "export".into(),
-                reason: format!("{} is not a folder name", out.display()),
+            .ok_or_else(|| {
+                Error::invalid(
+                    "export",
+                    Why::NotAFileName {
+                        value: out.display().to_string(),
+                    },
+                )
             })?
             .to_string_lossy()
             .into_owned();
@@ -253,7 +258,7 @@ impl Vault {
         let requests = self.requests()?;
         let mut register = Vec::with_capacity(requests.len());
         for r in &requests {
-            let events = self.request(r.id)?.map(|(_, e)| e).unwrap_or_default();
+            let (_, events) = self.request(r.id)?;
             register.push(json!({ "request": r, "events": events }));
         }
         write_json(&dir.join("requests.json"), &register)?;

@@ -15,6 +15,10 @@ use std::str::FromStr;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
+use coffre_extract::checks;
+
+use crate::error::{Kind, Why};
+use crate::support::dates::parse_ymd_field as parse_date;
 use crate::{Error, Result};
 
 /// What the data subject asks for.
@@ -75,12 +79,12 @@ impl FromStr for RequestType {
             .into_iter()
             .find(|t| t.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
-                invalid(
+                Error::invalid(
                     "request.type",
-                    format!(
-                        "{s:?} is not one of access, rectification, erasure, restriction, \
-                         portability, objection"
-                    ),
+                    Why::NotOneOf {
+                        value: s.to_owned(),
+                        allowed: RequestType::ALL.map(RequestType::as_str).join(", "),
+                    },
                 )
             })
     }
@@ -111,8 +115,8 @@ pub struct NewRequest {
     pub siren: Option<String>,
     /// What they ask for.
     pub kind: RequestType,
-    /// When the request was received, `YYYY-MM-DD`.
-    pub received: String,
+    /// When the request was received, `YYYY-MM-DD`; today (UTC) when `None` or blank.
+    pub received: Option<String>,
 }
 
 /// A registered request.
@@ -169,27 +173,20 @@ pub struct RequestEvent {
     pub at: String,
 }
 
-fn invalid(key: &str, reason: impl Into<String>) -> Error {
-    Error::Setting {
-        key: key.to_owned(),
-        reason: reason.into(),
-    }
-}
-
-/// Parses a `YYYY-MM-DD` date (exactly that shape, and a real calendar day).
-fn parse_date(key: &str, value: &str) -> Result<time::Date> {
-    crate::support::dates::parse_ymd(value)
-        .ok_or_else(|| invalid(key, format!("{value:?} is not a date (YYYY-MM-DD)")))
-}
-
 /// `date` plus `months` calendar months, clamped to the last day of the month reached.
 fn add_months(date: time::Date, months: u8) -> Result<time::Date> {
     let index = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + i32::from(months);
     let year = index.div_euclid(12);
     let month = time::Month::try_from((index.rem_euclid(12) + 1) as u8).expect("month in 1..=12");
     let day = date.day().min(month.length(year));
-    time::Date::from_calendar_date(year, month, day)
-        .map_err(|_| invalid("request.received", "date out of range"))
+    time::Date::from_calendar_date(year, month, day).map_err(|_| {
+        Error::invalid(
+            "request.received",
+            Why::NoSuchDate {
+                value: crate::support::dates::format_ymd(date),
+            },
+        )
+    })
 }
 
 /// The deadline of a request received on `received` (`YYYY-MM-DD`): one month after receipt, or
@@ -223,41 +220,40 @@ fn check_email(email: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(invalid(
+        Err(Error::invalid(
             "request.email",
-            format!("{email:?} is not an e-mail address"),
+            Why::NotAnEmail {
+                value: email.to_owned(),
+            },
         ))
     }
 }
 
+/// The VAT number without separators, upper-cased, when its country's pattern and check (the
+/// extraction's own [`checks::is_vat_id`]) accept it.
 fn normalize_vat_id(vat: &str) -> Result<String> {
-    let v: String = vat
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    let ok = v.len() >= 4
-        && v.len() <= 15
-        && v.bytes().take(2).all(|b| b.is_ascii_alphabetic())
-        && v.bytes().all(|b| b.is_ascii_alphanumeric());
-    if ok {
-        Ok(v)
+    if checks::is_vat_id(vat) {
+        Ok(checks::compact(vat))
     } else {
-        Err(invalid(
+        Err(Error::invalid(
             "request.vat_id",
-            format!("{vat:?} is not a VAT number (country code and 2 to 13 characters)"),
+            Why::NotAVatId {
+                value: vat.to_owned(),
+            },
         ))
     }
 }
 
+/// The SIREN without separators, when its nine digits pass the Luhn check.
 fn normalize_siren(siren: &str) -> Result<String> {
-    let s: String = siren.chars().filter(|c| !c.is_whitespace()).collect();
-    if s.len() == 9 && s.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(s)
+    if checks::is_siren(siren) {
+        Ok(checks::compact(siren))
     } else {
-        Err(invalid(
+        Err(Error::invalid(
             "request.siren",
-            format!("{siren:?} is not a SIREN (nine digits)"),
+            Why::NotASiren {
+                value: siren.to_owned(),
+            },
         ))
     }
 }
@@ -278,9 +274,10 @@ fn log(tx: &Transaction<'_>, id: i64, event: &str, detail: Option<&str>, now: &s
 pub fn create(tx: &Transaction<'_>, new: &NewRequest, now: &str) -> Result<i64> {
     let subject = new.subject.trim();
     if subject.is_empty() {
-        return Err(invalid("request.subject", "the data subject is required"));
+        return Err(Error::invalid("request.subject", Why::Required));
     }
-    let received = new.received.trim();
+    let received = trimmed(new.received.as_deref()).unwrap_or_else(today);
+    let received = received.as_str();
     let due = due_date(received, false)?;
     let email = trimmed(new.email.as_deref());
     if let Some(e) = &email {
@@ -314,7 +311,7 @@ pub fn create(tx: &Transaction<'_>, new: &NewRequest, now: &str) -> Result<i64> 
 
 fn require(tx: &Transaction<'_>, id: i64) -> Result<Request> {
     // `today` only affects `overdue`, which callers here do not use.
-    get(tx, id, "1970-01-01")?.ok_or_else(|| invalid("request", format!("no request {id}")))
+    get(tx, id, "1970-01-01")?.ok_or_else(|| Error::not_found(Kind::Request, id.to_string()))
 }
 
 /// Extends a request's deadline to three months after receipt, once, for `reason`.
@@ -324,23 +321,14 @@ fn require(tx: &Transaction<'_>, id: i64) -> Result<Request> {
 pub fn extend(tx: &Transaction<'_>, id: i64, reason: &str, now: &str) -> Result<()> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(invalid(
-            "request.reason",
-            "a reason is required to extend the deadline",
-        ));
+        return Err(Error::invalid("request.reason", Why::Required));
     }
     let request = require(tx, id)?;
     if let Some(at) = request.closed_at {
-        return Err(invalid(
-            "request",
-            format!("request {id} was closed on {at}"),
-        ));
+        return Err(Error::invalid("request", Why::AlreadyClosed { on: at }));
     }
     if let Some(due) = request.due_extended {
-        return Err(invalid(
-            "request",
-            format!("request {id} was already extended (due {due}); it can be extended only once"),
-        ));
+        return Err(Error::invalid("request", Why::AlreadyExtended { due }));
     }
     let due = due_date(&request.received, true)?;
     tx.execute(
@@ -357,17 +345,11 @@ pub fn extend(tx: &Transaction<'_>, id: i64, reason: &str, now: &str) -> Result<
 pub fn close(tx: &Transaction<'_>, id: i64, outcome: &str, now: &str) -> Result<()> {
     let outcome = outcome.trim();
     if outcome.is_empty() {
-        return Err(invalid(
-            "request.outcome",
-            "the outcome is required to close a request",
-        ));
+        return Err(Error::invalid("request.outcome", Why::Required));
     }
     let request = require(tx, id)?;
     if let Some(at) = request.closed_at {
-        return Err(invalid(
-            "request",
-            format!("request {id} was already closed on {at}"),
-        ));
+        return Err(Error::invalid("request", Why::AlreadyClosed { on: at }));
     }
     tx.execute(
         "UPDATE gdpr_requests SET outcome = ?2, closed_at = ?3 WHERE id = ?1",
@@ -459,31 +441,36 @@ fn today() -> String {
 }
 
 impl crate::vault::Vault {
-    /// Registers a GDPR request (audited by id and type; the subject stays in the register).
-    pub fn request_new(&mut self, new: &NewRequest) -> Result<i64> {
-        self.audited("request.new", None, |tx| {
+    /// Registers a GDPR request (audited by id and type; the subject stays in the register);
+    /// returns it as registered.
+    pub fn request_new(&mut self, new: &NewRequest) -> Result<Request> {
+        let id = self.audited("request.new", None, |tx| {
             let id = create(tx, new, &crate::storage::audit::now_rfc3339())?;
             Ok((
                 id,
                 serde_json::json!({ "request": id, "type": new.kind.as_str() }),
             ))
-        })
+        })?;
+        Ok(self.request(id)?.0)
     }
 
-    /// Extends a request's deadline by two months, once, with a reason (audited).
-    pub fn request_extend(&mut self, id: i64, reason: &str) -> Result<()> {
+    /// Extends a request's deadline by two months, once, with a reason (audited); returns it
+    /// as changed.
+    pub fn request_extend(&mut self, id: i64, reason: &str) -> Result<Request> {
         self.audited("request.extend", None, |tx| {
             extend(tx, id, reason, &crate::storage::audit::now_rfc3339())?;
             Ok(((), serde_json::json!({ "request": id })))
-        })
+        })?;
+        Ok(self.request(id)?.0)
     }
 
-    /// Closes a request with its outcome (audited).
-    pub fn request_close(&mut self, id: i64, outcome: &str) -> Result<()> {
+    /// Closes a request with its outcome (audited); returns it as changed.
+    pub fn request_close(&mut self, id: i64, outcome: &str) -> Result<Request> {
         self.audited("request.close", None, |tx| {
             close(tx, id, outcome, &crate::storage::audit::now_rfc3339())?;
             Ok(((), serde_json::json!({ "request": id })))
-        })
+        })?;
+        Ok(self.request(id)?.0)
     }
 
     /// Every request, with `overdue` computed for today (UTC).
@@ -492,12 +479,11 @@ impl crate::vault::Vault {
     }
 
     /// One request and its events.
-    pub fn request(&self, id: i64) -> Result<Option<(Request, Vec<RequestEvent>)>> {
+    pub fn request(&self, id: i64) -> Result<(Request, Vec<RequestEvent>)> {
         let conn = self.index.conn();
-        Ok(match get(conn, id, &today())? {
-            Some(r) => Some((r, events(conn, id)?)),
-            None => None,
-        })
+        let request = get(conn, id, &today())?
+            .ok_or_else(|| Error::not_found(Kind::Request, id.to_string()))?;
+        Ok((request, events(conn, id)?))
     }
 }
 
@@ -523,7 +509,7 @@ mod tests {
             vat_id: None,
             siren: None,
             kind: RequestType::Access,
-            received: received.into(),
+            received: Some(received.into()),
         }
     }
 
@@ -562,7 +548,7 @@ mod tests {
             "+2026-01-01",
         ] {
             assert!(
-                matches!(due_date(bad, false), Err(Error::Setting { .. })),
+                matches!(due_date(bad, false), Err(Error::Invalid { .. })),
                 "{bad}"
             );
         }
@@ -599,10 +585,10 @@ mod tests {
                 &NewRequest {
                     subject: "  SARL Dupont ".into(),
                     email: Some(" ".into()),
-                    vat_id: Some("fr 12 345678901".into()),
-                    siren: Some("345 678 901".into()),
+                    vat_id: Some("fr 44 732829320".into()),
+                    siren: Some("732 829 320".into()),
                     kind: RequestType::Rectification,
-                    received: "2026-01-31".into(),
+                    received: Some("2026-01-31".into()),
                 },
                 T1,
             )
@@ -611,8 +597,8 @@ mod tests {
         let r = get(&conn, id, "2026-02-01").unwrap().unwrap();
         assert_eq!(r.subject, "SARL Dupont");
         assert_eq!(r.email, None);
-        assert_eq!(r.vat_id.as_deref(), Some("FR12345678901"));
-        assert_eq!(r.siren.as_deref(), Some("345678901"));
+        assert_eq!(r.vat_id.as_deref(), Some("FR44732829320"));
+        assert_eq!(r.siren.as_deref(), Some("732829320"));
         assert_eq!(r.kind, RequestType::Rectification);
         assert_eq!(r.received, "2026-01-31");
         assert_eq!(
@@ -663,10 +649,20 @@ mod tests {
                 siren: Some("12345678A".into()),
                 ..access("2026-01-10")
             },
+            // Nine digits, but the Luhn check fails (the last digit is off by one).
+            NewRequest {
+                siren: Some("732829321".into()),
+                ..access("2026-01-10")
+            },
+            // The French VAT key does not match the SIREN.
+            NewRequest {
+                vat_id: Some("FR45732829320".into()),
+                ..access("2026-01-10")
+            },
         ];
         for new in &bad {
             let r = with_tx(&mut conn, |tx| create(tx, new, T1));
-            assert!(matches!(r, Err(Error::Setting { .. })), "{new:?}");
+            assert!(matches!(r, Err(Error::Invalid { .. })), "{new:?}");
         }
         assert!(list(&conn, "2026-01-10").unwrap().is_empty());
     }

@@ -13,6 +13,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::error::Why;
 use crate::vault::Vault;
 use crate::vault::search::{SearchHit, SearchQuery};
 use crate::{Error, Result, storage::audit};
@@ -89,10 +90,7 @@ impl Vault {
     /// documents included, best match first.
     pub fn subject_search(&self, subject: &str) -> Result<Vec<SearchHit>> {
         if crate::vault::search::match_expression(subject).is_none() {
-            return Err(Error::Setting {
-                key: "subject".into(),
-                reason: "give a name, an e-mail, a VAT id or a SIREN".into(),
-            });
+            return Err(Error::invalid("subject", Why::Required));
         }
         self.search(&SearchQuery {
             text: subject.to_owned(),

@@ -9,6 +9,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::error::Why;
 use crate::{Error, Result};
 
 /// Fields the owner may correct, by path in the extraction JSON.
@@ -50,34 +51,37 @@ fn is_date(v: &str) -> bool {
 /// Checks (and normalises) a value for `field`; `None` or blank clears it.
 pub fn validate(field: &str, value: Option<&str>) -> Result<Option<String>> {
     if !CORRECTABLE.contains(&field) {
-        return Err(Error::Setting {
-            key: field.to_owned(),
-            reason: format!(
-                "not a correctable field (one of: {})",
-                CORRECTABLE.join(", ")
-            ),
-        });
+        return Err(Error::invalid(
+            "field",
+            Why::NotOneOf {
+                value: field.to_owned(),
+                allowed: CORRECTABLE.join(", "),
+            },
+        ));
     }
     let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    let bad = |reason: &str| Error::Setting {
-        key: field.to_owned(),
-        reason: reason.to_owned(),
-    };
+    let bad = |why: Why| Error::invalid(field, why);
+    let value = || v.to_owned();
     let v = match field {
-        "issue_date" | "due_date" if !is_date(v) => return Err(bad("use a date like 2026-10-14")),
+        "issue_date" | "due_date" if !is_date(v) => {
+            return Err(bad(Why::BadFormat {
+                value: value(),
+                format: "YYYY-MM-DD".into(),
+            }));
+        }
         "total_without_vat" | "total_vat" | "total_with_vat" | "amount_due" => {
             let v = v.replace(',', ".");
             if coffre_extract::amount::Decimal::parse(&v).is_none() || v.contains('+') {
-                return Err(bad("use an amount like 1234.56 (no thousands separator)"));
+                return Err(bad(Why::NotAnAmount { value: value() }));
             }
             v
         }
         "currency" => {
             let up = v.to_ascii_uppercase();
             if up.len() != 3 || !up.bytes().all(|b| b.is_ascii_uppercase()) {
-                return Err(bad("use a three-letter ISO 4217 code like EUR"));
+                return Err(bad(Why::NotACurrency { value: value() }));
             }
             up
         }
@@ -85,7 +89,7 @@ pub fn validate(field: &str, value: Option<&str>) -> Result<Option<String>> {
             let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
             let compact = compact.to_ascii_uppercase();
             if !coffre_extract::checks::is_iban(&compact) {
-                return Err(bad("not a valid IBAN (its check digits do not match)"));
+                return Err(bad(Why::NotAnIban { value: value() }));
             }
             compact
         }

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 
+use crate::error::Why;
 use crate::{Error, Result};
 
 /// What kind of document, for retention.
@@ -57,12 +58,14 @@ impl Category {
         Category::ALL
             .into_iter()
             .find(|c| c.as_str() == s.trim())
-            .ok_or_else(|| Error::Setting {
-                key: "category".into(),
-                reason: format!(
-                    "{s:?}: use one of {}",
-                    Category::ALL.map(Category::as_str).join(", ")
-                ),
+            .ok_or_else(|| {
+                Error::invalid(
+                    "category",
+                    Why::NotOneOf {
+                        value: s.trim().to_owned(),
+                        allowed: Category::ALL.map(Category::as_str).join(", "),
+                    },
+                )
             })
     }
 
@@ -132,10 +135,13 @@ impl Jurisdiction {
             "france" | "fr" => Ok(Jurisdiction::France),
             "germany" | "de" => Ok(Jurisdiction::Germany),
             "custom" => Ok(Jurisdiction::Custom),
-            other => Err(Error::Setting {
-                key: "jurisdiction".into(),
-                reason: format!("{other:?}: use france, germany or custom"),
-            }),
+            other => Err(Error::invalid(
+                "jurisdiction",
+                Why::NotOneOf {
+                    value: other.to_owned(),
+                    allowed: "france, germany, custom".into(),
+                },
+            )),
         }
     }
 
@@ -189,32 +195,36 @@ pub use crate::support::dates::{format_ymd as format_date, today};
 
 /// Parses `YYYY-MM-DD` (surrounding spaces allowed) into a setting error naming the shape.
 pub fn parse_date(s: &str) -> Result<Date> {
-    crate::support::dates::parse_ymd(s.trim()).ok_or_else(|| Error::Setting {
-        key: "date".into(),
-        reason: format!("{s:?}: use YYYY-MM-DD"),
-    })
+    crate::support::dates::parse_ymd_field("date", s)
 }
 
 /// The date in `year` with this month and day, clamped to the month's length (29 February in a
 /// common year is the 28th).
 fn clamped(year: i32, month: u8, day: u8) -> Result<Date> {
-    let m = Month::try_from(month).map_err(|_| Error::Setting {
-        key: "fiscal-year-end".into(),
-        reason: format!("month {month} does not exist"),
-    })?;
+    let no_such = || {
+        Error::invalid(
+            "fiscal-year-end",
+            Why::NoSuchDate {
+                value: format!("{year}-{month:02}-{day:02}"),
+            },
+        )
+    };
+    let m = Month::try_from(month).map_err(|_| no_such())?;
     let last = time::util::days_in_month(m, year);
-    Date::from_calendar_date(year, m, day.min(last)).map_err(|e| Error::Setting {
-        key: "date".into(),
-        reason: e.to_string(),
-    })
+    Date::from_calendar_date(year, m, day.min(last)).map_err(|_| no_such())
 }
 
 impl Policy {
     /// Parses a fiscal-year end written `MM-DD` (e.g. `12-31`, `06-30`).
     pub fn parse_fiscal_year_end(s: &str) -> Result<(u8, u8)> {
-        let bad = || Error::Setting {
-            key: "fiscal-year-end".into(),
-            reason: format!("{s:?}: use MM-DD, e.g. 12-31 or 06-30"),
+        let bad = || {
+            Error::invalid(
+                "fiscal-year-end",
+                Why::BadFormat {
+                    value: s.trim().to_owned(),
+                    format: "MM-DD".into(),
+                },
+            )
         };
         let (m, d) = s.trim().split_once('-').ok_or_else(bad)?;
         let (m, d): (u8, u8) = (m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);

@@ -13,6 +13,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
+use crate::error::{Kind, Why};
 use crate::{Error, Result};
 
 /// A consent to record.
@@ -86,23 +87,9 @@ pub struct ConsentEntry {
     pub note: Option<String>,
 }
 
-fn invalid(key: &str, reason: impl Into<String>) -> Error {
-    Error::Setting {
-        key: key.to_owned(),
-        reason: reason.into(),
-    }
-}
-
 /// Checks a `YYYY-MM-DD` date (exactly that shape, and a real calendar day).
 fn check_date(key: &str, value: &str) -> Result<()> {
-    if crate::support::dates::parse_ymd(value).is_some() {
-        Ok(())
-    } else {
-        Err(invalid(
-            key,
-            format!("{value:?} is not a date (YYYY-MM-DD)"),
-        ))
-    }
+    crate::support::dates::parse_ymd_field(key, value).map(drop)
 }
 
 fn trimmed(value: Option<&str>) -> Option<String> {
@@ -123,11 +110,11 @@ fn same_text(a: &str, b: &str) -> bool {
 pub fn grant(tx: &Transaction<'_>, g: &Grant, now: &str) -> Result<i64> {
     let party = g.party.trim();
     if party.is_empty() {
-        return Err(invalid("consent.party", "the party is required"));
+        return Err(Error::invalid("consent.party", Why::Required));
     }
     let purpose = g.purpose.trim();
     if purpose.is_empty() {
-        return Err(invalid("consent.purpose", "the purpose is required"));
+        return Err(Error::invalid("consent.purpose", Why::Required));
     }
     let from = trimmed(g.from.as_deref());
     let to = trimmed(g.to.as_deref());
@@ -140,16 +127,19 @@ pub fn grant(tx: &Transaction<'_>, g: &Grant, now: &str) -> Result<i64> {
     if let (Some(f), Some(t)) = (&from, &to)
         && f > t
     {
-        return Err(invalid(
+        return Err(Error::invalid(
             "consent.to",
-            format!("the period ends ({t}) before it starts ({f})"),
+            Why::EndsBeforeStart {
+                from: f.clone(),
+                to: t.clone(),
+            },
         ));
     }
     let mut categories: Vec<String> = Vec::new();
     for c in &g.categories {
         let c = c.trim();
         if c.is_empty() {
-            return Err(invalid("consent.categories", "a category is empty"));
+            return Err(Error::invalid("consent.categories", Why::Required));
         }
         if !categories.iter().any(|k| same_text(k, c)) {
             categories.push(c.to_owned());
@@ -183,13 +173,10 @@ pub fn withdraw(
     note: Option<&str>,
 ) -> Result<i64> {
     let Some(consent) = get(tx, consent_id)? else {
-        return Err(invalid("consent", format!("no consent {consent_id}")));
+        return Err(Error::not_found(Kind::Consent, consent_id.to_string()));
     };
     if let Some(at) = consent.withdrawn_at {
-        return Err(invalid(
-            "consent",
-            format!("consent {consent_id} was already withdrawn on {at}"),
-        ));
+        return Err(Error::invalid("consent", Why::AlreadyClosed { on: at }));
     }
     tx.execute(
         "INSERT INTO consent_entries (kind, consent_id, note, at)
@@ -290,41 +277,113 @@ pub fn covering(
     check_date("period.from", period_from)?;
     check_date("period.to", period_to)?;
     if period_from > period_to {
-        return Err(invalid(
+        return Err(Error::invalid(
             "period.to",
-            format!("the period ends ({period_to}) before it starts ({period_from})"),
+            Why::EndsBeforeStart {
+                from: period_from.to_owned(),
+                to: period_to.to_owned(),
+            },
         ));
     }
     Ok(list(conn)?.into_iter().find(|c| {
         c.active
-            && same_text(&c.party, party)
-            && purpose.is_none_or(|p| same_text(&c.purpose, p))
-            && c.from.as_deref().is_none_or(|f| f <= period_from)
-            && c.to.as_deref().is_none_or(|t| period_to <= t)
-            && (c.categories.is_empty()
-                || categories
-                    .iter()
-                    .all(|want| c.categories.iter().any(|have| same_text(have, want))))
+            && c.names(party)
+            && c.has_purpose(purpose)
+            && c.spans(period_from, period_to)
+            && c.covers_categories(categories)
     }))
 }
 
+/// Why no active consent among `consents` covers a disclosure that [`covering`] refused, in the
+/// order it checks: no consent for the party ever, every one withdrawn, none with the purpose,
+/// none spanning the period, none with the categories. Uses [`covering`]'s own tests, so the
+/// reason always agrees with its answer.
+pub fn not_covering_reason(
+    consents: &[Consent],
+    party: &str,
+    purpose: Option<&str>,
+    period_from: &str,
+    period_to: &str,
+    categories: &[String],
+) -> String {
+    let party_consents: Vec<&Consent> = consents.iter().filter(|c| c.names(party)).collect();
+    if party_consents.is_empty() {
+        return format!("no consent was ever recorded for {:?}", party.trim());
+    }
+    let active: Vec<&&Consent> = party_consents.iter().filter(|c| c.active).collect();
+    if active.is_empty() {
+        return format!("every consent for {:?} was withdrawn", party.trim());
+    }
+    let purpose_ok: Vec<&&&Consent> = active.iter().filter(|c| c.has_purpose(purpose)).collect();
+    if purpose_ok.is_empty() {
+        return format!(
+            "no active consent for {:?} has the purpose {:?}",
+            party.trim(),
+            purpose.unwrap_or("").trim()
+        );
+    }
+    if !purpose_ok.iter().any(|c| c.spans(period_from, period_to)) {
+        return format!(
+            "no active consent for {:?} covers the period {period_from} to {period_to}",
+            party.trim()
+        );
+    }
+    format!(
+        "no active consent for {:?} covers the categories {}",
+        party.trim(),
+        categories.join(", ")
+    )
+}
+
+impl Consent {
+    /// It names `party` (trimmed, case-insensitive).
+    fn names(&self, party: &str) -> bool {
+        same_text(&self.party, party)
+    }
+
+    /// It has `purpose`, when one is given (trimmed, case-insensitive).
+    fn has_purpose(&self, purpose: Option<&str>) -> bool {
+        purpose.is_none_or(|p| same_text(&self.purpose, p))
+    }
+
+    /// It covers the whole period `[from, to]` of issue dates (an absent bound is unbounded).
+    fn spans(&self, from: &str, to: &str) -> bool {
+        self.from.as_deref().is_none_or(|f| f <= from) && self.to.as_deref().is_none_or(|t| to <= t)
+    }
+
+    /// It covers every one of `categories` (no categories on the consent covers them all).
+    fn covers_categories(&self, categories: &[String]) -> bool {
+        self.categories.is_empty()
+            || categories
+                .iter()
+                .all(|want| self.categories.iter().any(|have| same_text(have, want)))
+    }
+}
+
 impl crate::vault::Vault {
-    /// Records a consent (audited: id, party, purpose).
-    pub fn consent_grant(&mut self, g: &Grant) -> Result<i64> {
-        self.audited("consent.grant", None, |tx| {
+    /// Records a consent (audited: id, party, purpose); returns it as recorded.
+    pub fn consent_grant(&mut self, g: &Grant) -> Result<Consent> {
+        let id = self.audited("consent.grant", None, |tx| {
             let id = grant(tx, g, &crate::storage::audit::now_rfc3339())?;
             let detail = serde_json::json!({ "consent": id, "party": g.party.trim(),
                                              "purpose": g.purpose.trim() });
             Ok((id, detail))
-        })
+        })?;
+        self.consent(id)
     }
 
-    /// Withdraws a consent: a new ledger entry (audited).
-    pub fn consent_withdraw(&mut self, id: i64, note: Option<&str>) -> Result<()> {
+    /// Withdraws a consent: a new ledger entry (audited); returns the consent as withdrawn.
+    pub fn consent_withdraw(&mut self, id: i64, note: Option<&str>) -> Result<Consent> {
         self.audited("consent.withdraw", None, |tx| {
             withdraw(tx, id, &crate::storage::audit::now_rfc3339(), note)?;
             Ok(((), serde_json::json!({ "consent": id })))
-        })
+        })?;
+        self.consent(id)
+    }
+
+    /// One consent with its state.
+    pub fn consent(&self, id: i64) -> Result<Consent> {
+        get(self.index.conn(), id)?.ok_or_else(|| Error::not_found(Kind::Consent, id.to_string()))
     }
 
     /// Every consent with its state.
@@ -483,10 +542,22 @@ mod tests {
         let id = add(&mut conn, &accountant()).unwrap();
         remove(&mut conn, id, None).unwrap();
         let err = remove(&mut conn, id, Some("again")).unwrap_err();
-        assert!(err.to_string().contains("already withdrawn"), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::Invalid {
+                    why: Why::AlreadyClosed { .. },
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(matches!(
             remove(&mut conn, 42, None),
-            Err(Error::Setting { .. })
+            Err(Error::NotFound {
+                kind: Kind::Consent,
+                ..
+            })
         ));
         // A withdrawal entry's seq is not a consent id.
         let w = history(&conn).unwrap()[1].seq;
@@ -530,7 +601,7 @@ mod tests {
         ];
         for g in &bad {
             assert!(
-                matches!(add(&mut conn, g), Err(Error::Setting { .. })),
+                matches!(add(&mut conn, g), Err(Error::Invalid { .. })),
                 "{g:?}"
             );
         }
@@ -714,5 +785,34 @@ mod tests {
             .unwrap();
         assert_eq!((c.id, c.granted_at.as_str()), (new, T3));
         assert_eq!(list(&conn).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn the_reason_follows_covering_checks_in_order() {
+        let mut conn = db();
+        let id = add(&mut conn, &accountant()).unwrap();
+        let (f, t) = ("2026-02-01", "2026-02-28");
+        let reason = |conn: &Connection, party: &str, purpose, from, to, categories: &[&str]| {
+            let categories = cats(categories);
+            assert!(
+                covering(conn, party, purpose, from, to, &categories)
+                    .unwrap()
+                    .is_none()
+            );
+            not_covering_reason(&list(conn).unwrap(), party, purpose, from, to, &categories)
+        };
+        assert!(reason(&conn, "Cabinet Durand", None, f, t, &[]).contains("ever recorded"));
+        let r = reason(&conn, " cabinet DUPONT", Some("tax audit"), f, t, &[]);
+        assert!(r.contains("has the purpose \"tax audit\""), "{r}");
+        let r = reason(&conn, "Cabinet Dupont", None, "2025-12-01", t, &[]);
+        assert!(
+            r.contains("covers the period 2025-12-01 to 2026-02-28"),
+            "{r}"
+        );
+        let r = reason(&conn, "Cabinet Dupont", None, f, t, &["payslip"]);
+        assert!(r.contains("covers the categories payslip"), "{r}");
+        remove(&mut conn, id, None).unwrap();
+        let r = reason(&conn, "Cabinet Dupont", None, f, t, &[]);
+        assert!(r.contains("was withdrawn"), "{r}");
     }
 }

@@ -12,6 +12,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::error::Kind;
 use crate::format::secret::SecretKey;
 use crate::records::fields::{self, Correction};
 use crate::records::media::MediaKind;
@@ -191,12 +192,9 @@ impl Index {
         let tx = self.conn.transaction()?;
         let version: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > SCHEMA_VERSION {
-            return Err(Error::Setting {
-                key: "schema".into(),
-                reason: format!(
-                    "the index has schema {version}, newer than this Coffre ({SCHEMA_VERSION}); \
-                     update Coffre"
-                ),
+            return Err(Error::NewerIndex {
+                found: version,
+                supported: SCHEMA_VERSION,
             });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
@@ -291,7 +289,7 @@ impl Index {
     pub fn resolve(&self, id_or_prefix: &str) -> Result<Document> {
         let wanted = id_or_prefix.trim().to_ascii_lowercase();
         if wanted.len() < 4 || !wanted.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-            return Err(Error::NoSuchDocument(id_or_prefix.to_owned()));
+            return Err(Error::not_found(Kind::Document, id_or_prefix.to_owned()));
         }
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {} FROM documents WHERE substr(id, 1, ?2) = ?1 LIMIT 2",
@@ -301,7 +299,7 @@ impl Index {
             .query_map(params![wanted, wanted.len() as i64], Self::row_to_document)?
             .collect::<rusqlite::Result<_>>()?;
         match found.len() {
-            0 => Err(Error::NoSuchDocument(id_or_prefix.to_owned())),
+            0 => Err(Error::not_found(Kind::Document, id_or_prefix.to_owned())),
             1 => Ok(found.into_iter().next().expect("one")),
             _ => Err(Error::AmbiguousId(id_or_prefix.to_owned())),
         }
@@ -315,7 +313,7 @@ impl Index {
             Self::row_to_document,
         )
         .optional()?
-        .ok_or_else(|| Error::NoSuchDocument(id.to_owned()))
+        .ok_or_else(|| Error::not_found(Kind::Document, id.to_owned()))
     }
 
     /// The wrapped key of a document, if it still has one.

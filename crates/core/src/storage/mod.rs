@@ -5,4 +5,5 @@ pub mod head;
 pub mod index;
 pub mod lock;
 pub mod schema;
+pub mod settings;
 pub mod store;

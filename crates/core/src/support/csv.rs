@@ -2,8 +2,8 @@
 //! `documents.csv`, a bundle's `index.csv`).
 //!
 //! Format: UTF-8 with a byte-order mark (so spreadsheets pick UTF-8), `;`-separated (French and
-//! German spreadsheets read it without an import dialog), RFC 4180 quoting (a cell holding `;`,
-//! `"`, CR, LF or a leading or trailing space is quoted, quotes doubled), CRLF line ends.
+//! German spreadsheets read it without an import dialog), RFC 4180 quoting by the `csv` crate (a
+//! cell holding `;`, `"`, CR or LF is quoted, quotes doubled), CRLF line ends.
 //!
 //! Promise (OWASP "CSV injection"): no cell reaches a spreadsheet as a formula. A cell starting
 //! with `=`, `+`, `-`, `@`, TAB or CR gets a leading `'`, which spreadsheets show as text; the
@@ -33,34 +33,33 @@ pub fn is_plain_number(s: &str) -> bool {
     digits(int) && frac.is_none_or(digits)
 }
 
-/// The text of a cell as written in the file: defused (see the module documentation), then
-/// quoted when needed.
+/// The text of a cell, defused (see the module documentation); quoting is the writer's.
 pub fn cell(c: Cell<'_>) -> String {
-    let mut v = match c {
+    let v = match c {
         Cell::Number(n) if is_plain_number(n) => return n.to_owned(),
-        Cell::Number(v) | Cell::Text(v) => v.to_owned(),
+        Cell::Number(v) | Cell::Text(v) => v,
     };
     if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        v.insert(0, '\'');
-    }
-    if v.contains([';', '"', '\r', '\n']) || v.starts_with(' ') || v.ends_with(' ') {
-        format!("\"{}\"", v.replace('"', "\"\""))
+        format!("'{v}")
     } else {
-        v
+        v.to_owned()
     }
 }
 
 /// A CSV file being built in memory: the byte-order mark and the header first, then rows.
-#[derive(Debug, Clone)]
 pub struct Table {
-    out: String,
+    writer: csv::Writer<Vec<u8>>,
 }
 
 impl Table {
     /// A table with this header row.
     pub fn new(header: &[&str]) -> Table {
         let mut t = Table {
-            out: String::from("\u{feff}"),
+            writer: csv::WriterBuilder::new()
+                .delimiter(b';')
+                .terminator(csv::Terminator::CRLF)
+                .flexible(true)
+                .from_writer("\u{feff}".as_bytes().to_vec()),
         };
         t.row(header.iter().map(|h| Cell::Text(h)));
         t
@@ -68,18 +67,17 @@ impl Table {
 
     /// Appends one row.
     pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = Cell<'a>>) {
-        for (i, c) in cells.into_iter().enumerate() {
-            if i > 0 {
-                self.out.push(';');
-            }
-            self.out.push_str(&cell(c));
-        }
-        self.out.push_str("\r\n");
+        let record: Vec<String> = cells.into_iter().map(cell).collect();
+        self.writer
+            .write_record(&record)
+            .expect("writing to memory cannot fail");
     }
 
     /// The file's bytes.
     pub fn into_bytes(self) -> Vec<u8> {
-        self.out.into_bytes()
+        self.writer
+            .into_inner()
+            .expect("writing to memory cannot fail")
     }
 }
 
@@ -100,7 +98,7 @@ mod tests {
         ]);
         assert_eq!(
             String::from_utf8(t.into_bytes()).unwrap(),
-            "\u{feff}a;b\r\nplain;\"a;b\";\"say \"\"hi\"\"\";\"two\nlines\";\" padded\";\r\n"
+            "\u{feff}a;b\r\nplain;\"a;b\";\"say \"\"hi\"\"\";\"two\nlines\"; padded;\r\n"
         );
     }
 
@@ -112,12 +110,12 @@ mod tests {
             ("-2+3", "'-2+3"),
             ("@cmd", "'@cmd"),
             ("\tx", "'\tx"),
-            ("\r=x", "\"'\r=x\""),
+            ("\r=x", "'\r=x"),
             (
                 "=HYPERLINK(\"http://x\",\"y\")",
-                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+                "'=HYPERLINK(\"http://x\",\"y\")",
             ),
-            ("=1;2", "\"'=1;2\""),
+            ("=1;2", "'=1;2"),
         ] {
             assert_eq!(cell(Cell::Text(raw)), written, "{raw:?}");
             assert_eq!(cell(Cell::Number(raw)), written, "{raw:?} as a number");
@@ -129,6 +127,13 @@ mod tests {
             cell(Cell::Text("-12.50")),
             "'-12.50",
             "text is always defused"
+        );
+        let mut t = Table::new(&["f"]);
+        t.row([Cell::Text("=1;2")]);
+        assert_eq!(
+            String::from_utf8(t.into_bytes()).unwrap(),
+            "\u{feff}f\r\n\"'=1;2\"\r\n",
+            "defused, then quoted"
         );
         for not in ["", "-", "1.", ".5", "1.2.3", "1e5", "+1", "1 000", "- 1"] {
             assert!(!is_plain_number(not), "{not:?}");

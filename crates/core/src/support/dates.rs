@@ -5,6 +5,8 @@
 //! [`format_ymd`] writes what it reads back.
 
 use time::Date;
+
+use crate::error::{Error, Result, Why};
 use time::format_description::BorrowedFormatItem;
 
 const YMD: &[BorrowedFormatItem<'static>] =
@@ -35,6 +37,20 @@ pub fn parse_ymd(value: &str) -> Option<Date> {
 /// Formats a date as `YYYY-MM-DD`.
 pub fn format_ymd(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Parses a `YYYY-MM-DD` date the user typed (surrounding spaces allowed), refusing it as
+/// [`Why::BadFormat`] for `field` when it is not one.
+pub fn parse_ymd_field(field: &str, value: &str) -> Result<Date> {
+    parse_ymd(value.trim()).ok_or_else(|| {
+        Error::invalid(
+            field,
+            Why::BadFormat {
+                value: value.trim().to_owned(),
+                format: "YYYY-MM-DD".into(),
+            },
+        )
+    })
 }
 
 #[cfg(test)]

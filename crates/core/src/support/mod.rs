@@ -4,3 +4,4 @@ pub mod csv;
 pub mod dates;
 pub mod files;
 pub mod names;
+pub mod sizes;

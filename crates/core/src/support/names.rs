@@ -142,4 +142,25 @@ mod tests {
         assert_eq!(portable_file_name(".hidden"), "hidden");
         assert!(portable_file_name(&"x".repeat(500)).chars().count() <= MAX_NAME_CHARS);
     }
+
+    #[test]
+    fn names_are_nfc() {
+        // "Société" with a decomposed é (e + U+0301), as macOS would write it.
+        let name = portable_name("Socie\u{301}te\u{301}", "pdf");
+        assert_eq!(name, "Soci\u{e9}t\u{e9}.pdf");
+    }
+
+    #[test]
+    fn names_are_unique_case_insensitively() {
+        let mut used = HashSet::new();
+        assert_eq!(unique_name("a.pdf".into(), &mut used), "a.pdf");
+        assert_eq!(unique_name("A.pdf".into(), &mut used), "A-2.pdf");
+        assert_eq!(unique_name("a.pdf".into(), &mut used), "a-3.pdf");
+        assert_eq!(unique_name("noext".into(), &mut used), "noext");
+        assert_eq!(unique_name("noext".into(), &mut used), "noext-2");
+        let long = format!("{}.pdf", "x".repeat(116));
+        assert_eq!(unique_name(long.clone(), &mut used), long);
+        let second = unique_name(long, &mut used);
+        assert!(second.ends_with("-2.pdf") && second.chars().count() <= MAX_NAME_CHARS);
+    }
 }

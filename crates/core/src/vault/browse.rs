@@ -10,6 +10,7 @@
 use rusqlite::{Connection, ToSql};
 use serde::{Deserialize, Serialize};
 
+use crate::error::Why;
 use crate::records::retention::{Category, today};
 use crate::vault::search::{CREDIT_NOTE_CODES, match_expression};
 use crate::{Error, Result};
@@ -219,10 +220,13 @@ fn selection(q: &BrowseQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
             args.push(Box::new(today().to_string()));
         }
         Some(other) => {
-            return Err(Error::Setting {
-                key: "status".into(),
-                reason: format!("{other:?}: use review, hold, restricted or due"),
-            });
+            return Err(Error::invalid(
+                "status",
+                Why::NotOneOf {
+                    value: other.to_owned(),
+                    allowed: "review, hold, restricted, due".into(),
+                },
+            ));
         }
     }
     Ok((sql, args))

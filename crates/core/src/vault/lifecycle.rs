@@ -19,55 +19,12 @@ use serde::Serialize;
 use serde_json::json;
 use time::Date;
 
-use crate::records::retention::{
-    Category, DateTrust, Jurisdiction, Policy, format_date, parse_date, today,
-};
+use crate::error::Why;
+use crate::records::retention::{Category, DateTrust, Policy, format_date, parse_date, today};
 use crate::storage::index::Index;
+use crate::storage::settings::{owner_ids, policy};
 use crate::vault::Vault;
 use crate::{Error, Result, records::fields, storage::audit};
-
-const SETTING_JURISDICTION: &str = "retention.jurisdiction";
-const SETTING_FYE: &str = "retention.fiscal_year_end";
-const SETTING_CUSTOM: &str = "retention.custom."; // + category
-const SETTING_OWNER_IDS: &str = "owner.ids";
-
-fn setting(tx: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
-    Ok(tx
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
-        .optional()?)
-}
-
-/// The retention policy stored in the settings.
-pub(crate) fn policy(conn: &rusqlite::Connection) -> Result<Policy> {
-    let mut p = Policy::default();
-    if let Some(j) = setting(conn, SETTING_JURISDICTION)? {
-        p.jurisdiction = Jurisdiction::parse(&j)?;
-    }
-    if let Some(f) = setting(conn, SETTING_FYE)? {
-        p.fiscal_year_end = Policy::parse_fiscal_year_end(&f)?;
-    }
-    for c in Category::ALL {
-        if let Some(y) = setting(conn, &format!("{SETTING_CUSTOM}{}", c.as_str()))?
-            && let Ok(years) = y.parse()
-        {
-            p.custom_years.push((c, years));
-        }
-    }
-    Ok(p)
-}
-
-fn owner_ids(conn: &rusqlite::Connection) -> Result<Vec<String>> {
-    Ok(setting(conn, SETTING_OWNER_IDS)?
-        .map(|v| {
-            v.split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default())
-}
 
 /// Computes (or recomputes) a document's retention row from its effective fields.
 pub(crate) fn compute_retention(tx: &Connection, doc_id: &str) -> Result<()> {
@@ -246,75 +203,6 @@ impl Vault {
             .index
             .conn()
             .query_row(&format!("{ROW_SQL} WHERE d.id = ?1"), [&doc.id], row)?)
-    }
-
-    /// Changes a retention setting and recomputes every document's date. Keys:
-    /// `jurisdiction` (france, germany, custom), `fiscal-year-end` (MM-DD), `owner-ids` (the
-    /// owner's VAT ids and SIREN/SIRET, comma-separated: invoices they sold are "issued"), and
-    /// `retention.CATEGORY` (years, for the custom jurisdiction).
-    pub fn set_retention_setting(&mut self, key: &str, value: &str) -> Result<()> {
-        let (stored_key, stored_value) = match key {
-            "jurisdiction" => (
-                SETTING_JURISDICTION.to_owned(),
-                Jurisdiction::parse(value)?.as_str().to_owned(),
-            ),
-            "fiscal-year-end" => {
-                let (m, d) = Policy::parse_fiscal_year_end(value)?;
-                (SETTING_FYE.to_owned(), format!("{m:02}-{d:02}"))
-            }
-            "owner-ids" => (SETTING_OWNER_IDS.to_owned(), value.trim().to_owned()),
-            k if k.starts_with("retention.") => {
-                let category = Category::parse(&k["retention.".len()..])?;
-                let years: u32 = value.trim().parse().map_err(|_| Error::Setting {
-                    key: k.into(),
-                    reason: "a whole number of years".into(),
-                })?;
-                (
-                    format!("{SETTING_CUSTOM}{}", category.as_str()),
-                    years.to_string(),
-                )
-            }
-            other => {
-                return Err(Error::Setting {
-                    key: other.into(),
-                    reason: "unknown retention setting (jurisdiction, fiscal-year-end, \
-                             owner-ids, retention.CATEGORY)"
-                        .into(),
-                });
-            }
-        };
-        let ids = self.index.document_ids()?;
-        self.audited("settings.change", None, |tx| {
-            Index::set_setting(tx, &stored_key, &stored_value)?;
-            for id in &ids {
-                compute_retention(tx, id)?;
-            }
-            let detail =
-                json!({ "key": stored_key, "value": stored_value, "recomputed": ids.len() });
-            Ok(((), detail))
-        })
-    }
-
-    /// A retention setting's value as stored (see [`Vault::set_retention_setting`]).
-    pub fn retention_setting(&self, key: &str) -> Result<Option<String>> {
-        let stored = match key {
-            "jurisdiction" => SETTING_JURISDICTION.to_owned(),
-            "fiscal-year-end" => SETTING_FYE.to_owned(),
-            "owner-ids" => SETTING_OWNER_IDS.to_owned(),
-            k if k.starts_with("retention.") => {
-                format!(
-                    "{SETTING_CUSTOM}{}",
-                    Category::parse(&k["retention.".len()..])?.as_str()
-                )
-            }
-            other => {
-                return Err(Error::Setting {
-                    key: other.into(),
-                    reason: "unknown retention setting".into(),
-                });
-            }
-        };
-        self.index.setting(&stored)
     }
 
     /// Runs one retention `UPDATE` (`?1` is the document id) and records `action` in the audit
@@ -576,10 +464,7 @@ impl Vault {
 fn non_empty<'a>(what: &str, s: &'a str) -> Result<&'a str> {
     let t = s.trim();
     if t.is_empty() {
-        return Err(Error::Setting {
-            key: what.into(),
-            reason: "must not be empty".into(),
-        });
+        return Err(Error::invalid(what, Why::Required));
     }
     Ok(t)
 }

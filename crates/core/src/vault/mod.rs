@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod outputs;
 pub(crate) mod rotation;
 pub mod search;
+pub mod settings;
 pub(crate) mod shred;
 
 use std::fs::{self, File};
@@ -26,6 +27,7 @@ use serde_json::json;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use crate::error::Kind;
 use crate::format::crypto::{
     self, KdfParams, MacKey, derive_kek, derive_subkey, random_array, random_key, unwrap_key,
     wrap_key,
@@ -48,13 +50,7 @@ use crate::vault::rotation::StableKeys;
 use crate::vault::search::{SearchHit, SearchQuery};
 use crate::{Error, Result};
 
-/// Default largest file accepted by import: 100 MiB.
-pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 100 * 1024 * 1024;
-const SETTING_MAX_IMPORT: &str = "import.max_bytes";
-const SETTING_ACCESS_MONTHS: &str = "audit.access_months";
-const SETTING_AUTO_LOCK: &str = "app.auto_lock_minutes";
-/// Minutes of inactivity after which the desktop app locks the vault, unless set otherwise.
-pub const DEFAULT_AUTO_LOCK_MINUTES: u32 = 10;
+pub use crate::storage::settings::{DEFAULT_AUTO_LOCK_MINUTES, DEFAULT_MAX_IMPORT_BYTES};
 
 /// Options for opening a vault.
 #[derive(Debug, Clone, Default)]
@@ -408,7 +404,7 @@ fn doc_key_aad(id: &Uuid) -> Vec<u8> {
 }
 
 fn parse_id(id: &str) -> Result<Uuid> {
-    Uuid::parse_str(id).map_err(|_| Error::NoSuchDocument(id.to_owned()))
+    Uuid::parse_str(id).map_err(|_| Error::not_found(Kind::Document, id.to_owned()))
 }
 
 impl Vault {
@@ -856,18 +852,6 @@ impl Vault {
         Ok(())
     }
 
-    /// The largest file import accepts, in bytes.
-    pub fn max_import_size(&self) -> Result<u64> {
-        if let Some(limit) = self.session_max_import {
-            return Ok(limit);
-        }
-        Ok(self
-            .index
-            .setting(SETTING_MAX_IMPORT)?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_MAX_IMPORT_BYTES))
-    }
-
     /// Overrides the import size limit until the vault is locked (not saved).
     pub fn set_import_limit_for_session(&mut self, bytes: u64) {
         self.session_max_import = Some(bytes);
@@ -889,29 +873,6 @@ impl Vault {
         Ok(out)
     }
 
-    /// How many months access entries (unlocks, reads, verifications) stay in the audit trail.
-    pub fn audit_access_months(&self) -> Result<u32> {
-        Ok(self
-            .index
-            .setting(SETTING_ACCESS_MONTHS)?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(audit::DEFAULT_ACCESS_RETENTION_MONTHS))
-    }
-
-    /// Sets how many months access entries stay in the audit trail (1 to 120).
-    pub fn set_audit_access_months(&mut self, months: u32) -> Result<()> {
-        if !(1..=120).contains(&months) {
-            return Err(Error::Setting {
-                key: SETTING_ACCESS_MONTHS.into(),
-                reason: "between 1 and 120 months".into(),
-            });
-        }
-        self.audited("settings.change", None, |tx| {
-            Index::set_setting(tx, SETTING_ACCESS_MONTHS, &months.to_string())?;
-            Ok(((), json!({ "key": SETTING_ACCESS_MONTHS, "value": months })))
-        })
-    }
-
     /// Checks `passphrase` against the vault's header without changing anything (to confirm
     /// intent before a sensitive change). A wrong one is counted as a failed unlock.
     pub fn check_passphrase(&self, passphrase: &Passphrase) -> Result<()> {
@@ -925,43 +886,6 @@ impl Vault {
                 Err(Error::WrongPassphrase)
             }
         }
-    }
-
-    /// Minutes of inactivity after which the desktop app locks the vault (0: never).
-    pub fn auto_lock_minutes(&self) -> Result<u32> {
-        Ok(self
-            .index
-            .setting(SETTING_AUTO_LOCK)?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_AUTO_LOCK_MINUTES))
-    }
-
-    /// Sets the auto-lock delay of the desktop app, in minutes (0 never locks; at most a day).
-    pub fn set_auto_lock_minutes(&mut self, minutes: u32) -> Result<()> {
-        if minutes > 24 * 60 {
-            return Err(Error::Setting {
-                key: SETTING_AUTO_LOCK.into(),
-                reason: "at most 1440 minutes (a day); 0 never locks".into(),
-            });
-        }
-        self.audited("settings.change", None, |tx| {
-            Index::set_setting(tx, SETTING_AUTO_LOCK, &minutes.to_string())?;
-            Ok(((), json!({ "key": SETTING_AUTO_LOCK, "value": minutes })))
-        })
-    }
-
-    /// Sets the largest file import accepts, in bytes.
-    pub fn set_max_import_size(&mut self, bytes: u64) -> Result<()> {
-        if bytes == 0 {
-            return Err(Error::Setting {
-                key: SETTING_MAX_IMPORT.into(),
-                reason: "must be at least one byte".into(),
-            });
-        }
-        self.audited("settings.change", None, |tx| {
-            Index::set_setting(tx, SETTING_MAX_IMPORT, &bytes.to_string())?;
-            Ok(((), json!({ "key": SETTING_MAX_IMPORT, "value": bytes })))
-        })
     }
 
     /// Imports the file at `path` under its file name.
@@ -1297,7 +1221,7 @@ impl Vault {
     fn record_read(&mut self, doc: &Document, how: &str) -> Result<()> {
         let key = self
             .document_key(&doc.id)?
-            .ok_or_else(|| Error::NoSuchDocument(doc.id.clone()))?;
+            .ok_or_else(|| Error::not_found(Kind::Document, doc.id.clone()))?;
         let name = crate::vault::shred::seal_name(&key, &parse_id(&doc.id)?, &doc.name)?;
         drop(key);
         self.audited("document.read", Some(&doc.id), |_| {

@@ -22,6 +22,7 @@ use serde_json::json;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use crate::error::Kind;
 use crate::format::crypto::{
     KdfParams, derive_kek, derive_subkey, open_bytes, random_array, random_key, seal_bytes,
     unwrap_key, wrap_key,
@@ -185,7 +186,7 @@ fn rewrap(conn: &Connection, previous: &SecretKey, new: &SecretKey, id: &Uuid) -
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (doc, wrapped) in rows {
-        let aad = doc_key_aad(&doc).ok_or_else(|| Error::NoSuchDocument(doc.clone()))?;
+        let aad = doc_key_aad(&doc).ok_or_else(|| Error::not_found(Kind::Document, doc.clone()))?;
         let key = unwrap_key(&old_wrap, &wrapped, &aad)?.ok_or_else(|| Error::Tampered {
             id: doc.clone(),
             reason: "its key does not unwrap".into(),

@@ -11,6 +11,7 @@ use regex::Regex;
 use rusqlite::{Connection, ToSql};
 use serde::Serialize;
 
+use crate::error::Why;
 use crate::records::fields::scaled_e4;
 use crate::storage::index::{Document, Index};
 use crate::{Error, Result};
@@ -127,9 +128,14 @@ pub fn match_expression(text: &str) -> Option<String> {
 
 pub(crate) fn date_bound(value: &str, upper: bool) -> Result<String> {
     let v = value.trim();
-    let bad = || Error::Setting {
-        key: if upper { "to" } else { "from" }.into(),
-        reason: format!("{v:?}: use YYYY, YYYY-MM or YYYY-MM-DD"),
+    let bad = || {
+        Error::invalid(
+            if upper { "to" } else { "from" },
+            Why::BadFormat {
+                value: v.to_owned(),
+                format: "YYYY, YYYY-MM or YYYY-MM-DD".into(),
+            },
+        )
     };
     // Shapes checked on bytes, never by slicing: the text is the user's, any Unicode.
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
@@ -155,9 +161,13 @@ pub(crate) fn date_bound(value: &str, upper: bool) -> Result<String> {
 
 fn amount_bound(value: &str, key: &str) -> Result<i64> {
     let norm = normalise_amounts(value.trim());
-    scaled_e4(&norm).ok_or_else(|| Error::Setting {
-        key: key.into(),
-        reason: format!("{value:?} is not an amount"),
+    scaled_e4(&norm).ok_or_else(|| {
+        Error::invalid(
+            key,
+            Why::NotAnAmount {
+                value: value.trim().to_owned(),
+            },
+        )
     })
 }
 
@@ -243,13 +253,15 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
                 args.push(Box::new(kind.clone()));
             }
             other => {
-                return Err(Error::Setting {
-                    key: "kind".into(),
-                    reason: format!(
-                        "{other:?}: use invoice, credit-note, review, factur-x, ubl, cii, \
-                         pdf-text, image or other"
-                    ),
-                });
+                return Err(Error::invalid(
+                    "kind",
+                    Why::NotOneOf {
+                        value: other.to_owned(),
+                        allowed: "invoice, credit-note, review, factur-x, ubl, cii, pdf-text, \
+                                  image, other"
+                            .into(),
+                    },
+                ));
             }
         }
     }

@@ -1,0 +1,249 @@
+//! Getting files in: `import` (files and folders, with a progress bar and one line per file in
+//! the order given) and `watch` (a folder, until Ctrl-C), both through `coffre-core`'s ingest
+//! queue.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use coffre_core::Error as CoreError;
+use coffre_core::intake::ingest::{Ingest, IngestEvent, Origin};
+use serde_json::json;
+
+use super::Ctx;
+use crate::args::{ImportArgs, WatchArgs};
+use crate::output::outln;
+
+/// Queues again the imports a crash or kill left unfinished (except those of `files`, about to be
+/// submitted anew), saying so on stderr.
+fn resume_interrupted(ingest: &Ingest, files: &[PathBuf]) -> Result<Vec<(i64, PathBuf)>> {
+    let resumed = ingest.resume(files)?;
+    if !resumed.is_empty() {
+        eprintln!(
+            "coffre: finishing {} import(s) interrupted earlier",
+            resumed.len()
+        );
+    }
+    Ok(resumed)
+}
+
+/// `coffre import`: files, and folders recursively.
+pub fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
+    let ImportArgs {
+        paths,
+        json,
+        max_size,
+    } = args;
+    let vault = Arc::new(Mutex::new(ctx.open()?));
+    if let Some(limit) = max_size {
+        // A one-off limit: applied to this run only, through a queue with that limit.
+        vault
+            .lock()
+            .map_err(|_| anyhow::anyhow!("vault lock poisoned"))?
+            .set_import_limit_for_session(limit);
+    }
+    let ingest = Ingest::start(Arc::clone(&vault), Ingest::default_workers())?;
+    let events = ingest.subscribe();
+
+    // Files first: unreadable paths are reported without a job.
+    let mut order: Vec<(PathBuf, Option<String>)> = Vec::new();
+    for item in coffre_core::intake::ingest::collect_files(&paths) {
+        match item {
+            Ok(p) => order.push((p, None)),
+            Err((p, e)) => order.push((p, Some(reason_of(&e)))),
+        }
+    }
+    let files: Vec<PathBuf> = order
+        .iter()
+        .filter(|(_, e)| e.is_none())
+        .map(|(p, _)| p.clone())
+        .collect();
+    let resumed = resume_interrupted(&ingest, &files)?;
+    let ids = ingest.submit(&files, Origin::Cli)?;
+    let total = resumed.len() + order.len();
+    let bar = if std::io::stderr().is_terminal() && total > 1 {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                .expect("valid template"),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+
+    // Lines come out in the order the files were given; resumed jobs as they finish.
+    let mut job_slot = std::collections::HashMap::new();
+    let mut next_id = ids.iter();
+    for (i, (_, err)) in order.iter().enumerate() {
+        if err.is_none() {
+            job_slot.insert(*next_id.next().expect("one id per file"), i);
+        }
+    }
+    let mut done: Vec<Option<String>> = order
+        .iter()
+        .map(|(p, e)| e.as_ref().map(|e| line(p, Err(e), json)))
+        .collect();
+    let mut printed = 0;
+    let mut rejected = order.iter().filter(|(_, e)| e.is_some()).count();
+    let mut remaining = resumed.len() + ids.len();
+    let stdout = std::io::stdout();
+    let flush_ready = |done: &mut Vec<Option<String>>, printed: &mut usize| {
+        while *printed < done.len() {
+            let Some(l) = done[*printed].take() else {
+                break;
+            };
+            bar.suspend(|| {
+                let mut out = stdout.lock();
+                let _ = writeln!(out, "{l}");
+                let _ = out.flush();
+            });
+            bar.inc(1);
+            *printed += 1;
+        }
+    };
+    flush_ready(&mut done, &mut printed);
+    while remaining > 0 {
+        let Ok(event) = events.recv() else { break };
+        if let IngestEvent::Extracting { path, .. } = &event {
+            bar.set_message(path.display().to_string());
+        }
+        if !event.is_final() {
+            continue;
+        }
+        remaining -= 1;
+        let text = match &event {
+            IngestEvent::Stored { path, id, .. } => line(path, Ok(("imported", id)), json),
+            IngestEvent::Duplicate { path, id, .. } => line(path, Ok(("duplicate", id)), json),
+            IngestEvent::Failed { path, reason, .. } => {
+                rejected += 1;
+                line(path, Err(reason), json)
+            }
+            _ => continue,
+        };
+        match job_slot.get(&event.job()) {
+            Some(&slot) => done[slot] = Some(text),
+            None => {
+                bar.suspend(|| outln!("{text}"));
+                bar.inc(1);
+            }
+        }
+        flush_ready(&mut done, &mut printed);
+    }
+    ingest.finish();
+    bar.finish_and_clear();
+    if rejected > 0 {
+        eprintln!("coffre: {rejected} file(s) rejected");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coffre watch`: imports every file that lands in a folder, until Ctrl-C; one line per event.
+pub fn watch(ctx: &Ctx, args: WatchArgs) -> Result<ExitCode> {
+    use coffre_core::intake::watch::{
+        HandledAction, WatchEvent, WatchOptions, WatchState, Watcher,
+    };
+    let WatchArgs {
+        folder,
+        after,
+        settle_ms,
+        recursive,
+        rescan_s,
+        json,
+    } = args;
+    let vault = ctx.open()?;
+    let folder = folder.as_path();
+    vault.check_import_folder(folder, recursive)?;
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })
+    .context("installing the Ctrl-C handler")?;
+
+    let ingest = Arc::new(Ingest::start(
+        Arc::new(Mutex::new(vault)),
+        Ingest::default_workers(),
+    )?);
+    resume_interrupted(&ingest, &[])?;
+    let options = WatchOptions {
+        after,
+        settle: std::time::Duration::from_millis(settle_ms),
+        recursive,
+        rescan: std::time::Duration::from_secs(rescan_s.max(1)),
+        ..WatchOptions::default()
+    };
+    let print = move |event: WatchEvent| {
+        let text = if json {
+            serde_json::to_string(&event).unwrap_or_default()
+        } else {
+            let p = |p: &Path| p.display().to_string();
+            match &event {
+                WatchEvent::Started { folder } => format!("watching {}", p(folder)),
+                WatchEvent::Seen { path } => format!("seen {}", p(path)),
+                WatchEvent::Imported { path, id } => format!("imported {id} {}", p(path)),
+                WatchEvent::Duplicate { path, id } => format!("duplicate {id} {}", p(path)),
+                WatchEvent::Failed {
+                    path,
+                    reason,
+                    moved_to,
+                } => match moved_to {
+                    Some(to) => format!("failed {}: {reason} (moved to {})", p(path), p(to)),
+                    None => format!("failed {}: {reason} (left in place)", p(path)),
+                },
+                WatchEvent::Handled { path, action, to } => match (action, to) {
+                    (HandledAction::Moved, Some(to)) => format!("moved {} -> {}", p(path), p(to)),
+                    (HandledAction::Kept, _) => format!("kept {}", p(path)),
+                    (HandledAction::Deleted, _) => format!("deleted {}", p(path)),
+                    (HandledAction::Moved, None) => format!("moved {}", p(path)),
+                },
+                WatchEvent::Retried { path, to } => format!("retry {} -> {}", p(path), p(to)),
+                WatchEvent::State { state } => match state {
+                    WatchState::Watching => "state watching".to_owned(),
+                    WatchState::FolderUnavailable { reason } => {
+                        format!("state folder-unavailable: {reason}")
+                    }
+                    WatchState::Error { reason } => format!("state error: {reason}"),
+                },
+                WatchEvent::Stopped => "stopped".to_owned(),
+                other => format!("{other:?}"),
+            }
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    };
+    let target = Arc::new(coffre_core::intake::ingest::QueueTarget::new(Arc::clone(
+        &ingest,
+    )));
+    let watcher = Watcher::start(folder, options, target, print)?;
+    let _ = stop_rx.recv();
+    watcher.stop();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One `import` line (or JSON object) for a file: stored, duplicate or rejected.
+fn line(path: &Path, result: std::result::Result<(&str, &str), &String>, json: bool) -> String {
+    let shown = path.display().to_string();
+    match (result, json) {
+        (Ok((status, id)), true) => {
+            json!({ "status": status, "id": id, "path": shown, "reason": null }).to_string()
+        }
+        (Err(reason), true) => {
+            json!({ "status": "rejected", "id": null, "path": shown, "reason": reason }).to_string()
+        }
+        (Ok((status, id)), false) => format!("{status} {id} {shown}"),
+        (Err(reason), false) => format!("rejected {shown}: {reason}"),
+    }
+}
+
+/// Why a path could not be read, without repeating the path.
+fn reason_of(e: &CoreError) -> String {
+    match e {
+        // The path is already on the line.
+        CoreError::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
+}

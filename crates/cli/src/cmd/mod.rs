@@ -1,0 +1,57 @@
+//! The subcommands' work, one file per area, named like `coffre-core`'s folders: `vault` (create,
+//! open, keys, checks, settings), `records` (the documents and their invoice data), `intake`
+//! (import, watch), `retention`, `sharing` (consents, bundles), `privacy` (GDPR requests, data
+//! subjects, the full export) and `backup`. Each function is one command (or one command group)
+//! and returns its exit code; [`Ctx`] is what they share.
+
+pub mod backup;
+pub mod intake;
+pub mod privacy;
+pub mod records;
+pub mod retention;
+pub mod sharing;
+pub mod vault;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use coffre_core::format::vault_format::VaultHeader;
+use coffre_core::{Error as CoreError, Passphrase, Vault};
+
+use crate::secrets;
+
+/// The global options every command may need: the vault folder and where its passphrase comes
+/// from.
+pub struct Ctx {
+    /// The vault folder (`--vault`, `$COFFRE_VAULT`, or the OS default).
+    pub dir: PathBuf,
+    /// `--passphrase-file`.
+    pub pass_file: Option<PathBuf>,
+}
+
+impl Ctx {
+    /// `--passphrase-file`, as a path.
+    pub fn pass_file(&self) -> Option<&Path> {
+        self.pass_file.as_deref()
+    }
+
+    /// The vault's passphrase: `--passphrase-file`, else `$COFFRE_PASSPHRASE`, else a prompt.
+    pub fn passphrase(&self) -> Result<Passphrase> {
+        secrets::existing(self.pass_file())
+    }
+
+    /// Opens the vault with its passphrase.
+    pub fn open(&self) -> Result<Vault> {
+        let pass = self.passphrase()?;
+        Ok(Vault::open(&self.dir, &pass)?)
+    }
+
+    /// The vault's header, or `None` when there is no vault in the folder (no passphrase needed).
+    pub fn header(&self) -> Result<Option<VaultHeader>> {
+        match VaultHeader::read(&self.dir) {
+            Ok(h) => Ok(Some(h)),
+            Err(CoreError::NoVault(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

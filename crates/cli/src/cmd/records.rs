@@ -1,0 +1,168 @@
+//! The documents and their invoice data: `list`, `show`, `cat`, `extract`, `search`, `correct`
+//! and `reextract`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use super::Ctx;
+use crate::args::{CorrectArgs, SearchArgs};
+use crate::output::{outln, print_fields, print_json, print_list, serde_name};
+
+/// `coffre list`: the documents.
+pub fn list(ctx: &Ctx, json: bool) -> Result<ExitCode> {
+    let docs = ctx.open()?.documents()?;
+    let empty = "The vault is empty. Add documents with `coffre import FILE...`.";
+    print_list(&docs, json, empty, |d| {
+        format!(
+            "{}  {:>10}  {:<5}  {}  {}",
+            d.id,
+            d.size,
+            serde_name(d.kind),
+            &d.imported_at[..10.min(d.imported_at.len())],
+            d.name
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coffre show`: one document's metadata, invoice data, corrections and history.
+pub fn show(ctx: &Ctx, id: &str, json: bool) -> Result<ExitCode> {
+    let vault = ctx.open()?;
+    let details = vault.details(id)?;
+    let doc = &details.document;
+    let history = vault.audit_entries(Some(&doc.id))?;
+    if json {
+        // The document, then its invoice data at the top level (the extraction contract
+        // with corrections applied), the corrections and the audit history.
+        let mut v = serde_json::to_value(doc)?;
+        if let (Some(obj), Some(fields)) = (v.as_object_mut(), details.fields.as_object()) {
+            for (k, val) in fields {
+                if k != "media_type" {
+                    obj.insert(k.clone(), val.clone());
+                }
+            }
+        }
+        v["corrections"] = serde_json::to_value(&details.corrections)?;
+        v["history"] = serde_json::to_value(&history)?;
+        print_json(&v)?;
+    } else {
+        outln!("id           {}", doc.id);
+        outln!("name         {}", doc.name);
+        outln!("size         {} bytes", doc.size);
+        outln!("media type   {}", doc.media_type);
+        outln!("sha-256      {}", doc.sha256);
+        outln!("imported at  {}", doc.imported_at);
+        print_fields(&details.fields);
+        if !details.corrections.is_empty() {
+            outln!("corrections");
+            for c in &details.corrections {
+                outln!(
+                    "  {}  {}: {} -> {}",
+                    c.at,
+                    c.field,
+                    c.old_value.as_deref().unwrap_or("(none)"),
+                    c.new_value.as_deref().unwrap_or("(none)")
+                );
+            }
+        }
+        outln!("history");
+        for e in history {
+            outln!("  {}  {}", e.at, e.action);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coffre cat`: a document's original bytes to standard output.
+pub fn cat(ctx: &Ctx, id: &str) -> Result<ExitCode> {
+    let mut vault = ctx.open()?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    vault.write_document_to(id, &mut out)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coffre extract`: a file's invoice data, no vault needed.
+pub fn extract(file: &Path, json: bool) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // Parsed in a worker process with memory and time limits, like every import.
+    let e = coffre_core::records::worker::Extractor::default()
+        .extract(&bytes, &name)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if json {
+        outln!("{}", e.json);
+    } else {
+        print_fields(&e.data());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coffre search`: words and filters on the invoice data.
+pub fn search(ctx: &Ctx, args: SearchArgs) -> Result<ExitCode> {
+    let SearchArgs {
+        query,
+        from,
+        to,
+        supplier,
+        min,
+        max,
+        kind,
+        limit,
+        json,
+    } = args;
+    let q = coffre_core::SearchQuery {
+        text: query,
+        from,
+        to,
+        supplier,
+        min,
+        max,
+        kind,
+        limit: Some(limit),
+        include_restricted: false,
+    };
+    let hits = ctx.open()?.search(&q)?;
+    print_list(&hits, json, "No document matches.", |h| {
+        format!(
+            "{}  {:<10}  {:<16}  {:>12} {:<3}  {:<24}  {}",
+            h.document.id,
+            h.issue_date.as_deref().unwrap_or("-"),
+            h.number.as_deref().unwrap_or("-"),
+            h.total_with_vat.as_deref().unwrap_or("-"),
+            h.currency.as_deref().unwrap_or(""),
+            h.seller.as_deref().unwrap_or("-"),
+            h.document.name
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coffre correct`: one field of a document's invoice data.
+pub fn correct(ctx: &Ctx, args: CorrectArgs) -> Result<ExitCode> {
+    let CorrectArgs { id, field, value } = args;
+    let mut vault = ctx.open()?;
+    vault.correct(&id, &field, value.as_deref())?;
+    let details = vault.details(&id)?;
+    outln!(
+        "{} {}: {}",
+        details.document.id,
+        field,
+        coffre_core::records::fields::get(&details.fields, &field).unwrap_or("(none)")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coffre reextract`: extraction again, corrections kept.
+pub fn reextract(ctx: &Ctx, ids: &[String]) -> Result<ExitCode> {
+    let n = ctx.open()?.reextract(ids)?;
+    outln!("re-extracted {n} document(s); corrections kept");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,145 @@
+//! Documents (the core's `records`): the browse table and its totals, categories, one
+//! document's detail and bytes, corrections, category, hold and restriction, and save-as.
+
+use std::path::PathBuf;
+
+use coffre_core::records::retention::Category;
+use coffre_core::vault::browse::{BrowseQuery, Page, Totals};
+use coffre_core::vault::lifecycle::RetentionRow;
+use coffre_core::{AuditEntry, DocumentDetails, Vault};
+use serde::Serialize;
+use tauri::State;
+
+use super::{Res, with_vault};
+use crate::session::AppState;
+
+#[tauri::command]
+pub async fn documents_page(
+    state: State<'_, AppState>,
+    query: BrowseQuery,
+    offset: u64,
+    limit: u64,
+) -> Res<Page> {
+    with_vault(&state, move |v| v.browse(&query, offset, limit)).await
+}
+
+#[tauri::command]
+pub async fn documents_totals(state: State<'_, AppState>, query: BrowseQuery) -> Res<Totals> {
+    with_vault(&state, move |v| v.browse_totals(&query)).await
+}
+
+#[tauri::command]
+pub fn categories() -> Vec<&'static str> {
+    Category::ALL.map(Category::as_str).to_vec()
+}
+
+#[derive(Serialize)]
+pub struct Detail {
+    #[serde(flatten)]
+    details: DocumentDetails,
+    retention: RetentionRow,
+    audit: Vec<AuditEntry>,
+}
+
+fn detail(v: &Vault, id: &str) -> coffre_core::Result<Detail> {
+    let details = v.details(id)?;
+    let id = details.document.id.clone();
+    let mut audit = v.audit_entries(Some(&id))?;
+    audit.reverse();
+    Ok(Detail {
+        retention: v.retention_of(&id)?,
+        audit,
+        details,
+    })
+}
+
+#[tauri::command]
+pub async fn document_detail(state: State<'_, AppState>, id: String) -> Res<Detail> {
+    with_vault(&state, move |v| detail(v, &id)).await
+}
+
+/// The decrypted bytes, sent as a binary IPC response (never a file).
+#[tauri::command]
+pub async fn document_bytes(state: State<'_, AppState>, id: String) -> Res<tauri::ipc::Response> {
+    let bytes = with_vault(&state, move |v| {
+        let (_, bytes) = v.read_document(&id)?;
+        Ok(bytes.to_vec())
+    })
+    .await?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
+#[tauri::command]
+pub async fn document_correct(
+    state: State<'_, AppState>,
+    id: String,
+    field: String,
+    value: Option<String>,
+) -> Res<Detail> {
+    with_vault(&state, move |v| {
+        let value = value.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        v.correct(&id, &field, value)?;
+        detail(v, &id)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn document_set_category(
+    state: State<'_, AppState>,
+    id: String,
+    category: String,
+) -> Res<Detail> {
+    with_vault(&state, move |v| {
+        v.set_category(&id, Category::parse(&category)?)?;
+        detail(v, &id)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn document_hold(state: State<'_, AppState>, id: String, reason: String) -> Res<Detail> {
+    with_vault(&state, move |v| {
+        v.hold(&id, &reason)?;
+        detail(v, &id)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn document_release(state: State<'_, AppState>, id: String) -> Res<Detail> {
+    with_vault(&state, move |v| {
+        v.release(&id)?;
+        detail(v, &id)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn document_restrict(
+    state: State<'_, AppState>,
+    id: String,
+    reason: String,
+) -> Res<Detail> {
+    with_vault(&state, move |v| {
+        v.restrict(&id, &reason)?;
+        detail(v, &id)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn document_unrestrict(state: State<'_, AppState>, id: String) -> Res<Detail> {
+    with_vault(&state, move |v| {
+        v.unrestrict(&id)?;
+        detail(v, &id)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn document_save_as(state: State<'_, AppState>, id: String, path: PathBuf) -> Res<()> {
+    // The core refuses the vault, the import folder and an existing file, and never writes a
+    // partial copy.
+    with_vault(&state, move |v| v.save_copy(&id, &path).map(|_| ())).await
+}
