@@ -8,12 +8,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use coffre_core::Code;
-use coffre_core::Vault;
-use coffre_core::intake::ingest::{Ingest, QueueTarget};
-use coffre_core::intake::watch::{
-    self, WatchConfig, WatchEvent, WatchOptions, WatchState, Watcher,
-};
+use coffre_core::intake::ingest::Ingest;
+use coffre_core::intake::session::Intake;
+use coffre_core::intake::watch::{self, WatchConfig, WatchEvent, WatchOptions, WatchState};
+use coffre_core::{Code, Vault};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -121,11 +119,10 @@ impl WatchInfo {
     }
 }
 
-/// An unlocked vault with its queue and watcher.
+/// An unlocked vault with its queue and watcher (the core's [`Intake`]), and what the
+/// import-folder panel shows.
 pub struct Session {
-    pub vault: Arc<Mutex<Vault>>,
-    ingest: Option<Arc<Ingest>>,
-    watcher: Option<Watcher>,
+    intake: Intake,
     pub watch: Arc<Mutex<WatchInfo>>,
 }
 
@@ -134,9 +131,8 @@ impl Session {
     /// and resumes the remembered import folder, if any.
     pub fn start(vault: Vault, app: &AppHandle) -> Result<Session, ApiError> {
         let config = vault.watch_config()?;
-        let vault = Arc::new(Mutex::new(vault));
-        let ingest = Arc::new(Ingest::start(vault.clone(), Ingest::default_workers())?);
-        let events = ingest.subscribe();
+        let intake = Intake::start(vault)?;
+        let events = intake.ingest().subscribe();
         let handle = app.clone();
         std::thread::Builder::new()
             .name("ingest-events".into())
@@ -148,11 +144,11 @@ impl Session {
             })
             .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
         // Jobs a crash left pending are finished now.
-        ingest.resume(&[])?;
+        intake.resume(&[])?;
         // The scan for unknown blobs deferred at unlock (they go to quarantine, never deleted):
         // after the first rows are on screen. Blobs are placed only under the vault's lock, so
         // it never races an import.
-        let later = Arc::downgrade(&vault);
+        let later = Arc::downgrade(intake.vault());
         let _ = std::thread::Builder::new()
             .name("orphan-scan".into())
             .spawn(move || {
@@ -163,9 +159,7 @@ impl Session {
                 }
             });
         let mut session = Session {
-            vault,
-            ingest: Some(ingest),
-            watcher: None,
+            intake,
             watch: Arc::new(Mutex::new(WatchInfo::off(config.as_ref()))),
         };
         if let Some(c) = config {
@@ -177,15 +171,18 @@ impl Session {
         Ok(session)
     }
 
-    pub fn ingest(&self) -> Result<&Arc<Ingest>, ApiError> {
-        self.ingest.as_ref().ok_or_else(ApiError::locked)
+    /// The unlocked vault, shared with the queue.
+    pub fn vault(&self) -> &Arc<Mutex<Vault>> {
+        self.intake.vault()
+    }
+
+    pub fn ingest(&self) -> &Arc<Ingest> {
+        self.intake.ingest()
     }
 
     /// Watches `config.folder` (stopping any previous watch).
     pub fn watch_start(&mut self, config: &WatchConfig, app: &AppHandle) -> Result<(), ApiError> {
-        self.watch_stop();
         *lock(&self.watch) = WatchInfo::off(Some(config));
-        let target = Arc::new(QueueTarget::new(self.ingest()?.clone()));
         let info = self.watch.clone();
         let handle = app.clone();
         let options = WatchOptions {
@@ -193,7 +190,7 @@ impl Session {
             recursive: config.recursive,
             ..WatchOptions::default()
         };
-        let watcher = Watcher::start(&config.folder, options, target, move |event| {
+        self.intake.watch(&config.folder, options, move |event| {
             let snapshot = {
                 let mut w = lock(&info);
                 w.record(&event);
@@ -201,14 +198,11 @@ impl Session {
             };
             let _ = handle.emit("watch", &snapshot);
         })?;
-        self.watcher = Some(watcher);
         Ok(())
     }
 
     pub fn watch_stop(&mut self) {
-        if let Some(w) = self.watcher.take() {
-            w.stop();
-        }
+        self.intake.unwatch();
         lock(&self.watch).health = Health::Off;
     }
 
@@ -217,35 +211,17 @@ impl Session {
     }
 
     /// Stops everything and waits (up to 30 s) for the commands still running on the vault, so
-    /// that once this returns the vault is dropped (keys wiped) and its folder unlocked. The
-    /// queue halts first: its extraction workers are killed and the files not yet stored stay
-    /// journaled for the next unlock, so a long queue never keeps the keys in memory.
+    /// that once this returns the vault is dropped (keys wiped) and its folder unlocked (see
+    /// [`Intake::close`]).
     pub fn close(self) {
         drop(self.close_keeping_vault());
     }
 
     /// [`Session::close`], handing back the vault when nothing else holds it any more (for an
     /// operation that needs it whole, like a master-key rotation).
-    pub fn close_keeping_vault(mut self) -> Option<Vault> {
-        if let Some(ingest) = &self.ingest {
-            ingest.halt();
-        }
-        self.watch_stop();
-        if let Some(ingest) = self.ingest.take() {
-            match Arc::try_unwrap(ingest) {
-                Ok(ingest) => ingest.finish(),
-                Err(shared) => drop(shared),
-            }
-        }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Arc::strong_count(&self.vault) > 1 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let vault = self.vault.clone();
-        drop(self);
-        Arc::try_unwrap(vault)
-            .ok()
-            .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+    pub fn close_keeping_vault(self) -> Option<Vault> {
+        lock(&self.watch).health = Health::Off;
+        self.intake.close()
     }
 }
 
@@ -276,7 +252,7 @@ impl AppState {
     pub fn vault(&self) -> Result<Arc<Mutex<Vault>>, ApiError> {
         lock(&self.session)
             .as_ref()
-            .map(|s| s.vault.clone())
+            .map(|s| s.vault().clone())
             .ok_or_else(ApiError::locked)
     }
 

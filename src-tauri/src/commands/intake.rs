@@ -22,7 +22,7 @@ pub async fn import_paths(state: State<'_, AppState>, paths: Vec<PathBuf>) -> Re
     let ingest = lock(&state.session)
         .as_ref()
         .ok_or_else(ApiError::locked)?
-        .ingest()?
+        .ingest()
         .clone();
     blocking(move || {
         // Folders are walked; unreadable entries come back as failed jobs through the queue.

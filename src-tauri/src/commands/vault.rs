@@ -224,7 +224,7 @@ pub async fn settings_set(state: State<'_, AppState>, key: String, value: String
             .auto_lock_minutes
             .store(view.settings.auto_lock_minutes, Ordering::Relaxed),
         Setting::MaxImportSize => {
-            if let Some(Ok(ingest)) = lock(&state.session).as_ref().map(Session::ingest) {
+            if let Some(ingest) = lock(&state.session).as_ref().map(Session::ingest) {
                 ingest.set_max_size(view.settings.max_import_size);
             }
         }

@@ -5,11 +5,11 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use coffre_core::Error as CoreError;
-use coffre_core::intake::ingest::{Ingest, IngestEvent, Origin};
+use coffre_core::intake::ingest::{IngestEvent, Origin};
+use coffre_core::intake::session::Intake;
 use serde_json::json;
 
 use super::Ctx;
@@ -18,8 +18,8 @@ use crate::output::outln;
 
 /// Queues again the imports a crash or kill left unfinished (except those of `files`, about to be
 /// submitted anew), saying so on stderr.
-fn resume_interrupted(ingest: &Ingest, files: &[PathBuf]) -> Result<Vec<(i64, PathBuf)>> {
-    let resumed = ingest.resume(files)?;
+fn resume_interrupted(intake: &Intake, files: &[PathBuf]) -> Result<Vec<(i64, PathBuf)>> {
+    let resumed = intake.resume(files)?;
     if !resumed.is_empty() {
         eprintln!(
             "coffre: finishing {} import(s) interrupted earlier",
@@ -36,15 +36,13 @@ pub fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
         json,
         max_size,
     } = args;
-    let vault = Arc::new(Mutex::new(ctx.open()?));
+    let mut vault = ctx.open()?;
     if let Some(limit) = max_size {
         // A one-off limit: applied to this run only, through a queue with that limit.
-        vault
-            .lock()
-            .map_err(|_| anyhow::anyhow!("vault lock poisoned"))?
-            .set_import_limit_for_session(limit);
+        vault.set_import_limit_for_session(limit);
     }
-    let ingest = Ingest::start(Arc::clone(&vault), Ingest::default_workers())?;
+    let intake = Intake::start(vault)?;
+    let ingest = intake.ingest();
     let events = ingest.subscribe();
 
     // Files first: unreadable paths are reported without a job.
@@ -60,7 +58,7 @@ pub fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
         .filter(|(_, e)| e.is_none())
         .map(|(p, _)| p.clone())
         .collect();
-    let resumed = resume_interrupted(&ingest, &files)?;
+    let resumed = resume_interrupted(&intake, &files)?;
     let ids = ingest.submit(&files, Origin::Cli)?;
     let total = resumed.len() + order.len();
     let bar = if std::io::stderr().is_terminal() && total > 1 {
@@ -132,7 +130,7 @@ pub fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
         }
         flush_ready(&mut done, &mut printed);
     }
-    ingest.finish();
+    intake.close();
     bar.finish_and_clear();
     if rejected > 0 {
         eprintln!("coffre: {rejected} file(s) rejected");
@@ -143,9 +141,7 @@ pub fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
 
 /// `coffre watch`: imports every file that lands in a folder, until Ctrl-C; one line per event.
 pub fn watch(ctx: &Ctx, args: WatchArgs) -> Result<ExitCode> {
-    use coffre_core::intake::watch::{
-        HandledAction, WatchEvent, WatchOptions, WatchState, Watcher,
-    };
+    use coffre_core::intake::watch::{HandledAction, WatchEvent, WatchOptions, WatchState};
     let WatchArgs {
         folder,
         after,
@@ -156,18 +152,14 @@ pub fn watch(ctx: &Ctx, args: WatchArgs) -> Result<ExitCode> {
     } = args;
     let vault = ctx.open()?;
     let folder = folder.as_path();
-    vault.check_import_folder(folder, recursive)?;
     let (stop_tx, stop_rx) = std::sync::mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = stop_tx.send(());
     })
     .context("installing the Ctrl-C handler")?;
 
-    let ingest = Arc::new(Ingest::start(
-        Arc::new(Mutex::new(vault)),
-        Ingest::default_workers(),
-    )?);
-    resume_interrupted(&ingest, &[])?;
+    let mut intake = Intake::start(vault)?;
+    resume_interrupted(&intake, &[])?;
     let options = WatchOptions {
         after,
         settle: std::time::Duration::from_millis(settle_ms),
@@ -215,12 +207,9 @@ pub fn watch(ctx: &Ctx, args: WatchArgs) -> Result<ExitCode> {
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
     };
-    let target = Arc::new(coffre_core::intake::ingest::QueueTarget::new(Arc::clone(
-        &ingest,
-    )));
-    let watcher = Watcher::start(folder, options, target, print)?;
+    intake.watch(folder, options, print)?;
     let _ = stop_rx.recv();
-    watcher.stop();
+    intake.close();
     Ok(ExitCode::SUCCESS)
 }
 

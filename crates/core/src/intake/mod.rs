@@ -1,4 +1,5 @@
 //! How files arrive: the ingest queue (journaled, never losing or doubling a file) and the watched import folder.
 
 pub mod ingest;
+pub mod session;
 pub mod watch;
