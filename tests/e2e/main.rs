@@ -424,7 +424,95 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     app.click("[data-testid=unlock-submit]")?;
     app.driver.wait("[data-testid=doc-row]", WAIT)?;
     app.shot("unlocked")?;
+    french_errors(app, &vault)?;
     app.driver.quit()
+}
+
+/// In French, three errors the core returns (a wrong passphrase, an e-mail address it refuses, a
+/// bundle it will not write inside the vault) read in French, never as the core's English text.
+fn french_errors(app: &mut App, vault: &Path) -> Result<()> {
+    app.click("[data-testid=nav-settings]")?;
+    let select = app.driver.wait("[data-testid=settings-language]", WAIT)?;
+    app.driver.exec(
+        "arguments[0].value = 'fr'; \
+         arguments[0].dispatchEvent(new Event('change', {bubbles: true}))",
+        json!([webdriver::element(&select)]),
+    )?;
+    app.driver.until("the French interface", WAIT, || {
+        let nav = app.text("[data-testid=nav-settings]")?;
+        Ok(nav.contains("Réglages").then_some(()))
+    })?;
+    let english = [
+        "wrong passphrase",
+        "is not an e-mail",
+        "will not write",
+        "nothing was changed",
+    ];
+    let expect_french = |what: &str, text: &str, french: &str| -> Result<()> {
+        let lower = text.to_lowercase();
+        if !text.contains(french) || english.iter().any(|e| lower.contains(e)) {
+            return Err(format!(
+                "{what}: expected French text with {french:?}, got {text:?}"
+            ));
+        }
+        Ok(())
+    };
+
+    // 1. A wrong passphrase.
+    app.click("[data-testid=lock-button]")?;
+    app.driver.wait("[data-testid=unlock-form]", WAIT)?;
+    app.driver
+        .fill("[data-testid=passphrase]", "pas la bonne phrase")?;
+    app.click("[data-testid=unlock-submit]")?;
+    let err = app.text("[data-testid=unlock-error]")?;
+    expect_french("wrong passphrase", &err, "Phrase de passe incorrecte")?;
+    app.shot("fr-wrong-passphrase")?;
+    app.driver.fill("[data-testid=passphrase]", PASS)?;
+    app.click("[data-testid=unlock-submit]")?;
+    app.driver.wait("[data-testid=doc-row]", WAIT)?;
+
+    // 2. An e-mail address the browser accepts and the core refuses (no dot in the domain).
+    app.click("[data-testid=nav-privacy]")?;
+    app.click("[data-testid=privacy-request-new]")?;
+    app.driver
+        .fill("[data-testid=privacy-request-subject]", "Jeanne Dupont")?;
+    app.driver
+        .fill("[data-testid=privacy-request-email]", "jeanne@localhost")?;
+    app.click_enabled("[data-testid=privacy-request-submit]")?;
+    let err = app.text("[data-testid=privacy-request-error]")?;
+    expect_french("refused e-mail", &err, "n’est pas une adresse e-mail")?;
+    expect_french("refused e-mail", &err, "Courriel")?;
+    app.shot("fr-invalid-email")?;
+    app.driver.exec(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))",
+        json!([]),
+    )?;
+
+    // 3. A bundle to be written inside the vault's folder.
+    app.click("[data-testid=nav-share]")?;
+    app.click("[data-testid=share-open]")?;
+    app.driver
+        .fill("[data-testid=share-recipient]", "Cabinet Durand")?;
+    app.driver
+        .fill("[data-testid=share-purpose]", "bookkeeping")?;
+    app.driver
+        .fill("[data-testid=share-period]", "2000-01-01..2099-12-31")?;
+    let inside = vault.join("lot.zip");
+    app.driver
+        .fill("[data-testid=share-out]", &inside.to_string_lossy())?;
+    app.driver.wait("[data-testid=share-preview]", WAIT)?;
+    app.click_enabled("[data-testid=share-submit]")?;
+    let err = app.text("[data-testid=share-create-error]")?;
+    expect_french(
+        "bundle inside the vault",
+        &err,
+        "Coffre n’écrira pas à cet endroit",
+    )?;
+    app.shot("fr-output-refused")?;
+    if inside.exists() {
+        return Err(format!("{} was written", inside.display()));
+    }
+    Ok(())
 }
 
 /// Drags `file` from a GTK window placed right of the app window onto the app with xdotool.

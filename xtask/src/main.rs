@@ -13,6 +13,7 @@
 //!   fuzzing target (all by default) for N seconds (default 600), release build.
 
 mod bench;
+mod bindings;
 mod fuzz;
 mod launch;
 mod setup;
@@ -45,6 +46,7 @@ fn dispatch() -> Result<()> {
     let rest: Vec<String> = args.collect();
     match task.as_str() {
         "test" => test(),
+        "bindings" => bindings::bindings(),
         "run" => run(&rest),
         "cli" => cli(&rest),
         "setup" => setup(),
@@ -52,7 +54,7 @@ fn dispatch() -> Result<()> {
         "fuzz" => fuzz(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | run [--demo | --vault DIR] | cli [ARGS...] | setup | bench [vault|search|extract|worker|ingest|bundle|backup|app]... | fuzz [TARGET...] [--seconds N]>"
+                "usage: cargo xtask <test | bindings | run [--demo | --vault DIR] | cli [ARGS...] | setup | bench [vault|search|extract|worker|ingest|bundle|backup|app]... | fuzz [TARGET...] [--seconds N]>"
             );
             bail!("unknown task {task:?}")
         }

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: everything CI checks, in order, stopping at the first failure.
 //!
-//! Promises: setup, then the UI's type check, unit tests and build, then `cargo fmt --check`,
+//! Promises: setup, then the check that the UI's generated declarations are current, the UI's
+//! type check, unit tests and build, then `cargo fmt --check`,
 //! clippy with warnings denied, every Rust test (the end-to-end test required, `COFFRE_E2E=1`),
 //! then each fuzzing target for 15 seconds.
 
@@ -8,12 +9,15 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::bindings::check_bindings;
 use crate::fuzz::fuzz;
 use crate::setup::setup;
 use crate::util::{cargo, npm, root};
 
 pub(crate) fn test() -> Result<()> {
     setup()?;
+    // The UI's declarations of the core's types must be current before the UI is checked.
+    check_bindings()?;
     npm(&["run", "check"])?;
     npm(&["test"])?;
     // The app embeds ui/dist when it is compiled: build the UI before any cargo step.
