@@ -1,6 +1,10 @@
 //! The core's folders depend one way: a module may name only its own folder and those below
 //! it (ARCHITECTURE.md). This test reads every source file (its code before `#[cfg(test)]`,
 //! comments left out) and fails on a path that points up.
+//!
+//! A second test keeps the `Vault`'s fields inside `vault/`: a file elsewhere that reaches a
+//! vault's `index` or `store` fails it (the features use `Vault::conn`, `Vault::raw_setting`,
+//! `Vault::blob_path` and `Vault::audited`).
 
 use std::fs;
 use std::path::Path;
@@ -172,5 +176,274 @@ fn the_path_reader_sees_groups_and_nested_paths() {
     assert_eq!(
         code_of("a\n// crate::backup\n#[cfg(test)]\nmod tests {crate::intake}"),
         "a"
+    );
+}
+
+/// The `Vault`'s fields that only `vault/` may touch (the others are private to it already).
+const VAULT_FIELDS: &[&str] = &["index", "store"];
+
+/// Files outside `vault/` still allowed one field, each with its reason. An exception no longer
+/// used fails the test, so that it is removed.
+const FIELD_EXCEPTIONS: &[(&str, &str)] = &[];
+
+/// `text` with comments removed and string and character literals emptied (`".index.db"`
+/// names no field).
+fn without_comments_and_literals(text: &str) -> String {
+    let b = text.as_bytes();
+    let (mut out, mut i) = (Vec::with_capacity(b.len()), 0);
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let end = text[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
+                out.push(b' ');
+                i = end;
+            }
+            b'r' if (b.get(i + 1) == Some(&b'"') || b.get(i + 1) == Some(&b'#'))
+                && !(i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) =>
+            {
+                let hashes = b[i + 1..].iter().take_while(|c| **c == b'#').count();
+                if b.get(i + 1 + hashes) != Some(&b'"') {
+                    out.push(b[i]);
+                    i += 1;
+                    continue;
+                }
+                let close = format!("\"{}", "#".repeat(hashes));
+                let from = i + 2 + hashes;
+                let end = text[from..]
+                    .find(&close)
+                    .map_or(b.len(), |e| from + e + close.len());
+                out.extend_from_slice(b"\"\"");
+                i = end;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                out.extend_from_slice(b"\"\"");
+                i += 1;
+            }
+            b'\'' if b.get(i + 1) == Some(&b'\\') => {
+                i += 2;
+                while i < b.len() && b[i] != b'\'' {
+                    i += 1;
+                }
+                out.extend_from_slice(b"' '");
+                i += 1;
+            }
+            b'\'' if b.get(i + 2) == Some(&b'\'') => {
+                out.extend_from_slice(b"' '");
+                i += 3;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `code` with the spaces around `.` removed (`self\n    .index` becomes `self.index`).
+fn joined_at_dots(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut pending_space = false;
+    for c in code.chars() {
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && c != '.' && !out.ends_with('.') {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(c);
+    }
+    out
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// The byte ranges of `impl ... Vault { ... }` blocks, where `self` is a vault.
+fn vault_impls(code: &str) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
+    for (at, _) in code.match_indices("impl") {
+        let before = code[..at].chars().next_back();
+        let after = code[at + 4..].chars().next();
+        if before.is_some_and(is_ident) || !after.is_some_and(|c| c == ' ' || c == '<') {
+            continue;
+        }
+        let Some(open) = code[at..].find('{').map(|o| at + o) else {
+            continue;
+        };
+        let header = &code[at + 4..open];
+        let self_type = header.rsplit(" for ").next().unwrap_or(header);
+        let self_type = self_type.split('<').next().unwrap_or("").trim();
+        if self_type.rsplit("::").next() != Some("Vault") {
+            continue;
+        }
+        let mut depth = 0usize;
+        for (i, c) in code[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        ranges.push((open, open + i));
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    ranges
+}
+
+/// Names that hold a vault in `code`: any name containing `vault`, names declared with a type
+/// naming `Vault` (`v: &mut Vault`), and names bound to an expression naming a vault
+/// (`let v = lock(&vault);`).
+fn vault_names(code: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let words = code.split(|c: char| !is_ident(c)).filter(|w| !w.is_empty());
+    names.extend(
+        words
+            .filter(|w| w.to_lowercase().contains("vault") && *w != "Vault")
+            .map(String::from),
+    );
+    for (at, _) in code.match_indices(": ") {
+        let name: String = code[..at]
+            .chars()
+            .rev()
+            .take_while(|c| is_ident(*c))
+            .collect();
+        let ty = code[at + 2..]
+            .split([',', ')', '=', ';', '{'])
+            .next()
+            .unwrap_or("");
+        if !name.is_empty() && ty.split(|c: char| !is_ident(c)).any(|w| w == "Vault") {
+            names.push(name.chars().rev().collect());
+        }
+    }
+    for (at, _) in code.match_indices("let ") {
+        let rest = code[at + 4..].trim_start_matches("mut ");
+        let name: String = rest.chars().take_while(|c| is_ident(*c)).collect();
+        let init = rest[name.len()..].trim_start();
+        if let Some(init) = init.strip_prefix('=') {
+            let init = init.split(';').next().unwrap_or("");
+            if !name.is_empty() && init.to_lowercase().contains("vault") {
+                names.push(name);
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Where `code` (one file) reaches a vault's field: (field, the access as written).
+fn vault_field_uses(text: &str) -> Vec<(String, String)> {
+    let code = joined_at_dots(&without_comments_and_literals(text));
+    let impls = vault_impls(&code);
+    let names = vault_names(&code);
+    let mut uses = Vec::new();
+    for field in VAULT_FIELDS {
+        let access = format!(".{field}");
+        for (at, _) in code.match_indices(&access) {
+            let next = code[at + access.len()..].chars().next();
+            // A longer name (`.indexes`) or a method call (`.store(true, Ordering::SeqCst)`).
+            if next.is_some_and(|c| is_ident(c) || c == '(') {
+                continue;
+            }
+            let receiver: String = code[..at]
+                .chars()
+                .rev()
+                .take_while(|c| is_ident(*c))
+                .collect();
+            let receiver: String = receiver.chars().rev().collect();
+            let on_vault = if receiver == "self" {
+                impls.iter().any(|(from, to)| (*from..*to).contains(&at))
+            } else {
+                names.contains(&receiver)
+            };
+            if on_vault {
+                uses.push((field.to_string(), format!("{receiver}{access}")));
+            }
+        }
+    }
+    uses
+}
+
+#[test]
+fn only_the_vault_layer_touches_the_vaults_fields() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    visit(&src, &mut files);
+    let mut violations = Vec::new();
+    let mut used_exceptions = Vec::new();
+    for (path, text) in &files {
+        let relative = path
+            .strip_prefix(&*src.display().to_string())
+            .unwrap()
+            .trim_start_matches(['/', '\\'])
+            .replace('\\', "/");
+        if relative.starts_with("vault/") {
+            continue;
+        }
+        for (field, written) in vault_field_uses(text) {
+            let exception = FIELD_EXCEPTIONS
+                .iter()
+                .find(|(file, f)| *file == relative && *f == field);
+            if let Some(exception) = exception {
+                used_exceptions.push(exception);
+                continue;
+            }
+            violations.push(format!("{relative}: {written}"));
+        }
+    }
+    violations.sort();
+    violations.dedup();
+    assert!(
+        violations.is_empty(),
+        "only vault/ may use the Vault's fields (use Vault::conn, raw_setting, blob_path, \
+         audited):\n{}",
+        violations.join("\n")
+    );
+    for exception in FIELD_EXCEPTIONS {
+        assert!(
+            used_exceptions.contains(&exception),
+            "{exception:?} no longer uses the field: remove it from FIELD_EXCEPTIONS"
+        );
+    }
+}
+
+#[test]
+fn the_field_reader_sees_only_a_vaults_fields() {
+    let code = r#"
+        impl Vault {
+            fn a(&self) { self.index.conn(); let p = self
+                .store
+                .path_of(id); }
+        }
+        impl Manifest { fn b(&self) -> u64 { self.index.size } }
+        fn c(v: &mut crate::Vault, manifest: &Manifest) {
+            v.index.transaction(); manifest.index.size;
+            let tmp = ".index.db.tmp"; // vault.store.x
+            flag.store(true, Ordering::SeqCst);
+        }
+        fn d(shared: &Shared) { let guard = lock(&shared.vault); guard.store.list(); }
+        /* vault.index.conn() */ let c = '"'; let s = "vault.index";
+    "#;
+    let found: Vec<String> = vault_field_uses(code).into_iter().map(|(_, w)| w).collect();
+    assert_eq!(
+        found,
+        ["self.index", "v.index", "self.store", "guard.store"].map(String::from)
     );
 }

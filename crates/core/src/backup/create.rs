@@ -256,8 +256,7 @@ impl Vault {
         // borrowed mutably: nothing changes in between).
         let index_path = part.join(INDEX_FILE);
         *need = fs::metadata(self.dir().join(INDEX_FILE)).map_or(0, |m| m.len());
-        self.index
-            .conn()
+        self.conn()
             .execute("VACUUM INTO ?1", [path_str(&index_path)?])?;
         File::open(&index_path)
             .and_then(|f| f.sync_all())
@@ -293,7 +292,7 @@ impl Vault {
         let mut todo = Vec::new();
         let mut blobs = Vec::with_capacity(docs.len());
         for doc in &docs {
-            let src = self.store.path_of(&doc.id);
+            let src = self.blob_path(&doc.id);
             let dest = blob_path(to, &doc.id);
             let src_len = fs::metadata(&src).map_err(Error::io(&src))?.len();
             let present = fs::metadata(&dest).ok().map(|m| m.len());

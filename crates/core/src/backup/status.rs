@@ -31,7 +31,7 @@ impl Vault {
     /// When the last backup was made, where, and whether one is overdue (older than the
     /// `backup.warn_after_days` setting, 7 days by default, or never made).
     pub fn backup_status(&self) -> Result<BackupStatus> {
-        let last_at = self.index.setting(SETTING_LAST_AT)?;
+        let last_at = self.raw_setting(SETTING_LAST_AT)?;
         let warn_after_days = self.settings()?.backup_warn_days;
         let age_days = last_at.as_deref().and_then(|t| {
             let at = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
@@ -39,7 +39,7 @@ impl Vault {
             Some((time::OffsetDateTime::now_utc() - at).whole_days())
         });
         Ok(BackupStatus {
-            folder: self.index.setting(SETTING_FOLDER)?,
+            folder: self.raw_setting(SETTING_FOLDER)?,
             overdue: age_days.is_none_or(|d| d >= i64::from(warn_after_days)),
             last_at,
             warn_after_days,

@@ -475,12 +475,12 @@ impl crate::vault::Vault {
 
     /// Every request, with `overdue` computed for today (UTC).
     pub fn requests(&self) -> Result<Vec<Request>> {
-        list(self.index.conn(), &today())
+        list(self.conn(), &today())
     }
 
     /// One request and its events.
     pub fn request(&self, id: i64) -> Result<(Request, Vec<RequestEvent>)> {
-        let conn = self.index.conn();
+        let conn = self.conn();
         let request = get(conn, id, &today())?
             .ok_or_else(|| Error::not_found(Kind::Request, id.to_string()))?;
         Ok((request, events(conn, id)?))

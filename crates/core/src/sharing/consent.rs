@@ -383,17 +383,17 @@ impl crate::vault::Vault {
 
     /// One consent with its state.
     pub fn consent(&self, id: i64) -> Result<Consent> {
-        get(self.index.conn(), id)?.ok_or_else(|| Error::not_found(Kind::Consent, id.to_string()))
+        get(self.conn(), id)?.ok_or_else(|| Error::not_found(Kind::Consent, id.to_string()))
     }
 
     /// Every consent with its state.
     pub fn consents(&self) -> Result<Vec<Consent>> {
-        list(self.index.conn())
+        list(self.conn())
     }
 
     /// The raw ledger, in order.
     pub fn consent_history(&self) -> Result<Vec<ConsentEntry>> {
-        history(self.index.conn())
+        history(self.conn())
     }
 
     /// An active consent covering sharing documents of this period and categories with `party`.
@@ -406,7 +406,7 @@ impl crate::vault::Vault {
         categories: &[String],
     ) -> Result<Option<Consent>> {
         covering(
-            self.index.conn(),
+            self.conn(),
             party,
             purpose,
             period_from,

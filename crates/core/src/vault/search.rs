@@ -292,6 +292,13 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+impl crate::Vault {
+    /// Searches the documents (full text and filters), best first.
+    pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
+        search(self.index.conn(), query)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

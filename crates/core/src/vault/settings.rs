@@ -43,6 +43,11 @@ impl Vault {
         }
     }
 
+    /// Overrides the import size limit until the vault is locked (not saved).
+    pub fn set_import_limit_for_session(&mut self, bytes: u64) {
+        self.session_max_import = Some(bytes);
+    }
+
     /// Sets the largest file import accepts, in bytes.
     pub fn set_max_import_size(&mut self, bytes: u64) -> Result<()> {
         self.set_setting(Setting::MaxImportSize, &bytes.to_string())

@@ -52,8 +52,7 @@ impl crate::Vault {
     /// The remembered import folder, if any.
     pub fn watch_config(&self) -> crate::Result<Option<WatchConfig>> {
         Ok(self
-            .index
-            .setting(SETTING_WATCH)?
+            .raw_setting(SETTING_WATCH)?
             .and_then(|v| serde_json::from_str(&v).ok()))
     }
 

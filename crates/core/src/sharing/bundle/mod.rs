@@ -246,9 +246,11 @@ impl Vault {
         };
 
         let document_ids: Vec<String> = rows.iter().map(|r| r.document_id.clone()).collect();
-        let audit_key = self.audit_key();
-        let recorded = (|| -> Result<()> {
-            let tx = self.index.transaction()?;
+        // The bundle gets its name inside the transaction that records it; should the audit
+        // entry or the commit fail after that, the name is taken back: a bundle on disk is
+        // always in the ledger.
+        let mut named = false;
+        let recorded = self.audited("bundle.create", None, |tx| {
             tx.execute(
                 "INSERT INTO bundles (id, created_at, recipient, purpose, consent_id, period_from,
                      period_to, digest, documents, out_path)
@@ -273,34 +275,28 @@ impl Vault {
                     rusqlite::params![bundle_id, r.document_id, r.sha256, c.fields_digest],
                 )?;
             }
-            audit::append(
-                &tx,
-                &audit_key,
-                "bundle.create",
-                None,
-                json!({
-                    "bundle": bundle_id,
-                    "digest": digest_hex,
-                    "recipient": recipient,
-                    "consent": consent.id,
-                    "period": { "from": from, "to": to },
-                    "documents": document_ids,
-                    "restricted_skipped": restricted_skipped,
-                }),
-            )?;
             crate::vault::outputs::give_name(&tmp, out)?;
-            if let Err(e) = tx.commit() {
-                let _ = std::fs::remove_file(out);
-                return Err(e);
-            }
-            if let Ok(d) = std::fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        })();
+            named = true;
+            let detail = json!({
+                "bundle": bundle_id,
+                "digest": digest_hex,
+                "recipient": recipient,
+                "consent": consent.id,
+                "period": { "from": from, "to": to },
+                "documents": document_ids,
+                "restricted_skipped": restricted_skipped,
+            });
+            Ok(((), detail))
+        });
         if let Err(e) = recorded {
+            if named {
+                let _ = std::fs::remove_file(out);
+            }
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
+        }
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
         }
         progress(BundleProgress {
             done: total,

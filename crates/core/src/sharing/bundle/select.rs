@@ -101,7 +101,7 @@ impl Vault {
 
     /// Was this document, with this content and these fields, already sent to `recipient`?
     fn already_sent(&self, recipient: &str, c: &Candidate) -> Result<bool> {
-        let mut stmt = self.index.conn().prepare(
+        let mut stmt = self.conn().prepare(
             "SELECT b.recipient FROM bundle_documents bd JOIN bundles b ON b.id = bd.bundle_id
              WHERE bd.doc_id = ?1 AND bd.sha256 = ?2 AND bd.fields_digest = ?3",
         )?;
@@ -138,9 +138,7 @@ impl Vault {
             .collect();
         let consent = self.consent_covering(&recipient, purpose, &from, &to, &categories)?;
         // Until crate::storage::schema::BUNDLES joins the index migrations (idempotent afterwards).
-        self.index
-            .conn()
-            .execute_batch(crate::storage::schema::BUNDLES)?;
+        self.conn().execute_batch(crate::storage::schema::BUNDLES)?;
         let (candidates, restricted_skipped) = self.bundle_candidates(&from, &to, &categories)?;
         let mut chosen = Vec::new();
         let mut unchanged_skipped = 0;

@@ -1,0 +1,443 @@
+//! Import: a document read, fingerprinted, extracted and encrypted ([`Sealer`], without the
+//! vault), then made durable ([`Vault::commit_batch`]); the import journal and the watched
+//! folders' memory of files kept in place.
+//!
+//! Promises: content is held only in zeroizing memory and reaches the disk only encrypted; a
+//! blob is synced and in place before the transaction that records its row commits, and a
+//! failed commit leaves no blob behind; content already stored is a duplicate, never stored
+//! twice; the journal and the watched folders' memory hold no readable file name.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::format::crypto::{self, MacKey, random_key, wrap_key};
+use crate::format::secret::SecretKey;
+use crate::format::stream::{BlobHeader, BlobWriter};
+use crate::records::media::MediaKind;
+use crate::records::worker::Extractor;
+use crate::storage::audit;
+use crate::storage::index::{Document, Index, NewDocument};
+use crate::storage::store::{BlobStore, PendingBlob};
+use crate::support::files::sync_dir;
+use crate::vault::{Vault, doc_key_aad, now};
+use crate::{Error, Result};
+
+/// What became of a file offered for import.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", content = "document", rename_all = "lowercase")]
+pub enum ImportOutcome {
+    /// Stored as a new document.
+    Imported(Document),
+    /// The same bytes were already in the vault: this is the existing document.
+    Duplicate(Document),
+}
+
+impl ImportOutcome {
+    /// The document stored or found.
+    pub fn document(&self) -> &Document {
+        match self {
+            ImportOutcome::Imported(d) | ImportOutcome::Duplicate(d) => d,
+        }
+    }
+}
+
+/// Version of the extractor recorded with each extraction (the workspace version).
+pub const EXTRACTOR_VERSION: &str = concat!("coffre-extract ", env!("CARGO_PKG_VERSION"));
+
+/// Reads all of `reader` into zeroizing memory, refusing more than `limit` bytes.
+pub fn read_limited(mut reader: impl Read, limit: u64) -> Result<Zeroizing<Vec<u8>>> {
+    let mut plain = Zeroizing::new(Vec::new());
+    let mut buf = Zeroizing::new(vec![0u8; 64 * 1024]);
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if (plain.len() + n) as u64 > limit {
+            return Err(Error::TooLarge { limit });
+        }
+        plain.extend_from_slice(&buf[..n]);
+    }
+    Ok(plain)
+}
+
+/// A document's content fingerprints.
+#[derive(Debug, Clone, Copy)]
+pub struct Fingerprint {
+    sha256: [u8; 32],
+    content_mac: [u8; 32],
+}
+
+/// The keys and store that preparing an import needs (not the index): cheap to clone, shareable
+/// between worker threads. Its keys are zeroized when the last clone is dropped.
+#[derive(Clone)]
+pub struct Sealer {
+    inner: Arc<SealerKeys>,
+    store: BlobStore,
+    extractor: Arc<Extractor>,
+}
+
+struct SealerKeys {
+    doc_wrap: SecretKey,
+    dedup: SecretKey,
+}
+
+/// A document read, fingerprinted, extracted, encrypted and synced under `tmp/`, waiting for
+/// [`Vault::commit`]. Dropping it deletes its temporary blob.
+pub struct Prepared {
+    doc: Document,
+    content_mac: [u8; 32],
+    wrapped_key: Vec<u8>,
+    data: serde_json::Value,
+    text: String,
+    /// The file name sealed under the document's key, for the audit trail.
+    sealed_name: serde_json::Value,
+    pending: PendingBlob,
+}
+
+impl Prepared {
+    /// The document as it will be stored.
+    pub fn document(&self) -> &Document {
+        &self.doc
+    }
+}
+
+impl Sealer {
+    /// The sealer of a vault being opened: its document-wrapping and deduplication keys, its
+    /// blob store, and a new extractor.
+    pub(super) fn new(doc_wrap: SecretKey, dedup: SecretKey, store: BlobStore) -> Sealer {
+        Sealer {
+            inner: Arc::new(SealerKeys { doc_wrap, dedup }),
+            store,
+            extractor: Arc::new(Extractor::default()),
+        }
+    }
+
+    /// The extractor that import uses (and re-extraction).
+    pub(super) fn extractor(&self) -> &Extractor {
+        &self.extractor
+    }
+
+    /// Stops the extraction workers at once (the vault is locking): documents being read come
+    /// back as [`Error::Interrupted`] and stay journaled.
+    pub fn halt(&self) {
+        self.extractor.halt();
+    }
+
+    /// The content's SHA-256 and keyed fingerprint (HMAC of the SHA-256 under the dedup key).
+    pub fn fingerprint(&self, plain: &[u8]) -> Fingerprint {
+        let sha256 = crypto::sha256_of(plain);
+        let content_mac = MacKey::new(&self.inner.dedup).mac_parts(&[&sha256]);
+        Fingerprint {
+            sha256,
+            content_mac,
+        }
+    }
+
+    /// Extracts the invoice data and writes the encrypted blob under `tmp/` (synced). The CPU-heavy
+    /// half of an import: needs no lock on the vault.
+    ///
+    /// The document is parsed in a worker process ([`crate::records::worker`]); a document no worker can
+    /// read is still prepared, flagged "could not be read". [`Error::Interrupted`] when the
+    /// vault is locking.
+    pub fn prepare(&self, name: &str, plain: &[u8], fp: Fingerprint) -> Result<Prepared> {
+        let extraction = self
+            .extractor
+            .extract(plain, name)
+            .map_err(|_| Error::Interrupted)?;
+        let id = Uuid::new_v4();
+        let id_str = id.hyphenated().to_string();
+        let doc_key = random_key()?;
+        let (file, pending) = self.store.create_pending(&id_str)?;
+        let mut writer = BlobWriter::new(file, &doc_key, BlobHeader::new(*id.as_bytes())?)?;
+        writer.write_all(plain)?;
+        let file = writer
+            .finish()?
+            .into_inner()
+            .map_err(|e| Error::from(e.into_error()))?;
+        file.sync_all()?;
+        drop(file);
+        let kind = MediaKind::sniff(plain, name);
+        let data = extraction.data();
+        let sealed_name = crate::vault::shred::seal_name(&doc_key, &id, name)?;
+        Ok(Prepared {
+            doc: Document {
+                id: id_str,
+                name: name.to_owned(),
+                size: plain.len() as u64,
+                media_type: kind.mime().to_owned(),
+                kind,
+                sha256: hex::encode(fp.sha256),
+                imported_at: now(),
+            },
+            content_mac: fp.content_mac,
+            wrapped_key: wrap_key(&self.inner.doc_wrap, &doc_key, &doc_key_aad(&id))?,
+            data,
+            text: extraction.text,
+            sealed_name,
+            pending,
+        })
+    }
+}
+
+impl Vault {
+    /// Imports the file at `path` under its file name.
+    pub fn import_file(&mut self, path: &Path, max_size: Option<u64>) -> Result<ImportOutcome> {
+        let limit = match max_size {
+            Some(l) => l,
+            None => self.max_import_size()?,
+        };
+        let file = File::open(path).map_err(Error::io(path))?;
+        let meta = file.metadata().map_err(Error::io(path))?;
+        if !meta.is_file() {
+            return Err(Error::io(path)(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            )));
+        }
+        if meta.len() > limit {
+            return Err(Error::TooLarge { limit });
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "unnamed".into());
+        self.import_reader(&name, BufReader::new(file), Some(limit))
+            .map_err(|e| match e {
+                Error::Io { path: None, source } => Error::io(path)(source),
+                other => other,
+            })
+    }
+
+    /// Imports a document read from `reader`, named `name`: reads it (in zeroizing memory, up to
+    /// the size limit), extracts its invoice data, encrypts it, and records it in one transaction.
+    pub fn import_reader(
+        &mut self,
+        name: &str,
+        reader: impl Read,
+        max_size: Option<u64>,
+    ) -> Result<ImportOutcome> {
+        let limit = match max_size {
+            Some(l) => l,
+            None => self.max_import_size()?,
+        };
+        let plain = read_limited(reader, limit)?;
+        let sealer = self.sealer();
+        let fp = sealer.fingerprint(&plain);
+        if let Some(existing) = self.find_duplicate(&fp)? {
+            return Ok(ImportOutcome::Duplicate(existing));
+        }
+        let prepared = sealer.prepare(name, &plain, fp)?;
+        drop(plain);
+        self.commit(prepared, None)
+    }
+
+    /// What import needs besides the index, for workers that prepare imports in parallel.
+    pub fn sealer(&self) -> Sealer {
+        self.sealer.clone()
+    }
+
+    /// The stored document with this content, if any.
+    pub fn find_duplicate(&self, fp: &Fingerprint) -> Result<Option<Document>> {
+        match Index::find_by_mac(self.index.conn(), &fp.content_mac)? {
+            Some(id) => Ok(Some(self.index.resolve(&id)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Makes a prepared document durable (see [`Vault::commit_batch`]).
+    pub fn commit(&mut self, prepared: Prepared, job: Option<i64>) -> Result<ImportOutcome> {
+        self.commit_batch(vec![(prepared, job)])?
+            .pop()
+            .expect("one result per document")
+    }
+
+    /// Makes prepared documents durable together ("group commit"): their blobs are renamed into
+    /// place and their folders synced, then one transaction records each (row, key, extraction,
+    /// search entry, retention, audit entry, and its journal job), each inside a savepoint so that
+    /// one failure does not undo the others. Content already stored (or earlier in the batch) is
+    /// a duplicate and its blob is dropped. One result per document, in order; the outer error
+    /// is for a failure of the whole transaction.
+    pub fn commit_batch(
+        &mut self,
+        batch: Vec<(Prepared, Option<i64>)>,
+    ) -> Result<Vec<Result<ImportOutcome>>> {
+        let audit_key = self.audit_key();
+        let store = self.store.clone();
+        let mut tx = self.index.transaction()?;
+        let mut results = Vec::with_capacity(batch.len());
+        let mut shards = std::collections::BTreeSet::new();
+        let mut placed = Vec::new();
+        for (prepared, job) in batch {
+            if let Some(existing) = Index::find_by_mac(&tx, &prepared.content_mac)? {
+                drop(prepared); // removes its temporary blob
+                let doc = Index::resolve_in(&tx, &existing)?;
+                if let Some(job) = job {
+                    Index::finish_job(&tx, job, "duplicate", Some(&doc.id), None)?;
+                }
+                results.push(Ok(ImportOutcome::Duplicate(doc)));
+                continue;
+            }
+            let Prepared {
+                doc,
+                content_mac,
+                wrapped_key,
+                data,
+                text,
+                sealed_name,
+                pending,
+            } = prepared;
+            let sp = tx.savepoint()?;
+            let one = (|| -> Result<()> {
+                shards.insert(store.place(pending, &doc.id)?);
+                Index::insert_document(
+                    &sp,
+                    &NewDocument {
+                        doc: &doc,
+                        content_mac: &content_mac,
+                        wrapped_key: &wrapped_key,
+                    },
+                )?;
+                Index::put_extraction(&sp, &doc.id, EXTRACTOR_VERSION, &data)?;
+                Index::refresh_search(&sp, &doc.id, &data, Some(&text))?;
+                crate::vault::lifecycle::compute_retention(&sp, &doc.id)?;
+                if let Some(job) = job {
+                    Index::finish_job(&sp, job, "done", Some(&doc.id), None)?;
+                }
+                audit::append(
+                    &sp,
+                    &audit_key,
+                    "document.import",
+                    Some(&doc.id),
+                    json!({ "name": sealed_name, "size": doc.size, "media_type": doc.media_type,
+                            "format": data.get("format") }),
+                )?;
+                Ok(())
+            })();
+            match one {
+                Ok(()) => {
+                    sp.commit()?;
+                    placed.push(doc.id.clone());
+                    results.push(Ok(ImportOutcome::Imported(doc)));
+                }
+                Err(e) => {
+                    drop(sp); // rolls back this document only
+                    let _ = store.remove(&doc.id);
+                    results.push(Err(e));
+                }
+            }
+        }
+        // Blobs durable before the rows that point to them.
+        let durable = shards
+            .iter()
+            .try_for_each(|s| sync_dir(s))
+            .and_then(|()| tx.commit());
+        if let Err(e) = durable {
+            // No row committed: the placed blobs are garbage (open would collect them too).
+            for id in &placed {
+                let _ = store.remove(id);
+            }
+            return Err(e);
+        }
+        Ok(results)
+    }
+
+    /// Journals import jobs for these sources (one transaction); returns their ids in order.
+    pub fn journal_jobs(&mut self, sources: &[PathBuf], origin: &str) -> Result<Vec<i64>> {
+        let tx = self.index.transaction()?;
+        let ids = Index::add_jobs(&tx, sources, origin)?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Ends a journaled job that did not store a document (`duplicate` or `failed`).
+    pub fn end_job(
+        &mut self,
+        id: i64,
+        state: &str,
+        doc_id: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let tx = self.index.transaction()?;
+        Index::finish_job(&tx, id, state, doc_id, reason)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Journaled jobs a crash or kill left unfinished: (id, source, origin).
+    pub fn pending_jobs(&self) -> Result<Vec<(i64, PathBuf, String)>> {
+        self.index.pending_jobs()
+    }
+
+    /// A file name as the watched folders' memory keeps it: a keyed MAC, so the index holds no
+    /// readable name of a file kept in place (nor of a document disposed of since).
+    fn watch_name(&self, rel: &str) -> String {
+        format!(
+            "mac:{}",
+            hex::encode(MacKey::new(&self.keys.names).mac_parts(&[rel.as_bytes()]))
+        )
+    }
+
+    /// What a watched folder remembers of a file it kept in place: (size, mtime in ns).
+    pub fn watch_recall(&self, folder: &str, rel: &str) -> Result<Option<(u64, i128)>> {
+        self.index.watch_recall(folder, &self.watch_name(rel))
+    }
+
+    /// Remembers a file a watched folder kept in place, so that it is not imported again.
+    pub fn watch_remember(
+        &mut self,
+        folder: &str,
+        rel: &str,
+        size: u64,
+        mtime_ns: i128,
+    ) -> Result<()> {
+        let name = self.watch_name(rel);
+        let tx = self.index.transaction()?;
+        Index::watch_remember(&tx, folder, &name, size, mtime_ns)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Rewrites the watched folders' memory from plain names to keyed MACs (schema 11), once.
+    pub(super) fn backfill_watch_names(&mut self) -> Result<()> {
+        if !self.index.needs_backfill("watch_names")? {
+            return Ok(());
+        }
+        let rows: Vec<(String, String)> = {
+            let mut stmt = self
+                .index
+                .conn()
+                .prepare("SELECT folder, rel FROM watch_seen WHERE rel NOT LIKE 'mac:%'")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let renamed: Vec<(String, String, String)> = rows
+            .into_iter()
+            .map(|(folder, rel)| {
+                let mac = self.watch_name(&rel);
+                (folder, rel, mac)
+            })
+            .collect();
+        let tx = self.index.transaction()?;
+        for (folder, rel, mac) in &renamed {
+            tx.execute(
+                "UPDATE OR REPLACE watch_seen SET rel = ?3 WHERE folder = ?1 AND rel = ?2",
+                rusqlite::params![folder, rel, mac],
+            )?;
+        }
+        tx.execute(
+            "DELETE FROM settings WHERE key = 'backfill.watch_names'",
+            [],
+        )?;
+        tx.commit()
+    }
+}
