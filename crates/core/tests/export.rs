@@ -84,7 +84,7 @@ fn export_round_trips_every_document_and_writes_readable_data() {
         .unwrap();
     assert_eq!(
         odd.file_name().to_string_lossy(),
-        format!("{}-a_b_c_.txt", ids[3])
+        format!("{}-a-b-c.txt", ids[3])
     );
 
     // The CSV: BOM, header, one row per document, the formula defused.

@@ -308,38 +308,10 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
     crate::support::files::write_synced(path, text.as_bytes())
 }
 
-/// `ID-NAME`, with NAME made safe on Windows, macOS and Linux: no folder separators, no
-/// characters Windows reserves, no control characters, no trailing dot or space, at most 150
-/// bytes (the extension kept when possible). The id prefix makes names unique and never a
-/// reserved device name.
+/// `ID-NAME`, with NAME made portable by the one file-name rule
+/// ([`crate::support::names::portable_file_name`]); the id prefix makes names unique.
 pub fn export_file_name(id: &str, name: &str) -> String {
-    const MAX: usize = 150;
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if c.is_control() => '_',
-            c => c,
-        })
-        .collect();
-    let trimmed = cleaned.trim_matches(|c: char| c == '.' || c == ' ' || c.is_whitespace());
-    let mut safe = if trimmed.is_empty() {
-        "document".to_owned()
-    } else {
-        trimmed.to_owned()
-    };
-    if safe.len() > MAX {
-        let (stem, ext) = match safe.rfind('.') {
-            Some(dot) if safe.len() - dot <= 16 => (&safe[..dot], &safe[dot..]),
-            _ => (safe.as_str(), ""),
-        };
-        let mut cut = MAX - ext.len();
-        while !stem.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        safe = format!("{}{ext}", stem[..cut].trim_end_matches([' ', '.']));
-    }
-    format!("{id}-{safe}")
+    format!("{id}-{}", crate::support::names::portable_file_name(name))
 }
 
 #[cfg(test)]
@@ -355,14 +327,14 @@ mod tests {
         );
         assert_eq!(
             export_file_name(id, "../a\\b:c*?\"<>|.pdf"),
-            format!("{id}-_a_b_c______.pdf")
+            format!("{id}-a-b-c.pdf")
         );
         assert_eq!(export_file_name(id, " . "), format!("{id}-document"));
-        assert_eq!(export_file_name(id, "CON."), format!("{id}-CON"));
-        assert_eq!(export_file_name(id, "a\u{0}b\nc"), format!("{id}-a_b_c"));
+        assert_eq!(export_file_name(id, "CON.txt"), format!("{id}--CON.txt"));
+        assert_eq!(export_file_name(id, "a\u{0}b\nc"), format!("{id}-a-b-c"));
         let long = format!("{}.pdf", "é".repeat(200));
         let got = export_file_name(id, &long);
-        assert!(got.len() <= 37 + 150, "{}", got.len());
+        assert!(got.len() <= 37 + 240, "{}", got.len());
         assert!(got.ends_with("é.pdf"));
     }
 }
