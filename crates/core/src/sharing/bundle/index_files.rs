@@ -4,11 +4,14 @@
 //! Promises: one [`Row`] per document feeds all three, so they always agree; `index.csv` is
 //! written by [`crate::support::csv`] (UTF-8 with BOM, `;`, formula cells defused, amounts as
 //! numbers, with a decimal comma when asked); `README.html` is self-contained (no script, no
-//! remote resource, a CSP that forbids both), escapes every value, and sums amounts exactly
-//! (decimals, never floats), showing "n/a" for a sum with an unreadable amount.
+//! remote resource, a CSP that forbids both), escapes every value (it is rendered from
+//! `templates/bundle_readme.html` by askama, whose HTML escaping applies to all of them), and
+//! sums amounts exactly (decimals, never floats), showing "n/a" for a sum with an unreadable
+//! amount.
 
 use std::collections::BTreeMap;
 
+use askama::Template;
 use coffre_extract::amount::Decimal;
 use serde::Serialize;
 use serde_json::Value;
@@ -97,21 +100,6 @@ pub(super) fn index_csv(rows: &[Row], comma: bool) -> Vec<u8> {
     t.into_bytes()
 }
 
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Percent-encodes a relative path for an `href` (keeps `/` and unreserved characters).
 fn href(path: &str) -> String {
     let mut out = String::new();
@@ -137,6 +125,11 @@ fn add(acc: &mut Option<Decimal>, v: Option<&str>) -> bool {
             false
         }
     }
+}
+
+/// An optional value for the README: empty when absent.
+fn o(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
 }
 
 fn zero() -> Option<Decimal> {
@@ -175,6 +168,53 @@ pub(super) struct ReadmeInfo<'a> {
     pub(super) encrypted: bool,
 }
 
+/// `README.html`, from `templates/bundle_readme.html`: askama HTML-escapes every value the
+/// template prints (text and attributes alike), so none can be forgotten.
+#[derive(Template)]
+#[template(path = "bundle_readme.html")]
+struct Readme<'a> {
+    info: &'a ReadmeInfo<'a>,
+    documents: Vec<Document<'a>>,
+    months: Vec<MonthTotal>,
+    rates: Vec<RateTotal>,
+}
+
+/// One line of the README's documents table; an absent value is empty.
+struct Document<'a> {
+    date: &'a str,
+    number: &'a str,
+    seller: &'a str,
+    buyer: &'a str,
+    without_vat: &'a str,
+    vat: &'a str,
+    with_vat: &'a str,
+    currency: &'a str,
+    category: &'a str,
+    /// The percent-encoded path inside the ZIP (escaped again as an attribute).
+    href: String,
+    /// The file's name inside `documents/`.
+    file: &'a str,
+    /// The readable name, when it is not the file's name (a password bundle).
+    name: Option<&'a str>,
+}
+
+/// One line of "Totals per month": exact sums, "n/a" for one with an unreadable amount.
+struct MonthTotal {
+    month: String,
+    currency: String,
+    without_vat: String,
+    vat: String,
+    with_vat: String,
+}
+
+/// One line of "Totals per VAT rate".
+struct RateTotal {
+    rate: String,
+    currency: String,
+    taxable: String,
+    vat: String,
+}
+
 pub(super) fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
     type Sums = [Option<Decimal>; 3];
     let mut months: BTreeMap<(String, String), Sums> = BTreeMap::new();
@@ -208,137 +248,56 @@ pub(super) fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
             add(&mut e[1], line.get("tax_amount").and_then(Value::as_str));
         }
     }
-    let e = html_escape;
-    let mut h = String::new();
-    h.push_str(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
-    );
-    h.push_str(&format!(
-        "<title>Documents for {} — {} to {}</title>\n",
-        e(info.recipient),
-        e(info.from),
-        e(info.to)
-    ));
-    h.push_str(
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
-         td,th{border:1px solid #999;padding:.2em .5em}td.n{text-align:right;font-family:monospace}\
-         code{font-size:.9em}</style>\n</head>\n<body>\n",
-    );
-    h.push_str(&format!(
-        "<h1>Documents for {}</h1>\n<p>Period: <b>{}</b> to <b>{}</b>",
-        e(info.recipient),
-        e(info.from),
-        e(info.to)
-    ));
-    if let Some(p) = info.purpose {
-        h.push_str(&format!(" — purpose: {}", e(p)));
-    }
-    h.push_str(&format!(
-        ".<br>Bundle {} made {}.<br>{} document(s){}.</p>\n",
-        e(info.bundle_id),
-        e(info.created_at),
-        rows.len(),
-        if info.restricted_skipped > 0 {
-            format!(
-                "; {} restricted document(s) of the period are not included",
-                info.restricted_skipped
-            )
-        } else {
-            String::new()
-        }
-    ));
-    h.push_str(
-        "<h2>Documents</h2>\n<table>\n<tr><th>Date</th><th>Number</th><th>Seller</th><th>Buyer</th>\
-         <th>Without VAT</th><th>VAT</th><th>With VAT</th><th>Currency</th><th>Category</th><th>File</th></tr>\n",
-    );
-    let o = |v: &Option<String>| e(v.as_deref().unwrap_or(""));
-    for r in rows {
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td>\
-             <td><a href=\"{}\">{}</a>{}</td></tr>\n",
-            e(&r.date),
-            o(&r.number),
-            o(&r.seller),
-            o(&r.buyer),
-            o(&r.total_without_vat),
-            o(&r.total_vat),
-            o(&r.total_with_vat),
-            o(&r.currency),
-            e(&r.category),
-            e(&href(&r.file)),
-            e(r.file.trim_start_matches("documents/")),
-            if r.file.trim_start_matches("documents/") == r.name {
-                String::new()
-            } else {
-                format!("<br><small>{}</small>", e(&r.name))
+    let documents = rows
+        .iter()
+        .map(|r| {
+            let file = r.file.trim_start_matches("documents/");
+            Document {
+                date: &r.date,
+                number: o(&r.number),
+                seller: o(&r.seller),
+                buyer: o(&r.buyer),
+                without_vat: o(&r.total_without_vat),
+                vat: o(&r.total_vat),
+                with_vat: o(&r.total_with_vat),
+                currency: o(&r.currency),
+                category: &r.category,
+                href: href(&r.file),
+                file,
+                name: (file != r.name).then_some(r.name.as_str()),
             }
-        ));
-    }
-    h.push_str(
-        "</table>\n<h2>Totals per month</h2>\n<table>\n<tr><th>Month</th><th>Currency</th>\
-                <th>Without VAT</th><th>VAT</th><th>With VAT</th></tr>\n",
-    );
-    for ((month, cur), s) in &months {
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
-            e(month),
-            e(cur),
-            show(&s[0]),
-            show(&s[1]),
-            show(&s[2])
-        ));
-    }
-    h.push_str(
-        "</table>\n<h2>Totals per VAT rate</h2>\n<table>\n<tr><th>Rate (%)</th><th>Currency</th>\
-                <th>Taxable amount</th><th>VAT</th></tr>\n",
-    );
-    for ((rate, cur), s) in &rates {
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
-            e(rate),
-            e(cur),
-            show(&s[0]),
-            show(&s[1])
-        ));
-    }
-    h.push_str(&format!(
-        "</table>\n<p>“n/a” marks a sum with an unreadable amount. Every file is listed with its \
-         SHA-256 in <code>manifest.json</code>, signed in <code>manifest.sig</code> (Ed25519) by \
-         the key with fingerprint (SHA-256 of the public key):<br><code>{}</code><br>Ask the \
-         sender to confirm this fingerprint by another channel before trusting the signature; \
-         then check the bundle with <code>coffre bundle verify FILE --expect-key \
-         \"FINGERPRINT\"</code>.</p>\n\
-         <p>The same data is in <code>index.csv</code> (semicolon-separated, UTF-8; cells that \
-         a spreadsheet would run as a formula start with <code>'</code>) and \
-         <code>index.json</code>.</p>\n",
-        e(info.fingerprint)
-    ));
-    h.push_str("<h2>About this file</h2>\n");
-    if info.encrypted {
-        h.push_str(
-            "<p>This bundle is a ZIP whose every entry is encrypted with AES-256 in the WinZip \
-             AE-2 format, under the password the sender gave you separately. It opens in 7-Zip, \
-             WinZip, PeaZip, Keka or The Unarchiver (the ZIP support built into Windows and \
-             macOS cannot open AES entries).</p>\n<p>ZIP encryption protects the content of the \
-             files, not their names nor their sizes: anyone can list the names without the \
-             password. So the documents are named <code>documents/0001.pdf</code>, \
-             <code>documents/0002.xml</code>, ... and only this page, <code>index.csv</code> and \
-             <code>index.json</code>, which are encrypted, tell which invoice each file is (the \
-             small text under each file name above is its readable name). AE-2 is used rather \
-             than AE-1 because AE-1 leaves a checksum (CRC-32) of each file's plaintext in the \
-             clear, which lets anyone confirm a guess of a small file's content. The ZIP format \
-             derives the key from the password with PBKDF2-SHA1 at 1,000 rounds, which slows \
-             guessing little: that is why the sender had to use a long password.</p>\n",
-        );
-    } else {
-        h.push_str(
-            "<p>This bundle is a plain ZIP: anyone who has the file can read it. Each document \
-             is named after its date, seller, number and total.</p>\n",
-        );
-    }
-    h.push_str("</body>\n</html>\n");
+        })
+        .collect();
+    let months = months
+        .into_iter()
+        .map(|((month, currency), s)| MonthTotal {
+            month,
+            currency,
+            without_vat: show(&s[0]),
+            vat: show(&s[1]),
+            with_vat: show(&s[2]),
+        })
+        .collect();
+    let rates = rates
+        .into_iter()
+        .map(|((rate, currency), s)| RateTotal {
+            rate,
+            currency,
+            taxable: show(&s[0]),
+            vat: show(&s[1]),
+        })
+        .collect();
+    let page = Readme {
+        info,
+        documents,
+        months,
+        rates,
+    };
+    let mut h = page
+        .render()
+        .expect("rendering strings and integers into a String cannot fail");
+    // askama drops the template file's final newline; the page ends with one.
+    h.push('\n');
     h.into_bytes()
 }
 
@@ -360,5 +319,101 @@ mod tests {
         assert_eq!(rate_key("0"), "0");
         assert_eq!(rate_key("0.00"), "0");
         assert_eq!(rate_key("?"), "?");
+    }
+
+    /// A third party's value for `field`, with every character HTML gives a meaning to.
+    fn hostile(field: &str) -> String {
+        format!("{field} <script>alert(1)</script> \"><img src=x onerror=alert(1)> &amp; it's")
+    }
+
+    /// `hostile(field)` as askama's HTML escaper writes it (numeric character references).
+    fn escaped(field: &str) -> String {
+        format!(
+            "{field} &#60;script&#62;alert(1)&#60;/script&#62; &#34;&#62;&#60;img src=x \
+             onerror=alert(1)&#62; &#38;amp; it&#39;s"
+        )
+    }
+
+    #[test]
+    fn readme_escapes_every_value() {
+        let h = hostile;
+        let row = Row {
+            document_id: "d1".into(),
+            date: h("date"),
+            number: Some(h("number")),
+            seller: Some(h("seller")),
+            seller_vat_id: Some(h("vat_id")),
+            buyer: Some(h("buyer")),
+            total_without_vat: Some(h("without")),
+            total_vat: Some(h("vat")),
+            total_with_vat: Some(h("with")),
+            currency: Some(h("currency")),
+            category: h("category"),
+            file: format!("documents/{}", h("file")),
+            name: h("name"),
+            size: 1,
+            sha256: "00".into(),
+            vat_breakdown: serde_json::json!([
+                {"rate": h("rate"), "taxable_amount": "1.00", "tax_amount": "0.20"}
+            ]),
+        };
+        let (purpose, to) = (h("purpose"), h("to"));
+        let info = ReadmeInfo {
+            recipient: &h("recipient"),
+            purpose: Some(&purpose),
+            from: &h("from"),
+            to: &to,
+            bundle_id: &h("bundle"),
+            created_at: &h("created"),
+            fingerprint: &h("fingerprint"),
+            restricted_skipped: 2,
+            encrypted: true,
+        };
+        let out = String::from_utf8(readme_html(&info, std::slice::from_ref(&row))).unwrap();
+
+        assert!(!out.contains("<script") && !out.contains("<img") && !out.contains("\"><"));
+        for field in [
+            "date",
+            "number",
+            "seller",
+            "buyer",
+            "without",
+            "vat",
+            "with",
+            "currency",
+            "category",
+            "file",
+            "name",
+            "rate",
+            "recipient",
+            "purpose",
+            "from",
+            "to",
+            "bundle",
+            "created",
+            "fingerprint",
+        ] {
+            assert!(!out.contains(&h(field)), "{field} raw in {out}");
+            assert!(
+                out.contains(&escaped(field)),
+                "{field} not escaped in {out}"
+            );
+        }
+        // The seller's VAT id is not on the page.
+        assert!(!out.contains("vat_id"));
+        // The link: percent-encoded, so nothing left for the attribute escaping to change.
+        let link = href(&row.file);
+        assert!(link.starts_with("documents/file%20%3Cscript%3E") && link.contains("%22%3E"));
+        assert!(out.contains(&format!("<a href=\"{link}\">{}</a>", escaped("file"))));
+        assert!(out.contains(&format!("<br><small>{}</small>", escaped("name"))));
+        // The page itself is intact.
+        assert!(out.starts_with("<!DOCTYPE html>\n") && out.ends_with("</body>\n</html>\n"));
+        assert!(out.contains(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+             style-src 'unsafe-inline'\">"
+        ));
+        assert!(out.contains("; 2 restricted document(s) of the period are not included.</p>"));
+        assert!(out.contains(&format!("<td class=\"n\">{}</td>", escaped("without"))));
+        assert!(out.contains("<td class=\"n\">n/a</td>"));
     }
 }
