@@ -1,83 +1,26 @@
 //! End-to-end tests of the `coffre` binary on temporary vaults. Command names, flags, output
 //! lines and JSON keys checked here are a contract for scripts and external tests.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{Env, PASS, fixture, init, pdf_files, stderr, stdout, write};
 use serde_json::Value;
 
-const PASS: &str = "correct horse battery staple";
-
-struct Env {
-    tmp: tempfile::TempDir,
-    vault: PathBuf,
-}
-
-impl Env {
-    fn new() -> Env {
-        let tmp = tempfile::tempdir().unwrap();
-        let vault = tmp.path().join("vault");
-        Env { tmp, vault }
-    }
-
-    fn initialised() -> Env {
-        let env = Env::new();
-        let out = env.ok(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"]);
-        assert!(stdout(&out).contains("Recovery key"), "{}", stdout(&out));
-        env
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.tmp.path().join(rel)
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_coffre"));
-        c.args(args)
-            .env("COFFRE_VAULT", &self.vault)
-            .env("COFFRE_PASSPHRASE", PASS)
-            .env_remove("COFFRE_NEW_PASSPHRASE")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "coffre {args:?} failed: {}{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        out
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_slice(&self.ok(args).stdout).unwrap()
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn write(path: &Path, data: &[u8]) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, data).unwrap();
+/// A new vault, whose `init` printed its recovery key.
+fn initialised() -> Env {
+    let env = Env::empty();
+    let out = init(&env.vault);
+    assert!(out.contains("Recovery key"), "{out}");
+    env
 }
 
 #[test]
 fn import_list_show_cat_round_trip() {
-    let env = Env::initialised();
+    let env = initialised();
     let pdf: Vec<u8> = b"%PDF-1.4\n"
         .iter()
         .copied()
@@ -94,7 +37,7 @@ fn import_list_show_cat_round_trip() {
     let in_dir = env.path("in");
     let png = env.path("c.png");
     let out = env.ok(&["import", in_dir.to_str().unwrap(), png.to_str().unwrap()]);
-    let lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    let lines: Vec<String> = out.lines().map(str::to_owned).collect();
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert!(
         lines.iter().all(|l| l.starts_with("imported ")),
@@ -116,16 +59,16 @@ fn import_list_show_cat_round_trip() {
     assert_eq!(xml["media_type"], "application/xml");
     let id = a["id"].as_str().unwrap();
 
-    let cat = env.ok(&["cat", id]);
+    let cat = env.ok_output(&["cat", id]);
     assert_eq!(cat.stdout, pdf, "cat must give back the original bytes");
     let show = env.json(&["show", &id[..8], "--json"]);
     assert_eq!(show["id"], id);
     assert_eq!(show["name"], "a.pdf");
-    assert!(stdout(&env.ok(&["show", id])).contains("a.pdf"));
+    assert!(env.ok(&["show", id]).contains("a.pdf"));
 
     // Importing again: duplicates, with the same ids, as JSON lines.
     let out = env.ok(&["import", "--json", in_dir.to_str().unwrap()]);
-    let objs: Vec<Value> = stdout(&out)
+    let objs: Vec<Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -141,12 +84,12 @@ fn import_list_show_cat_round_trip() {
         );
     }
     assert!(objs.iter().any(|o| o["id"] == id));
-    assert!(stdout(&env.ok(&["verify"])).starts_with("ok: 3 documents"));
+    assert!(env.ok(&["verify"]).starts_with("ok: 3 documents"));
 }
 
 #[test]
 fn rejections_are_per_file_with_a_reason_and_a_failing_status() {
-    let env = Env::initialised();
+    let env = initialised();
     write(&env.path("small.txt"), b"fine");
     write(&env.path("big.bin"), &vec![1u8; 3000]);
     let small = env.path("small.txt");
@@ -189,23 +132,16 @@ fn rejections_are_per_file_with_a_reason_and_a_failing_status() {
 
     // The vault's own setting applies without the flag.
     env.ok(&["config", "max-import-size", "1KiB"]);
-    assert_eq!(
-        stdout(&env.ok(&["config", "max-import-size"])).trim(),
-        "1024"
-    );
+    assert_eq!(env.ok(&["config", "max-import-size"]).trim(), "1024");
     assert!(!env.run(&["import", big.to_str().unwrap()]).status.success());
-    assert_eq!(env.json(&["list", "--json"]).as_array().unwrap().len(), 1);
+    assert_eq!(env.list().len(), 1);
 }
 
 #[test]
 fn wrong_passphrase_says_so_and_changes_nothing() {
-    let env = Env::initialised();
+    let env = initialised();
     let header = std::fs::read(env.vault.join("vault.json")).unwrap();
-    let out = env
-        .cmd(&["list"])
-        .env("COFFRE_PASSPHRASE", "not the passphrase")
-        .output()
-        .unwrap();
+    let out = env.run_with("not the passphrase", &["list"]);
     assert!(!out.status.success());
     assert_eq!(stderr(&out).trim(), "coffre: wrong passphrase");
     assert_eq!(std::fs::read(env.vault.join("vault.json")).unwrap(), header);
@@ -232,7 +168,7 @@ fn wrong_passphrase_says_so_and_changes_nothing() {
 
 #[test]
 fn passphrase_file_passwd_and_recover() {
-    let env = Env::new();
+    let env = Env::empty();
     let rk = env.path("recovery.txt");
     let pf = env.path("pass.txt");
     write(&pf, format!("{PASS}\n").as_bytes());
@@ -278,34 +214,21 @@ fn passphrase_file_passwd_and_recover() {
         !env.run(&["list"]).status.success(),
         "old passphrase must stop working"
     );
-    let list = env
-        .cmd(&["list"])
-        .env("COFFRE_PASSPHRASE", "second passphrase here")
-        .output()
-        .unwrap();
+    let list = env.run_with("second passphrase here", &["list"]);
     assert!(list.status.success());
 
     // Forgotten passphrase: the recovery key sets a new one.
-    let out = env
-        .cmd(&["recover", "--recovery-key-file", rk.to_str().unwrap()])
-        .env("COFFRE_PASSPHRASE", "third passphrase here")
-        .output()
-        .unwrap();
+    let out = env.run_with(
+        "third passphrase here",
+        &["recover", "--recovery-key-file", rk.to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let out = env.cmd(&["cat", "doc"]).output().unwrap();
     assert!(!out.status.success());
-    let ids = env
-        .cmd(&["list", "--json"])
-        .env("COFFRE_PASSPHRASE", "third passphrase here")
-        .output()
-        .unwrap();
+    let ids = env.run_with("third passphrase here", &["list", "--json"]);
     let ids: Value = serde_json::from_slice(&ids.stdout).unwrap();
     let id = ids[0]["id"].as_str().unwrap();
-    let cat = env
-        .cmd(&["cat", id])
-        .env("COFFRE_PASSPHRASE", "third passphrase here")
-        .output()
-        .unwrap();
+    let cat = env.run_with("third passphrase here", &["cat", id]);
     assert_eq!(cat.stdout, b"%PDF-1.7 document");
 
     // A mistyped recovery key is named as such.
@@ -327,7 +250,7 @@ fn passphrase_file_passwd_and_recover() {
 
 #[test]
 fn a_second_process_is_locked_out() {
-    let env = Env::initialised();
+    let env = initialised();
     let holder =
         coffre_core::Vault::open(&env.vault, &coffre_core::Passphrase::new(PASS.into())).unwrap();
     let out = env.run(&["list"]);
@@ -342,7 +265,7 @@ fn a_second_process_is_locked_out() {
 
 #[test]
 fn verify_names_a_tampered_document() {
-    let env = Env::initialised();
+    let env = initialised();
     write(&env.path("good.pdf"), b"%PDF good");
     write(&env.path("bad.pdf"), b"%PDF bad one");
     env.ok(&[
@@ -379,20 +302,13 @@ fn verify_names_a_tampered_document() {
         "{}",
         stderr(&out)
     );
-    assert!(stdout(&env.ok(&["audit", "verify"])).starts_with("ok: audit chain"));
-    let audit = env.json(&["audit", "--json"]);
-    assert!(
-        audit
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["action"] == "document.import")
-    );
+    assert!(env.ok(&["audit", "verify"]).starts_with("ok: audit chain"));
+    assert!(env.audit_actions().iter().any(|a| a == "document.import"));
 }
 
 #[test]
 fn grep_finds_nothing_of_an_imported_file_in_the_vault() {
-    let env = Env::initialised();
+    let env = initialised();
     let marker = "Facture-SARL-Boulangerie-Dupont-N-2026-0042";
     write(
         &env.path("Dupont-facture-octobre.pdf"),
@@ -437,29 +353,22 @@ fn import_then_kill(env: &Env, src: &Path, lines: usize) -> usize {
 /// verifies and every file is present exactly once or imports again.
 #[test]
 fn sigkill_during_import_loses_and_doubles_nothing() {
-    let env = Env::initialised();
-    let src = env.path("batch");
-    for i in 0..500 {
-        let body: Vec<u8> = format!("%PDF-1.4 invoice {i}\n")
-            .bytes()
-            .chain((0..20_000u32).map(|j| (j * 31 + i) as u8))
-            .collect();
-        write(&src.join(format!("f{i:03}.pdf")), &body);
-    }
+    let env = initialised();
+    let src = pdf_files(&env.path("batch"), 500, 20_000);
     let seen = import_then_kill(&env, &src, 120);
     assert_eq!(seen, 120, "the import finished before it could be killed");
 
-    let before = env.json(&["list", "--json"]).as_array().unwrap().len();
+    let before = env.list().len();
     assert!(
         (120..500).contains(&before),
         "{before} documents after the kill"
     );
-    assert!(stdout(&env.ok(&["verify"])).starts_with("ok: "));
+    assert!(env.ok(&["verify"]).starts_with("ok: "));
 
     let out = env.ok(&["import", "--json", src.to_str().unwrap()]);
     let mut imported = 0;
     let mut duplicate = 0;
-    for line in stdout(&out).lines() {
+    for line in out.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
         match v["status"].as_str().unwrap() {
             "imported" => imported += 1,
@@ -469,50 +378,38 @@ fn sigkill_during_import_loses_and_doubles_nothing() {
     }
     assert_eq!(imported + duplicate, 500);
     assert_eq!(duplicate, before);
-    let docs = env.json(&["list", "--json"]);
-    let mut names: Vec<&str> = docs
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
+    let docs = env.list();
+    let mut names: Vec<&str> = docs.iter().map(|d| d["name"].as_str().unwrap()).collect();
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), 500);
-    assert_eq!(docs.as_array().unwrap().len(), 500);
-    assert!(stdout(&env.ok(&["verify"])).starts_with("ok: 500 documents"));
+    assert_eq!(docs.len(), 500);
+    assert!(env.ok(&["verify"]).starts_with("ok: 500 documents"));
 }
 
 /// Jobs journaled by a killed import are finished by the next import, even of other files.
 #[test]
 fn interrupted_jobs_are_finished_by_the_next_import() {
-    let env = Env::initialised();
-    let src = env.path("batch");
-    for i in 0..300 {
-        let body: Vec<u8> = format!("%PDF-1.4 n{i}\n")
-            .bytes()
-            .chain((0..30_000u32).map(|j| (j * 7 + i) as u8))
-            .collect();
-        write(&src.join(format!("f{i:03}.pdf")), &body);
-    }
+    let env = initialised();
+    let src = pdf_files(&env.path("batch"), 300, 30_000);
     assert_eq!(import_then_kill(&env, &src, 50), 50);
-    let before = env.json(&["list", "--json"]).as_array().unwrap().len();
+    let before = env.list().len();
     assert!(before < 300, "killed too late: {before}");
 
     write(&env.path("other.xml"), b"<Invoice/>");
-    let out = env.ok(&["import", env.path("other.xml").to_str().unwrap()]);
+    let out = env.ok_output(&["import", env.path("other.xml").to_str().unwrap()]);
     assert!(
         stderr(&out).contains("interrupted earlier"),
         "{}",
         stderr(&out)
     );
-    assert_eq!(env.json(&["list", "--json"]).as_array().unwrap().len(), 301);
-    assert!(stdout(&env.ok(&["verify"])).starts_with("ok: 301 documents"));
+    assert_eq!(env.list().len(), 301);
+    assert!(env.ok(&["verify"]).starts_with("ok: 301 documents"));
 }
 
 #[test]
 fn status_needs_no_passphrase() {
-    let env = Env::new();
+    let env = Env::empty();
     let v: Value = serde_json::from_slice(
         &env.cmd(&["status", "--json"])
             .env_remove("COFFRE_PASSPHRASE")
@@ -522,7 +419,7 @@ fn status_needs_no_passphrase() {
     )
     .unwrap();
     assert_eq!(v["exists"], false);
-    let env = Env::initialised();
+    let env = initialised();
     let out = env
         .cmd(&["status", "--json"])
         .env_remove("COFFRE_PASSPHRASE")
@@ -534,15 +431,9 @@ fn status_needs_no_passphrase() {
     assert_eq!(v["vault"], env.vault.to_str().unwrap());
 }
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../extract/tests/fixtures")
-        .join(name)
-}
-
 #[test]
 fn extract_prints_the_contract_without_a_vault() {
-    let env = Env::new();
+    let env = Env::empty();
     let out = env
         .cmd(&[
             "extract",
@@ -594,7 +485,7 @@ fn extract_prints_the_contract_without_a_vault() {
 
 #[test]
 fn search_show_and_correct_from_the_command_line() {
-    let env = Env::initialised();
+    let env = initialised();
     let files: Vec<String> = [
         "ubl-invoice-eur.xml",
         "cii-creditnote-usd.xml",
@@ -623,7 +514,7 @@ fn search_show_and_correct_from_the_command_line() {
     assert_eq!(show["fields"]["total_with_vat"]["source"], "text");
 
     let out = env.ok(&["correct", &id, "buyer.name", "Dupont et Fils"]);
-    assert!(stdout(&out).contains("Dupont et Fils"));
+    assert!(out.contains("Dupont et Fils"));
     let show = env.json(&["show", &id, "--json"]);
     assert_eq!(show["buyer"]["name"], "Dupont et Fils");
     assert_eq!(show["corrections"][0]["old_value"], "Dupont & Fils SARL");
@@ -638,5 +529,5 @@ fn search_show_and_correct_from_the_command_line() {
         "Dupont et Fils"
     );
     let out = env.ok(&["search", "--kind", "credit-note"]);
-    assert!(stdout(&out).contains("AV-2026-003"), "{}", stdout(&out));
+    assert!(out.contains("AV-2026-003"), "{}", out);
 }

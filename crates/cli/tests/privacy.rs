@@ -4,39 +4,9 @@
 mod common;
 
 use std::io::Read;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
-use common::fixture;
+use common::{Env, fixture};
 use serde_json::Value;
-
-struct Env {
-    tmp: tempfile::TempDir,
-    vault: PathBuf,
-}
-
-impl Env {
-    fn new() -> Env {
-        let tmp = tempfile::tempdir().unwrap();
-        let vault = tmp.path().join("vault");
-        common::init(&vault);
-        Env { tmp, vault }
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        common::coffre(&self.vault, args)
-    }
-    fn ok(&self, args: &[&str]) -> String {
-        common::ok(&self.vault, args)
-    }
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-    fn import(&self, path: &std::path::Path) -> String {
-        let v: Value =
-            serde_json::from_str(&self.ok(&["import", "--json", path.to_str().unwrap()])).unwrap();
-        v["id"].as_str().unwrap().to_owned()
-    }
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -82,6 +52,17 @@ fn pdf_with_lines(lines: &[&str]) -> Vec<u8> {
     out
 }
 
+/// A French invoice PDF numbered `number`, of 14/10/2026, whose text names a person in `line`,
+/// for `total` EUR.
+fn invoice_naming(number: &str, line: &str, total: &str) -> Vec<u8> {
+    pdf_with_lines(&[
+        &format!("FACTURE {number}"),
+        "Date : 14/10/2026",
+        line,
+        &format!("Total TTC : {total} EUR"),
+    ])
+}
+
 #[test]
 fn retention_hold_dispose_and_the_old_blob() {
     let env = Env::new();
@@ -120,7 +101,7 @@ fn retention_hold_dispose_and_the_old_blob() {
     assert_eq!(status["on_hold"][0]["hold_reason"], "tax audit 2027");
     env.ok(&["retention", "release", &id]);
 
-    let blob = env.vault.join("blobs").join(&id[..2]).join(&id);
+    let blob = env.blob(&id);
     let saved = std::fs::read(&blob).unwrap();
     let out = env.ok(&[
         "retention",
@@ -139,15 +120,9 @@ fn retention_hold_dispose_and_the_old_blob() {
     );
     assert!(env.ok(&["verify"]).starts_with("ok: 0 documents"));
     assert!(!blob.exists(), "collected as an orphan on the next open");
-    let audit = env.json(&["audit", "--json"]);
-    let actions: Vec<&str> = audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = env.audit_actions();
     for a in ["document.hold", "document.release", "document.dispose"] {
-        assert!(actions.contains(&a), "{a} missing");
+        assert!(actions.iter().any(|x| x == a), "{a} missing");
     }
     assert!(env.ok(&["audit", "verify"]).starts_with("ok"));
 }
@@ -174,19 +149,8 @@ fn restriction_consent_and_requests() {
     );
 
     assert!(
-        env.ok(&[
-            "consent",
-            "grant",
-            "--party",
-            "Cabinet Martin",
-            "--purpose",
-            "bookkeeping",
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-12-31"
-        ])
-        .contains("consent 1 granted")
+        env.grant_consent(&["--from", "2026-01-01", "--to", "2026-12-31"])
+            .contains("consent 1 granted")
     );
     env.ok(&["consent", "withdraw", "1"]);
     let consents = env.json(&["consent", "list", "--json"]);
@@ -226,15 +190,12 @@ fn restriction_consent_and_requests() {
 #[test]
 fn a_subject_named_only_in_a_pdfs_text_is_found_and_exported() {
     let env = Env::new();
-    let pdf = pdf_with_lines(&[
-        "FACTURE F-2026-0099",
-        "Date : 14/10/2026",
+    let pdf = invoice_naming(
+        "F-2026-0099",
         "Suivi du dossier : Emilie Rousseau (emilie.rousseau@example.fr)",
-        "Total TTC : 120,00 EUR",
-    ]);
-    let path = env.tmp.path().join("scan.pdf");
-    std::fs::write(&path, &pdf).unwrap();
-    let id = env.import(&path);
+        "120,00",
+    );
+    let id = env.import_bytes("scan.pdf", &pdf);
     env.import(&fixture("ubl-invoice-eur.xml"));
     let show = env.json(&["show", &id, "--json"]);
     assert!(
@@ -264,7 +225,7 @@ fn a_subject_named_only_in_a_pdfs_text_is_found_and_exported() {
         1
     );
 
-    let zip_path = env.tmp.path().join("export.zip");
+    let zip_path = env.path("export.zip");
     env.ok(&[
         "subject",
         "export",
@@ -293,20 +254,13 @@ fn a_subject_named_only_in_a_pdfs_text_is_found_and_exported() {
 fn failed_unlocks_reach_the_audit_trail() {
     let env = Env::new();
     for _ in 0..2 {
-        let out = Command::new(env!("CARGO_BIN_EXE_coffre"))
-            .args(["list"])
-            .env("COFFRE_VAULT", &env.vault)
-            .env("COFFRE_PASSPHRASE", "not the passphrase")
-            .output()
-            .unwrap();
+        let out = env.run_with("not the passphrase", &["list"]);
         assert!(!out.status.success());
     }
-    let audit = env.json(&["audit", "--json"]);
-    let failed = audit
-        .as_array()
-        .unwrap()
+    let failed = env
+        .audit_actions()
         .iter()
-        .filter(|e| e["action"] == "vault.unlock_failed")
+        .filter(|a| *a == "vault.unlock_failed")
         .count();
     assert_eq!(failed, 2);
     assert!(!env.vault.join("unlock-failures").exists());
@@ -315,15 +269,8 @@ fn failed_unlocks_reach_the_audit_trail() {
 #[test]
 fn erasure_restricts_what_the_law_keeps() {
     let env = Env::new();
-    let pdf = pdf_with_lines(&[
-        "FACTURE F-2026-0100",
-        "Date : 14/10/2026",
-        "Client : Paul Lemaire",
-        "Total TTC : 60,00 EUR",
-    ]);
-    let path = env.tmp.path().join("lemaire.pdf");
-    std::fs::write(&path, &pdf).unwrap();
-    let id = env.import(&path);
+    let pdf = invoice_naming("F-2026-0100", "Client : Paul Lemaire", "60,00");
+    let id = env.import_bytes("lemaire.pdf", &pdf);
     env.ok(&[
         "request",
         "new",

@@ -5,74 +5,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{PASS, coffre, init, ok};
+use common::{Env, PASS, stderr};
 use serde_json::Value;
-
-struct Env {
-    _tmp: tempfile::TempDir,
-    root: PathBuf,
-    vault: PathBuf,
-}
-
-impl Env {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().to_path_buf();
-        let vault = root.join("vault");
-        init(&vault);
-        Env {
-            _tmp: tmp,
-            root,
-            vault,
-        }
-    }
-
-    /// Writes `name` with `bytes` outside the vault and imports it; returns the document id.
-    fn import(&self, name: &str, bytes: &[u8]) -> String {
-        let path = self.root.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        let out = ok(&self.vault, &["import", "--json", path.to_str().unwrap()]);
-        let line: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-        line["id"].as_str().unwrap().to_owned()
-    }
-
-    fn blobs(&self) -> Vec<PathBuf> {
-        walk(&self.vault.join("blobs"))
-    }
-
-    fn index(&self) -> PathBuf {
-        self.vault.join("index.db")
-    }
-
-    fn list(&self) -> Vec<Value> {
-        serde_json::from_str(&ok(&self.vault, &["list", "--json"])).unwrap()
-    }
-
-    fn audit_actions(&self) -> Vec<String> {
-        let v: Vec<Value> = serde_json::from_str(&ok(&self.vault, &["audit", "--json"])).unwrap();
-        v.iter()
-            .map(|e| e["action"].as_str().unwrap().to_owned())
-            .collect()
-    }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect();
-    out.sort();
-    out
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn assert_clean_failure(o: &std::process::Output) {
     assert!(!o.status.success());
@@ -84,15 +20,15 @@ fn assert_clean_failure(o: &std::process::Output) {
 #[test]
 fn a_missing_index_is_refused_and_nothing_is_deleted() {
     let env = Env::new();
-    env.import("a.xml", b"<a>one</a>");
-    env.import("b.xml", b"<a>two</a>");
+    env.import_bytes("a.xml", b"<a>one</a>");
+    env.import_bytes("b.xml", b"<a>two</a>");
     let blobs = env.blobs();
     assert_eq!(blobs.len(), 2);
-    let away = env.root.join("index.db.away");
+    let away = env.path("index.db.away");
     std::fs::rename(env.index(), &away).unwrap();
 
     for args in [&["list"][..], &["verify"], &["import", "/nonexistent"]] {
-        let out = coffre(&env.vault, args);
+        let out = env.run(args);
         assert_clean_failure(&out);
         let err = stderr(&out);
         assert!(err.contains("index") && err.contains("missing"), "{err}");
@@ -114,24 +50,24 @@ fn a_missing_index_is_refused_and_nothing_is_deleted() {
         3,
         "{actions:?}"
     );
-    ok(&env.vault, &["verify"]);
+    env.ok(&["verify"]);
 }
 
 #[test]
 fn an_empty_index_is_refused_and_nothing_is_deleted() {
     let env = Env::new();
-    env.import("a.xml", b"<a>one</a>");
+    env.import_bytes("a.xml", b"<a>one</a>");
     let blobs = env.blobs();
     let saved = std::fs::read(env.index()).unwrap();
     std::fs::write(env.index(), b"").unwrap();
-    let out = coffre(&env.vault, &["list"]);
+    let out = env.run(&["list"]);
     assert_clean_failure(&out);
     assert!(stderr(&out).contains("empty (0 bytes)"), "{}", stderr(&out));
     assert_eq!(std::fs::metadata(env.index()).unwrap().len(), 0);
     assert_eq!(env.blobs(), blobs);
     // A damaged one (half of it) is refused too.
     std::fs::write(env.index(), &saved[..saved.len() / 2]).unwrap();
-    assert_clean_failure(&coffre(&env.vault, &["list"]));
+    assert_clean_failure(&env.run(&["list"]));
     assert_eq!(env.blobs(), blobs);
     std::fs::write(env.index(), &saved).unwrap();
     assert_eq!(env.list().len(), 1);
@@ -140,16 +76,16 @@ fn an_empty_index_is_refused_and_nothing_is_deleted() {
 #[test]
 fn an_older_index_put_back_is_refused_then_can_be_accepted_and_undone() {
     let env = Env::new();
-    let a = env.import("a.xml", b"<a>one</a>");
+    let a = env.import_bytes("a.xml", b"<a>one</a>");
     let old = std::fs::read(env.index()).unwrap();
-    let b = env.import("b.xml", b"<a>two</a>");
+    let b = env.import_bytes("b.xml", b"<a>two</a>");
     let new = std::fs::read(env.index()).unwrap();
     let blobs = env.blobs();
     assert_eq!(blobs.len(), 2);
 
     // An older copy put back (a restore by hand, a sync conflict): refused, nothing touched.
     std::fs::write(env.index(), &old).unwrap();
-    let out = coffre(&env.vault, &["list"]);
+    let out = env.run(&["list"]);
     assert_clean_failure(&out);
     let err = stderr(&out);
     assert!(err.contains("not the latest"), "{err}");
@@ -169,10 +105,10 @@ fn an_older_index_put_back_is_refused_then_can_be_accepted_and_undone() {
     // Or the owner accepts the older index: the newer document goes to quarantine, not away.
     let newer_still = std::fs::read(env.index()).unwrap();
     std::fs::write(env.index(), &old).unwrap();
-    ok(&env.vault, &["recover", "--accept-older-index"]);
+    env.ok(&["recover", "--accept-older-index"]);
     assert_eq!(env.list().len(), 1);
     assert!(env.vault.join("quarantine").join(&b).exists());
-    let text = ok(&env.vault, &["verify"]);
+    let text = env.ok(&["verify"]);
     assert!(
         text.contains("QUARANTINE 1"),
         "quarantine is reported by verify: {text}"
@@ -184,20 +120,20 @@ fn an_older_index_put_back_is_refused_then_can_be_accepted_and_undone() {
     // ...and later finds the newer index again: accepted in turn (its history differs from the
     // one recorded since), its document missing its file until re-attached.
     std::fs::write(env.index(), &newer_still).unwrap();
-    assert_clean_failure(&coffre(&env.vault, &["list"]));
-    ok(&env.vault, &["recover", "--accept-older-index"]);
-    let out = coffre(&env.vault, &["verify"]);
+    assert_clean_failure(&env.run(&["list"]));
+    env.ok(&["recover", "--accept-older-index"]);
+    let out = env.run(&["verify"]);
     assert!(
         !out.status.success(),
         "a document without its file is a fault"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 have their row again"));
-    let q: Value = serde_json::from_str(&ok(&env.vault, &["quarantine", "--json"])).unwrap();
+    let q = env.json(&["quarantine", "--json"]);
     assert_eq!(q["reattachable"][0], b.as_str());
-    ok(&env.vault, &["quarantine", "reattach"]);
+    env.ok(&["quarantine", "reattach"]);
     assert_eq!(env.list().len(), 2);
-    ok(&env.vault, &["verify"]);
-    assert_eq!(ok(&env.vault, &["cat", &b]).as_bytes(), b"<a>two</a>");
+    env.ok(&["verify"]);
+    assert_eq!(env.ok(&["cat", &b]).as_bytes(), b"<a>two</a>");
 }
 
 /// One page whose content array names one FlateDecode stream of 256 MiB (zeros, about 260 KB
@@ -265,32 +201,32 @@ fn a_pdf_bomb_is_refused_in_bounded_memory_and_the_vault_stays_usable() {
     let env = Env::new();
     let bomb = pdf_bomb(2000);
     assert!(bomb.len() < 300 * 1024, "{} bytes", bomb.len());
-    let path = env.root.join("bomb.pdf");
+    let path = env.path("bomb.pdf");
     std::fs::write(&path, &bomb).unwrap();
 
     let started = Instant::now();
-    let out = ok(&env.vault, &["extract", "--json", path.to_str().unwrap()]);
+    let out = env.ok(&["extract", "--json", path.to_str().unwrap()]);
     let e: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(e["needs_review"], true);
     let issues = e["issues"].to_string();
     assert!(issues.contains("decompression bomb"), "{issues}");
 
-    let id = env.import("bomb.pdf", &bomb);
+    let id = env.import_bytes("bomb.pdf", &bomb);
     assert!(started.elapsed() < Duration::from_secs(60));
     let peak = children_peak_rss();
     assert!(peak < 1 << 30, "peak resident memory {peak} bytes");
     let docs = env.list();
     assert_eq!(docs.len(), 1);
     assert_eq!(docs[0]["id"], id.as_str());
-    ok(&env.vault, &["verify"]);
+    env.ok(&["verify"]);
     assert_nothing_replayed(&env);
 }
 
 /// The next import prints one line, for its own file: no journaled job was left to replay.
 fn assert_nothing_replayed(env: &Env) {
-    let next = env.root.join("next.xml");
+    let next = env.path("next.xml");
     std::fs::write(&next, b"<a>next</a>").unwrap();
-    let out = ok(&env.vault, &["import", "--json", next.to_str().unwrap()]);
+    let out = env.ok(&["import", "--json", next.to_str().unwrap()]);
     assert_eq!(out.lines().count(), 1, "{out}");
 }
 
@@ -299,16 +235,17 @@ fn a_reader_that_dies_twice_leaves_the_document_flagged_and_not_replayed() {
     let env = Env::new();
     // 40 MB of data: the reader, capped at 32 MiB here, cannot even hold it and dies each time.
     let big: Vec<u8> = (0..40_000_000u32).map(|i| (i % 251) as u8).collect();
-    let path = env.root.join("huge.bin");
+    let path = env.path("huge.bin");
     std::fs::write(&path, &big).unwrap();
-    let out = common::command(&env.vault, &["import", "--json", path.to_str().unwrap()])
+    let out = env
+        .cmd(&["import", "--json", path.to_str().unwrap()])
         .env(coffre_core::records::worker::MEMORY_ENV, "32")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let line: Value = serde_json::from_slice(&out.stdout).unwrap();
     let id = line["id"].as_str().unwrap();
-    let show: Value = serde_json::from_str(&ok(&env.vault, &["show", "--json", id])).unwrap();
+    let show = env.json(&["show", "--json", id]);
     assert_eq!(show["needs_review"], true);
     let issue = show["issues"][0].as_str().unwrap();
     assert!(
@@ -317,8 +254,8 @@ fn a_reader_that_dies_twice_leaves_the_document_flagged_and_not_replayed() {
     );
     assert!(issue.contains("memory limit"), "{issue}");
     // The original is kept byte for byte, and found by its name.
-    assert!(coffre(&env.vault, &["cat", id]).stdout == big);
-    assert!(ok(&env.vault, &["search", "huge"]).contains(id));
+    assert!(env.run(&["cat", id]).stdout == big);
+    assert!(env.ok(&["search", "huge"]).contains(id));
     assert_nothing_replayed(&env);
     assert_eq!(env.list().len(), 2);
 }
@@ -326,7 +263,7 @@ fn a_reader_that_dies_twice_leaves_the_document_flagged_and_not_replayed() {
 #[test]
 fn odd_files_in_the_vault_folder_never_break_open() {
     let env = Env::new();
-    let id = env.import("a.xml", b"<a>one</a>");
+    let id = env.import_bytes("a.xml", b"<a>one</a>");
     // A 1-byte file in a blob shard, a folder in tmp/, a stray shard name, a link in tmp/.
     std::fs::create_dir_all(env.vault.join("blobs/ab")).unwrap();
     std::fs::write(env.vault.join("blobs/ab/x"), b"x").unwrap();
@@ -336,11 +273,11 @@ fn odd_files_in_the_vault_folder_never_break_open() {
     std::os::unix::fs::symlink(env.index(), env.vault.join("tmp/link.part")).unwrap();
     assert_eq!(env.list().len(), 1);
     assert!(env.index().exists(), "a link in tmp/ is removed as a link");
-    let text = ok(&env.vault, &["verify"]);
+    let text = env.ok(&["verify"]);
     assert!(text.contains("STRAY blobs/ab/x"), "{text}");
     assert!(text.contains("STRAY blobs/zz"), "{text}");
     assert!(env.vault.join("blobs/ab/x").exists(), "left untouched");
-    assert_eq!(ok(&env.vault, &["cat", &id]).as_bytes(), b"<a>one</a>");
+    assert_eq!(env.ok(&["cat", &id]).as_bytes(), b"<a>one</a>");
 }
 
 #[test]
@@ -392,7 +329,7 @@ fn two_inits_racing_on_one_folder_leave_one_working_vault() {
 #[test]
 fn hostile_arguments_get_an_error_not_a_panic() {
     let env = Env::new();
-    env.import("a.xml", b"<a>one</a>");
+    env.import_bytes("a.xml", b"<a>one</a>");
     for args in [
         &["search", "--from", "abc€x"][..],
         &["search", "--to", "2026-1€"],
@@ -401,7 +338,7 @@ fn hostile_arguments_get_an_error_not_a_panic() {
         &["show", "é"],
         &["cat", "ab"],
     ] {
-        let out = coffre(&env.vault, args);
+        let out = env.run(args);
         assert_clean_failure(&out);
     }
 }
@@ -411,7 +348,7 @@ fn hostile_arguments_get_an_error_not_a_panic() {
 #[test]
 fn the_cli_writes_no_core_dump() {
     let env = Env::new();
-    let folder = env.root.join("watched");
+    let folder = env.path("watched");
     std::fs::create_dir(&folder).unwrap();
     // Children inherit a limit that allows core dumps: coffre must lower it itself.
     let allow = libc::rlimit {
@@ -422,7 +359,8 @@ fn the_cli_writes_no_core_dump() {
     if unsafe { libc::setrlimit(libc::RLIMIT_CORE, &allow) } != 0 {
         eprintln!("cannot raise RLIMIT_CORE here: the check below proves less");
     }
-    let mut child = common::command(&env.vault, &["watch", folder.to_str().unwrap()])
+    let mut child = env
+        .cmd(&["watch", folder.to_str().unwrap()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -450,30 +388,23 @@ fn the_cli_writes_no_core_dump() {
 #[test]
 fn rekey_shuts_out_an_old_header_and_passphrase() {
     let env = Env::new();
-    let id = env.import("a.xml", b"<a>one</a>");
+    let id = env.import_bytes("a.xml", b"<a>one</a>");
     let old_header = std::fs::read(env.vault.join("vault.json")).unwrap();
-    let key = env.root.join("new-key.txt");
+    let key = env.path("new-key.txt");
     let new_pass = "an entirely new passphrase";
-    let out = common::command(
-        &env.vault,
-        &["rekey", "--recovery-key-file", key.to_str().unwrap()],
-    )
-    .env("COFFRE_NEW_PASSPHRASE", new_pass)
-    .output()
-    .unwrap();
+    let out = env
+        .cmd(&["rekey", "--recovery-key-file", key.to_str().unwrap()])
+        .env("COFFRE_NEW_PASSPHRASE", new_pass)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let with_new = |args: &[&str]| {
-        common::command(&env.vault, args)
-            .env("COFFRE_PASSPHRASE", new_pass)
-            .output()
-            .unwrap()
-    };
+    let with_new = |args: &[&str]| env.run_with(new_pass, args);
     assert_eq!(with_new(&["cat", &id]).stdout, b"<a>one</a>");
     assert!(with_new(&["verify"]).status.success());
     // The old passphrase fails, and so does an old vault.json put back with it.
-    assert_clean_failure(&coffre(&env.vault, &["list"]));
+    assert_clean_failure(&env.run(&["list"]));
     std::fs::write(env.vault.join("vault.json"), &old_header).unwrap();
-    let out = coffre(&env.vault, &["list"]);
+    let out = env.run(&["list"]);
     assert_clean_failure(&out);
     assert!(stderr(&out).contains("cannot be used"), "{}", stderr(&out));
 }

@@ -1,60 +1,37 @@
 //! `coffre watch` end to end: the real binary watching a real folder. Every file that lands in the
 //! folder is imported exactly once, complete, or set aside with a reason.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{pdf_body, pdf_files, write};
 use serde_json::Value;
 
-const PASS: &str = "correct horse battery staple";
-
+/// A test vault and the folder `inbox` it watches.
 struct Env {
-    tmp: tempfile::TempDir,
-    vault: PathBuf,
+    vault: common::Env,
     inbox: PathBuf,
+}
+
+impl std::ops::Deref for Env {
+    type Target = common::Env;
+
+    fn deref(&self) -> &common::Env {
+        &self.vault
+    }
 }
 
 impl Env {
     fn new() -> Env {
-        let tmp = tempfile::tempdir().unwrap();
-        let vault = tmp.path().join("vault");
-        let inbox = tmp.path().join("inbox");
+        let vault = common::Env::new();
+        let inbox = vault.path("inbox");
         std::fs::create_dir(&inbox).unwrap();
-        let env = Env { tmp, vault, inbox };
-        assert!(
-            env.cmd(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"])
-                .output()
-                .unwrap()
-                .status
-                .success()
-        );
-        env
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_coffre"));
-        c.args(args)
-            .env("COFFRE_VAULT", &self.vault)
-            .env("COFFRE_PASSPHRASE", PASS)
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    fn docs(&self) -> Vec<Value> {
-        self.json(&["list", "--json"]).as_array().unwrap().clone()
+        Env { vault, inbox }
     }
 
     fn watch(&self, after: &str) -> Watch {
@@ -152,22 +129,11 @@ impl Watch {
     }
 }
 
-fn write(path: &Path, data: &[u8]) {
-    std::fs::write(path, data).unwrap();
-}
-
-fn body(i: usize, len: usize) -> Vec<u8> {
-    format!("%PDF-1.4 doc {i}\n")
-        .bytes()
-        .chain((0..len).map(|j| (j * 13 + i) as u8))
-        .collect()
-}
-
 #[test]
 fn a_file_written_in_two_halves_is_imported_once_complete() {
     let env = Env::new();
     let w = env.watch("keep");
-    let data = body(1, 400_000);
+    let data = pdf_body(1, 400_000);
     let path = env.inbox.join("scan.pdf");
     {
         use std::io::Write;
@@ -181,12 +147,9 @@ fn a_file_written_in_two_halves_is_imported_once_complete() {
     std::thread::sleep(Duration::from_millis(2500)); // a rescan passes: nothing more happens
     assert_eq!(w.count("imported"), 1);
     w.stop();
-    let docs = env.docs();
+    let docs = env.list();
     assert_eq!(docs.len(), 1);
-    let out = env
-        .cmd(&["cat", docs[0]["id"].as_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = env.run(&["cat", docs[0]["id"].as_str().unwrap()]);
     assert_eq!(out.stdout, data, "imported complete");
     assert!(path.exists(), "keep leaves the file in place");
 }
@@ -194,13 +157,16 @@ fn a_file_written_in_two_halves_is_imported_once_complete() {
 #[test]
 fn present_files_renames_ignored_names_and_move_policy() {
     let env = Env::new();
-    write(&env.inbox.join("before.pdf"), &body(1, 1000));
-    write(&env.inbox.join(".hidden.pdf"), &body(2, 1000));
-    write(&env.inbox.join("~$lock.docx"), &body(3, 1000));
+    write(&env.inbox.join("before.pdf"), &pdf_body(1, 1000));
+    write(&env.inbox.join(".hidden.pdf"), &pdf_body(2, 1000));
+    write(&env.inbox.join("~$lock.docx"), &pdf_body(3, 1000));
     let w = env.watch("move");
     w.wait_for("present file", |e| e.iter().any(|v| v["kind"] == "handled"));
     // A browser finishing a download: written under a temporary name, then renamed.
-    write(&env.inbox.join("facture.pdf.crdownload"), &body(4, 5000));
+    write(
+        &env.inbox.join("facture.pdf.crdownload"),
+        &pdf_body(4, 5000),
+    );
     std::thread::sleep(Duration::from_millis(700));
     assert_eq!(w.count("imported"), 1, "a .crdownload is never taken");
     std::fs::rename(
@@ -228,7 +194,7 @@ fn present_files_renames_ignored_names_and_move_policy() {
             .exists()
     );
     assert!(env.inbox.join(".hidden.pdf").exists() && env.inbox.join("~$lock.docx").exists());
-    assert_eq!(env.docs().len(), 2);
+    assert_eq!(env.list().len(), 2);
 }
 
 fn time_month() -> String {
@@ -244,13 +210,9 @@ fn time_month() -> String {
 fn a_thousand_files_dropped_at_once_are_each_imported_once() {
     let env = Env::new();
     let w = env.watch("delete");
-    let staging = env.tmp.path().join("staging");
-    std::fs::create_dir(&staging).unwrap();
+    let staging = pdf_files(&env.path("staging"), 1000, 2000);
     for i in 0..1000 {
-        write(&staging.join(format!("f{i:04}.pdf")), &body(i, 2000));
-    }
-    for i in 0..1000 {
-        let name = format!("f{i:04}.pdf");
+        let name = format!("f{i:03}.pdf");
         std::fs::rename(staging.join(&name), env.inbox.join(&name)).unwrap();
     }
     w.wait_for("1000 deletions", |e| {
@@ -264,33 +226,31 @@ fn a_thousand_files_dropped_at_once_are_each_imported_once() {
         0,
         "delete leaves the folder empty"
     );
-    assert_eq!(env.docs().len(), 1000);
+    assert_eq!(env.list().len(), 1000);
 }
 
 #[test]
 fn a_watcher_killed_mid_batch_and_restarted_imports_each_file_exactly_once() {
     let env = Env::new();
-    for i in 0..400 {
-        write(&env.inbox.join(format!("f{i:03}.pdf")), &body(i, 20_000));
-    }
+    pdf_files(&env.inbox, 400, 20_000);
     let w = env.watch("keep");
     w.wait_for("a hundred imports", |e| {
         e.iter().filter(|v| v["kind"] == "imported").count() >= 100
     });
     w.kill();
-    let after_kill = env.docs().len();
+    let after_kill = env.list().len();
     assert!(after_kill < 400, "killed too late ({after_kill})");
     let w = env.watch("keep");
     // The vault is the watcher's while it runs: wait until it has been quiet through a rescan.
     w.wait_quiet(Duration::from_secs(3));
     w.stop();
-    let docs = env.docs();
+    let docs = env.list();
     assert_eq!(docs.len(), 400);
     let mut names: Vec<&str> = docs.iter().map(|d| d["name"].as_str().unwrap()).collect();
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), 400);
-    let out = env.cmd(&["verify"]).output().unwrap();
+    let out = env.run(&["verify"]);
     assert!(
         out.status.success(),
         "{}",
@@ -308,10 +268,8 @@ fn too_large_goes_to_failed_and_a_damaged_pdf_is_stored_for_review() {
             .success()
     );
     let w = env.watch("move");
-    write(&env.inbox.join("huge.pdf"), &body(1, 60_000));
-    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../extract/tests/fixtures/ghostscript-invoice-fr.pdf");
-    let pdf = std::fs::read(fixture).unwrap();
+    write(&env.inbox.join("huge.pdf"), &pdf_body(1, 60_000));
+    let pdf = std::fs::read(common::fixture("ghostscript-invoice-fr.pdf")).unwrap();
     write(&env.inbox.join("damaged.pdf"), &pdf[..pdf.len() / 3]);
     w.wait_for("both files", |e| {
         e.iter().any(|v| v["kind"] == "failed") && e.iter().any(|v| v["kind"] == "handled")
@@ -330,7 +288,7 @@ fn too_large_goes_to_failed_and_a_damaged_pdf_is_stored_for_review() {
 #[test]
 fn keep_writes_nothing_into_the_watched_folder() {
     let env = Env::new();
-    write(&env.inbox.join("a.pdf"), &body(1, 1000));
+    write(&env.inbox.join("a.pdf"), &pdf_body(1, 1000));
     write(&env.inbox.join("b.xml"), b"<Invoice/>");
     #[cfg(unix)]
     {
@@ -370,5 +328,5 @@ fn keep_writes_nothing_into_the_watched_folder() {
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(w.count("imported") + w.count("duplicate"), 0);
     w.stop();
-    assert_eq!(env.docs().len(), 2);
+    assert_eq!(env.list().len(), 2);
 }

@@ -187,16 +187,9 @@ fn from_xml(bytes: &[u8], limits: &Limits) -> Extraction {
 /// Provenance and sanity checks common to structured (XML) results.
 fn finish_structured(e: &mut Extraction) {
     e.fill_provenance(Source::Xml, 1.0);
-    for (key, value) in [
-        ("number", &e.number),
-        ("issue_date", &e.issue_date),
-        ("currency", &e.currency),
-    ] {
-        if value.is_none() {
-            e.issues.push(format!("mandatory field {key} is missing"));
-            e.needs_review = true;
-        }
-    }
+    flag_missing(e, &["number", "issue_date", "currency"], |key| {
+        format!("mandatory field {key} is missing")
+    });
     if let (Some(n), Some(v), Some(g)) = (&e.total_without_vat, &e.total_vat, &e.total_with_vat)
         && !amount::sum_matches(n, v, g)
     {
@@ -252,17 +245,24 @@ fn from_pdf(bytes: &[u8], limits: &Limits) -> Extraction {
     if let Some(text) = content.text.as_deref() {
         apply_text_fields(&mut e, heuristics::extract_fields(text));
     }
-    for (key, value) in [
-        ("number", &e.number),
-        ("issue_date", &e.issue_date),
-        ("total_with_vat", &e.total_with_vat),
-    ] {
-        if value.is_none() {
-            e.issues.push(format!("{key} not found in the text"));
-            e.needs_review = true;
-        }
-    }
+    flag_missing(&mut e, &["number", "issue_date", "total_with_vat"], |key| {
+        format!("{key} not found in the text")
+    });
     e
+}
+
+/// Flags `e` for review with an issue, worded by `issue`, for each field of `keys` (paths as in
+/// [`Extraction::field_values`], in that order) that has no value.
+fn flag_missing(e: &mut Extraction, keys: &[&str], issue: impl Fn(&str) -> String) {
+    let missing: Vec<&str> = e
+        .field_values()
+        .into_iter()
+        .filter(|(key, value)| value.is_none() && keys.contains(key))
+        .map(|(key, _)| key)
+        .collect();
+    for key in missing {
+        e.issue(issue(key));
+    }
 }
 
 fn apply_text_fields(e: &mut Extraction, f: heuristics::TextFields) {

@@ -89,20 +89,18 @@ fn expected(doc: &roxmltree::Document) -> Vec<(&'static str, Option<String>)> {
                 "buyer.name",
                 agr.and_then(|a| txt(find(a, &["BuyerTradeParty", "Name"]))),
             ),
-            (
-                "total_without_vat",
-                sum.and_then(|s| txt(find(s, &["TaxBasisTotalAmount"]))),
-            ),
-            ("total_vat", vat),
-            (
-                "total_with_vat",
-                sum.and_then(|s| txt(find(s, &["GrandTotalAmount"]))),
-            ),
-            (
-                "amount_due",
-                sum.and_then(|s| txt(find(s, &["DuePayableAmount"]))),
-            ),
         ]
+        .into_iter()
+        .chain(totals(
+            sum,
+            [
+                "TaxBasisTotalAmount",
+                "GrandTotalAmount",
+                "DuePayableAmount",
+            ],
+            vat,
+        ))
+        .collect()
     } else {
         let credit = r.tag_name().name() == "CreditNote";
         let cur = txt(find(r, &["DocumentCurrencyCode"]));
@@ -134,21 +132,31 @@ fn expected(doc: &roxmltree::Document) -> Vec<(&'static str, Option<String>)> {
             ("currency", cur),
             ("seller.name", txt(name("AccountingSupplierParty"))),
             ("buyer.name", txt(name("AccountingCustomerParty"))),
-            (
-                "total_without_vat",
-                lmt.and_then(|l| txt(find(l, &["TaxExclusiveAmount"]))),
-            ),
-            ("total_vat", vat),
-            (
-                "total_with_vat",
-                lmt.and_then(|l| txt(find(l, &["TaxInclusiveAmount"]))),
-            ),
-            (
-                "amount_due",
-                lmt.and_then(|l| txt(find(l, &["PayableAmount"]))),
-            ),
         ]
+        .into_iter()
+        .chain(totals(
+            lmt,
+            ["TaxExclusiveAmount", "TaxInclusiveAmount", "PayableAmount"],
+            vat,
+        ))
+        .collect()
     }
+}
+
+/// The four totals of [`expected`]: without VAT, with VAT and due read under `sum` by their
+/// element names in the syntax at hand, and `vat` as found by the caller.
+fn totals(
+    sum: Option<roxmltree::Node>,
+    [without_vat, with_vat, due]: [&str; 3],
+    vat: Option<String>,
+) -> [(&'static str, Option<String>); 4] {
+    let amount = |name: &str| sum.and_then(|s| txt(find(s, &[name])));
+    [
+        ("total_without_vat", amount(without_vat)),
+        ("total_vat", vat),
+        ("total_with_vat", amount(with_vat)),
+        ("amount_due", amount(due)),
+    ]
 }
 
 fn got<'a>(e: &'a Extraction, key: &str) -> Option<&'a str> {

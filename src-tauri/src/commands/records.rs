@@ -53,6 +53,20 @@ fn detail(v: &Vault, id: &str) -> coffre_core::Result<Detail> {
     })
 }
 
+/// Runs `change` on document `id` in the unlocked vault, then answers the document's detail as
+/// it now is.
+async fn change_document(
+    state: &AppState,
+    id: String,
+    change: impl FnOnce(&mut Vault, &str) -> coffre_core::Result<()> + Send + 'static,
+) -> Res<Detail> {
+    with_vault(state, move |v| {
+        change(v, &id)?;
+        detail(v, &id)
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn document_detail(state: State<'_, AppState>, id: String) -> Res<Detail> {
     with_vault(&state, move |v| detail(v, &id)).await
@@ -76,10 +90,9 @@ pub async fn document_correct(
     field: String,
     value: Option<String>,
 ) -> Res<Detail> {
-    with_vault(&state, move |v| {
+    change_document(&state, id, move |v, id| {
         let value = value.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        v.correct(&id, &field, value)?;
-        detail(v, &id)
+        v.correct(id, &field, value)
     })
     .await
 }
@@ -90,29 +103,20 @@ pub async fn document_set_category(
     id: String,
     category: String,
 ) -> Res<Detail> {
-    with_vault(&state, move |v| {
-        v.set_category(&id, Category::parse(&category)?)?;
-        detail(v, &id)
+    change_document(&state, id, move |v, id| {
+        v.set_category(id, Category::parse(&category)?)
     })
     .await
 }
 
 #[tauri::command]
 pub async fn document_hold(state: State<'_, AppState>, id: String, reason: String) -> Res<Detail> {
-    with_vault(&state, move |v| {
-        v.hold(&id, &reason)?;
-        detail(v, &id)
-    })
-    .await
+    change_document(&state, id, move |v, id| v.hold(id, &reason)).await
 }
 
 #[tauri::command]
 pub async fn document_release(state: State<'_, AppState>, id: String) -> Res<Detail> {
-    with_vault(&state, move |v| {
-        v.release(&id)?;
-        detail(v, &id)
-    })
-    .await
+    change_document(&state, id, |v, id| v.release(id)).await
 }
 
 #[tauri::command]
@@ -121,20 +125,12 @@ pub async fn document_restrict(
     id: String,
     reason: String,
 ) -> Res<Detail> {
-    with_vault(&state, move |v| {
-        v.restrict(&id, &reason)?;
-        detail(v, &id)
-    })
-    .await
+    change_document(&state, id, move |v, id| v.restrict(id, &reason)).await
 }
 
 #[tauri::command]
 pub async fn document_unrestrict(state: State<'_, AppState>, id: String) -> Res<Detail> {
-    with_vault(&state, move |v| {
-        v.unrestrict(&id)?;
-        detail(v, &id)
-    })
-    .await
+    change_document(&state, id, |v, id| v.unrestrict(id)).await
 }
 
 #[tauri::command]

@@ -20,6 +20,20 @@ pub(super) struct Candidate {
     pub(super) below: bool,
 }
 
+impl Candidate {
+    /// The value `value` that the label `hit` points at, read on line `line`: the label's own
+    /// line, or one below it (`below`).
+    fn new(hit: &Hit, value: String, line: usize, below: bool) -> Candidate {
+        Candidate {
+            label: hit.label,
+            spec: hit.spec,
+            value,
+            line,
+            below,
+        }
+    }
+}
+
 /// Every value the labels of `lines` (with their `hits`) point at.
 pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
     let mut cands: Vec<Candidate> = Vec::new();
@@ -46,13 +60,7 @@ pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
             });
             if let Some(v) = value {
                 valued[i] += 1;
-                cands.push(Candidate {
-                    label: h.label,
-                    spec: h.spec,
-                    value: v,
-                    line: i,
-                    below: false,
-                });
+                cands.push(Candidate::new(h, v, i, false));
             }
         }
     }
@@ -89,13 +97,7 @@ pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
                 && !has_useful(j)
                 && let Some(v) = lone_value(h.label, lines[j])
             {
-                cands.push(Candidate {
-                    label: h.label,
-                    spec: h.spec,
-                    value: v,
-                    line: j,
-                    below: true,
-                });
+                cands.push(Candidate::new(&h, v, j, true));
             }
         } else if let Some(first) = lone_label(i) {
             // Stacked labels, then as many stacked values in the same order. A run that
@@ -126,13 +128,7 @@ pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
                     .any(|(_, h)| lone_value(h.label, lines[after]).is_some());
             if pairs.len() == run.len() && !overflow {
                 for (h, j, v) in pairs {
-                    cands.push(Candidate {
-                        label: h.label,
-                        spec: h.spec,
-                        value: v,
-                        line: j,
-                        below: true,
-                    });
+                    cands.push(Candidate::new(&h, v, j, true));
                 }
             }
         } else if u.len() == hs.len() && u.len() > 1 {
@@ -142,42 +138,31 @@ pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
                 continue;
             }
             let next = lines[j];
-            let date_labels: Vec<&Hit> = u.iter().filter(|h| h.label.is_date()).collect();
-            let amount_labels: Vec<&Hit> = u.iter().filter(|h| h.label.is_amount()).collect();
-            let ds = dates::find_dates(next);
-            let am = numbers::find_amounts(next);
-            if !date_labels.is_empty() && ds.len() == date_labels.len() {
-                for (h, d) in date_labels.iter().zip(ds.iter()) {
-                    cands.push(Candidate {
-                        label: h.label,
-                        spec: h.spec,
-                        value: d.2.clone(),
-                        line: j,
-                        below: true,
-                    });
+            // The dates of the value row go to the date labels, its amounts to the amount
+            // labels, each in order, when there are as many of one as of the other.
+            let mut pair_in_order = |is_kind: fn(Label) -> bool, values: Vec<String>| {
+                let labels: Vec<&Hit> = u.iter().filter(|h| is_kind(h.label)).collect();
+                if !labels.is_empty() && values.len() == labels.len() {
+                    for (h, value) in labels.into_iter().zip(values) {
+                        cands.push(Candidate::new(h, value, j, true));
+                    }
                 }
-            }
-            if !amount_labels.is_empty() && am.len() == amount_labels.len() {
-                for (h, a) in amount_labels.iter().zip(am.iter()) {
-                    cands.push(Candidate {
-                        label: h.label,
-                        spec: h.spec,
-                        value: a.1.clone(),
-                        line: j,
-                        below: true,
-                    });
-                }
-            }
+            };
+            pair_in_order(
+                Label::is_date,
+                dates::find_dates(next).into_iter().map(|d| d.2).collect(),
+            );
+            pair_in_order(
+                Label::is_amount,
+                numbers::find_amounts(next)
+                    .into_iter()
+                    .map(|a| a.1)
+                    .collect(),
+            );
             if u[0].label == Label::Number {
                 let first = next.split_whitespace().next().unwrap_or("");
                 if let Some(v) = value_for(Label::Number, first) {
-                    cands.push(Candidate {
-                        label: Label::Number,
-                        spec: u[0].spec,
-                        value: v,
-                        line: j,
-                        below: true,
-                    });
+                    cands.push(Candidate::new(&u[0], v, j, true));
                 }
             }
         }
@@ -187,11 +172,7 @@ pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Guess, extract_fields};
-
-    fn v(g: &Option<Guess>) -> Option<&str> {
-        g.as_ref().map(|g| g.value.as_str())
-    }
+    use super::super::{extract_fields, v};
 
     #[test]
     fn iban_wrapped_onto_the_next_line() {

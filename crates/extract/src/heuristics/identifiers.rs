@@ -22,22 +22,24 @@ static DIGIT_RUN: LazyLock<Regex> =
 
 /// Compacts a matched VAT id candidate, dropping trailing groups until it validates.
 pub(super) fn valid_vat_in(s: &str) -> Option<String> {
-    let mut parts: Vec<&str> = s.split([' ', '.', '-']).filter(|p| !p.is_empty()).collect();
-    while !parts.is_empty() {
-        let c = checks::compact(&parts.concat());
-        if checks::is_vat_id(&c) {
-            return Some(c);
-        }
-        parts.pop();
-    }
-    None
+    longest_valid_prefix(s.split([' ', '.', '-']), checks::is_vat_id)
 }
 
+/// Compacts a matched IBAN candidate, dropping trailing groups until it validates.
 pub(super) fn valid_iban_in(s: &str) -> Option<String> {
-    let mut parts: Vec<&str> = s.split(' ').filter(|p| !p.is_empty()).collect();
+    longest_valid_prefix(s.split(' '), checks::is_iban)
+}
+
+/// The longest run of leading `groups` (empty ones skipped) that, joined and compacted, passes
+/// `valid`; compacted.
+fn longest_valid_prefix<'a>(
+    groups: impl Iterator<Item = &'a str>,
+    valid: fn(&str) -> bool,
+) -> Option<String> {
+    let mut parts: Vec<&str> = groups.filter(|p| !p.is_empty()).collect();
     while !parts.is_empty() {
         let c = checks::compact(&parts.concat());
-        if checks::is_iban(&c) {
+        if valid(&c) {
             return Some(c);
         }
         parts.pop();

@@ -139,13 +139,15 @@ pub fn extract_fields(text: &str) -> TextFields {
     out
 }
 
+/// The value of a guess, if any: what the tests of this module and its parts compare.
+#[cfg(test)]
+fn v(g: &Option<Guess>) -> Option<&str> {
+    g.as_ref().map(|g| g.value.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(g: &Option<Guess>) -> Option<&str> {
-        g.as_ref().map(|g| g.value.as_str())
-    }
 
     #[test]
     fn french_invoice() {

@@ -248,11 +248,7 @@ fn din_recipient(lines: &[&str], hits: &[Vec<Hit>]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Guess, extract_fields};
-
-    fn v(g: &Option<Guess>) -> Option<&str> {
-        g.as_ref().map(|g| g.value.as_str())
-    }
+    use super::super::{extract_fields, v};
 
     #[test]
     fn din_letter_recipient_without_label() {

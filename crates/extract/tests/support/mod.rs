@@ -16,6 +16,16 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
 }
 
+/// Asserts that `e` is flagged for review with an issue that contains `needle`.
+pub fn assert_flagged(e: &coffre_extract::Extraction, needle: &str) {
+    assert!(e.needs_review, "not flagged for review: {:?}", e.issues);
+    assert!(
+        e.issues.iter().any(|i| i.contains(needle)),
+        "no issue with {needle:?}: {:?}",
+        e.issues
+    );
+}
+
 /// The public EN 16931 corpus, when present next to the workspace.
 pub fn corpus_dir() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/en16931");
