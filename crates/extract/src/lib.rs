@@ -9,13 +9,14 @@
 //! under `catch_unwind` and a time budget ([`Limits::pdf_timeout`]); XML is parsed without DTDs
 //! and with size, node and depth bounds.
 //!
-//! Trust order: an e-invoice embedded in a PDF, then standalone XML (both read exactly, source
-//! `xml`, confidence 1), then the text of a plain PDF read by label heuristics (source `text`,
-//! with a confidence), then nothing for images and other files.
+//! Trust order: an e-invoice embedded in a PDF (Factur-X, ZUGFeRD 1.0 and 2.x, XRechnung),
+//! then standalone XML (both read exactly, source `xml`, confidence 1), then the text of a plain
+//! PDF read by label heuristics (source `text`, with a confidence), then nothing for images and
+//! other files.
 //!
-//! Modules: [`model`] (the result and its JSON), [`xml`] (UBL/CII), [`pdf`] (attachments and
-//! text layer), [`heuristics`] (fields from text), [`checks`] (identifier checksums),
-//! [`amount`] (exact decimals).
+//! Modules: [`model`] (the result and its JSON), [`xml`] (UBL, CII D16B, ZUGFeRD 1.0), [`pdf`]
+//! (attachments and text layer), [`heuristics`] (fields from text), [`checks`] (identifier
+//! checksums), [`amount`] (exact decimals).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -170,7 +171,7 @@ fn from_xml(bytes: &[u8], limits: &Limits) -> Extraction {
     let mut e = Extraction::empty(Format::Other, "application/xml");
     match xml::read_invoice(bytes, limits, &mut e) {
         Ok(kind) => {
-            e.format = if kind == xml::XmlKind::Cii {
+            e.format = if kind.is_cii() {
                 Format::Cii
             } else {
                 Format::Ubl
@@ -196,6 +197,12 @@ fn finish_structured(e: &mut Extraction) {
         let msg = format!("BR-CO-15 fails: {n} + {v} != {g}");
         e.issue(msg);
     }
+    // BT-84 is kept without spaces (some producers write the IBAN in groups of four).
+    if let Some(iban) = e.iban.as_mut()
+        && iban.chars().any(char::is_whitespace)
+    {
+        iban.retain(|c| !c.is_whitespace());
+    }
     if let Some(iban) = &e.iban
         && !checks::is_iban(iban)
     {
@@ -219,11 +226,16 @@ fn from_pdf(bytes: &[u8], limits: &Limits) -> Extraction {
     if let Some(inv) = &content.invoice {
         let mut x = Extraction::empty(Format::FacturX, "application/pdf");
         match xml::read_invoice(&inv.xml, limits, &mut x) {
-            Ok(_) => {
+            Ok(kind) => {
                 x.text = content.text.clone();
                 if let Some(p) = &content.xmp_profile {
-                    // The XMP declaration names the Factur-X profile; keep the XML's when absent.
-                    x.profile = Some(p.to_ascii_uppercase());
+                    // The XMP declaration names the Factur-X profile (ZUGFeRD 1.0: the
+                    // conformance level); keep the XML's when absent.
+                    x.profile = Some(if kind == xml::XmlKind::Zugferd1 {
+                        xml::cii::zugferd1_profile(p)
+                    } else {
+                        p.to_ascii_uppercase()
+                    });
                 }
                 finish_structured(&mut x);
                 for i in &content.issues {

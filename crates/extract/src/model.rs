@@ -21,13 +21,15 @@ use serde::Serialize;
 /// The kind of document the bytes turned out to be, in order of trust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Format {
-    /// A PDF carrying an embedded CII e-invoice (Factur-X, ZUGFeRD 2.x, XRechnung in PDF).
+    /// A PDF carrying an embedded CII e-invoice (Factur-X, ZUGFeRD 1.0 and 2.x, XRechnung in
+    /// PDF); `profile` tells ZUGFeRD 1.0 apart (`ZUGFeRD 1.0 COMFORT`).
     #[serde(rename = "factur-x")]
     FacturX,
     /// A standalone UBL 2.1 Invoice or CreditNote.
     #[serde(rename = "ubl")]
     Ubl,
-    /// A standalone UN/CEFACT CII CrossIndustryInvoice.
+    /// A standalone UN/CEFACT CII CrossIndustryInvoice (D16B) or ZUGFeRD 1.0
+    /// CrossIndustryDocument (`profile` `ZUGFeRD 1.0 ...`).
     #[serde(rename = "cii")]
     Cii,
     /// A PDF without an embedded e-invoice, read through its text.

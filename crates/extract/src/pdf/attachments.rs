@@ -1,9 +1,10 @@
-//! Embedded e-invoice lookup in a PDF (Factur-X, ZUGFeRD 2.x, XRechnung-in-PDF).
+//! Embedded e-invoice lookup in a PDF (Factur-X, ZUGFeRD 1.0 and 2.x, XRechnung-in-PDF).
 //!
 //! Promises: looks in the catalog's `/Names /EmbeddedFiles` name tree and in the catalog's
-//! `/AF` array; takes the file named `factur-x.xml`, `zugferd-invoice.xml`,
-//! `ZUGFeRD-invoice.xml` or `xrechnung.xml` (case-insensitive) first, else any attached `.xml`
-//! whose root is a CII `CrossIndustryInvoice`. Name trees are walked with a depth bound and cycle
+//! `/AF` array; takes the file named `factur-x.xml`, `zugferd-invoice.xml` (ZUGFeRD 2.x writes
+//! it so, ZUGFeRD 1.0 `ZUGFeRD-invoice.xml`: names compare case-insensitively) or
+//! `xrechnung.xml` first, else any attached `.xml` whose root is a CII `CrossIndustryInvoice`
+//! or a ZUGFeRD 1.0 `CrossIndustryDocument`. Name trees are walked with a depth bound and cycle
 //! detection; attachment streams are decompressed with a size bound. Never panics on a malformed
 //! structure: it just finds nothing and says why in `issues`.
 
@@ -14,7 +15,7 @@ use lopdf::{Dictionary, Document, Object, ObjectId};
 use crate::Limits;
 use crate::pdf::EmbeddedInvoice;
 
-/// The preferred attachment names, in order.
+/// The preferred attachment names, in order, lower case (compared case-insensitively).
 pub const PREFERRED_NAMES: [&str; 3] = ["factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml"];
 
 const MAX_TREE_DEPTH: usize = 16;
@@ -161,13 +162,16 @@ fn filespec_bytes(doc: &Document, fs: &Dictionary, limit: usize) -> Result<Vec<u
         .map_err(|e| format!("cannot decode embedded file: {e}"))
 }
 
+/// True when the XML's root is a CII invoice of any version (D16B or ZUGFeRD 1.0).
 fn is_cii(xml: &[u8], limits: &Limits) -> bool {
     let Ok(text) = crate::xml::checked_text(xml, limits) else {
         return false;
     };
     crate::xml::parse_safely(&text, limits)
         .ok()
-        .is_some_and(|d| crate::xml::kind_of(d.root_element()) == Some(crate::xml::XmlKind::Cii))
+        .is_some_and(|d| {
+            crate::xml::kind_of(d.root_element()).is_some_and(crate::xml::XmlKind::is_cii)
+        })
 }
 
 /// Finds the embedded e-invoice of a PDF, if any.

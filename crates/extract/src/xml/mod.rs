@@ -1,4 +1,5 @@
-//! Standalone e-invoice XML: safe parsing, detection and reading of UBL 2.1 and UN/CEFACT CII.
+//! Standalone e-invoice XML: safe parsing, detection and reading of UBL 2.1 and UN/CEFACT CII
+//! (D16B `CrossIndustryInvoice`, and ZUGFeRD 1.0's `CrossIndustryDocument`).
 //!
 //! Promises: documents carrying a DTD (`<!DOCTYPE`) are refused before any entity could be
 //! expanded, so no external entity is ever fetched and no entity bomb is expanded; input size,
@@ -22,7 +23,9 @@ pub const NS_UBL_INVOICE: &str = "urn:oasis:names:specification:ubl:schema:xsd:I
 /// Namespace of UBL 2.1 CreditNote documents.
 pub const NS_UBL_CREDIT_NOTE: &str = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2";
 /// Namespace of the CII D16B CrossIndustryInvoice root.
-pub const NS_CII_RSM: &str = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100";
+pub const NS_CII_RSM: &str = cii::D16B.rsm;
+/// Namespace of the ZUGFeRD 1.0 CrossIndustryDocument root.
+pub const NS_ZUGFERD1_RSM: &str = cii::ZUGFERD_1P0.rsm;
 
 /// Which e-invoice syntax a root element belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +36,15 @@ pub enum XmlKind {
     UblCreditNote,
     /// CII `CrossIndustryInvoice`.
     Cii,
+    /// ZUGFeRD 1.0 `CrossIndustryDocument` (CII before D16B).
+    Zugferd1,
+}
+
+impl XmlKind {
+    /// True for the UN/CEFACT CII family (D16B and ZUGFeRD 1.0).
+    pub fn is_cii(self) -> bool {
+        matches!(self, XmlKind::Cii | XmlKind::Zugferd1)
+    }
 }
 
 /// Why an XML document could not be read as an e-invoice.
@@ -60,7 +72,7 @@ pub enum XmlError {
     Malformed(String),
     /// Well-formed XML, but not a UBL or CII invoice.
     #[error(
-        "XML root {local} in namespace {namespace:?} is not a UBL Invoice/CreditNote or CII CrossIndustryInvoice"
+        "XML root {local} in namespace {namespace:?} is not a UBL Invoice/CreditNote, CII CrossIndustryInvoice or ZUGFeRD 1.0 CrossIndustryDocument"
     )]
     NotAnInvoice {
         /// Root element local name.
@@ -200,6 +212,7 @@ pub fn kind_of(root: Node) -> Option<XmlKind> {
         ("Invoice", Some(NS_UBL_INVOICE)) => Some(XmlKind::UblInvoice),
         ("CreditNote", Some(NS_UBL_CREDIT_NOTE)) => Some(XmlKind::UblCreditNote),
         ("CrossIndustryInvoice", Some(NS_CII_RSM)) => Some(XmlKind::Cii),
+        ("CrossIndustryDocument", Some(NS_ZUGFERD1_RSM)) => Some(XmlKind::Zugferd1),
         _ => None,
     }
 }
@@ -219,6 +232,7 @@ pub fn read_invoice(
     })?;
     match kind {
         XmlKind::Cii => cii::read(root, out),
+        XmlKind::Zugferd1 => cii::read_zugferd1(root, out),
         XmlKind::UblInvoice | XmlKind::UblCreditNote => ubl::read(root, out),
     }
     Ok(kind)
@@ -236,6 +250,9 @@ pub fn profile_name(id: &str) -> String {
         "BASIC WL"
     } else if l.ends_with(":basic") {
         "BASIC"
+    } else if l.ends_with(":comfort") {
+        // ZUGFeRD 1.0 (`urn:ferd:CrossIndustryDocument:invoice:1p0:comfort`).
+        "COMFORT"
     } else if l.ends_with(":minimum") {
         "MINIMUM"
     } else if l == "urn:cen.eu:en16931:2017" {

@@ -32,6 +32,13 @@ pub fn corpus_dir() -> Option<PathBuf> {
     p.is_dir().then_some(p)
 }
 
+/// The third-party extraction corpus (real invoices with independent truth, see its
+/// `SOURCES.md`), when present next to the workspace.
+pub fn third_party_dir() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/third-party");
+    p.join("truth.jsonl").is_file().then_some(p)
+}
+
 /// Encodes text in WinAnsiEncoding (what a Type1 Helvetica with /WinAnsiEncoding shows).
 pub fn win_ansi(s: &str) -> Vec<u8> {
     s.chars()
