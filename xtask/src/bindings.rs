@@ -2,8 +2,9 @@
 //! (`ui/src/lib/generated/`, by ts-rs), and `cargo xtask test`'s check that the committed ones
 //! are current.
 //!
-//! Promise: the check fails when a Rust type the UI receives (error codes and reasons,
-//! settings) changed without its declaration being regenerated and committed.
+//! Promise: the check fails when a core type the UI receives (error codes and reasons,
+//! settings, documents, consents, requests, retention, audit, bundles, backups, import events)
+//! changed without its declaration being regenerated and committed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -13,8 +13,13 @@ pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 
+/// The workspace folder. `cargo xtask` (a `cargo run` alias) sets `CARGO_MANIFEST_DIR` at run
+/// time: that one wins over the folder baked in at build time, which is another checkout's when
+/// two checkouts share a target folder.
 pub(crate) fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .parent()
         .expect("xtask sits in the workspace")
         .to_path_buf()

@@ -19,11 +19,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Module map: [`crypto`] (primitives), [`stream`] (the chunked blob format), [`vault_format`]
-//! (header and layout), [`store`] (blob files), [`index`] (SQLCipher), [`audit`] (the chain),
-//! [`lock`] (one process per vault), [`media`] (sniffing), [`ingest`] (paths to files), [`fields`] (invoice data and
-//! corrections), [`search`] (full text and filters),
-//! [`vault`] (the operations).
+//! Folders are layers, bottom first; each uses only those before it (ARCHITECTURE.md has the
+//! map): [`support`] (dates, durable files, names, sizes, CSV), [`format`](mod@format) (bytes: crypto, the
+//! blob stream, the header), [`records`] (what a document says: fields, media, retention rules,
+//! the extraction worker), [`storage`] (the index, blobs, audit chain, settings), [`vault`] (the
+//! `Vault` and its document operations), [`privacy`], [`sharing`], [`backup`], [`intake`].
+//! Errors carry stable reason codes ([`Code`]) for the shells to translate.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -3,11 +3,70 @@
 // `ApiError` ({code, message, ...}); screens switch on `code`, never on the message text.
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { AfterImport } from './generated/AfterImport';
+import type { AuditEntry } from './generated/AuditEntry';
 import type { BackupFault } from './generated/BackupFault';
+import type { BackupStatus } from './generated/BackupStatus';
+import type { BackupSummary } from './generated/BackupSummary';
+import type { BrowseQuery as DocQuery } from './generated/BrowseQuery';
+import type { BundlePreview as CoreBundlePreview } from './generated/BundlePreview';
+import type { BundleProgress } from './generated/BundleProgress';
+import type { BundleSummary } from './generated/BundleSummary';
+import type { ChainReport } from './generated/ChainReport';
 import type { Code } from './generated/Code';
+import type { Consent } from './generated/Consent';
+import type { ConsentEntry } from './generated/ConsentEntry';
+import type { Correction } from './generated/Correction';
+import type { Counts } from './generated/Counts';
+import type { Disposal } from './generated/Disposal';
+import type { Document } from './generated/Document';
+import type { DocumentDetails } from './generated/DocumentDetails';
+import type { FailedFile } from './generated/FailedFile';
+import type { IngestEvent } from './generated/IngestEvent';
 import type { Kind } from './generated/Kind';
-import type { Why } from './generated/Why';
+import type { Page } from './generated/Page';
+import type { QuarantineReport } from './generated/QuarantineReport';
+import type { Request as GdprRequest } from './generated/Request';
+import type { RequestType as RequestKind } from './generated/RequestType';
+import type { RetentionRow } from './generated/RetentionRow';
+import type { RetentionStatus } from './generated/RetentionStatus';
+import type { Row as DocRow } from './generated/Row';
 import type { Settings as CoreSettings } from './generated/Settings';
+import type { Strength } from './generated/Strength';
+import type { Tombstone } from './generated/Tombstone';
+import type { Totals } from './generated/Totals';
+import type { VerifyBundleReport as BundleVerifyReport } from './generated/VerifyBundleReport';
+import type { Why } from './generated/Why';
+
+// The core's types, generated from the Rust ones (`cargo xtask bindings`), under the names the
+// screens use.
+export type {
+  AuditEntry,
+  BackupStatus,
+  BackupSummary,
+  BundleProgress,
+  BundleSummary,
+  BundleVerifyReport,
+  ChainReport,
+  Consent,
+  ConsentEntry,
+  Correction,
+  Counts,
+  Disposal,
+  DocQuery,
+  DocRow,
+  Document,
+  GdprRequest,
+  IngestEvent,
+  Page,
+  QuarantineReport,
+  RequestKind,
+  RetentionRow,
+  RetentionStatus,
+  Strength,
+  Tombstone,
+  Totals,
+};
 
 /** What every failed command rejects with. */
 export interface ApiError {
@@ -55,15 +114,6 @@ export interface AppInfo {
   path_separator: string;
 }
 
-export interface Strength {
-  /** zxcvbn score, 0 (guessable in seconds) to 4 (very strong). */
-  score: 0 | 1 | 2 | 3 | 4;
-  /** log10 of the estimated guesses. */
-  guesses_log10: number;
-  /** Strong enough: at least 8 characters and a score of at least 2. */
-  acceptable: boolean;
-}
-
 export const appInfo = () => call<AppInfo>('app_info');
 export const passphraseStrength = (passphrase: string) =>
   call<Strength>('passphrase_strength', { passphrase });
@@ -83,99 +133,22 @@ export const vaultRekey = (current: string, next: string) =>
 
 // ---------------------------------------------------------------- documents
 
-export interface Document {
-  id: string;
-  name: string;
-  size: number;
-  media_type: string;
-  kind: string;
-  sha256: string;
-  imported_at: string;
-}
-
-/** Filters of the documents table. Empty strings and nulls mean "any". */
-export interface DocQuery {
-  text: string;
-  /** YYYY, YYYY-MM or YYYY-MM-DD */
-  from?: string | null;
-  to?: string | null;
-  seller?: string | null;
-  /** invoice-issued | invoice-received | credit-note | contract | other ... (retention categories) */
-  category?: string | null;
-  /** review | hold | restricted | due */
-  status?: string | null;
-}
-
-export interface DocRow {
-  id: string;
-  name: string;
-  size: number;
-  imported_at: string;
-  number: string | null;
-  issue_date: string | null;
-  seller: string | null;
-  total_with_vat: string | null;
-  currency: string | null;
-  format: string | null;
-  needs_review: boolean;
-  category: string | null;
-  retain_until: string | null;
-  on_hold: boolean;
-  restricted: boolean;
-}
-
-export interface Page {
-  /** Rows matching the query (all of them, not just this page). */
-  total: number;
-  offset: number;
-  rows: DocRow[];
-}
-
-export interface Totals {
-  count: number;
-  /** Sum of total_with_vat per currency, exact decimals as strings. */
-  by_currency: { currency: string; amount: string; count: number }[];
-}
-
 // Totals count credit notes negatively (they cancel part of an invoice).
 export const documentsPage = (query: DocQuery, offset: number, limit: number) =>
   call<Page>('documents_page', { query, offset, limit });
 export const documentsTotals = (query: DocQuery) => call<Totals>('documents_totals', { query });
 export const categories = () => call<string[]>('categories');
 
-export interface Correction {
-  field: string;
-  old_value: string | null;
-  new_value: string | null;
-  at: string;
-}
-
-export interface RetentionRow {
-  id: string;
-  name: string;
-  category: string;
-  issue_date: string | null;
-  retain_until: string;
-  hold_reason: string | null;
-  restricted_reason: string | null;
-}
-
-export interface AuditEntry {
-  seq: number;
-  at: string;
-  action: string;
-  doc_id: string | null;
-  detail: Record<string, unknown>;
-}
-
-export interface Detail {
-  document: Document;
+/**
+ * One document's detail (the app's `Detail`): the core's `DocumentDetails` with the invoice
+ * fields typed, its retention and its audit entries.
+ */
+export type Detail = Omit<DocumentDetails, 'fields'> & {
   /** The extraction JSON of coffre-extract with corrections applied (see crates/extract). */
   fields: InvoiceFields;
-  corrections: Correction[];
   retention: RetentionRow;
   audit: AuditEntry[];
-}
+};
 
 /** The editable fields, by the path `documentCorrect` takes. */
 export const EDITABLE_FIELDS = [
@@ -267,22 +240,6 @@ export const documentSaveAs = (id: string, path: string) =>
 
 // ---------------------------------------------------------------- import
 
-export interface Counts {
-  queued: number;
-  stored: number;
-  duplicate: number;
-  failed: number;
-  bytes: number;
-}
-
-/** One event of the ingest queue, in order per job: queued, extracting, then stored|duplicate|failed. */
-export type IngestEvent =
-  | { event: 'queued'; job: number; path: string; counts: Counts }
-  | { event: 'extracting'; job: number; path: string }
-  | { event: 'stored'; job: number; path: string; id: string; bytes: number; counts: Counts }
-  | { event: 'duplicate'; job: number; path: string; id: string; counts: Counts }
-  | { event: 'failed'; job: number; path: string; reason: string; counts: Counts };
-
 /** Queues files (and the files of folders) for import; progress arrives as `ingest` events. */
 export const importPaths = (paths: string[]) => call<{ jobs: number[] }>('import_paths', { paths });
 export const onIngest = (f: (e: IngestEvent) => void): Promise<UnlistenFn> =>
@@ -296,13 +253,13 @@ export type WatchHealth =
 
 export interface WatchInfo {
   folder: string | null;
-  after: 'keep' | 'move' | 'delete';
+  after: AfterImport;
   recursive: boolean;
   health: WatchHealth;
   imported: number;
   duplicates: number;
   /** Files set aside in the folder's Failed/ sub-folder, with the reason written beside them. */
-  failed: { name: string; reason: string }[];
+  failed: FailedFile[];
   /** Last events, newest first (at most 50). */
   recent: { at: string; kind: string; path: string; detail: string | null }[];
 }
@@ -317,30 +274,6 @@ export const onWatch = (f: (w: WatchInfo) => void): Promise<UnlistenFn> =>
   listen<WatchInfo>('watch', (e) => f(e.payload));
 
 // ---------------------------------------------------------------- sharing
-
-export interface Consent {
-  id: number;
-  party: string;
-  purpose: string;
-  from: string | null;
-  to: string | null;
-  categories: string[];
-  evidence: string | null;
-  granted_at: string;
-  withdrawn_at: string | null;
-  withdrawal_note: string | null;
-  active: boolean;
-}
-
-export interface ConsentEntry {
-  seq: number;
-  kind: 'grant' | 'withdraw';
-  consent_id: number;
-  at: string;
-  party: string | null;
-  purpose: string | null;
-  [key: string]: unknown;
-}
 
 export interface GrantInput {
   party: string;
@@ -367,54 +300,8 @@ export interface BundleInput {
   decimal_comma: boolean;
 }
 
-export interface BundlePreview {
-  period_from: string;
-  period_to: string;
-  /** The active consent that covers this request, or null (then `bundleCreate` refuses). */
-  consent: Consent | null;
-  documents: number;
-  restricted_skipped: number;
-  unchanged_skipped: number;
-  by_currency: { currency: string; amount: string; count: number }[];
-  /** The first documents, for a look before sending (at most 200). */
-  rows: DocRow[];
-}
-
-export interface BundleSummary {
-  bundle_id: string;
-  out: string;
-  period_from: string;
-  period_to: string;
-  consent_id: number;
-  documents: number;
-  document_ids: string[];
-  restricted_skipped: number;
-  unchanged_skipped: number;
-  bytes: number;
-  digest: string;
-  key_fingerprint: string;
-}
-
-export interface BundleProgress {
-  done: number;
-  total: number;
-  bytes: number;
-  file: string | null;
-}
-
-export interface BundleVerifyReport {
-  ok: boolean;
-  bundle_id: string | null;
-  recipient: string | null;
-  period: string | null;
-  created_at: string | null;
-  key_fingerprint: string | null;
-  signature_valid: boolean;
-  /** Signed by the expected key (in the app: the unlocked vault's own). */
-  signer_known: boolean;
-  files_ok: number;
-  problems: { kind: string; path: string | null; detail: string }[];
-}
+/** What a bundle would hold, with its first documents for a look before sending (at most 200). */
+export type BundlePreview = CoreBundlePreview & { rows: DocRow[] };
 
 export const bundlePreview = (input: BundleInput) => call<BundlePreview>('bundle_preview', { input });
 /** Writes the ZIP at `out` (from a save dialog); progress arrives as `bundle-progress` events. */
@@ -434,38 +321,6 @@ export const revealInFolder = (path: string) => call<void>('reveal_in_folder', {
 
 // ---------------------------------------------------------------- retention, privacy, audit
 
-export interface RetentionStatus {
-  today: string;
-  policy: { jurisdiction: string; fiscal_year_end: [number, number]; custom_years: [string, number][] };
-  due: RetentionRow[];
-  on_hold: RetentionRow[];
-  restricted: RetentionRow[];
-  by_year: Record<string, number>;
-  disposed: number;
-}
-
-export interface Disposal {
-  id: string;
-  name: string;
-  disposed: boolean;
-  reason: string;
-}
-
-export interface Tombstone {
-  id: string;
-  category: string;
-  issue_date: string | null;
-  imported_at: string;
-  retain_until: string;
-  /** MAC of the content that was destroyed (proves which document it was, reveals nothing). */
-  content_mac: string;
-  reason: string;
-  /** Disposed of before the end of its retention, with an explicit reason. */
-  overridden: boolean;
-  disposed_by: string;
-  disposed_at: string;
-}
-
 export const retentionStatus = () => call<RetentionStatus>('retention_status');
 export const tombstones = () => call<Tombstone[]>('tombstones');
 /**
@@ -474,34 +329,6 @@ export const tombstones = () => call<Tombstone[]>('tombstones');
  */
 export const dispose = (ids: string[], early_reason: string | null) =>
   call<Disposal[]>('dispose', { ids, earlyReason: early_reason });
-
-export type RequestKind =
-  | 'access'
-  | 'rectification'
-  | 'erasure'
-  | 'restriction'
-  | 'portability'
-  | 'objection';
-
-export interface GdprRequest {
-  id: number;
-  subject: string;
-  email: string | null;
-  vat_id: string | null;
-  siren: string | null;
-  kind: RequestKind;
-  received: string;
-  due_initial: string;
-  due_extended: string | null;
-  due: string;
-  extension_reason: string | null;
-  extended_at: string | null;
-  status: 'open' | 'closed';
-  outcome: string | null;
-  closed_at: string | null;
-  created_at: string;
-  overdue: boolean;
-}
 
 export interface NewRequestInput {
   subject: string;
@@ -518,47 +345,16 @@ export const requestExtend = (id: number, reason: string) =>
 export const requestClose = (id: number, outcome: string) =>
   call<GdprRequest>('request_close', { id, outcome });
 
-export interface ChainReport {
-  entries: number;
-  stubs: number;
-  checkpoints: number;
-  faults: string[];
-}
-
 /** Newest first; `before` pages backwards by sequence number. */
 export const auditEntries = (before: number | null, limit: number) =>
   call<AuditEntry[]>('audit_entries', { before, limit });
 export const auditVerify = () => call<ChainReport>('audit_verify');
-
-/** Encrypted files of the vault folder that no document names, kept aside. */
-export interface QuarantineReport {
-  blobs: string[];
-  /** Those whose document exists again (its index was put back). */
-  reattachable: string[];
-}
 
 export const quarantineGet = () => call<QuarantineReport>('quarantine_get');
 export const quarantineReattach = () => call<string[]>('quarantine_reattach');
 export const quarantinePurge = () => call<string[]>('quarantine_purge');
 
 // ---------------------------------------------------------------- settings and backups
-
-export interface BackupStatus {
-  folder: string | null;
-  last_at: string | null;
-  warn_after_days: number;
-  overdue: boolean;
-}
-
-export interface BackupSummary {
-  generation: string;
-  documents: number;
-  blobs_copied: number;
-  bytes_copied: number;
-  generations_removed: string[];
-  blobs_removed: number;
-  disposed_removed: number;
-}
 
 /** Every setting (generated from the core's `Settings`) and the backup situation. */
 export type Settings = CoreSettings & { backup: BackupStatus };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GDPR_ARTICLE, REQUEST_KINDS, daysBetween, requestUrgency, sortRequests } from './gdpr';
+import { GDPR_ARTICLE, REQUEST_KINDS, daysBetween, isOpen, requestUrgency, sortRequests } from './gdpr';
+import type { GdprRequest } from './api';
 
 describe('GDPR articles', () => {
   it('has an article per kind', () => {
@@ -17,7 +18,7 @@ describe('daysBetween', () => {
 
 describe('requestUrgency', () => {
   const today = '2026-11-23';
-  const r = (due: string, status: 'open' | 'closed' = 'open', overdue = false) => ({ due, status, overdue });
+  const r = (due: string, status: GdprRequest['status'] = 'open', overdue = false) => ({ due, status, overdue });
   it('flags overdue open requests', () => {
     expect(requestUrgency(r('2026-11-22'), today)).toBe('overdue');
     expect(requestUrgency(r('2026-12-22', 'open', true), today)).toBe('overdue');
@@ -26,6 +27,10 @@ describe('requestUrgency', () => {
     expect(requestUrgency(r('2026-11-23'), today)).toBe('soon');
     expect(requestUrgency(r('2026-11-30'), today)).toBe('soon');
     expect(requestUrgency(r('2026-12-01'), today)).toBeNull();
+  });
+  it('flags extended requests as open ones', () => {
+    expect(requestUrgency(r('2026-11-22', 'extended', true), today)).toBe('overdue');
+    expect(requestUrgency(r('2026-11-30', 'extended'), today)).toBe('soon');
   });
   it('never flags closed requests', () => {
     expect(requestUrgency(r('2026-01-01', 'closed', true), today)).toBeNull();
@@ -39,7 +44,13 @@ describe('sortRequests', () => {
       { id: 2, status: 'open' as const, due: '2026-12-20', received: '2026-11-20' },
       { id: 3, status: 'open' as const, due: '2026-12-01', received: '2026-11-01' },
       { id: 4, status: 'closed' as const, due: '2026-03-01', received: '2026-02-01' },
+      { id: 5, status: 'extended' as const, due: '2026-12-10', received: '2026-09-10' },
     ];
-    expect(sortRequests(list).map((x) => x.id)).toEqual([3, 2, 4, 1]);
+    expect(sortRequests(list).map((x) => x.id)).toEqual([3, 5, 2, 4, 1]);
+  });
+  it('counts extended requests as open', () => {
+    expect(isOpen({ status: 'open' })).toBe(true);
+    expect(isOpen({ status: 'extended' })).toBe(true);
+    expect(isOpen({ status: 'closed' })).toBe(false);
   });
 });

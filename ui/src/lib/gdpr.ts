@@ -29,6 +29,11 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((d(to) - d(from)) / 86_400_000);
 }
 
+/** Not answered yet: `open`, or `extended` (open with its deadline extended). */
+export function isOpen(r: Pick<GdprRequest, 'status'>): boolean {
+  return r.status !== 'closed';
+}
+
 export type Urgency = 'overdue' | 'soon' | null;
 
 /** Overdue (past due and open), due soon (open, due within `soonDays` days), or nothing. */
@@ -37,19 +42,19 @@ export function requestUrgency(
   today: string,
   soonDays = 7,
 ): Urgency {
-  if (r.status !== 'open') return null;
+  if (!isOpen(r)) return null;
   const left = daysBetween(today, r.due);
   if (r.overdue || left < 0) return 'overdue';
   return left <= soonDays ? 'soon' : null;
 }
 
-/** Open requests first (most urgent first), then closed ones (most recently received first). */
+/** Open requests (extended ones included) first (most urgent first), then closed ones (most recently received first). */
 export function sortRequests<T extends Pick<GdprRequest, 'status' | 'due' | 'received' | 'id'>>(
   list: T[],
 ): T[] {
   return [...list].sort((a, b) => {
-    if (a.status !== b.status) return a.status === 'open' ? -1 : 1;
-    if (a.status === 'open') return a.due.localeCompare(b.due) || a.id - b.id;
+    if (isOpen(a) !== isOpen(b)) return isOpen(a) ? -1 : 1;
+    if (isOpen(a)) return a.due.localeCompare(b.due) || a.id - b.id;
     return b.received.localeCompare(a.received) || b.id - a.id;
   });
 }

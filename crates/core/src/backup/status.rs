@@ -16,6 +16,7 @@ pub use crate::storage::settings::DEFAULT_WARN_AFTER_DAYS;
 
 /// The vault's backup situation, for a reminder.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct BackupStatus {
     /// The folder of the last backup.
     pub folder: Option<String>,

@@ -82,8 +82,10 @@ impl Passphrase {
 
 /// An estimate of a passphrase's strength.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Strength {
     /// 0 (guessed in seconds) to 4 (very strong).
+    #[cfg_attr(feature = "typescript", ts(type = "0 | 1 | 2 | 3 | 4"))]
     pub score: u8,
     /// log10 of the estimated number of guesses.
     pub guesses_log10: f64,

@@ -23,6 +23,7 @@ use crate::{Error, Result};
 
 /// What the data subject asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum RequestType {
     /// Access to their data (art. 15).
@@ -92,6 +93,7 @@ impl FromStr for RequestType {
 
 /// Where a request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum RequestStatus {
     /// Received, not answered, deadline not extended.
@@ -121,8 +123,10 @@ pub struct NewRequest {
 
 /// A registered request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Request {
     /// The request's id.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub id: i64,
     /// The data subject's name.
     pub subject: String,

@@ -33,6 +33,7 @@ pub const CORRECTABLE: &[&str] = &[
 
 /// One correction of one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Correction {
     /// The field path (`number`, `seller.name`, ...).
     pub field: String,

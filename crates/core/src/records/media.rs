@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kinds of document the vault distinguishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum MediaKind {
     /// A PDF (Factur-X and ZUGFeRD included).

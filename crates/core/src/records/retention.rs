@@ -14,6 +14,7 @@ use crate::{Error, Result};
 
 /// What kind of document, for retention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     /// An invoice from a supplier.
@@ -117,6 +118,7 @@ fn normalise_id(s: &str) -> String {
 
 /// Whose rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum Jurisdiction {
     /// France: Code de commerce L123-22 (10 years for accounting and supporting documents),
@@ -172,6 +174,7 @@ impl Jurisdiction {
 
 /// The retention rules in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Policy {
     /// Whose rules.
     pub jurisdiction: Jurisdiction,

@@ -6,7 +6,8 @@
 //! document categories and an evidence note. Promises: the ledger is append-only. Granting
 //! appends a `grant` entry, withdrawing appends a `withdraw` entry that references the grant; no
 //! entry is ever updated or deleted (the module issues no `UPDATE` or `DELETE`, and triggers in
-//! [`CONSENT`](crate::storage::schema::CONSENT) refuse both), so [`history`] is the full record of what was consented when.
+//! the schema (`storage/schema.rs`) refuse both), so [`history`] is the full record of what was
+//! consented when.
 //! A consent is withdrawn at most once. [`covering`] is the one question the sharing feature
 //! asks: is there an active consent covering what is about to be shared?
 
@@ -35,8 +36,10 @@ pub struct Grant {
 
 /// A consent as it stands, built from its grant entry and its withdrawal entry if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Consent {
     /// The consent's id (the sequence number of its grant entry).
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub id: i64,
     /// Who receives the documents.
     pub party: String,
@@ -62,12 +65,16 @@ pub struct Consent {
 
 /// One raw ledger entry, as appended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct ConsentEntry {
     /// Position in the ledger, from 1.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub seq: i64,
     /// `grant` or `withdraw`.
+    #[cfg_attr(feature = "typescript", ts(type = "\"grant\" | \"withdraw\""))]
     pub kind: String,
     /// The consent concerned: the entry's own `seq` for a grant, the grant's for a withdrawal.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub consent_id: i64,
     /// When, RFC 3339 UTC.
     pub at: String,

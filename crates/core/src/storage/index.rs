@@ -22,12 +22,14 @@ use crate::{Error, Result};
 
 /// A stored document as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Document {
     /// Random UUID, also the blob's file name.
     pub id: String,
     /// The original file name.
     pub name: String,
     /// Plaintext size in bytes.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub size: u64,
     /// IANA media type sniffed from the content.
     pub media_type: String,
@@ -181,11 +183,6 @@ impl Index {
     /// From now on, every committed [`IndexTx`] rewrites the vault's rollback record.
     pub fn set_recorder(&mut self, recorder: Recorder) {
         self.recorder = Some(recorder);
-    }
-
-    /// The rollback record, once set.
-    pub fn recorder(&self) -> Option<&Recorder> {
-        self.recorder.as_ref()
     }
 
     fn migrate(&mut self) -> Result<()> {

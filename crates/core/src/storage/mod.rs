@@ -1,9 +1,11 @@
-//! Where a vault's bytes live: the blob store, the lock, the SQLCipher index and its schema, the audit chain and the head record.
+//! Where a vault's bytes live: the blob store, the lock, the SQLCipher index and its schema, the
+//! audit chain, the head record and the typed settings. Only `audit` (its entries and reports)
+//! and `settings` are part of the library's API; the rest serves the vault layer alone.
 
 pub mod audit;
-pub mod head;
-pub mod index;
-pub mod lock;
-pub mod schema;
+pub(crate) mod head;
+pub(crate) mod index;
+pub(crate) mod lock;
+pub(crate) mod schema;
 pub mod settings;
-pub mod store;
+pub(crate) mod store;

@@ -17,6 +17,11 @@ use crate::{Error, Result};
 
 /// The filters of the documents table; empty strings count as absent.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(export, optional_fields = nullable)
+)]
 #[serde(default)]
 pub struct BrowseQuery {
     /// Words to find (as in [`crate::vault::search`]).
@@ -36,12 +41,14 @@ pub struct BrowseQuery {
 
 /// One row of the table.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Row {
     /// Document id.
     pub id: String,
     /// Original file name.
     pub name: String,
     /// Plaintext size in bytes.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub size: u64,
     /// Import time, RFC 3339 UTC.
     pub imported_at: String,
@@ -71,10 +78,13 @@ pub struct Row {
 
 /// One page of rows.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Page {
     /// Documents matching the query in all.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub total: u64,
     /// Position of the first row.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub offset: u64,
     /// The rows.
     pub rows: Vec<Row>,
@@ -82,12 +92,14 @@ pub struct Page {
 
 /// The sum of one currency's totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct CurrencyTotal {
     /// ISO 4217 code, or empty when unknown.
     pub currency: String,
     /// Exact sum of the totals with VAT (credit notes subtracted), as a decimal string.
     pub amount: String,
     /// Documents counted.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub count: u64,
 }
 
@@ -129,8 +141,10 @@ impl CurrencySums {
 
 /// The totals of a selection.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Totals {
     /// Documents matching.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub count: u64,
     /// Sums per currency; documents without a total are counted in `count` only.
     pub by_currency: Vec<CurrencyTotal>,

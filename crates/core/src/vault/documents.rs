@@ -29,10 +29,12 @@ use crate::{Error, Result};
 
 /// A document with its invoice data.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct DocumentDetails {
     /// The stored document.
     pub document: Document,
     /// The extraction's JSON (see `coffre-extract`) with the owner's corrections applied.
+    #[cfg_attr(feature = "typescript", ts(type = "Record<string, unknown>"))]
     pub fields: serde_json::Value,
     /// Every correction, oldest first.
     pub corrections: Vec<fields::Correction>,

@@ -93,6 +93,7 @@ pub(crate) fn compute_missing_retention(vault: &mut Vault) -> Result<()> {
 
 /// A document's retention, as shown to the owner.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct RetentionRow {
     /// Document id.
     pub id: String,
@@ -112,6 +113,7 @@ pub struct RetentionRow {
 
 /// The retention overview.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct RetentionStatus {
     /// The day the status was computed for.
     pub today: String,
@@ -124,13 +126,16 @@ pub struct RetentionStatus {
     /// Restricted documents.
     pub restricted: Vec<RetentionRow>,
     /// Number of documents by the year their retention ends.
+    #[cfg_attr(feature = "typescript", ts(type = "Record<string, number>"))]
     pub by_year: BTreeMap<String, u64>,
     /// Documents disposed of so far (tombstones).
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub disposed: u64,
 }
 
 /// What became of one document asked to be disposed of.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Disposal {
     /// Document id.
     pub id: String,
@@ -144,6 +149,7 @@ pub struct Disposal {
 
 /// A disposed document's record.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Tombstone {
     /// The id the document had.
     pub id: String,

@@ -38,7 +38,7 @@ pub struct OpenOptions {
     /// about 0.1 s per 100,000 documents); the caller runs [`Vault::quarantine_orphan_blobs`]
     /// soon after. Unfinished temporary files are removed at open either way.
     pub defer_orphan_scan: bool,
-    /// Open an index that is older than the vault's rollback record (see [`crate::storage::head`])
+    /// Open an index that is older than the vault's rollback record (`head.json`)
     /// instead of refusing it; the acceptance is audited and blobs newer than the index go to
     /// quarantine. For `coffre recover --accept-older-index`, after the owner was told.
     pub accept_older_index: bool,

@@ -46,6 +46,7 @@ pub struct VerifyReport {
 
 /// What is in quarantine.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct QuarantineReport {
     /// Every quarantined blob id.
     pub blobs: Vec<String>,

@@ -32,23 +32,23 @@ value: string, } | { "why": "out_of_range",
 /**
  * The value given.
  */
-value: bigint, 
+value: number, 
 /**
  * The smallest accepted value.
  */
-min: bigint, 
+min: number, 
 /**
  * The largest accepted value.
  */
-max: bigint, } | { "why": "at_least", 
+max: number, } | { "why": "at_least", 
 /**
  * The value given.
  */
-value: bigint, 
+value: number, 
 /**
  * The smallest accepted value.
  */
-min: bigint, } | { "why": "not_one_of", 
+min: number, } | { "why": "not_one_of", 
 /**
  * The value given.
  */

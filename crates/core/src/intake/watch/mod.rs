@@ -108,6 +108,7 @@ pub trait ImportTarget: Send + Sync + 'static {
 
 /// What the watcher does with a file once the target has stored it (or found it a duplicate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum AfterImport {
     /// Leave it where it is; remember it (through the target) so that it is not imported again

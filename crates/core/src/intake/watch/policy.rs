@@ -242,6 +242,7 @@ pub(super) fn move_unique(
 
 /// A file the watcher set aside in `Failed/`, with the first line of its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct FailedFile {
     /// Its name in `Failed/`.
     pub name: String,

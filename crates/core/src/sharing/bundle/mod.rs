@@ -107,12 +107,14 @@ impl fmt::Debug for BundleRequest {
 
 /// Progress of [`Vault::bundle_create`], reported after each document and at the end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct BundleProgress {
     /// Documents written so far.
     pub done: usize,
     /// Documents to write.
     pub total: usize,
     /// Document bytes written so far (plaintext).
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub bytes: u64,
     /// The file just written (`documents/...`), `None` for the start and end events.
     pub file: Option<String>,
@@ -120,6 +122,7 @@ pub struct BundleProgress {
 
 /// What [`Vault::bundle_create`] wrote.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct BundleSummary {
     /// The bundle's id (also in the manifest and the ledger).
     pub bundle_id: String,
@@ -130,6 +133,7 @@ pub struct BundleSummary {
     /// Last day of the period (inclusive).
     pub period_to: String,
     /// The consent it was sent under.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub consent_id: i64,
     /// Documents included.
     pub documents: usize,
@@ -140,6 +144,7 @@ pub struct BundleSummary {
     /// Documents left out by `since_last` (already sent, unchanged).
     pub unchanged_skipped: usize,
     /// Bytes of the ZIP.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub bytes: u64,
     /// SHA-256 of `manifest.json`, hex.
     pub digest: String,
@@ -149,6 +154,7 @@ pub struct BundleSummary {
 
 /// What a bundle would hold, from [`Vault::bundle_preview`].
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct BundlePreview {
     /// First day of the period.
     pub period_from: String,

@@ -31,6 +31,7 @@ pub const MAX_TOTAL_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 
 /// One problem found by [`bundle_verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct BundleProblem {
     /// `missing`, `extra`, `altered`, `signature`, `key` (signed by another key than the
     /// expected one), `unknown-key` (no key was expected), `manifest`, `unsafe-path`, `limit`,
@@ -45,6 +46,7 @@ pub struct BundleProblem {
 
 /// The outcome of [`bundle_verify`].
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct VerifyBundleReport {
     /// No problem found: the signature holds, by the expected key, and every file matches the
     /// manifest.

@@ -62,8 +62,10 @@ const STUBS_LABEL: &[u8] = b"coffre/v1/audit-stubs";
 
 /// One audit entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct AuditEntry {
     /// Position in the chain, from 1.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub seq: i64,
     /// When, RFC 3339 UTC; empty for a pruned stub.
     pub at: String,
@@ -74,17 +76,22 @@ pub struct AuditEntry {
     pub doc_id: Option<String>,
     /// Details as a JSON object; for a pruned stub, `{"action": <the original action>,
     /// "checkpoint": <id>}`.
+    #[cfg_attr(feature = "typescript", ts(type = "Record<string, unknown>"))]
     pub detail: serde_json::Value,
 }
 
 /// The outcome of a chain check.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct ChainReport {
     /// Entries checked, pruned stubs included.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub entries: u64,
     /// Of which pruned stubs.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub stubs: u64,
     /// Pruning checkpoints checked.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub checkpoints: u64,
     /// What is wrong, in chain order; empty when the chain is intact.
     pub faults: Vec<String>,
