@@ -33,6 +33,8 @@ fn generate(dir: &Path) -> Result<()> {
             "export_bindings",
         ])
         .env("TS_RS_EXPORT_DIR", dir)
+        // 64-bit integers cross the IPC as JSON numbers (ids, sizes, counts stay far below 2^53).
+        .env("TS_RS_LARGE_INT", "number")
         .current_dir(root())
         .status()
         .context("running the ts-rs export")?;

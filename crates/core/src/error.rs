@@ -394,23 +394,18 @@ pub enum Why {
     #[error("{value} is outside {min} to {max}")]
     OutOfRange {
         /// The value given.
-        #[cfg_attr(feature = "typescript", ts(type = "number"))]
         value: i64,
         /// The smallest accepted value.
-        #[cfg_attr(feature = "typescript", ts(type = "number"))]
         min: i64,
         /// The largest accepted value.
-        #[cfg_attr(feature = "typescript", ts(type = "number"))]
         max: i64,
     },
     /// A number below the smallest accepted value.
     #[error("{value} is less than {min}")]
     AtLeast {
         /// The value given.
-        #[cfg_attr(feature = "typescript", ts(type = "number"))]
         value: i64,
         /// The smallest accepted value.
-        #[cfg_attr(feature = "typescript", ts(type = "number"))]
         min: i64,
     },
     /// Not one of a fixed list of values.

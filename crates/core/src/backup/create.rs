@@ -41,21 +41,16 @@ pub struct BackupSummary {
     /// The generation written.
     pub generation: String,
     /// Documents (blobs) in it.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub documents: u64,
     /// Blobs copied by this run (the others were already there).
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub blobs_copied: u64,
     /// Bytes copied by this run (blobs, index snapshot, header).
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub bytes_copied: u64,
     /// Generations removed by rotation.
     pub generations_removed: Vec<String>,
     /// Blobs deleted because no generation lists them any more (rotation, disposal).
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub blobs_removed: u64,
     /// Disposed documents whose blobs left the backup in this run.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub disposed_removed: u64,
 }
 

@@ -53,19 +53,14 @@ impl Origin {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Counts {
     /// Jobs submitted.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub queued: u64,
     /// Stored as new documents.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub stored: u64,
     /// Found already in the vault.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub duplicate: u64,
     /// Refused (too large, unreadable, vanished...).
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub failed: u64,
     /// Bytes read by finished jobs.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub bytes: u64,
 }
 
@@ -85,7 +80,6 @@ pub enum IngestEvent {
     /// The job is journaled and waits for a worker.
     Queued {
         /// Journal id of the job.
-        #[cfg_attr(feature = "typescript", ts(type = "number"))]
         job: i64,
         /// The source file.
         path: PathBuf,
@@ -95,7 +89,6 @@ pub enum IngestEvent {
     /// A worker is reading and extracting the file.
     Extracting {
         /// Journal id of the job.
-        #[cfg_attr(feature = "typescript", ts(type = "number"))]
         job: i64,
         /// The source file.
         path: PathBuf,
@@ -103,14 +96,12 @@ pub enum IngestEvent {
     /// Stored as a new document.
     Stored {
         /// Journal id of the job.
-        #[cfg_attr(feature = "typescript", ts(type = "number"))]
         job: i64,
         /// The source file.
         path: PathBuf,
         /// The new document's id.
         id: String,
         /// Bytes stored.
-        #[cfg_attr(feature = "typescript", ts(type = "number"))]
         bytes: u64,
         /// Totals.
         counts: Counts,
@@ -118,7 +109,6 @@ pub enum IngestEvent {
     /// The same content is already in the vault.
     Duplicate {
         /// Journal id of the job.
-        #[cfg_attr(feature = "typescript", ts(type = "number"))]
         job: i64,
         /// The source file.
         path: PathBuf,
@@ -130,7 +120,6 @@ pub enum IngestEvent {
     /// The file could not be stored.
     Failed {
         /// Journal id of the job.
-        #[cfg_attr(feature = "typescript", ts(type = "number"))]
         job: i64,
         /// The source file.
         path: PathBuf,

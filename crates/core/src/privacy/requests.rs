@@ -126,7 +126,6 @@ pub struct NewRequest {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Request {
     /// The request's id.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub id: i64,
     /// The data subject's name.
     pub subject: String,

@@ -39,7 +39,6 @@ pub struct Grant {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Consent {
     /// The consent's id (the sequence number of its grant entry).
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub id: i64,
     /// Who receives the documents.
     pub party: String,
@@ -68,13 +67,11 @@ pub struct Consent {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct ConsentEntry {
     /// Position in the ledger, from 1.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub seq: i64,
     /// `grant` or `withdraw`.
     #[cfg_attr(feature = "typescript", ts(type = "\"grant\" | \"withdraw\""))]
     pub kind: String,
     /// The consent concerned: the entry's own `seq` for a grant, the grant's for a withdrawal.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub consent_id: i64,
     /// When, RFC 3339 UTC.
     pub at: String,

@@ -29,7 +29,6 @@ pub struct Document {
     /// The original file name.
     pub name: String,
     /// Plaintext size in bytes.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub size: u64,
     /// IANA media type sniffed from the content.
     pub media_type: String,

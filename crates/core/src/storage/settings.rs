@@ -269,7 +269,6 @@ pub fn put(tx: &Connection, setting: Setting, value: &Value) -> Result<serde_jso
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Settings {
     /// `max-import-size`, in bytes.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub max_import_size: u64,
     /// `audit-access-months`.
     pub audit_access_months: u32,

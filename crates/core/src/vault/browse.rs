@@ -48,7 +48,6 @@ pub struct Row {
     /// Original file name.
     pub name: String,
     /// Plaintext size in bytes.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub size: u64,
     /// Import time, RFC 3339 UTC.
     pub imported_at: String,
@@ -81,10 +80,8 @@ pub struct Row {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Page {
     /// Documents matching the query in all.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub total: u64,
     /// Position of the first row.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub offset: u64,
     /// The rows.
     pub rows: Vec<Row>,
@@ -99,7 +96,6 @@ pub struct CurrencyTotal {
     /// Exact sum of the totals with VAT (credit notes subtracted), as a decimal string.
     pub amount: String,
     /// Documents counted.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub count: u64,
 }
 
@@ -144,7 +140,6 @@ impl CurrencySums {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct Totals {
     /// Documents matching.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub count: u64,
     /// Sums per currency; documents without a total are counted in `count` only.
     pub by_currency: Vec<CurrencyTotal>,

@@ -129,7 +129,6 @@ pub struct RetentionStatus {
     #[cfg_attr(feature = "typescript", ts(type = "Record<string, number>"))]
     pub by_year: BTreeMap<String, u64>,
     /// Documents disposed of so far (tombstones).
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub disposed: u64,
 }
 

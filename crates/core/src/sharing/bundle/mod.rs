@@ -114,7 +114,6 @@ pub struct BundleProgress {
     /// Documents to write.
     pub total: usize,
     /// Document bytes written so far (plaintext).
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub bytes: u64,
     /// The file just written (`documents/...`), `None` for the start and end events.
     pub file: Option<String>,
@@ -133,7 +132,6 @@ pub struct BundleSummary {
     /// Last day of the period (inclusive).
     pub period_to: String,
     /// The consent it was sent under.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub consent_id: i64,
     /// Documents included.
     pub documents: usize,
@@ -144,7 +142,6 @@ pub struct BundleSummary {
     /// Documents left out by `since_last` (already sent, unchanged).
     pub unchanged_skipped: usize,
     /// Bytes of the ZIP.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub bytes: u64,
     /// SHA-256 of `manifest.json`, hex.
     pub digest: String,

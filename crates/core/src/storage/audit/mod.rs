@@ -65,7 +65,6 @@ const STUBS_LABEL: &[u8] = b"coffre/v1/audit-stubs";
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct AuditEntry {
     /// Position in the chain, from 1.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub seq: i64,
     /// When, RFC 3339 UTC; empty for a pruned stub.
     pub at: String,
@@ -85,13 +84,10 @@ pub struct AuditEntry {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 pub struct ChainReport {
     /// Entries checked, pruned stubs included.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub entries: u64,
     /// Of which pruned stubs.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub stubs: u64,
     /// Pruning checkpoints checked.
-    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub checkpoints: u64,
     /// What is wrong, in chain order; empty when the chain is intact.
     pub faults: Vec<String>,
