@@ -6,6 +6,10 @@
 //! row of values in the same order. Values below their labels are marked `below`, and nothing
 //! is read from a line that holds labels of its own.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use super::labels::{Hit, Label};
 use super::values::{lone_value, value_for};
 use super::{dates, numbers};
@@ -61,6 +65,9 @@ pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
             if let Some(v) = value {
                 valued[i] += 1;
                 cands.push(Candidate::new(h, v, i, false));
+            } else if let Some(v) = value_before(line, hs, k) {
+                valued[i] += 1;
+                cands.push(Candidate::new(h, v, i, true));
             }
         }
     }
@@ -92,10 +99,8 @@ pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
         if hs.len() == 1 && matches!(u[0].label, Label::Buyer | Label::Seller) {
             // A name below its label; not on two-column lines (text before the label).
             let h = u[0];
-            if let Some(j) = next_nonempty(i)
-                && h.start == 0
-                && !has_useful(j)
-                && let Some(v) = lone_value(h.label, lines[j])
+            if h.start == 0
+                && let Some((j, v)) = name_below(lines, i, &|j| has_useful(j), h.label)
             {
                 cands.push(Candidate::new(&h, v, j, true));
             }
@@ -167,7 +172,113 @@ pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
             }
         }
     }
+    title_dates(lines, &mut cands);
     cands
+}
+
+/// "of / du / vom / von / dated / del / van" between an invoice number and a date.
+static DATE_OF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[\s,]*(?:du|vom|von|dated|of|del|van|d\.d\.|en date du)[\s:]*$")
+        .expect("static regex")
+});
+
+/// The date that follows an invoice number on its own line ("Rechnung Nr. 471102 vom
+/// 05.03.2018", "Facture n° 12345 du 2 juillet 2015"), or starts the next line when the
+/// number's line ends with the linking word: an issue date candidate.
+fn title_dates(lines: &[&str], cands: &mut Vec<Candidate>) {
+    let mut found = Vec::new();
+    for c in cands
+        .iter()
+        .filter(|c| c.label == Label::Number && !c.below)
+    {
+        let line = lines[c.line];
+        let Some(pos) = line.find(c.value.as_str()) else {
+            continue;
+        };
+        let after = &line[pos + c.value.len()..];
+        let date = match dates::find_dates(after).into_iter().next() {
+            Some((start, _, d)) => DATE_OF.is_match(&after[..start]).then_some((d, c.line)),
+            None => {
+                let next = lines.get(c.line + 1).copied().unwrap_or("");
+                match dates::find_dates(next).into_iter().next() {
+                    Some((0, _, d)) if DATE_OF.is_match(after) && !after.trim().is_empty() => {
+                        Some((d, c.line + 1))
+                    }
+                    _ => None,
+                }
+            }
+        };
+        if let Some((value, line)) = date {
+            found.push(Candidate {
+                label: Label::IssueDate,
+                spec: 2,
+                value,
+                line,
+                below: false,
+            });
+        }
+    }
+    cands.extend(found);
+}
+
+/// The value written just before the last label of a line that ends with that label (and
+/// its colon): right-aligned values come first in the text layer ("19 april 2014Factuurdatum:").
+/// Only numbers, dates and amounts, and only when the text before the label is that value alone.
+fn value_before(line: &str, hs: &[Hit], k: usize) -> Option<String> {
+    let h = hs[k];
+    let kind = h.label == Label::Number || h.label.is_date() || h.label.is_amount();
+    let at_end = k + 1 == hs.len() && line[h.end..].trim_matches([':', ' ']).is_empty();
+    if !kind || !at_end || !line[h.end..].contains(':') {
+        return None;
+    }
+    let start = if k == 0 { 0 } else { hs[k - 1].end };
+    let before = line[start..h.start].trim();
+    if before.is_empty() {
+        return None;
+    }
+    lone_value(h.label, before)
+}
+
+/// A "Key: value" line ("Nummer : 12345", "Telefon: ..."), which is not a party's name.
+static KEY_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[\p{L}][\p{L}\s.\-/]{0,30}:").expect("static regex"));
+/// A line naming the party explicitly under its heading ("Name: Lieferant GmbH").
+static NAME_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:name|nom|naam|nombre|nome|firma|company|soci[ée]t[ée]|raison sociale)\s*:\s*(.+)$")
+        .expect("static regex")
+});
+static LONG_DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{5}").expect("static regex"));
+
+/// The party name under a party label on line `i`: the first of the next few lines that is
+/// neither a "Key: value" line, nor an identifier line (long digit runs), nor a parenthesised
+/// note; an explicit "Name: X" line gives X. Stops at a line with labels of its own.
+fn name_below(
+    lines: &[&str],
+    i: usize,
+    has_useful: &dyn Fn(usize) -> bool,
+    label: Label,
+) -> Option<(usize, String)> {
+    let mut seen = 0;
+    for (j, line) in lines.iter().enumerate().skip(i + 1) {
+        if j > i + 8 {
+            return None;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        seen += 1;
+        if seen > 4 || has_useful(j) {
+            return None;
+        }
+        if let Some(c) = NAME_LINE.captures(line) {
+            return value_for(label, &c[1]).map(|v| (j, v));
+        }
+        if KEY_LINE.is_match(line) || LONG_DIGITS.is_match(line) || line.starts_with('(') {
+            continue;
+        }
+        return lone_value(label, line).map(|v| (j, v));
+    }
+    None
 }
 
 #[cfg(test)]

@@ -31,19 +31,21 @@ fn ymd(y: u32, m: u32, d: u32) -> Option<String> {
 pub fn month_number(name: &str) -> Option<u32> {
     let n = name.trim_end_matches('.').to_lowercase();
     let m = match n.as_str() {
-        "janvier" | "janv" | "january" | "jan" | "januar" | "jänner" | "jän" => 1,
+        "janvier" | "janv" | "january" | "jan" | "januar" | "jänner" | "jän" | "januari"
+        | "enero" | "ene" | "gennaio" | "genn" | "gen" => 1,
         "février" | "fevrier" | "févr" | "fevr" | "fév" | "fev" | "february" | "feb"
-        | "februar" => 2,
-        "mars" | "march" | "mar" | "märz" | "maerz" | "mär" => 3,
-        "avril" | "avr" | "april" | "apr" => 4,
-        "mai" | "may" => 5,
-        "juin" | "june" | "jun" | "juni" => 6,
-        "juillet" | "juil" | "july" | "jul" | "juli" => 7,
-        "août" | "aout" | "august" | "aug" => 8,
-        "septembre" | "sept" | "september" | "sep" => 9,
-        "octobre" | "oct" | "october" | "oktober" | "okt" => 10,
-        "novembre" | "nov" | "november" => 11,
-        "décembre" | "decembre" | "déc" | "dec" | "december" | "dezember" | "dez" => 12,
+        | "februar" | "februari" | "febrero" | "febbraio" => 2,
+        "mars" | "march" | "mar" | "märz" | "maerz" | "mär" | "maart" | "mrt" | "marzo" => 3,
+        "avril" | "avr" | "april" | "apr" | "abril" | "abr" | "aprile" => 4,
+        "mai" | "may" | "mei" | "mayo" | "maggio" | "mag" => 5,
+        "juin" | "june" | "jun" | "juni" | "junio" | "giugno" | "giu" => 6,
+        "juillet" | "juil" | "july" | "jul" | "juli" | "julio" | "luglio" | "lug" => 7,
+        "août" | "aout" | "august" | "aug" | "augustus" | "agosto" | "ago" => 8,
+        "septembre" | "sept" | "september" | "sep" | "septiembre" | "settembre" | "set" => 9,
+        "octobre" | "oct" | "october" | "oktober" | "okt" | "octubre" | "ottobre" | "ott" => 10,
+        "novembre" | "nov" | "november" | "noviembre" => 11,
+        "décembre" | "decembre" | "déc" | "dec" | "december" | "dezember" | "dez" | "diciembre"
+        | "dic" | "dicembre" => 12,
         _ => return None,
     };
     Some(m)
@@ -55,7 +57,8 @@ static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(\d{1,2})([./-])(\d{1,2})([./-])(\d{4}|\d{2})\b").expect("static regex")
 });
 static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\d{1,2})(?:er)?\.?\s+(\p{L}+\.?)\s+(\d{4})\b").expect("static regex")
+    Regex::new(r"(?i)\b(\d{1,2})(?:er|º)?\.?\s+(?:de\s+)?(\p{L}+\.?)\s+(?:de\s+)?(\d{4})\b")
+        .expect("static regex")
 });
 static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(\p{L}+\.?)\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")

@@ -15,11 +15,13 @@ static CURRENCY: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static CREDIT_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:avoir|credit note|gutschrift|rechnungskorrektur|stornorechnung)\b")
+    Regex::new(r"(?i)\b(?:avoir|credit note|gutschrift|rechnungskorrektur|stornorechnung|creditnota|creditfactuur|nota de cr[ée]dito|factura rectificativa|nota di credito)\b")
         .expect("static regex")
 });
-static INVOICE_WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:facture|invoice|rechnung)\b").expect("static regex"));
+static INVOICE_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:facture|invoice|\p{L}*rechnung|factuur|factura|fattura)\b")
+        .expect("static regex")
+});
 
 pub(super) fn currency(text: &str) -> Option<Guess> {
     let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();

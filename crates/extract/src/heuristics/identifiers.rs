@@ -42,6 +42,12 @@ fn longest_valid_prefix<'a>(
         if valid(&c) {
             return Some(c);
         }
+        // A label glued after the identifier ("NL810433941B01BTW", "…1309IBAN"): letters
+        // after the last digit are not part of it.
+        let trimmed = c.trim_end_matches(|ch: char| ch.is_ascii_alphabetic());
+        if trimmed.len() + 2 <= c.len() && valid(trimmed) {
+            return Some(trimmed.to_string());
+        }
         parts.pop();
     }
     None

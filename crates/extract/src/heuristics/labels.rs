@@ -1,5 +1,5 @@
-//! The labels that point at invoice fields, in French, English and German, and where they sit
-//! in a line.
+//! The labels that point at invoice fields, in French, English and German (and the common
+//! Dutch, Spanish and Italian ones), and where they sit in a line.
 //!
 //! Promises: [`label_hits`] returns non-overlapping hits in line order; where two patterns
 //! overlap, the longer match wins. `Ignore` labels (delivery date, customer number, unit
@@ -40,7 +40,7 @@ const LABEL_PATTERNS: &[(Label, u8, &str)] = &[
     (
         Label::Number,
         3,
-        r"\b(?:facture|invoice|rechnung|avoir|credit note|gutschrift)\s*(?:n[°º]|no\b\.?|nr\b\.?|num[ée]ro\b|number\b|nummer\b|#)",
+        r"\b(?:facture|invoice|\p{L}*rechnung|avoir|credit note|gutschrift|factuur|creditnota|factura|fattura|nota di credito)\s*(?:n[°º]|no\b\.?|nr\b\.?|num[ée]ro\b|number\b|nummer\b|n[uú]mero\b|#)",
     ),
     (
         Label::Number,
@@ -50,88 +50,119 @@ const LABEL_PATTERNS: &[(Label, u8, &str)] = &[
     (
         Label::Number,
         3,
-        r"\b(?:rechnungsnummer|rechnungs-nr\.?|rechnungsnr\.?|gutschriftsnummer|invoice\s*no\.?|invoice\s*#|belegnummer)",
+        r"\b(?:rechnungsnummer|rechnungs-nr\.?|rechnungsnr\.?|gutschriftsnummer|invoice\s*no\.?|invoice\s*#|belegnummer|beleg-nr\.?|factuurnummer|factuurnr\.?|n[uú]mero de factura|numero (?:di )?fattura|fattura n\.?)",
+    ),
+    // A title followed by its number: "Facture FA-2017-0010", "Invoice INV/2023/03/0008".
+    // The value must hold a digit and not be a date (see `values`), so "Rechnung Seite 1" or
+    // "Invoice Summary" give nothing.
+    (
+        Label::Number,
+        2,
+        r"^(?:facture|invoice|tax invoice|rechnung|\p{L}+rechnung|avoir|credit note|gutschrift|factuur|creditnota|factura|fattura)\s",
     ),
     (
         Label::IssueDate,
         3,
-        r"\b(?:date de (?:la )?factur(?:e|ation)\b|date d['’][ée]mission\b|invoice date\b|date of issue\b|issue date\b|rechnungsdatum\b|ausstellungsdatum\b|belegdatum\b)",
+        r"\b(?:date de (?:la )?factur(?:e|ation)\b|date d['’][ée]mission\b|invoice date\b|date of issue\b|issue date\b|rechnungsdatum\b|ausstellungsdatum\b|belegdatum\b|beleg-datum\b|factuurdatum\b|factuur datum\b|fecha de (?:la )?factura\b|fecha de emisi[óo]n\b|data (?:della )?fattura\b|data di emissione\b)",
     ),
-    (Label::IssueDate, 1, r"\b(?:date|datum|dated)\b|,\s*le\b"),
+    (
+        Label::IssueDate,
+        1,
+        r"\b(?:date|datum|dated|fecha|data)\b|,\s*le\b",
+    ),
     (
         Label::DueDate,
         3,
-        r"\b(?:date d['’][ée]ch[ée]ance\b|date limite de (?:paiement|r[èe]glement)\b|[ée]ch[ée]ance\b|due date\b|payment due(?: date)?\b|due by\b|due on\b|f[äa]lligkeitsdatum\b|f[äa]llig am\b|f[äa]llig\b|zahlbar bis\b|payable (?:le|avant le)\b|[àa] payer avant le\b)",
+        r"\b(?:date d['’][ée]ch[ée]ance\b|date limite de (?:paiement|r[èe]glement)\b|[ée]ch[ée]ance\b|due date\b|payment due(?: date)?\b|due by\b|due on\b|f[äa]lligkeitsdatum\b|f[äa]llig am\b|f[äa]llig\b|zahlbar bis\b|payable (?:le|avant le)\b|[àa] payer avant le\b|vervaldatum\b|fecha de vencimiento\b|vencimiento\b|data (?:di )?scadenza\b|scadenza\b)",
     ),
     (
         Label::Net,
         3,
-        r"\b(?:total hors taxes?\b|total h\.?t\.?(?:\s|$|:)|montant h\.?t\.?(?:\s|$|:)|sous-total h\.?t\.?(?:\s|$|:)|total net\b|net total\b|total excl\.?\s*vat\b|total excluding vat\b|net amount\b|nettobetrag\b|summe netto\b|gesamt netto\b|nettosumme\b|netto\b)",
+        r"\b(?:total hors taxes?\b|total h\.?t\.?(?:\s|$|:)|montant h\.?t\.?(?:\s|$|:)|sous-total h\.?t\.?(?:\s|$|:)|total net\b|net total\b|total excl\.?\s*vat\b|total excluding vat\b|net amount\b|nettobetrag\b|summe netto\b|gesamt netto\b|nettosumme\b|netto\b|rechnungssumme ohne ust\.?|gesamtsumme netto\b|totaal excl\.?\s*btw\b|exclusief btw\b|excl\.?\s*btw\b|base imponible\b|total sin iva\b|imponibile\b|totale imponibile\b)",
     ),
     (
         Label::Net,
         1,
-        r"\b(?:subtotal\b|sub-total\b|zwischensumme\b|net\b|ht\b)",
+        r"\b(?:subtotal\b|sub-total\b|zwischensumme\b|net\b|ht\b|subtotaal\b)",
     ),
     (
         Label::Vat,
         3,
-        r"\b(?:total tva\b|montant (?:de la )?tva\b|total vat\b|vat amount\b|vat total\b|umsatzsteuer\b|mehrwertsteuer\b|summe mwst\.?|summe ust\.?)",
+        r"\b(?:total tva\b|total taxes?\b|montant (?:de la )?tva\b|total vat\b|vat amount\b|vat total\b|tax total\b|total tax\b|umsatzsteuer\b|mehrwertsteuer\b|summe mwst\.?|summe ust\.?|steuerbetrag\b|totaal btw\b|btw[- ]bedrag\b|cuota de iva\b|importe (?:del )?iva\b|totale iva\b|importo iva\b)",
     ),
     (
         Label::Vat,
         2,
-        r"\b(?:tva\b|vat\b|tax\b|sales tax\b|mwst\b\.?|ust\b\.?)",
+        r"\b(?:tva\b|vat\b|tax\b|sales tax\b|mwst\b\.?|ust\b\.?|btw\b|iva\b)",
     ),
     (
         Label::Gross,
         3,
-        r"\b(?:total ttc\b|montant ttc\b|total toutes taxes comprises\b|total t\.t\.c\.?|total incl\.?\s*vat\b|total including vat\b|gross total\b|total gross\b|invoice total\b|grand total\b|gesamtbetrag\b|bruttobetrag\b|summe brutto\b|gesamtsumme\b|rechnungsbetrag\b|endbetrag\b|brutto\b)",
+        r"\b(?:total ttc\b|montant ttc\b|total toutes taxes comprises\b|total t\.t\.c\.?|total incl\.?\s*vat\b|total including vat\b|gross total\b|total gross\b|invoice total\b|grand total\b|gesamtbetrag\b|bruttobetrag\b|summe brutto\b|gesamtsumme\b|rechnungsbetrag\b|endbetrag\b|brutto\b|bruttosumme\b|totaal incl\.?\s*btw\b|factuurbedrag\b|total factura\b|importe total\b|totale (?:fattura|documento)\b)",
     ),
     (
         Label::Gross,
         1,
-        r"\b(?:total\b|ttc\b|gross\b|total amount\b)",
+        r"\b(?:total\b|ttc\b|gross\b|total amount\b|totaal\b|totale\b)",
     ),
     (
         Label::Due,
         3,
-        r"\b(?:net [àa] payer\b|reste [àa] payer\b|montant [àa] payer\b|montant d[ûu]\b|amount due\b|balance due\b|total due\b|amount payable\b|zahlbetrag\b|zu zahlen\b|offener betrag\b)",
+        r"\b(?:net [àa] payer\b|reste [àa] payer\b|solde [àa] payer\b|montant [àa] payer\b|montant d[ûu]\b|amount due\b|balance due\b|total due\b|amount payable\b|zahlbetrag\b|zu zahlen\b|offener betrag\b|te betalen\b|importe a pagar\b|totale da pagare\b|netto a pagare\b)",
     ),
     (
         Label::Seller,
         3,
-        r"\b(?:vendeur|[ée]metteur|fournisseur|prestataire|seller|supplier|from|verk[äa]ufer|lieferant|rechnungssteller)\s*:",
+        r"\b(?:vendeur|[ée]metteur|fournisseur|prestataire|seller|supplier|service provider|from|verk[äa]ufer|lieferant|rechnungssteller|leverancier|verkoper|proveedor|vendedor|emisor|fornitore|venditore|cedente)\s*:",
     ),
+    // A party heading alone on its line ("Verkäufer", "Seller"), the name in the lines below.
+    (
+        Label::Seller,
+        3,
+        r"^(?:vendeur|[ée]metteur|fournisseur|seller|supplier|verk[äa]ufer|lieferant|leverancier|proveedor|fornitore)\s*$",
+    ),
+    // Phrase labels need a colon or the end of the line: "Facture à régler par virement" and
+    // "Invoice to pay by" are sentences, not the buyer's label.
     (
         Label::Buyer,
         3,
-        r"\b(?:factur[ée] [àa]|adress[ée] [àa]|bill to|billed to|invoice to|sold to)\b\s*:?",
+        r"\b(?:factur[ée]e? [àa]|adress[ée]e? [àa]|bill to|billed to|invoice to|sold to|factuur aan|facturar a|fatturare a)\s*(?::|$)",
     ),
     // Single-word buyer labels need their colon: "Kunde Bau AG" is a name, "Kunde:" a label.
     (
         Label::Buyer,
         3,
-        r"\b(?:client|destinataire|acheteur|customer|buyer|kunde|rechnungsempf[äa]nger|empf[äa]nger|k[äa]ufer)\s*:",
+        r"\b(?:client|destinataire|acheteur|customer|buyer|kunde|rechnungsempf[äa]nger|empf[äa]nger|k[äa]ufer(?:\s*/\s*leistungsempf[äa]nger)?|leistungsempf[äa]nger|klant|afnemer|cliente|comprador|destinatario|committente)\s*:",
+    ),
+    (
+        Label::Buyer,
+        3,
+        r"^(?:acheteur|buyer|k[äa]ufer(?:\s*/\s*leistungsempf[äa]nger)?|rechnungsempf[äa]nger|afnemer|comprador|cessionario)\s*$",
     ),
     (
         Label::VatId,
         4,
-        r"\b(?:n[°º]\s*(?:de\s+)?tva(?: intracom(?:munautaire)?)?|tva intracom(?:munautaire)?|num[ée]ro de tva(?: intracom(?:munautaire)?)?|identifiant tva|vat (?:no\b\.?|number\b|id\b|reg\.?\s*no\b\.?|registration(?: number)?\b)|ust-?id(?:nr)?\.?|ust\.?-?id\.?-?nr\.?|umsatzsteuer-id(?:entifikationsnummer)?|steuernummer\b)",
+        r"\b(?:n[°º]\s*(?:de\s+)?tva(?: intracom(?:munautaire)?)?|tva intracom(?:munautaire)?|num[ée]ro de tva(?: intracom(?:munautaire)?)?|identifiant tva|vat (?:no\b\.?|number\b|id\b|reg\.?\s*no\b\.?|registration(?: number)?\b)|ust-?id(?:nr)?\.?|ust\.?-?id\.?-?nr\.?|umsatzsteuer-id(?:entifikationsnummer)?|steuernummer\b|btw[- ]?(?:nummer|nr\.?|id)|btw-identificatienummer|n[uú]mero de iva|nif(?:-iva)?\b|cif\b|partita iva|p\.\s?iva)",
     ),
     (Label::LegalId, 3, r"\b(?:siret|siren|rcs)\b"),
     (Label::Iban, 3, r"\biban\b"),
     (
         Label::Ignore,
         5,
-        r"\b(?:date de livraison|delivery date|date of delivery|lieferdatum|leistungsdatum|date de commande|order date|bestelldatum|n[°º]\s*client|num[ée]ro client|code client|r[ée]f[ée]rence client|customer (?:no\b\.?|number|id)|kundennummer|kunden-nr\.?|p[ée]riode|billing period|leistungszeitraum|date de (?:paiement|r[èe]glement|d[ée]but|fin)|payment date|start date|end date|zahlungsdatum|prix unitaire|unit price|einzelpreis|taux|rate)",
+        r"\b(?:date de livraison|delivery date|date of delivery|lieferdatum|leistungsdatum|leistungs-datum|liefer- und leistungsdatum|date de commande|order date|bestelldatum|bestell-datum|lieferschein-datum|auftrag-datum\S*|orderdatum|n[°º]\s*(?:de\s+)?client|num[ée]ro (?:de )?client|code client|r[ée]f[ée]rence client|customer (?:no\b\.?|number|id)|kundennummer|kunden-nr\.?|klantnummer|p[ée]riode|billing period|leistungszeitraum|date de (?:paiement|r[èe]glement|d[ée]but|fin)|payment date|start date|end date|zahlungsdatum|prix unitaire|unit price|einzelpreis|taux|rate|date de (?:la )?facture (?:associ[ée]e|d['’]origine|initiale|li[ée]e|pr[ée]c[ée]dente)|facture (?:associ[ée]e|d['’]origine|li[ée]e)|(?:original|preceding|related) invoice(?: date| number| no\.?)?|invoice reference|ursprungsrechnung|urspr[üu]ngliche rechnung|bezug(?:srechnung)?|rechnungsbezug)",
     ),
 ];
 
+/// The patterns, compiled. A leading word boundary also accepts a digit before the label:
+/// right-aligned columns come out glued to the value before them ("€ 717,97Exclusief BTW").
 static LABELS: LazyLock<Vec<(Label, u8, Regex)>> = LazyLock::new(|| {
     LABEL_PATTERNS
         .iter()
         .map(|(l, s, p)| {
+            let p = match p.strip_prefix(r"\b") {
+                Some(rest) => format!(r"(?:^|[^\p{{L}}_])(?:{rest})"),
+                None => (*p).to_string(),
+            };
             (
                 *l,
                 *s,
@@ -153,10 +184,15 @@ pub(super) fn label_hits(line: &str) -> Vec<Hit> {
     let mut all = Vec::new();
     for (label, spec, re) in LABELS.iter() {
         for m in re.find_iter(line) {
+            // The character matched before the label (for the boundary) is not part of it.
+            let start = match m.as_str().chars().next() {
+                Some(c) if !c.is_alphabetic() && m.len() > c.len_utf8() => m.start() + c.len_utf8(),
+                _ => m.start(),
+            };
             all.push(Hit {
                 label: *label,
                 spec: *spec,
-                start: m.start(),
+                start,
                 end: m.end(),
             });
         }

@@ -89,6 +89,8 @@ pub fn extract_fields(text: &str) -> TextFields {
         .chars()
         .map(|c| match c {
             '\u{2212}' | '\u{2010}' | '\u{2011}' => '-',
+            // No-break spaces inside labels ("Rechnungssumme ohne USt.") and names.
+            '\u{a0}' | '\u{202f}' => ' ',
             other => other,
         })
         .collect();
@@ -130,6 +132,7 @@ pub fn extract_fields(text: &str) -> TextFields {
     parties(&lines, &hits, &cands, &mut out);
     out.currency = currency(text);
     out.type_code = type_code(&lines);
+    credit_note_sign(&mut out);
     out.iban = cands
         .iter()
         .find(|c| c.label == Label::Iban)
@@ -137,6 +140,36 @@ pub fn extract_fields(text: &str) -> TextFields {
         .or_else(|| IBAN.find_iter(text).find_map(|m| valid_iban_in(m.as_str())))
         .and_then(|v| guess(v, 0.95));
     out
+}
+
+/// Credit notes carry positive amounts and type code 381, as in EN 16931 (and the XML path):
+/// a credit note printed with negative totals ("Total TTC -233,47 €") is given positive ones.
+/// Negative totals under no title become a credit note; under an invoice title they stay
+/// negative (a negative invoice, type 380, as its XML would say).
+fn credit_note_sign(out: &mut TextFields) {
+    let negative = |g: &Option<Guess>| g.as_ref().is_some_and(|g| g.value.starts_with('-'));
+    let main = [&out.total_with_vat, &out.total_without_vat];
+    if !main.iter().any(|g| negative(g)) || main.iter().any(|g| g.is_some() && !negative(g)) {
+        return;
+    }
+    match out.type_code.as_ref().map(|g| g.value.as_str()) {
+        Some("381") => {}
+        None => out.type_code = guess("381", 0.7),
+        Some(_) => return,
+    }
+    for g in [
+        &mut out.total_without_vat,
+        &mut out.total_vat,
+        &mut out.total_with_vat,
+        &mut out.amount_due,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Some(abs) = g.value.strip_prefix('-') {
+            g.value = abs.to_string();
+        }
+    }
 }
 
 /// The value of a guess, if any: what the tests of this module and its parts compare.
@@ -219,5 +252,93 @@ mod tests {
         let f = extract_fields("Total Total Total\n%%%% 12,34 % 56,78 %\nDate: 99/99/9999");
         assert_eq!(f.total_with_vat, None);
         assert_eq!(f.issue_date, None);
+    }
+
+    #[test]
+    fn title_line_numbers_and_dates() {
+        let f = extract_fields("ACME SAS\nFacture FA-2017-0010\nDate : 13/11/2017\n");
+        assert_eq!(v(&f.number), Some("FA-2017-0010"));
+        let f = extract_fields("Invoice VT/2022/0001\nDesign services\n");
+        assert_eq!(v(&f.number), Some("VT/2022/0001"));
+        let f = extract_fields("Handelsrechnung Nr. 471102 vom 05.03.2018\nLieferant GmbH\n");
+        assert_eq!(v(&f.number), Some("471102"));
+        assert_eq!(v(&f.issue_date), Some("2018-03-05"));
+        assert_eq!(v(&f.type_code), Some("380"));
+        let f = extract_fields("Rechnung Nr. 471102 vom\n05.03.2018\n");
+        assert_eq!(
+            v(&f.issue_date),
+            Some("2018-03-05"),
+            "date on the next line"
+        );
+        let f = extract_fields("Facture n°562044387 du 02 Juillet 2015\n");
+        assert_eq!(v(&f.issue_date), Some("2015-07-02"));
+        let f = extract_fields("Invoice No. 88-12 dated 3 March 2024\n");
+        assert_eq!(v(&f.issue_date), Some("2024-03-03"));
+        // A title followed by words, a page number or a date gives no number.
+        for t in [
+            "Rechnung Seite 1\n",
+            "Invoice Summary\n",
+            "Facture du 12/01/2023\n",
+        ] {
+            assert_eq!(extract_fields(t).number, None, "{t}");
+        }
+        // A date after other words on the number's line is not the issue date.
+        let f = extract_fields("Facture n° 2022089 le-tout-lyon.fr du 06/12/2022\n");
+        assert_eq!(f.issue_date, None);
+    }
+
+    #[test]
+    fn preceding_invoice_date_is_not_the_issue_date() {
+        let t = "AVOIR\nAvoir n° AV-12\nDate de facture associée : 02/01/2020\nDate : 15/01/2020\n";
+        assert_eq!(v(&extract_fields(t).issue_date), Some("2020-01-15"));
+        let t = "CREDIT NOTE\nOriginal invoice date: 2020-01-02\nDate: 2020-01-15\n";
+        assert_eq!(v(&extract_fields(t).issue_date), Some("2020-01-15"));
+    }
+
+    #[test]
+    fn credit_note_amounts_are_positive_with_type_381() {
+        let t = "Au bon moulin SARL\nAvoir AV-2017-0005\nDate de facture 16/11/2017\n\
+                 Total HT -218,48 €\nTotal taxes -14,99 €\nTotal TTC -233,47 €\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.type_code), Some("381"));
+        assert_eq!(v(&f.total_without_vat), Some("218.48"));
+        assert_eq!(v(&f.total_vat), Some("14.99"));
+        assert_eq!(v(&f.total_with_vat), Some("233.47"));
+        // Negative totals without a title: a credit note too.
+        let f = extract_fields("Net -100.00\nVAT -20.00\nTotal -120.00\n");
+        assert_eq!(v(&f.type_code), Some("381"));
+        assert_eq!(v(&f.total_with_vat), Some("120.00"));
+        // Under an invoice title they stay negative (type 380, as the XML would say).
+        let f = extract_fields("Rechnung\nNetto -100,00\nMwSt. -19,00\nBrutto -119,00\n");
+        assert_eq!(v(&f.type_code), Some("380"));
+        assert_eq!(v(&f.total_with_vat), Some("-119.00"));
+    }
+
+    #[test]
+    fn german_dutch_total_labels_and_glued_columns() {
+        let t = "Rechnungssumme ohne USt.858,75\nSteuerbetrag in GBP 163,16\nBruttosumme 1021,91\nZahlbetrag 521,91\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.total_without_vat), Some("858.75"));
+        assert_eq!(v(&f.total_vat), Some("163.16"));
+        assert_eq!(v(&f.total_with_vat), Some("1021.91"));
+        // Right-aligned values come out before (and glued to) their labels.
+        let t = "FACTUUR\n993548900Factuurnummer: \n 19 april 2014Factuurdatum: \n\
+                 Subtotaal € 717,97Exclusief BTW € 593,36\nBTW 21% € 124,61\nTotaal € 717,97\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.number), Some("993548900"));
+        assert_eq!(v(&f.issue_date), Some("2014-04-19"));
+        assert_eq!(v(&f.total_without_vat), Some("593.36"));
+        assert_eq!(v(&f.total_with_vat), Some("717.97"));
+        let t = "Tax Total 0.00 €\nNet total 2,076.76 €\nTotal 2,076.76 €\n";
+        assert_eq!(v(&extract_fields(t).total_vat), Some("0.00"));
+        // Spanish and Italian month names.
+        assert_eq!(
+            v(&extract_fields("Fecha: 5 de marzo de 2024\n").issue_date),
+            Some("2024-03-05")
+        );
+        assert_eq!(
+            v(&extract_fields("Data fattura: 5 marzo 2024\n").issue_date),
+            Some("2024-03-05")
+        );
     }
 }

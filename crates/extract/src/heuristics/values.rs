@@ -49,7 +49,11 @@ pub(super) fn value_for(label: Label, region: &str) -> Option<String> {
         Label::Net | Label::Vat | Label::Gross | Label::Due => {
             numbers::find_amounts(region).pop().map(|a| a.1)
         }
-        Label::Seller | Label::Buyer => clean_name(region),
+        Label::Seller | Label::Buyer => clean_name(region).filter(|n| {
+            // An identifier ("Customer: 2", "Nummer 12345") is not a name.
+            let digits = n.chars().filter(char::is_ascii_digit).count();
+            digits <= n.chars().filter(|c| c.is_alphabetic()).count()
+        }),
         Label::VatId => VAT_ID
             .find_iter(region)
             .find_map(|m| valid_vat_in(m.as_str())),

@@ -1,6 +1,7 @@
 //! A generator of varied plain-PDF invoices with known truth (FR/EN/DE labels, three number
 //! formats, several date formats, four layouts, four content-stream operator styles).
 
+use super::labels::{DE, DE_MONTHS, EN, EN_MONTHS, FR, FR_MONTHS, Labels};
 use super::{OpStyle, Placed, build_doc, save};
 
 /// Deterministic xorshift PRNG.
@@ -137,49 +138,6 @@ fn plain(cents: i64) -> String {
     format!("{sign}{}.{:02}", c / 100, c % 100)
 }
 
-const FR_MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-const EN_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DE_MONTHS: [&str; 12] = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-];
-
 fn fmt_date(y: u32, m: u32, d: u32, lang: Lang, variant: u64) -> String {
     let mi = (m - 1) as usize;
     match (lang, variant % 3) {
@@ -194,98 +152,6 @@ fn fmt_date(y: u32, m: u32, d: u32, lang: Lang, variant: u64) -> String {
         (Lang::De, _) => format!("{d:02}.{m:02}.{y}"),
     }
 }
-
-struct Labels {
-    title: &'static str,
-    credit_title: &'static str,
-    number: &'static [&'static str],
-    credit_number: &'static str,
-    date: &'static [&'static str],
-    due: &'static [&'static str],
-    buyer: &'static [&'static str],
-    net: &'static [&'static str],
-    vat: &'static [&'static str],
-    vat_total: &'static str,
-    gross: &'static [&'static str],
-    pay: &'static [&'static str],
-    deposit: &'static str,
-    vat_id: &'static [&'static str],
-    header: &'static str,
-    items: &'static [&'static str],
-}
-
-const FR: Labels = Labels {
-    title: "FACTURE",
-    credit_title: "AVOIR",
-    number: &["Facture N°", "N° de facture :", "Numéro de facture :"],
-    credit_number: "Avoir N°",
-    date: &["Date :", "Date de facture :", "Date d'émission :"],
-    due: &["Échéance :", "Date d'échéance :"],
-    buyer: &["Client :", "Facturé à :", "Destinataire :"],
-    net: &["Total HT", "Montant HT"],
-    vat: &["TVA {r} %"],
-    vat_total: "Total TVA",
-    gross: &["Total TTC", "Montant TTC"],
-    pay: &["Net à payer", "Reste à payer"],
-    deposit: "Acompte versé",
-    vat_id: &["N° TVA intracommunautaire :", "TVA intracom. :"],
-    header: "Désignation Qté P.U. HT Montant HT",
-    items: &[
-        "Conseil stratégique",
-        "Formation sur site",
-        "Licence logiciel",
-        "Maintenance annuelle",
-        "Frais de déplacement",
-    ],
-};
-const EN: Labels = Labels {
-    title: "INVOICE",
-    credit_title: "CREDIT NOTE",
-    number: &["Invoice No.", "Invoice number:", "Invoice #"],
-    credit_number: "Credit note no.",
-    date: &["Date:", "Invoice date:", "Issue date:"],
-    due: &["Due date:", "Payment due:"],
-    buyer: &["Bill to:", "Customer:", "Invoice to:"],
-    net: &["Subtotal", "Net total", "Total excl. VAT"],
-    vat: &["VAT {r}%", "VAT ({r}%)"],
-    vat_total: "Total VAT",
-    gross: &["Total", "Total incl. VAT", "Gross total"],
-    pay: &["Amount due", "Balance due"],
-    deposit: "Deposit paid",
-    vat_id: &["VAT No:", "VAT number:"],
-    header: "Description Qty Unit price Amount",
-    items: &[
-        "Consulting services",
-        "Web hosting",
-        "Design work",
-        "Support plan",
-        "Travel expenses",
-    ],
-};
-const DE: Labels = Labels {
-    title: "RECHNUNG",
-    credit_title: "GUTSCHRIFT",
-    number: &["Rechnungsnummer:", "Rechnungs-Nr.", "Rechnung Nr."],
-    credit_number: "Gutschrift Nr.",
-    date: &["Datum:", "Rechnungsdatum:"],
-    due: &["Fällig am", "Zahlbar bis"],
-    buyer: &["Rechnungsempfänger:", "Kunde:"],
-    net: &["Nettobetrag", "Summe netto", "Netto"],
-    vat: &["MwSt. {r} %", "USt. {r} %", "zzgl. {r} % MwSt."],
-    vat_total: "Umsatzsteuer",
-    gross: &["Gesamtbetrag", "Bruttobetrag", "Brutto"],
-    pay: &["Zahlbetrag", "Zu zahlen"],
-    deposit: "Anzahlung",
-    vat_id: &["USt-IdNr.:"],
-    header: "Beschreibung Menge Einzelpreis Betrag",
-    items: &[
-        "Beratung",
-        "Wartung",
-        "Softwarelizenz",
-        "Schulung",
-        "Reisekosten",
-    ],
-};
 
 /// Generates invoice number `i` of the set.
 pub fn generate(i: u64) -> Generated {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod invoices;
+pub mod labels;
 
 use std::path::PathBuf;
 
