@@ -45,6 +45,22 @@ pub struct Correction {
     pub at: String,
 }
 
+/// Type codes of credit notes (UNTDID 1001). Every reading path gives a credit note's amounts
+/// positive, as EN 16931 does: the type code says it reduces what is owed, and sums subtract it.
+pub const CREDIT_NOTE_CODES: [&str; 11] = [
+    "81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532",
+];
+
+/// Whether a UNTDID 1001 type code is a credit note's.
+pub fn is_credit_note(code: &str) -> bool {
+    CREDIT_NOTE_CODES.contains(&code.trim())
+}
+
+/// [`CREDIT_NOTE_CODES`] as an SQL list (`'81','83',...`), for `IN (...)`.
+pub fn credit_note_sql_list() -> String {
+    CREDIT_NOTE_CODES.map(|c| format!("'{c}'")).join(",")
+}
+
 fn is_date(v: &str) -> bool {
     crate::support::dates::parse_ymd(v).is_some()
 }

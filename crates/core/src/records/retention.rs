@@ -76,12 +76,7 @@ impl Category {
     pub fn guess(fields: &serde_json::Value, owner_ids: &[String]) -> Category {
         let get = |p: &str| crate::records::fields::get(fields, p);
         let format = get("format").unwrap_or("other");
-        if matches!(
-            get("type_code"),
-            Some(
-                "381" | "396" | "81" | "83" | "261" | "262" | "296" | "308" | "420" | "458" | "532"
-            )
-        ) {
+        if get("type_code").is_some_and(crate::records::fields::is_credit_note) {
             return Category::CreditNote;
         }
         let seller_is_owner = [get("seller.vat_id"), get("seller.legal_id")]

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Why;
 use crate::records::retention::{Category, today};
-use crate::vault::search::{CREDIT_NOTE_CODES, match_expression};
+use crate::vault::search::match_expression;
 use crate::{Error, Result};
 
 /// The filters of the documents table; empty strings count as absent.
@@ -317,11 +317,12 @@ pub fn totals(conn: &Connection, q: &BrowseQuery) -> Result<Totals> {
     let (where_, args) = selection(q)?;
     let count = count(conn, q, &where_, &args)?;
     let mut sums = CurrencySums::default();
+    let credit_notes = crate::records::fields::credit_note_sql_list();
     // Summed by SQLite per currency and kind; a sum past i64 (922 billion in ten-thousandths)
     // is an error there, and then the rows are summed here in i128 instead.
     let grouped = format!(
         "SELECT COALESCE(f.currency, ''), COUNT(*),
-                SUM(CASE WHEN COALESCE(f.type_code, '') IN ({CREDIT_NOTE_CODES})
+                SUM(CASE WHEN COALESCE(f.type_code, '') IN ({credit_notes})
                          THEN -abs(f.total_e4) ELSE f.total_e4 END)
          FROM doc_fields f{where_} AND f.total_e4 IS NOT NULL GROUP BY 1"
     );
@@ -341,7 +342,7 @@ pub fn totals(conn: &Connection, q: &BrowseQuery) -> Result<Totals> {
         Err(_) => {
             let sql = format!(
                 "SELECT COALESCE(f.currency, ''), f.total_e4,
-                        COALESCE(f.type_code, '') IN ({CREDIT_NOTE_CODES})
+                        COALESCE(f.type_code, '') IN ({credit_notes})
                  FROM doc_fields f{where_} AND f.total_e4 IS NOT NULL"
             );
             let mut stmt = conn.prepare(&sql)?;

@@ -65,17 +65,6 @@ pub struct SearchHit {
     pub score: f64,
 }
 
-/// Type codes of credit notes (UNTDID 1001).
-pub(crate) const CREDIT_NOTE_CODES: &str =
-    "'81','83','261','262','296','308','381','396','420','458','532'";
-
-/// Whether a UNTDID 1001 type code is a credit note's.
-pub(crate) fn is_credit_note(code: &str) -> bool {
-    CREDIT_NOTE_CODES
-        .split(',')
-        .any(|c| c.trim_matches('\'') == code.trim())
-}
-
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\d{1,3}(?:[ \u{a0}\u{202f}.,']\d{3})+(?:[.,]\d{1,2})?|\d+[.,]\d{1,2}")
         .expect("valid regex")
@@ -241,12 +230,13 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
         args.push(Box::new(amount_bound(max, "max")?));
     }
     if let Some(kind) = &q.kind {
+        let credit_notes = crate::records::fields::credit_note_sql_list();
         match kind.as_str() {
             "invoice" => sql.push_str(&format!(
                 " AND f.format IN ('factur-x','ubl','cii','pdf-text')
-                  AND COALESCE(f.type_code, '') NOT IN ({CREDIT_NOTE_CODES})"
+                  AND COALESCE(f.type_code, '') NOT IN ({credit_notes})"
             )),
-            "credit-note" => sql.push_str(&format!(" AND f.type_code IN ({CREDIT_NOTE_CODES})")),
+            "credit-note" => sql.push_str(&format!(" AND f.type_code IN ({credit_notes})")),
             "review" => sql.push_str(" AND f.needs_review = 1"),
             "factur-x" | "ubl" | "cii" | "pdf-text" | "image" | "other" => {
                 sql.push_str(" AND f.format = ?");

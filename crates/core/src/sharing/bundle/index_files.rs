@@ -40,6 +40,9 @@ pub(super) struct Row {
     pub(super) size: u64,
     pub(super) sha256: String,
     pub(super) vat_breakdown: Value,
+    /// A credit note (by its type code): its positive amounts are subtracted from the sums.
+    #[serde(skip)]
+    pub(super) credit_note: bool,
 }
 
 /// An amount for `index.csv`: with a decimal comma when asked.
@@ -220,6 +223,14 @@ pub(super) fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
     let mut months: BTreeMap<(String, String), Sums> = BTreeMap::new();
     let mut rates: BTreeMap<(String, String), [Option<Decimal>; 2]> = BTreeMap::new();
     for r in rows {
+        // Credit notes count negatively, whatever sign the document printed.
+        let add = |acc: &mut Option<Decimal>, v: Option<&str>| {
+            let v = v.map(|v| match r.credit_note {
+                true => format!("-{}", v.trim().trim_start_matches('-')),
+                false => v.trim().to_owned(),
+            });
+            add(acc, v.as_deref())
+        };
         let cur = r.currency.clone().unwrap_or_default();
         let month = r.date.get(..7).unwrap_or(&r.date).to_owned();
         let m = months
@@ -334,6 +345,62 @@ mod tests {
         )
     }
 
+    /// An invoice of 1200.00 and a credit note of 200.00 (printed positive, as EN 16931 has
+    /// it, or negative, as some PDFs do) in the same month and rate: the sums say 1000.00.
+    #[test]
+    fn readme_sums_subtract_credit_notes() {
+        let row = |gross: &str, net: &str, vat: &str, credit_note: bool| Row {
+            document_id: "d".into(),
+            date: "2026-10-14".into(),
+            number: None,
+            seller: None,
+            seller_vat_id: None,
+            buyer: None,
+            total_without_vat: Some(net.into()),
+            total_vat: Some(vat.into()),
+            total_with_vat: Some(gross.into()),
+            currency: Some("EUR".into()),
+            category: "invoice-received".into(),
+            file: "documents/x.pdf".into(),
+            name: "x.pdf".into(),
+            size: 1,
+            sha256: "00".into(),
+            vat_breakdown: serde_json::json!([
+                {"rate": "20", "taxable_amount": net, "tax_amount": vat}
+            ]),
+            credit_note,
+        };
+        let info = ReadmeInfo {
+            recipient: "r",
+            purpose: None,
+            from: "2026-10-01",
+            to: "2026-10-31",
+            bundle_id: "b",
+            created_at: "now",
+            fingerprint: "f",
+            restricted_skipped: 0,
+            encrypted: false,
+        };
+        for credit in [
+            ("200.00", "166.67", "33.33"),
+            ("-200.00", "-166.67", "-33.33"),
+        ] {
+            let rows = [
+                row("1200.00", "1000.00", "200.00", false),
+                row(credit.0, credit.1, credit.2, true),
+            ];
+            let out = String::from_utf8(readme_html(&info, &rows)).unwrap();
+            assert!(
+                out.contains("<td class=\"n\">833.33</td><td class=\"n\">166.67</td><td class=\"n\">1000.00</td>"),
+                "{out}"
+            );
+            assert!(
+                out.contains("<td class=\"n\">833.33</td><td class=\"n\">166.67</td></tr>"),
+                "{out}"
+            );
+        }
+    }
+
     #[test]
     fn readme_escapes_every_value() {
         let h = hostile;
@@ -356,6 +423,7 @@ mod tests {
             vat_breakdown: serde_json::json!([
                 {"rate": h("rate"), "taxable_amount": "1.00", "tax_amount": "0.20"}
             ]),
+            credit_note: false,
         };
         let (purpose, to) = (h("purpose"), h("to"));
         let info = ReadmeInfo {

@@ -173,7 +173,7 @@ impl Vault {
             else {
                 continue;
             };
-            let credit = field("type_code").is_some_and(crate::vault::search::is_credit_note);
+            let credit = field("type_code").is_some_and(crate::records::fields::is_credit_note);
             sums.add(field("currency").unwrap_or_default(), v, credit);
         }
         Ok(BundlePreview {

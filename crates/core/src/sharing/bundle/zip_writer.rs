@@ -132,6 +132,8 @@ impl Vault {
                 size,
                 sha256: sha,
                 vat_breakdown: c.fields.get("vat_breakdown").cloned().unwrap_or(json!([])),
+                credit_note: field(&c.fields, "type_code")
+                    .is_some_and(|t| crate::records::fields::is_credit_note(&t)),
             });
             progress(BundleProgress {
                 done: i + 1,
