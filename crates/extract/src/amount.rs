@@ -84,6 +84,12 @@ impl Decimal {
         }
     }
 
+    /// The value as a whole number of `10^-scale` units (`12.3` at scale 2 is `1230`); `None`
+    /// when the value has more decimals than `scale` or does not fit.
+    pub fn units(self, scale: u32) -> Option<i128> {
+        self.rescale(scale)
+    }
+
     /// True for zero.
     pub fn is_zero(self) -> bool {
         self.mantissa == 0

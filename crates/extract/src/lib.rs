@@ -329,6 +329,7 @@ fn apply_text_fields(e: &mut Extraction, f: heuristics::TextFields) {
     );
     set("amount_due", &mut e.amount_due, f.amount_due, fields);
     set("iban", &mut e.iban, f.iban, fields);
+    e.vat_breakdown = f.vat_breakdown;
     for i in f.issues {
         e.issue(i);
     }

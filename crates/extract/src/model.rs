@@ -8,6 +8,26 @@
 //! are `null`; amounts are decimal strings with a dot; dates are `YYYY-MM-DD`. The extracted plain
 //! text is kept out of the JSON (see [`Extraction::text`]).
 //!
+//! Each `vat_breakdown` item is `{category, rate, taxable_amount, tax_amount, base, amount}`:
+//! `base` repeats `taxable_amount` and `amount` repeats `tax_amount` (the short names are an
+//! addition; the long ones stay), so `vat_breakdown: [{rate, base, amount}]` reads as well. The
+//! rows come from the XML (BG-23) of a structured invoice, or from a VAT summary printed in the
+//! text of a plain PDF when its rows agree with their rates and the totals (source `text`).
+//!
+//! ```
+//! use coffre_extract::VatBreakdown;
+//! let row = VatBreakdown {
+//!     category: Some("S".into()),
+//!     rate: Some("20".into()),
+//!     taxable_amount: Some("100.00".into()),
+//!     tax_amount: Some("20.00".into()),
+//! };
+//! assert_eq!(
+//!     serde_json::to_string(&row).unwrap(),
+//!     r#"{"category":"S","rate":"20","taxable_amount":"100.00","tax_amount":"20.00","base":"100.00","amount":"20.00"}"#
+//! );
+//! ```
+//!
 //! Every value has its type checked before it leaves the crate ([`Extraction::check_types`],
 //! run by [`crate::extract`] on every result): a currency is three ASCII capital letters (the
 //! ISO 4217 shape), a type code one to three digits, a date a real `YYYY-MM-DD`, an amount an
@@ -17,6 +37,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
 
 /// The kind of document the bytes turned out to be, in order of trust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,8 +103,9 @@ pub struct Buyer {
     pub vat_id: Option<String>,
 }
 
-/// One VAT breakdown entry (BG-23).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// One VAT breakdown entry (BG-23). Serialises with two more keys than it has fields: `base`
+/// (= `taxable_amount`) and `amount` (= `tax_amount`); see the module documentation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VatBreakdown {
     /// BT-118 VAT category code (S, Z, E, AE, K, G, O, L, M).
     pub category: Option<String>,
@@ -93,6 +115,19 @@ pub struct VatBreakdown {
     pub taxable_amount: Option<String>,
     /// BT-117 tax amount, as written.
     pub tax_amount: Option<String>,
+}
+
+impl Serialize for VatBreakdown {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut row = serializer.serialize_struct("VatBreakdown", 6)?;
+        row.serialize_field("category", &self.category)?;
+        row.serialize_field("rate", &self.rate)?;
+        row.serialize_field("taxable_amount", &self.taxable_amount)?;
+        row.serialize_field("tax_amount", &self.tax_amount)?;
+        row.serialize_field("base", &self.taxable_amount)?;
+        row.serialize_field("amount", &self.tax_amount)?;
+        row.end()
+    }
 }
 
 /// One invoice line (BG-25), for structured invoices only.
@@ -146,7 +181,8 @@ pub struct Extraction {
     pub iban: Option<String>,
     /// Provenance of each non-null field, keyed by field path (`number`, `seller.name`, ...).
     pub fields: BTreeMap<String, FieldInfo>,
-    /// BG-23 VAT breakdown (structured invoices).
+    /// BG-23 VAT breakdown: from the XML of structured invoices, from a printed VAT summary that
+    /// agrees with the totals for plain PDFs (else empty).
     pub vat_breakdown: Vec<VatBreakdown>,
     /// BG-25 invoice lines (structured invoices).
     pub lines: Vec<Line>,
@@ -353,6 +389,35 @@ fn is_amount(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vat_breakdown_rows_serialise_long_and_short_keys() {
+        let mut e = Extraction::empty(Format::PdfText, "application/pdf");
+        e.vat_breakdown.push(VatBreakdown {
+            category: None,
+            rate: Some("5.5".into()),
+            taxable_amount: Some("543.00".into()),
+            tax_amount: Some("29.87".into()),
+        });
+        e.vat_breakdown.push(VatBreakdown::default());
+        let json: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
+        let rows = json["vat_breakdown"].as_array().unwrap();
+        assert_eq!(
+            rows[0],
+            serde_json::json!({
+                "category": null, "rate": "5.5", "taxable_amount": "543.00",
+                "tax_amount": "29.87", "base": "543.00", "amount": "29.87"
+            })
+        );
+        let keys: Vec<&str> = rows[1]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys.len(), 6, "{keys:?}");
+        assert!(rows[1]["base"].is_null() && rows[1]["amount"].is_null());
+    }
 
     #[test]
     fn values_of_the_wrong_type_are_dropped_with_an_issue() {

@@ -5,7 +5,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use coffre_extract::{Format, Limits, extract};
+use coffre_extract::{Format, Limits, amount, extract};
 use support::invoices::generate;
 
 const N: u64 = 90;
@@ -16,6 +16,8 @@ fn generated_plain_pdfs_precision_recall() {
     // field -> (true positives, false positives, false negatives)
     let mut stats: BTreeMap<&'static str, (u32, u32, u32)> = BTreeMap::new();
     let mut lost_words = 0usize;
+    // VAT breakdown rows: (found, in the generator's breakdown, in the breakdown).
+    let mut vat_rows = (0usize, 0usize, 0usize);
     for i in 0..N {
         let g = generate(i);
         let e = extract(&g.pdf, Some("invoice.pdf"), &limits);
@@ -32,6 +34,16 @@ fn generated_plain_pdfs_precision_recall() {
                 "#{i} {:?}: words missing from the text: {missing:?}",
                 g.style
             );
+        }
+        let same = |a: &str, b: &Option<String>| b.as_deref().is_some_and(|b| amount::same(a, b));
+        vat_rows.0 += e.vat_breakdown.len();
+        vat_rows.2 += g.vat_breakdown.len();
+        for row in &e.vat_breakdown {
+            let known = g.vat_breakdown.iter().any(|(r, b, v)| {
+                same(r, &row.rate) && same(b, &row.taxable_amount) && same(v, &row.tax_amount)
+            });
+            assert!(known, "#{i}: VAT row {row:?} not in {:?}", g.vat_breakdown);
+            vat_rows.1 += 1;
         }
         let got = e.field_values();
         for (key, want) in &g.truth.fields {
@@ -85,6 +97,11 @@ fn generated_plain_pdfs_precision_recall() {
     let recall = f64::from(tp) / f64::from(tp + fnn);
     println!(
         "overall over {N} invoices: precision {precision:.3}, recall {recall:.3}; words lost by the text layer: {lost_words}"
+    );
+    println!(
+        "VAT breakdown rows: {} found, all right, of {} (the invoices print per-rate VAT without \
+         bases: only one-rate invoices give their row)",
+        vat_rows.0, vat_rows.2
     );
     assert_eq!(lost_words, 0, "text silently lost");
     assert!(precision >= 0.98, "precision {precision:.3}");

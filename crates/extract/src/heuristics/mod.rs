@@ -9,7 +9,8 @@
 //!
 //! The way through: `labels` finds the labels of each line, `candidates` reads the values they
 //! point at (with `values` and `identifiers`), then `totals`, `parties` and `document` choose
-//! the fields; this module picks the number and the dates.
+//! the fields; this module picks the number and the dates; last, `vat` reads the per-rate VAT
+//! breakdown and keeps it only when it agrees with the chosen totals.
 
 pub mod dates;
 pub mod numbers;
@@ -21,6 +22,9 @@ mod labels;
 mod parties;
 mod totals;
 mod values;
+mod vat;
+
+use crate::model::VatBreakdown;
 
 use candidates::Candidate;
 use document::{currency, type_code};
@@ -71,6 +75,9 @@ pub struct TextFields {
     pub amount_due: Option<Guess>,
     /// BT-84.
     pub iban: Option<Guess>,
+    /// BG-23: the per-rate rows of a printed VAT summary, only when they agree with their rates
+    /// and with the totals above (see the `vat` module); empty otherwise.
+    pub vat_breakdown: Vec<VatBreakdown>,
     /// Problems noticed (inconsistent totals...).
     pub issues: Vec<String>,
 }
@@ -139,6 +146,7 @@ pub fn extract_fields(text: &str) -> TextFields {
         .map(|c| c.value.clone())
         .or_else(|| IBAN.find_iter(text).find_map(|m| valid_iban_in(m.as_str())))
         .and_then(|v| guess(v, 0.95));
+    out.vat_breakdown = vat::breakdown(&lines, &out);
     out
 }
 

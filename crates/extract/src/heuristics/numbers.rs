@@ -4,6 +4,7 @@
 //! way; this keeps "1,234" and "30 jours" from being read as money), a number followed by `%`
 //! is a rate and is skipped, and the result is normalised to digits with a dot ("1234.56").
 
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -47,12 +48,28 @@ pub fn normalise(token: &str) -> Option<String> {
 /// All amounts in `s`, as (byte offset, normalised value), skipping rates (followed by `%`) and
 /// pieces of longer numbers.
 pub fn find_amounts(s: &str) -> Vec<(usize, String)> {
+    find_amount_spans(s)
+        .into_iter()
+        .map(|(span, v)| (span.start, v))
+        .collect()
+}
+
+/// The amounts of [`find_amounts`] with the byte range each was read from.
+pub fn find_amount_spans(s: &str) -> Vec<(Range<usize>, String)> {
     let mut out = Vec::new();
-    for m in AMOUNT.find_iter(s) {
+    let mut from = 0;
+    while let Some(m) = AMOUNT.find_at(s, from) {
         let before = s[..m.start()].chars().next_back();
         if before.is_some_and(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+            // The end of a longer number (skipped), or a space-grouped match that starts inside
+            // the number before it ("2017 201,00", "5,5 100,00"): look again after its space.
+            from = m
+                .as_str()
+                .find([' ', '\u{a0}', '\u{202f}'])
+                .map_or(m.end(), |k| m.start() + k);
             continue;
         }
+        from = m.end();
         let after = &s[m.end()..];
         let mut ac = after.chars();
         match ac.next() {
@@ -64,7 +81,7 @@ pub fn find_amounts(s: &str) -> Vec<(usize, String)> {
             continue;
         }
         if let Some(v) = normalise(m.as_str()) {
-            out.push((m.start(), v));
+            out.push((m.range(), v));
         }
     }
     out
@@ -92,5 +109,10 @@ mod tests {
         assert_eq!(all("1,234 and 30 jours"), Vec::<String>::new());
         assert_eq!(all("0,50"), ["0.50"]);
         assert_eq!(all("12 345 678,90"), ["12345678.90"]);
+        // A rate with one decimal before an amount is not the start of "5 100,00".
+        assert_eq!(all("5,5 100,00 5,50"), ["100.00", "5.50"]);
+        assert_eq!(all("Virement 05/11/2017 201,00 €"), ["201.00"]);
+        assert_eq!(all("12.34.56,78"), Vec::<String>::new());
+        assert_eq!(all("8.00-20.00"), ["8.00"]);
     }
 }

@@ -61,6 +61,8 @@ pub struct Generated {
     pub column_wise: bool,
     /// Every text piece written, for a text-loss check.
     pub words: Vec<String>,
+    /// The VAT breakdown (rate, base, VAT amount), as decimals with a dot.
+    pub vat_breakdown: Vec<(String, String, String)>,
 }
 
 fn luhn_digit(body: &str) -> u32 {
@@ -646,6 +648,10 @@ pub fn generate(i: u64) -> Generated {
     truth.set("total_with_vat", Some(plain(gross)));
     truth.set("amount_due", show_pay.then(|| plain(gross - deposit)));
     truth.set("iban", Some(iban_v));
+    let vat_breakdown = vats
+        .iter()
+        .map(|(r, b, v)| (format!("{}.{}", r / 10, r % 10), plain(*b), plain(*v)))
+        .collect();
     Generated {
         pdf,
         truth,
@@ -654,5 +660,6 @@ pub fn generate(i: u64) -> Generated {
         layout,
         column_wise,
         words,
+        vat_breakdown,
     }
 }
