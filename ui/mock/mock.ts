@@ -13,6 +13,10 @@ let exists = state !== 'new';
 
 const sellers = ['ACME SARL', 'Boulangerie Martin', 'EDF', 'Orange SA', 'Papeterie du Centre', 'OVH', 'Garage Dupont'];
 const cats = ['invoice-received', 'invoice-issued', 'credit-note', 'contract', 'other'];
+let memory = [
+  { id: 2, supplier: 'Atelier Dupont SARL', ids: ['FR40303265045'], field: 'total_with_vat', label: 'votre reglement', placement: 'right', doc_id: 'doc1', learned_at: '2026-03-01T10:00:00Z' },
+  { id: 1, supplier: 'Atelier Dupont SARL', ids: ['FR40303265045'], field: 'number', label: 'ecriture', placement: 'below:1', doc_id: 'doc1', learned_at: '2026-03-01T10:00:00Z' },
+];
 function row(i: number) {
   const d = new Date(Date.UTC(2026, 0, 1) - i * 3600_000 * 5);
   return {
@@ -81,6 +85,11 @@ mockIPC(
         return { jurisdiction: 'france', fiscal_year_end: '12-31', auto_lock_minutes: 10, owner_ids: [], max_import_size: 100 * 1024 * 1024,
           audit_access_months: 12, backup_warn_days: 7, retention_years: [],
           backup: { folder: null, last_at: null, warn_after_days: 7, overdue: false } };
+      case 'supplier_memory':
+        return memory;
+      case 'supplier_memory_forget':
+        memory = memory.filter((m) => m.id !== a.id);
+        return memory;
       case 'categories':
         return cats;
       case 'documents_page': {

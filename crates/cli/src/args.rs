@@ -74,6 +74,11 @@ pub enum Command {
         /// Document ids or unique prefixes.
         ids: Vec<String>,
     },
+    /// Supplier memory: where each supplier prints the fields you corrected (list, forget).
+    SupplierMemory {
+        #[command(subcommand)]
+        action: SupplierMemoryCommand,
+    },
     /// Legal retention: status, holds, disposal.
     Retention {
         #[command(subcommand)]
@@ -459,6 +464,21 @@ pub enum BundleCommand {
         /// A JSON report.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SupplierMemoryCommand {
+    /// Every remembered layout, newest first.
+    List {
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget one remembered layout (by the id `list` shows).
+    Forget {
+        /// The layout's id.
+        id: i64,
     },
 }
 

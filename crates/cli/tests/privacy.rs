@@ -12,44 +12,13 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// A one-page PDF whose text holds `lines` (Helvetica, one line each).
+/// A one-page PDF whose text holds `lines` (one under the other).
 fn pdf_with_lines(lines: &[&str]) -> Vec<u8> {
-    let mut content = String::from("BT /F1 11 Tf 60 780 Td 14 TL");
-    for l in lines {
-        content.push_str(&format!(
-            " ({}) '",
-            l.replace('(', "\\(").replace(')', "\\)")
-        ));
-    }
-    content.push_str(" ET");
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
-        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_owned(),
-    ];
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    let items: Vec<(u32, u32, &str)> = (0u32..)
+        .zip(lines)
+        .map(|(i, l)| (60, 780 - 14 * i, *l))
+        .collect();
+    coffre_core::records::sample::text_pdf(&items)
 }
 
 /// A French invoice PDF numbered `number`, of 14/10/2026, whose text names a person in `line`,

@@ -336,6 +336,8 @@ pub enum Kind {
     Request,
     /// A backup snapshot.
     Snapshot,
+    /// A supplier layout remembered by supplier memory.
+    SupplierLayout,
 }
 
 impl std::fmt::Display for Kind {
@@ -345,6 +347,7 @@ impl std::fmt::Display for Kind {
             Kind::Consent => "consent",
             Kind::Request => "request",
             Kind::Snapshot => "snapshot",
+            Kind::SupplierLayout => "supplier layout",
         })
     }
 }

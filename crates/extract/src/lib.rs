@@ -24,6 +24,7 @@
 pub mod amount;
 pub mod checks;
 pub mod heuristics;
+pub mod memory;
 pub mod model;
 pub mod pdf;
 pub mod xml;

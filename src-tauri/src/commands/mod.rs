@@ -62,6 +62,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         records::document_detail,
         records::document_bytes,
         records::document_correct,
+        records::supplier_memory,
+        records::supplier_memory_forget,
         records::document_set_category,
         records::document_hold,
         records::document_release,

@@ -1,11 +1,13 @@
 //! Documents (the core's `records`): the browse table and its totals, categories, one
-//! document's detail and bytes, corrections, category, hold and restriction, and save-as.
+//! document's detail and bytes, corrections, category, hold and restriction, save-as, and the
+//! supplier memory learned from corrections.
 
 use std::path::PathBuf;
 
 use coffre_core::records::retention::Category;
 use coffre_core::vault::browse::{BrowseQuery, Page, Totals};
 use coffre_core::vault::lifecycle::RetentionRow;
+use coffre_core::vault::memory::SupplierLayout;
 use coffre_core::{AuditEntry, DocumentDetails, Vault};
 use serde::Serialize;
 use tauri::State;
@@ -138,4 +140,21 @@ pub async fn document_save_as(state: State<'_, AppState>, id: String, path: Path
     // The core refuses the vault, the import folder and an existing file, and never writes a
     // partial copy.
     with_vault(&state, move |v| v.save_copy(&id, &path).map(|_| ())).await
+}
+
+#[tauri::command]
+pub async fn supplier_memory(state: State<'_, AppState>) -> Res<Vec<SupplierLayout>> {
+    with_vault(&state, |v| v.supplier_memory()).await
+}
+
+#[tauri::command]
+pub async fn supplier_memory_forget(
+    state: State<'_, AppState>,
+    id: i64,
+) -> Res<Vec<SupplierLayout>> {
+    with_vault(&state, move |v| {
+        v.forget_supplier_layout(id)?;
+        v.supplier_memory()
+    })
+    .await
 }

@@ -33,6 +33,7 @@ import type { RetentionStatus } from './generated/RetentionStatus';
 import type { Row as DocRow } from './generated/Row';
 import type { Settings as CoreSettings } from './generated/Settings';
 import type { Strength } from './generated/Strength';
+import type { SupplierLayout } from './generated/SupplierLayout';
 import type { Tombstone } from './generated/Tombstone';
 import type { Totals } from './generated/Totals';
 import type { VerifyBundleReport as BundleVerifyReport } from './generated/VerifyBundleReport';
@@ -64,6 +65,7 @@ export type {
   RetentionRow,
   RetentionStatus,
   Strength,
+  SupplierLayout,
   Tombstone,
   Totals,
 };
@@ -234,6 +236,11 @@ export const documentRelease = (id: string) => call<Detail>('document_release', 
 export const documentRestrict = (id: string, reason: string) =>
   call<Detail>('document_restrict', { id, reason });
 export const documentUnrestrict = (id: string) => call<Detail>('document_unrestrict', { id });
+/** What supplier memory learned from corrections, newest first. */
+export const supplierMemory = () => call<SupplierLayout[]>('supplier_memory');
+/** Forgets one remembered layout; returns what is left. */
+export const supplierMemoryForget = (id: number) =>
+  call<SupplierLayout[]>('supplier_memory_forget', { id });
 /** Writes the original file to `path` (chosen in a save dialog): a deliberate plaintext copy. */
 export const documentSaveAs = (id: string, path: string) =>
   call<void>('document_save_as', { id, path });

@@ -1,5 +1,5 @@
-//! The documents and their invoice data: `list`, `show`, `cat`, `extract`, `search`, `correct`
-//! and `reextract`.
+//! The documents and their invoice data: `list`, `show`, `cat`, `extract`, `search`, `correct`,
+//! `reextract` and `supplier-memory`.
 
 use std::io::Write;
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use super::Ctx;
-use crate::args::{CorrectArgs, SearchArgs};
+use crate::args::{CorrectArgs, SearchArgs, SupplierMemoryCommand};
 use crate::output::{outln, print_fields, print_json, print_list, serde_name};
 
 /// `coffre list`: the documents.
@@ -164,5 +164,33 @@ pub fn correct(ctx: &Ctx, args: CorrectArgs) -> Result<ExitCode> {
 pub fn reextract(ctx: &Ctx, ids: &[String]) -> Result<ExitCode> {
     let n = ctx.open()?.reextract(ids)?;
     outln!("re-extracted {n} document(s); corrections kept");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coffre supplier-memory`: the layouts learned from corrections; forget one.
+pub fn supplier_memory(ctx: &Ctx, action: SupplierMemoryCommand) -> Result<ExitCode> {
+    let mut vault = ctx.open()?;
+    match action {
+        SupplierMemoryCommand::List { json } => {
+            let rows = vault.supplier_memory()?;
+            let empty = "Nothing learned yet: correct a field of a PDF invoice and Coffre \
+                         remembers where that supplier prints it.";
+            print_list(&rows, json, empty, |l| {
+                format!(
+                    "{:>4}  {:<18}  {:<10}  {:<24}  {}  ({})",
+                    l.id,
+                    l.field,
+                    l.placement,
+                    l.label,
+                    l.supplier.as_deref().unwrap_or("-"),
+                    l.ids.join(", ")
+                )
+            })?;
+        }
+        SupplierMemoryCommand::Forget { id } => {
+            vault.forget_supplier_layout(id)?;
+            outln!("forgotten: layout {id}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -122,7 +122,7 @@ pub fn get<'a>(data: &'a Value, path: &str) -> Option<&'a str> {
         .and_then(Value::as_str)
 }
 
-fn set(data: &mut Value, path: &str, value: Option<&str>) {
+pub(crate) fn set(data: &mut Value, path: &str, value: Option<&str>) {
     let mut target = data;
     let mut keys = path.split('.').peekable();
     while let Some(key) = keys.next() {

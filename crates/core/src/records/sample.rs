@@ -1,5 +1,6 @@
 //! Generated sample invoices: UBL 2.1 documents with varied sellers, buyers, dates, amounts
-//! and items, for the desktop app's demo vault (`--demo`) and the benchmarks.
+//! and items, for the desktop app's demo vault (`--demo`) and the benchmarks; and one-page PDFs
+//! of positioned text ([`text_pdf`]) for tests that read plain PDFs.
 //!
 //! Promises: deterministic for a seed (the same seed gives the same invoices), every invoice is
 //! a valid EN 16931 UBL document that `coffre-extract` reads exactly, and totals add up
@@ -101,4 +102,51 @@ pub fn invoice(i: u64, years: std::ops::Range<u64>, rng: &mut Rng) -> (String, S
         tot_c = (net + vat) % 100,
     );
     (number, xml)
+}
+
+/// A one-page A4 PDF drawing each text at its own position (x, y in points from the bottom
+/// left, Helvetica 10, WinAnsi: ASCII text), as invoice generators draw them.
+pub fn text_pdf(items: &[(u32, u32, &str)]) -> Vec<u8> {
+    let mut content = String::new();
+    for (x, y, text) in items {
+        let text = text
+            .replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)");
+        content.push_str(&format!("BT /F1 10 Tf {x} {y} Td ({text}) Tj ET\n"));
+    }
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_owned(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}endstream",
+            content.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+            .to_owned(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
 }

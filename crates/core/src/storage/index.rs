@@ -391,6 +391,18 @@ impl Index {
         Ok(())
     }
 
+    /// The plain text extraction found in a document (kept for search), if any.
+    pub fn body(conn: &Connection, doc_id: &str) -> Result<Option<String>> {
+        Ok(conn
+            .query_row(
+                "SELECT f.body FROM doc_fts f JOIN documents d ON d.rowid = f.rowid
+                 WHERE d.id = ?1",
+                [doc_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Rewrites a document's filter columns and full-text entry from its effective fields.
     /// `body` replaces the full text when given; otherwise the stored one is kept.
     pub fn refresh_search(
@@ -431,13 +443,9 @@ impl Index {
             [doc_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let old_body: Option<String> = match body {
+        let old_body = match body {
             Some(_) => None,
-            None => tx
-                .query_row("SELECT body FROM doc_fts WHERE rowid = ?1", [rowid], |r| {
-                    r.get(0)
-                })
-                .optional()?,
+            None => Self::body(tx, doc_id)?,
         };
         tx.execute("DELETE FROM doc_fts WHERE rowid = ?1", [rowid])?;
         tx.execute(

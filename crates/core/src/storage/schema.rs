@@ -136,10 +136,28 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     INSERT INTO doc_fts(doc_fts) VALUES('optimize');
     UPDATE tombstones SET sha256 = x'';
     INSERT OR REPLACE INTO settings (key, value) VALUES ('backfill.watch_names', '1');",
+    // 12: supplier memory (`vault::memory`).
+    SUPPLIER_MEMORY,
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Supplier memory: how a supplier lays out a field, learned from a correction. `ids` are the
+/// supplier's identifiers (VAT ids, SIREN, IBAN), comma-separated; `placement` is `right` or
+/// `below:N`. A row goes with the document it was learned from (erasing the document erases
+/// what was learned from it).
+pub const SUPPLIER_MEMORY: &str = "CREATE TABLE supplier_memory (
+        id INTEGER PRIMARY KEY,
+        supplier TEXT,
+        ids TEXT NOT NULL,
+        field TEXT NOT NULL,
+        label TEXT NOT NULL,
+        placement TEXT NOT NULL,
+        doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        learned_at TEXT NOT NULL
+    );
+    CREATE INDEX supplier_memory_by_doc ON supplier_memory(doc_id);";
 
 /// The SQL creating the ledger's table, its indexes and the append-only triggers.
 pub const CONSENT: &str = "CREATE TABLE consent_entries (

@@ -210,7 +210,9 @@ impl Vault {
         Index::add_correction(&tx, &id, &correction)?;
         let extracted = Index::extraction(&tx, &id)?.unwrap_or_else(|| json!({}));
         let corrections = Index::corrections(&tx, &id)?;
-        Index::refresh_search(&tx, &id, &fields::effective(&extracted, &corrections), None)?;
+        let effective = fields::effective(&extracted, &corrections);
+        Index::refresh_search(&tx, &id, &effective, None)?;
+        crate::vault::memory::learn(&tx, &id, &effective)?;
         crate::vault::lifecycle::compute_retention(&tx, &id)?;
         // The values stay in the corrections table, not in the trail (they may be personal data).
         audit::append(
@@ -244,8 +246,9 @@ impl Vault {
                 .extract(&plain, &doc.name)
                 .map_err(|_| Error::Interrupted)?;
             drop(plain);
-            let data = extraction.data();
+            let mut data = extraction.data();
             let tx = self.index.transaction()?;
+            crate::vault::memory::apply(&tx, &mut data, &extraction.text)?;
             Index::put_extraction(&tx, &doc.id, EXTRACTOR_VERSION, &data)?;
             let corrections = Index::corrections(&tx, &doc.id)?;
             let effective = fields::effective(&data, &corrections);

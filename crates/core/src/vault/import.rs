@@ -291,7 +291,7 @@ impl Vault {
                 doc,
                 content_mac,
                 wrapped_key,
-                data,
+                mut data,
                 text,
                 sealed_name,
                 pending,
@@ -307,6 +307,7 @@ impl Vault {
                         wrapped_key: &wrapped_key,
                     },
                 )?;
+                crate::vault::memory::apply(&sp, &mut data, &text)?;
                 Index::put_extraction(&sp, &doc.id, EXTRACTOR_VERSION, &data)?;
                 Index::refresh_search(&sp, &doc.id, &data, Some(&text))?;
                 crate::vault::lifecycle::compute_retention(&sp, &doc.id)?;

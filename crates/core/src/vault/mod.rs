@@ -21,6 +21,7 @@ pub mod browse;
 mod documents;
 mod import;
 pub mod lifecycle;
+pub mod memory;
 mod open;
 pub mod outputs;
 pub(crate) mod rotation;

@@ -10,23 +10,23 @@ use regex::Regex;
 
 use crate::checks;
 
-pub(super) static VAT_ID: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static VAT_ID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:ATU|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|GB|XI|CHE)[ \-]?[0-9A-Z]{2}(?:[ .\-]?[0-9A-Z]{1,4}){1,5}\b")
         .expect("static regex")
 });
-pub(super) static IBAN: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static IBAN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{1,4}){3,8}\b").expect("static regex")
 });
 static DIGIT_RUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d[\d ]{7,20}\d").expect("static regex"));
 
 /// Compacts a matched VAT id candidate, dropping trailing groups until it validates.
-pub(super) fn valid_vat_in(s: &str) -> Option<String> {
+pub(crate) fn valid_vat_in(s: &str) -> Option<String> {
     longest_valid_prefix(s.split([' ', '.', '-']), checks::is_vat_id)
 }
 
 /// Compacts a matched IBAN candidate, dropping trailing groups until it validates.
-pub(super) fn valid_iban_in(s: &str) -> Option<String> {
+pub(crate) fn valid_iban_in(s: &str) -> Option<String> {
     longest_valid_prefix(s.split(' '), checks::is_iban)
 }
 
@@ -53,7 +53,7 @@ fn longest_valid_prefix<'a>(
     None
 }
 
-pub(super) fn legal_id_in(s: &str) -> Option<String> {
+pub(crate) fn legal_id_in(s: &str) -> Option<String> {
     for m in DIGIT_RUN.find_iter(s) {
         let c: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
         if (c.len() == 14 && checks::is_siret(&c)) || (c.len() == 9 && checks::is_siren(&c)) {

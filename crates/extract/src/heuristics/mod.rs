@@ -17,11 +17,11 @@ pub mod numbers;
 
 mod candidates;
 mod document;
-mod identifiers;
+pub(crate) mod identifiers;
 mod labels;
 mod parties;
 mod totals;
-mod values;
+pub(crate) mod values;
 mod vat;
 
 use crate::model::VatBreakdown;

@@ -19,7 +19,7 @@ static NUMBER_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-pub(super) fn clean_name(s: &str) -> Option<String> {
+pub(crate) fn clean_name(s: &str) -> Option<String> {
     let t = s
         .trim()
         .trim_start_matches([':', '-', '–'])
