@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::labels::{Hit, Label};
+use super::labels::{Hit, Label, label_hits, pieces};
 use super::values::{lone_value, value_for};
 use super::{dates, numbers};
 
@@ -39,7 +39,7 @@ impl Candidate {
 }
 
 /// Every value the labels of `lines` (with their `hits`) point at.
-pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
+pub(super) fn collect(lines: &[&str], indents: &[usize], hits: &[Vec<Hit>]) -> Vec<Candidate> {
     let mut cands: Vec<Candidate> = Vec::new();
     let next_nonempty = |i: usize| (i + 1..lines.len().min(i + 3)).find(|&j| !lines[j].is_empty());
 
@@ -48,7 +48,10 @@ pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
     for (i, line) in lines.iter().enumerate() {
         let hs = &hits[i];
         for (k, h) in hs.iter().enumerate() {
-            let region_end = hs.get(k + 1).map_or(line.len(), |n| n.start);
+            let region_end = hs
+                .get(k + 1)
+                .map_or(line.len(), |n| n.start)
+                .min(h.scope_end);
             let region = &line[h.end..region_end];
             // An IBAN wrapped in a narrow column continues on the next line (unlabelled); the
             // mod-97 check decides whether the joined groups are one IBAN.
@@ -96,13 +99,21 @@ pub(super) fn collect(lines: &[&str], hits: &[Vec<Hit>]) -> Vec<Candidate> {
         if valued[i] > 0 || u.is_empty() || line.is_empty() {
             continue;
         }
-        if hs.len() == 1 && matches!(u[0].label, Label::Buyer | Label::Seller) {
-            // A name below its label; not on two-column lines (text before the label).
-            let h = u[0];
-            if h.start == 0
-                && let Some((j, v)) = name_below(lines, i, &|j| has_useful(j), h.label)
-            {
-                cands.push(Candidate::new(&h, v, j, true));
+        let parties: Vec<Hit> = u
+            .iter()
+            .filter(|h| matches!(h.label, Label::Buyer | Label::Seller))
+            .copied()
+            .collect();
+        if !parties.is_empty() && parties.len() == u.len() {
+            // A name below its label, in the label's column (party blocks may stand side by
+            // side); a label must start its column (nothing but spaces before it in it).
+            for h in parties {
+                let col = indents[i] + line[..h.start].chars().count();
+                if in_column(line, indents[i], col).starts_with(&line[h.start..h.end])
+                    && let Some((j, v)) = name_below(lines, indents, i, col, h.label)
+                {
+                    cands.push(Candidate::new(&h, v, j, true));
+                }
             }
         } else if let Some(first) = lone_label(i) {
             // Stacked labels, then as many stacked values in the same order. A run that
@@ -254,12 +265,15 @@ static LONG_DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{5}").expe
 /// note; an explicit "Name: X" line gives X. Stops at a line with labels of its own.
 fn name_below(
     lines: &[&str],
+    indents: &[usize],
     i: usize,
-    has_useful: &dyn Fn(usize) -> bool,
+    col: usize,
     label: Label,
 ) -> Option<(usize, String)> {
     let mut seen = 0;
     for (j, line) in lines.iter().enumerate().skip(i + 1) {
+        // Party blocks side by side: only the label's own column counts.
+        let line = &in_column(line, indents.get(j).copied().unwrap_or(0), col);
         if j > i + 8 {
             return None;
         }
@@ -267,7 +281,7 @@ fn name_below(
             continue;
         }
         seen += 1;
-        if seen > 4 || has_useful(j) {
+        if seen > 4 || label_hits(line).iter().any(|h| h.label != Label::Ignore) {
             return None;
         }
         if let Some(c) = NAME_LINE.captures(line) {
@@ -279,6 +293,25 @@ fn name_below(
         return lone_value(label, line).map(|v| (j, v));
     }
     None
+}
+
+/// The piece of `line` (which starts at column `indent`) in the column starting at `col`:
+/// when the line holds several pieces apart (two or more spaces), the one starting nearest
+/// `col`, if it starts within a few characters of it; the whole line otherwise.
+fn in_column(line: &str, indent: usize, col: usize) -> String {
+    let pieces: Vec<(usize, &str)> = pieces(line)
+        .into_iter()
+        .map(|(at, p)| (indent + line[..at].chars().count(), p))
+        .collect();
+    if pieces.len() < 2 {
+        return line.to_string();
+    }
+    pieces
+        .iter()
+        .min_by_key(|(at, _)| at.abs_diff(col))
+        .filter(|(at, _)| at.abs_diff(col) <= 4)
+        .map(|(_, p)| p.to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -178,23 +178,38 @@ pub(super) struct Hit {
     pub(super) spec: u8,
     pub(super) start: usize,
     pub(super) end: usize,
+    /// Where the label's value may run to: the end of the line, or of the column the label
+    /// was found alone in.
+    pub(super) scope_end: usize,
 }
 
+/// The labels of a line. A heading that must stand alone on its line may also stand alone in
+/// its column (blocks side by side: "Lieferant      Käufer").
 pub(super) fn label_hits(line: &str) -> Vec<Hit> {
     let mut all = Vec::new();
-    for (label, spec, re) in LABELS.iter() {
-        for m in re.find_iter(line) {
-            // The character matched before the label (for the boundary) is not part of it.
-            let start = match m.as_str().chars().next() {
-                Some(c) if !c.is_alphabetic() && m.len() > c.len_utf8() => m.start() + c.len_utf8(),
-                _ => m.start(),
-            };
-            all.push(Hit {
-                label: *label,
-                spec: *spec,
-                start,
-                end: m.end(),
-            });
+    let pieces = pieces(line);
+    let mut scopes: Vec<(usize, &str)> = vec![(0, line)];
+    if pieces.len() > 1 {
+        scopes.extend(pieces);
+    }
+    for (offset, scope) in scopes {
+        for (label, spec, re) in LABELS.iter() {
+            for m in re.find_iter(scope) {
+                // The character matched before the label (for the boundary) is not part of it.
+                let start = match m.as_str().chars().next() {
+                    Some(c) if !c.is_alphabetic() && m.len() > c.len_utf8() => {
+                        m.start() + c.len_utf8()
+                    }
+                    _ => m.start(),
+                };
+                all.push(Hit {
+                    label: *label,
+                    spec: *spec,
+                    start: offset + start,
+                    end: offset + m.end(),
+                    scope_end: offset + scope.len(),
+                });
+            }
         }
     }
     all.sort_by_key(|h| (std::cmp::Reverse(h.end - h.start), h.start));
@@ -206,4 +221,31 @@ pub(super) fn label_hits(line: &str) -> Vec<Hit> {
     }
     picked.sort_by_key(|h| h.start);
     picked
+}
+
+/// The pieces of a line separated by two or more spaces, with their byte offsets.
+pub(super) fn pieces(line: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (at, _) in line.match_indices("  ") {
+        if at > start {
+            out.push((start, line[start..at].trim()));
+        }
+        start = at + 2;
+    }
+    out.push((start, line[start..].trim()));
+    out.retain(|(_, p)| !p.is_empty());
+    // Offsets of pieces after trimming their leading spaces; a piece after a colon is the
+    // value of the one before ("Nummer   : 123", "Name:      Lieferant GmbH").
+    let mut merged: Vec<(usize, &str)> = Vec::new();
+    for (at, p) in out {
+        let at = at + line[at..].find(p).unwrap_or(0);
+        match merged.last_mut() {
+            Some((prev, text)) if p.starts_with(':') || text.ends_with(':') => {
+                *text = line[*prev..at + p.len()].trim();
+            }
+            _ => merged.push((at, p)),
+        }
+    }
+    merged
 }

@@ -103,8 +103,13 @@ pub fn extract_fields(text: &str) -> TextFields {
         .collect();
     let text = text.as_str();
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    // Where each trimmed line starts on the page, in characters (the text layer keeps columns).
+    let indents: Vec<usize> = text
+        .lines()
+        .map(|l| l.chars().take_while(|c| c.is_whitespace()).count())
+        .collect();
     let hits: Vec<Vec<Hit>> = lines.iter().map(|l| label_hits(l)).collect();
-    let cands = candidates::collect(&lines, &hits);
+    let cands = candidates::collect(&lines, &indents, &hits);
 
     let mut out = TextFields::default();
     let best = |label: Label| -> Option<&Candidate> {

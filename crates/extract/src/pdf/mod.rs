@@ -10,6 +10,7 @@
 
 pub mod attachments;
 pub mod drawing;
+pub mod layout;
 pub mod text;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,4 +1,5 @@
-//! The text layer of a PDF, through pdf-extract, with a guard against silent text loss.
+//! The text layer of a PDF, through pdf-extract's glyphs laid out by [`crate::pdf::layout`],
+//! with a guard against silent text loss.
 //!
 //! pdf-extract 0.12 interprets `Tj`, `TJ` and `T*` but ignores the `'` and `"` text operators
 //! (move to next line and show text) that Ghostscript and others use for every line: it returns
@@ -16,10 +17,11 @@
 //! copy's `/W` arrays are rewritten into the equivalent list form `c_first [w w ...]`.
 
 use lopdf::content::Operation;
-use lopdf::{Document, Object, ObjectId};
+use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use crate::Limits;
 use crate::pdf::drawing::{self, Tangled};
+use crate::pdf::layout::Collector;
 use crate::pdf::{PdfError, contained};
 
 /// The text layer and what was noticed while extracting it.
@@ -86,35 +88,84 @@ pub fn expand_width_ranges(w: &[Object], doc: &Document) -> Option<(Vec<Object>,
     (ranges > 0).then_some((out, ranges))
 }
 
-/// Rewrites the `/W` arrays of the CID fonts of `doc`; returns the number of ranges expanded.
-fn normalise_cid_widths(doc: &mut Document) -> usize {
-    let mut changes = Vec::new();
-    for (id, obj) in &doc.objects {
-        let Object::Dictionary(dict) = obj else {
-            continue;
-        };
-        let is_cid_font = dict
-            .get(b"Subtype")
-            .and_then(Object::as_name)
-            .is_ok_and(|n| n == b"CIDFontType2" || n == b"CIDFontType0");
-        if !is_cid_font {
-            continue;
-        }
-        let w = match dict.get(b"W") {
+fn is_cid_font(dict: &Dictionary) -> bool {
+    dict.get(b"Subtype")
+        .and_then(Object::as_name)
+        .is_ok_and(|n| n == b"CIDFontType2" || n == b"CIDFontType0")
+}
+
+/// A CID font's `/W` array expanded, if it has ranges.
+fn expanded_widths(dict: &Dictionary, doc: &Document) -> Option<(Vec<Object>, usize)> {
+    let w = match dict.get(b"W") {
+        Ok(Object::Array(a)) => a.clone(),
+        Ok(Object::Reference(r)) => match doc.get_object(*r) {
             Ok(Object::Array(a)) => a.clone(),
-            Ok(Object::Reference(r)) => match doc.get_object(*r) {
-                Ok(Object::Array(a)) => a.clone(),
-                _ => continue,
-            },
-            _ => continue,
-        };
-        if let Some((expanded, n)) = expand_width_ranges(&w, doc) {
-            changes.push((*id, expanded, n));
+            _ => return None,
+        },
+        _ => return None,
+    };
+    expand_width_ranges(&w, doc)
+}
+
+/// Where a CID font dictionary sits: an object of its own, or written inline in the
+/// `/DescendantFonts` array of a Type0 font (itself an object, or inline in one's dictionary).
+#[derive(Clone, Copy)]
+enum FontAt {
+    Object(ObjectId),
+    InArray(ObjectId, usize),
+    InDescendants(ObjectId, usize),
+}
+
+/// Rewrites the `/W` arrays of the CID fonts of `doc`, wherever they are written; returns the
+/// number of ranges expanded.
+fn normalise_cid_widths(doc: &mut Document) -> usize {
+    let mut changes: Vec<(FontAt, Vec<Object>, usize)> = Vec::new();
+    let inline = |items: &[Object], at: &dyn Fn(usize) -> FontAt, changes: &mut Vec<_>| {
+        for (k, item) in items.iter().enumerate() {
+            if let Object::Dictionary(d) = item
+                && is_cid_font(d)
+                && let Some((w, n)) = expanded_widths(d, doc)
+            {
+                changes.push((at(k), w, n));
+            }
+        }
+    };
+    for (id, obj) in &doc.objects {
+        match obj {
+            Object::Dictionary(dict) if is_cid_font(dict) => {
+                if let Some((w, n)) = expanded_widths(dict, doc) {
+                    changes.push((FontAt::Object(*id), w, n));
+                }
+            }
+            Object::Dictionary(dict) => {
+                if let Ok(Object::Array(items)) = dict.get(b"DescendantFonts") {
+                    inline(items, &|k| FontAt::InDescendants(*id, k), &mut changes);
+                }
+            }
+            Object::Array(items) => inline(items, &|k| FontAt::InArray(*id, k), &mut changes),
+            _ => {}
         }
     }
     let mut total = 0;
-    for (id, expanded, n) in changes {
-        if let Ok(Object::Dictionary(dict)) = doc.get_object_mut(id) {
+    for (at, expanded, n) in changes {
+        let dict = match at {
+            FontAt::Object(id) => doc
+                .get_object_mut(id)
+                .ok()
+                .and_then(|o| o.as_dict_mut().ok()),
+            FontAt::InArray(id, k) => match doc.get_object_mut(id) {
+                Ok(Object::Array(items)) => items.get_mut(k).and_then(|o| o.as_dict_mut().ok()),
+                _ => None,
+            },
+            FontAt::InDescendants(id, k) => match doc.get_object_mut(id) {
+                Ok(Object::Dictionary(d)) => match d.get_mut(b"DescendantFonts") {
+                    Ok(Object::Array(items)) => items.get_mut(k).and_then(|o| o.as_dict_mut().ok()),
+                    _ => None,
+                },
+                _ => None,
+            },
+        };
+        if let Some(dict) = dict {
             dict.set("W", Object::Array(expanded));
             total += n;
         }
@@ -309,7 +360,14 @@ pub fn extract_text(mut doc: Document, limits: &Limits) -> Result<TextLayer, Pdf
     })?;
     drop(doc);
     let text = contained(|| {
-        pdf_extract::extract_text_from_mem(&input).map_err(|e| PdfError::Unreadable(e.to_string()))
+        let unreadable = |e: &dyn std::fmt::Display| PdfError::Unreadable(e.to_string());
+        let mut doc = pdf_extract::Document::load_mem(&input).map_err(|e| unreadable(&e))?;
+        if doc.is_encrypted() {
+            doc.decrypt("").map_err(|e| unreadable(&e))?;
+        }
+        let mut glyphs = Collector::new(limits.max_text_chars);
+        pdf_extract::output_doc(&doc, &mut glyphs).map_err(|e| unreadable(&e))?;
+        Ok(glyphs.text())
     })?;
     let text: String = compose_spacing_accents(&text)
         .chars()
