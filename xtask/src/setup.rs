@@ -33,6 +33,8 @@ const APT_PACKAGES: &[&str] = &[
     "gir1.2-gtk-3.0",
     // Bundle tests open AES ZIPs with 7-Zip, as an accountant would.
     "p7zip-full",
+    // The extraction benchmark's baseline (pdftotext, same run).
+    "poppler-utils",
 ];
 
 /// Installs what is missing: Debian packages (with apt-get, through sudo unless root) and the
