@@ -401,6 +401,37 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
         ));
     }
 
+    // Supplier memory: confirming the plain PDF's issue date (a correction with the value
+    // shown, through the field editor's command) teaches where its supplier prints it;
+    // Settings shows what was learned and forgets it.
+    let learned = app.driver.exec_async(
+        "const done = arguments[arguments.length - 1];\
+         const invoke = window.__TAURI_INTERNALS__.invoke;\
+         invoke('documents_page', {query: {}, offset: 0, limit: 50})\
+           .then((p) => p.rows.find((r) => r.name === 'lo-fr-1.pdf'))\
+           .then((r) => invoke('document_correct', {id: r.id, field: 'issue_date', value: '2026-03-04'}))\
+           .then(() => invoke('supplier_memory'))\
+           .then((m) => done(m.length), (e) => done('error: ' + JSON.stringify(e)));",
+    )?;
+    if learned != json!(1) {
+        return Err(format!("supplier memory after a correction: {learned}"));
+    }
+    app.click("[data-testid=nav-settings]")?;
+    app.driver
+        .wait("[data-testid=settings-supplier-memory-row]", WAIT)?;
+    let row = app.text("[data-testid=settings-supplier-memory-row]")?;
+    if !row.contains("Atelier Girard") || !row.contains("date de facture") {
+        return Err(format!("the remembered layout shows {row:?}"));
+    }
+    app.driver.exec(
+        "document.querySelector('[data-testid=settings-supplier-memory]').scrollIntoView({block: 'center'})",
+        json!([]),
+    )?;
+    app.shot("settings-supplier-memory")?;
+    app.click("[data-testid=settings-supplier-memory-forget]")?;
+    app.driver
+        .wait("[data-testid=settings-supplier-memory-empty]", WAIT)?;
+
     // The other screens, for the screenshots and to see that each one renders.
     for screen in ["retention", "privacy", "audit", "settings"] {
         app.click(&format!("[data-testid=nav-{screen}]"))?;
