@@ -224,7 +224,15 @@ fn bundle_contents_ledger_and_audit() {
     assert!(readme.contains("2026-10") && readme.contains("Totals per VAT rate"));
     assert!(readme.contains("<td class=\"n\">2491.00</td>"), "{readme}");
     assert!(readme.contains("<td>5.5</td><td>EUR</td><td class=\"n\">200.00</td>"));
-    assert!(readme.contains("<td>(no breakdown)</td><td>EUR</td><td class=\"n\">1000.00</td>"));
+    // The PDF's own VAT summary (20 % of 1000.00, read from its text) joins the e-invoice's 20 %
+    // row: nothing is left without a breakdown.
+    assert!(
+        readme.contains(
+            "<td>20</td><td>EUR</td><td class=\"n\">1900.00</td><td class=\"n\">380.00</td>"
+        ),
+        "{readme}"
+    );
+    assert!(!readme.contains("(no breakdown)"), "{readme}");
     assert!(readme.contains(&s.key_fingerprint));
     assert!(!readme.contains("<script"));
 

@@ -1,8 +1,8 @@
 //! Plain-PDF extraction measured on invoices made by real producers (LibreOffice, pdfTeX,
 //! Chromium; see tests/fixtures/real/README.md), each with a truth JSON beside it. Prints a
-//! per-field and a per-producer table and asserts precision >= 0.98 and recall >= 0.85, overall
-//! and per producer. Known misses (see the README there): DIN letters that address the buyer
-//! without a label, and a euro sign pdfTeX drew from a bitmap (Type 3) font.
+//! per-field and a per-producer table and asserts precision >= 0.98, and recall >= 0.95 overall
+//! and >= 0.93 per producer. Known misses (see the README there): pdfTeX's accents drawn apart
+//! from their letters ("Facturé ` a"), and a euro sign pdfTeX drew from a bitmap (Type 3) font.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -128,11 +128,11 @@ fn real_producer_pdfs_precision_recall() {
         );
         add(&mut all, *c);
         assert!(ratio(t, t + p) >= 0.98, "{k}: precision");
-        assert!(ratio(t, t + n) >= 0.85, "{k}: recall");
+        assert!(ratio(t, t + n) >= 0.93, "{k}: recall");
     }
     let (t, p, n) = all;
     let (precision, recall) = (ratio(t, t + p), ratio(t, t + n));
     println!("overall over {documents} documents: precision {precision:.3}, recall {recall:.3}");
     assert!(precision >= 0.98, "precision {precision:.3}");
-    assert!(recall >= 0.85, "recall {recall:.3}");
+    assert!(recall >= 0.95, "recall {recall:.3}");
 }

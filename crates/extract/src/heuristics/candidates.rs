@@ -10,6 +10,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::columns::column_values;
+use super::identifiers::legal_id_in;
 use super::labels::{Hit, Label, label_hits, pieces};
 use super::values::{lone_value, value_for};
 use super::{dates, numbers};
@@ -55,10 +57,21 @@ pub(super) fn collect(lines: &[&str], indents: &[usize], hits: &[Vec<Hit>]) -> V
             let region = &line[h.end..region_end];
             // An IBAN wrapped in a narrow column continues on the next line (unlabelled); the
             // mod-97 check decides whether the joined groups are one IBAN.
+            // In positioned text the continuation is the piece of the next line in the
+            // label's (or the value's) column.
             let wrapped_iban = || {
                 let j = next_nonempty(i).filter(|&j| hits[j].is_empty())?;
-                let joined = format!("{} {}", region.trim_end(), lines[j]);
-                value_for(Label::Iban, &joined)
+                let col = |at: usize| indents[i] + line[..at].chars().count();
+                let value_at = h.end + (region.len() - region.trim_start().len());
+                [lines[j].to_string()]
+                    .into_iter()
+                    .chain(
+                        [col(h.start), col(value_at)].map(|c| in_column(lines[j], indents[j], c)),
+                    )
+                    .filter(|next| !next.is_empty())
+                    .find_map(|next| {
+                        value_for(Label::Iban, &format!("{} {next}", region.trim_end()))
+                    })
             };
             let value = value_for(h.label, region).or_else(|| {
                 (h.label == Label::Iban && k + 1 == hs.len())
@@ -85,11 +98,19 @@ pub(super) fn collect(lines: &[&str], indents: &[usize], hits: &[Vec<Hit>]) -> V
     };
     let has_useful = |i: usize| hits_at(i).iter().any(|h| h.label != Label::Ignore);
     // A line holding one non-name label and no value (a stacked label).
+    // A title alone ("FACTURE") is a stacked label only over a line without labels: above
+    // "Facture N°" it is a heading.
+    let heading = |i: usize, h: &Hit| {
+        h.label == Label::Number
+            && h.spec < 3
+            && h.end - h.start == lines[i].len()
+            && next_nonempty(i).is_some_and(|j| hits_at(j).iter().any(|h| h.label != Label::Ignore))
+    };
     let lone_label = |i: usize| -> Option<Hit> {
         let u = useful(i);
         (valued.get(i) == Some(&0) && hits_at(i).len() == 1 && u.len() == 1)
             .then(|| u[0])
-            .filter(|h| !matches!(h.label, Label::Buyer | Label::Seller))
+            .filter(|h| !matches!(h.label, Label::Buyer | Label::Seller) && !heading(i, h))
     };
 
     // Pass 2: values below their labels.
@@ -104,18 +125,25 @@ pub(super) fn collect(lines: &[&str], indents: &[usize], hits: &[Vec<Hit>]) -> V
             .filter(|h| matches!(h.label, Label::Buyer | Label::Seller))
             .copied()
             .collect();
-        if !parties.is_empty() && parties.len() == u.len() {
-            // A name below its label, in the label's column (party blocks may stand side by
-            // side); a label must start its column (nothing but spaces before it in it).
-            for h in parties {
-                let col = indents[i] + line[..h.start].chars().count();
-                if in_column(line, indents[i], col).starts_with(&line[h.start..h.end])
-                    && let Some((j, v)) = name_below(lines, indents, i, col, h.label)
-                {
-                    cands.push(Candidate::new(&h, v, j, true));
-                }
+        // A name below its label, in the label's column (party blocks may stand side by side,
+        // or a party heading may share its line with other text); a label must start its
+        // column (nothing but spaces before it in it), and stand alone in it when the line
+        // holds other labels.
+        for h in &parties {
+            let col = indents[i] + line[..h.start].chars().count();
+            let cell = in_column(line, indents[i], col);
+            let alone = parties.len() == u.len() || cell.len() == h.end - h.start;
+            if alone
+                && cell.starts_with(&line[h.start..h.end])
+                && let Some((j, v)) = name_below(lines, indents, i, col, h.label)
+            {
+                cands.push(Candidate::new(h, v, j, true));
             }
-        } else if let Some(first) = lone_label(i) {
+        }
+        if !parties.is_empty() && parties.len() == u.len() {
+            continue;
+        }
+        if let Some(first) = lone_label(i) {
             // Stacked labels, then as many stacked values in the same order. A run that
             // started on an earlier line was handled there.
             if i > 0 && lone_label(i - 1).is_some() {
@@ -147,44 +175,72 @@ pub(super) fn collect(lines: &[&str], indents: &[usize], hits: &[Vec<Hit>]) -> V
                     cands.push(Candidate::new(&h, v, j, true));
                 }
             }
-        } else if u.len() == hs.len() && u.len() > 1 {
-            // Header row: labels in one line, values in the same order in the next.
-            let Some(j) = next_nonempty(i) else { continue };
-            if has_useful(j) {
-                continue;
+        } else if hs.len() > 1 {
+            // Header row: labels in one line, values in the same order in the next, or else
+            // in the same columns (see `columns`).
+            let before = cands.len();
+            if u.len() == hs.len() {
+                header_row(lines, i, &u, &has_useful, &mut cands);
             }
-            let next = lines[j];
-            // The dates of the value row go to the date labels, its amounts to the amount
-            // labels, each in order, when there are as many of one as of the other.
-            let mut pair_in_order = |is_kind: fn(Label) -> bool, values: Vec<String>| {
-                let labels: Vec<&Hit> = u.iter().filter(|h| is_kind(h.label)).collect();
-                if !labels.is_empty() && values.len() == labels.len() {
-                    for (h, value) in labels.into_iter().zip(values) {
-                        cands.push(Candidate::new(h, value, j, true));
-                    }
-                }
-            };
-            pair_in_order(
-                Label::is_date,
-                dates::find_dates(next).into_iter().map(|d| d.2).collect(),
-            );
-            pair_in_order(
-                Label::is_amount,
-                numbers::find_amounts(next)
-                    .into_iter()
-                    .map(|a| a.1)
-                    .collect(),
-            );
-            if u[0].label == Label::Number {
-                let first = next.split_whitespace().next().unwrap_or("");
-                if let Some(v) = value_for(Label::Number, first) {
-                    cands.push(Candidate::new(&u[0], v, j, true));
-                }
+            let paired: Vec<Label> = cands[before..].iter().map(|c| c.label).collect();
+            let rest: Vec<Hit> = u
+                .iter()
+                .filter(|h| !paired.contains(&h.label))
+                .copied()
+                .collect();
+            for (h, j, v) in column_values(lines, indents, i, &rest, has_useful) {
+                cands.push(Candidate::new(&h, v, j, true));
             }
         }
     }
     title_dates(lines, &mut cands);
     cands
+}
+
+/// Header row: labels in line `i`, values in the same order in the next non-empty line (the
+/// dates to the date labels, the amounts to the amount labels, when there are as many of one
+/// as of the other; the first word to a leading number label).
+fn header_row(
+    lines: &[&str],
+    i: usize,
+    u: &[Hit],
+    has_useful: &dyn Fn(usize) -> bool,
+    cands: &mut Vec<Candidate>,
+) {
+    let Some(j) = (i + 1..lines.len().min(i + 3)).find(|&j| !lines[j].is_empty()) else {
+        return;
+    };
+    if has_useful(j) {
+        return;
+    }
+    let next = lines[j];
+    // The dates of the value row go to the date labels, its amounts to the amount
+    // labels, each in order, when there are as many of one as of the other.
+    let mut pair_in_order = |is_kind: fn(Label) -> bool, values: Vec<String>| {
+        let labels: Vec<&Hit> = u.iter().filter(|h| is_kind(h.label)).collect();
+        if !labels.is_empty() && values.len() == labels.len() {
+            for (h, value) in labels.into_iter().zip(values) {
+                cands.push(Candidate::new(h, value, j, true));
+            }
+        }
+    };
+    pair_in_order(
+        Label::is_date,
+        dates::find_dates(next).into_iter().map(|d| d.2).collect(),
+    );
+    pair_in_order(
+        Label::is_amount,
+        numbers::find_amounts(next)
+            .into_iter()
+            .map(|a| a.1)
+            .collect(),
+    );
+    if u[0].label == Label::Number {
+        let first = next.split_whitespace().next().unwrap_or("");
+        if let Some(v) = value_for(Label::Number, first) {
+            cands.push(Candidate::new(&u[0], v, j, true));
+        }
+    }
 }
 
 /// "of / du / vom / von / dated / del / van" between an invoice number and a date.
@@ -234,21 +290,32 @@ fn title_dates(lines: &[&str], cands: &mut Vec<Candidate>) {
 
 /// The value written just before the last label of a line that ends with that label (and
 /// its colon): right-aligned values come first in the text layer ("19 april 2014Factuurdatum:").
-/// Only numbers, dates and amounts, and only when the text before the label is that value alone.
+/// Only numbers, dates and amounts, and only when the text before the label is that value alone;
+/// or a SIREN written just before "RCS" ("B 421 938 861 RCS Paris"), wherever the label sits.
 fn value_before(line: &str, hs: &[Hit], k: usize) -> Option<String> {
     let h = hs[k];
+    let start = if k == 0 { 0 } else { hs[k - 1].end };
+    if h.label == Label::LegalId {
+        // "B 421 938 861 RCS Paris": the SIREN written just before its register's label.
+        let m = SIREN_BEFORE.captures(&line[start..h.start])?;
+        return legal_id_in(&m[1]).filter(|v| v.len() == 9);
+    }
     let kind = h.label == Label::Number || h.label.is_date() || h.label.is_amount();
     let at_end = k + 1 == hs.len() && line[h.end..].trim_matches([':', ' ']).is_empty();
     if !kind || !at_end || !line[h.end..].contains(':') {
         return None;
     }
-    let start = if k == 0 { 0 } else { hs[k - 1].end };
     let before = line[start..h.start].trim();
     if before.is_empty() {
         return None;
     }
     lone_value(h.label, before)
 }
+
+/// Nine digits (in groups of three or not) ending the text before a legal id's label.
+static SIREN_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d\s]\s*)(\d{3} ?\d{3} ?\d{3})\s*$").expect("static regex")
+});
 
 /// A "Key: value" line ("Nummer : 12345", "Telefon: ..."), which is not a party's name.
 static KEY_LINE: LazyLock<Regex> =
@@ -304,7 +371,15 @@ fn in_column(line: &str, indent: usize, col: usize) -> String {
         .map(|(at, p)| (indent + line[..at].chars().count(), p))
         .collect();
     if pieces.len() < 2 {
-        return line.to_string();
+        // One piece: in the column unless it lies wholly beside it.
+        let start = pieces.first().map_or(indent, |p| p.0);
+        let end = start + line.chars().count();
+        let beside = start > col + 4 || end <= col;
+        return if beside {
+            String::new()
+        } else {
+            line.to_string()
+        };
     }
     pieces
         .iter()
@@ -325,6 +400,60 @@ mod tests {
         // A next line that does not complete a valid IBAN is not used.
         let t = "Facture N° F-1\nIBAN : DE18 4306 0967 1234\n5678 01\n";
         assert_eq!(v(&extract_fields(t).iban), None);
+    }
+
+    #[test]
+    fn positioned_layout_titles_and_party_headings() {
+        // A title alone in its column, the number below it ("# ..."); a page counter is not one.
+        let t = "  Sammy Ltd\n  sammy@fake.com                                   INVOICE\n\n\
+                 \x20                                                  # invoice_number_1\n\n\
+                 \x20                                            Date:         Jan 1, 2022\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.number), Some("invoice_number_1"));
+        assert_eq!(v(&f.issue_date), Some("2022-01-01"));
+        // A title heading stacked labels and values is not one of them.
+        let t = "  FACTURE\n  Facture N°\n  F-2026-6141\n  Date d'émission :\n  2026-02-17\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.number), Some("F-2026-6141"));
+        assert_eq!(v(&f.issue_date), Some("2026-02-17"));
+        assert_eq!(extract_fields("RECHNUNG\n1/2\n").number, None);
+        // A type code between the title and its number, columns padded.
+        let t = "    Handelsrechnung (380)            Nr. 471102       vom 05.03.2018\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.number), Some("471102"));
+        assert_eq!(v(&f.issue_date), Some("2018-03-05"));
+        // "Month d , yyyy" with a space before the comma.
+        let t = "      Invoice Date:                                   August 3 , 2014\n";
+        assert_eq!(v(&extract_fields(t).issue_date), Some("2014-08-03"));
+        // A party heading at the end of a line holding other labels, the name in its column.
+        let t = "  * May include estimated US sales tax, VAT, GST and CT        Service Provider:\n\
+                 \x20 ** This is not a VAT invoice                              (Not for remittance)\n\
+                 \x20                                                            Amazing Web Services, Inc.\n\
+                 \x20 *** Check the statement attached\n";
+        assert_eq!(
+            v(&extract_fields(t).seller_name),
+            Some("Amazing Web Services, Inc.")
+        );
+        // A line wholly beside the heading's column is not its name.
+        let t = "  Notes here, VAT included                                     Seller:\n\
+                 \x20 Some Words Here\n";
+        assert_eq!(extract_fields(t).seller_name, None);
+    }
+
+    #[test]
+    fn iban_wrapped_in_its_column() {
+        let t = "  Garten GmbH & Co.  USt-IdNr.: DE287431956  IBAN: DE18 4306 0967 1234\n\
+                 \x20 KG                  Amtsgericht Dresden    5678 00\n";
+        assert_eq!(v(&extract_fields(t).iban), Some("DE18430609671234567800"));
+    }
+
+    #[test]
+    fn siren_before_its_register_label() {
+        let t = "Free SAS au capital de 3.441.812 Euros − B 421 938 861 RCS Paris − Siège social\n";
+        assert_eq!(v(&extract_fields(t).seller_legal_id), Some("421938861"));
+        // Part of a longer digit run: not a SIREN.
+        let t = "Capital 1 421 938 861 RCS Paris\n";
+        assert_eq!(extract_fields(t).seller_legal_id, None);
     }
 
     #[test]

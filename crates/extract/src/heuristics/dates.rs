@@ -52,16 +52,19 @@ pub fn month_number(name: &str) -> Option<u32> {
 }
 
 static ISO: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?-u:\b)").expect("static regex"));
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(\d{1,2})([./-])(\d{1,2})([./-])(\d{4}|\d{2})\b").expect("static regex")
-});
-static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\d{1,2})(?:er|º)?\.?\s+(?:de\s+)?(\p{L}+\.?)\s+(?:de\s+)?(\d{4})\b")
+    Regex::new(r"(?-u:\b)(\d{1,2})([./-])(\d{1,2})([./-])(\d{4}|\d{2})(?-u:\b)")
         .expect("static regex")
 });
+static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(\d{1,2})(?:er|º)?\.?\s+(?:de\s+)?(\p{L}+\.?)\s+(?:de\s+)?(\d{4})(?-u:\b)",
+    )
+    .expect("static regex")
+});
 static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\p{L}+\.?)\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+    Regex::new(r"(?i)\b(\p{L}+\.?)\s+(\d{1,2})(?:st|nd|rd|th)?\s?,?\s+(\d{4})\b")
         .expect("static regex")
 });
 

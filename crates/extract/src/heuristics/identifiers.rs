@@ -11,11 +11,11 @@ use regex::Regex;
 use crate::checks;
 
 pub(crate) static VAT_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:ATU|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|GB|XI|CHE)[ \-]?[0-9A-Z]{2}(?:[ .\-]?[0-9A-Z]{1,4}){1,5}\b")
+    Regex::new(r"(?-u:\b)(?:ATU|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|GB|XI|CHE)[ \-]?[0-9A-Z]{2}(?:[ .\-]?[0-9A-Z]{1,4}){1,5}(?-u:\b)")
         .expect("static regex")
 });
 pub(crate) static IBAN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{1,4}){3,8}\b").expect("static regex")
+    Regex::new(r"(?-u:\b)[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{1,4}){3,8}(?-u:\b)").expect("static regex")
 });
 static DIGIT_RUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d[\d ]{7,20}\d").expect("static regex"));

@@ -40,7 +40,7 @@ const LABEL_PATTERNS: &[(Label, u8, &str)] = &[
     (
         Label::Number,
         3,
-        r"\b(?:facture|invoice|\p{L}*rechnung|avoir|credit note|gutschrift|factuur|creditnota|factura|fattura|nota di credito)\s*(?:n[°º]|no\b\.?|nr\b\.?|num[ée]ro\b|number\b|nummer\b|n[uú]mero\b|#)",
+        r"\b(?:facture|invoice|\p{L}*rechnung|avoir|credit note|gutschrift|factuur|creditnota|factura|fattura|nota di credito)\s*(?:\(\d{3}\)\s*)?(?:n[°º]|no\b\.?|nr\b\.?|num[ée]ro\b|number\b|nummer\b|n[uú]mero\b|#)",
     ),
     (
         Label::Number,
@@ -60,6 +60,13 @@ const LABEL_PATTERNS: &[(Label, u8, &str)] = &[
         2,
         r"^(?:facture|invoice|tax invoice|rechnung|\p{L}+rechnung|avoir|credit note|gutschrift|factuur|creditnota|factura|fattura)\s",
     ),
+    // A title alone on its line or in its column ("INVOICE" over "# INV-7", a column header
+    // "Factuur" over a row of values): the number is read below it.
+    (
+        Label::Number,
+        2,
+        r"^(?:facture|invoice|tax invoice|rechnung|avoir|credit note|gutschrift|factuur|creditnota|factura|fattura)\s*$",
+    ),
     (
         Label::IssueDate,
         3,
@@ -73,12 +80,12 @@ const LABEL_PATTERNS: &[(Label, u8, &str)] = &[
     (
         Label::DueDate,
         3,
-        r"\b(?:date d['’][ée]ch[ée]ance\b|date limite de (?:paiement|r[èe]glement)\b|[ée]ch[ée]ance\b|due date\b|payment due(?: date)?\b|due by\b|due on\b|f[äa]lligkeitsdatum\b|f[äa]llig am\b|f[äa]llig\b|zahlbar bis\b|payable (?:le|avant le)\b|[àa] payer avant le\b|vervaldatum\b|fecha de vencimiento\b|vencimiento\b|data (?:di )?scadenza\b|scadenza\b)",
+        r"\b(?:date d['’][ée]ch[ée]ance\b|date limite de (?:paiement|r[èe]glement)\b|[ée]ch[ée]ance\b|due date\b|payment due(?: date)?\b|due by\b|due on\b|f[äa]lligkeitsdatum\b|f[äa]lligkeit\b|zahlbar (?:ohne (?:abzug|abschlag) |netto )?bis\b|(?:[üu]berweisen|zahlen|bezahlen|begleichen) sie (?:\p{L}+ ){0,4}bis (?:zum|sp[äa]testens)\b|f[äa]llig am\b|f[äa]llig\b|zahlbar bis\b|payable (?:le|avant le)\b|[àa] payer avant le\b|vervaldatum\b|fecha de vencimiento\b|vencimiento\b|data (?:di )?scadenza\b|scadenza\b)",
     ),
     (
         Label::Net,
         3,
-        r"\b(?:total hors taxes?\b|total h\.?t\.?(?:\s|$|:)|montant h\.?t\.?(?:\s|$|:)|sous-total h\.?t\.?(?:\s|$|:)|total net\b|net total\b|total excl\.?\s*vat\b|total excluding vat\b|net amount\b|nettobetrag\b|summe netto\b|gesamt netto\b|nettosumme\b|netto\b|rechnungssumme ohne ust\.?|gesamtsumme netto\b|totaal excl\.?\s*btw\b|exclusief btw\b|excl\.?\s*btw\b|base imponible\b|total sin iva\b|imponibile\b|totale imponibile\b)",
+        r"\b(?:total hors taxes?\b|total h\.?t\.?(?:\s|$|:)|montant h\.?t\.?(?:\s|$|:)|sous-total h\.?t\.?(?:\s|$|:)|total net\b|net total\b|total excl\.?\s*vat\b|total excluding vat\b|net amount\b|nettobetrag\b|summe netto\b|gesamt netto\b|nettosumme\b|netto\b|rechnungssumme ohne ust\.?|gesamtsumme netto\b|totaal excl\.?\s*btw\b|exclusief btw\b|excl\.?\s*btw\b|base imponible\b|grondslag\b|bemessungsgrundlage\b|total sin iva\b|imponibile\b|totale imponibile\b)",
     ),
     (
         Label::Net,
@@ -108,7 +115,7 @@ const LABEL_PATTERNS: &[(Label, u8, &str)] = &[
     (
         Label::Due,
         3,
-        r"\b(?:net [àa] payer\b|reste [àa] payer\b|solde [àa] payer\b|montant [àa] payer\b|montant d[ûu]\b|amount due\b|balance due\b|total due\b|amount payable\b|zahlbetrag\b|zu zahlen\b|offener betrag\b|te betalen\b|importe a pagar\b|totale da pagare\b|netto a pagare\b)",
+        r"\b(?:net [àa] payer\b|reste [àa] payer\b|solde [àa] payer\b|montant [àa] payer\b|montant d[ûu]\b|amount due\b|balance due\b|total due\b|amount payable\b|residual\b|zahlbetrag\b|zu zahlen\b|offener betrag\b|te betalen\b|importe a pagar\b|totale da pagare\b|netto a pagare\b)",
     ),
     (
         Label::Seller,
@@ -153,24 +160,89 @@ const LABEL_PATTERNS: &[(Label, u8, &str)] = &[
     ),
 ];
 
-/// The patterns, compiled. A leading word boundary also accepts a digit before the label:
-/// right-aligned columns come out glued to the value before them ("€ 717,97Exclusief BTW").
-static LABELS: LazyLock<Vec<(Label, u8, Regex)>> = LazyLock::new(|| {
+/// The patterns, compiled, each with whether it starts at a word boundary. That leading `\b` is
+/// checked in code, not by the regex (which then keeps its literal prefilter: the labels are
+/// most of the extraction's time), and also accepts a digit before the label: right-aligned
+/// columns come out glued to the value before them ("€ 717,97Exclusief BTW").
+static LABELS: LazyLock<Vec<(Label, u8, Regex, bool)>> = LazyLock::new(|| {
     LABEL_PATTERNS
         .iter()
         .map(|(l, s, p)| {
-            let p = match p.strip_prefix(r"\b") {
-                Some(rest) => format!(r"(?:^|[^\p{{L}}_])(?:{rest})"),
-                None => (*p).to_string(),
+            let (p, boundary) = match p.strip_prefix(r"\b") {
+                Some(rest) => (rest, true),
+                None => (*p, false),
             };
             (
                 *l,
                 *s,
-                Regex::new(&format!("(?i){p}")).expect("static regex"),
+                Regex::new(&format!("(?i){}", ascii_boundaries(p))).expect("static regex"),
+                boundary,
             )
         })
         .collect()
 });
+
+/// `p` with each `\b` that follows an ASCII letter or digit, or a group or optional part
+/// ending in one, as an ASCII word boundary. Unicode word boundaries keep the regex engine off
+/// its fast automaton on any line with an accent or a euro sign; after an ASCII letter both
+/// kinds agree except before a non-ASCII letter glued to the label. A `\b` after a character
+/// class (`d[ûu]\b`) may follow a non-ASCII letter and stays Unicode.
+fn ascii_boundaries(p: &str) -> String {
+    let mut out = String::with_capacity(p.len() + 16);
+    let mut prev: Option<char> = None;
+    let mut chars = p.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek() == Some(&'b') {
+            chars.next();
+            let ascii = prev.is_some_and(|q| q.is_ascii_alphanumeric() || q == ')' || q == '?');
+            out.push_str(if ascii { "(?-u:\\b)" } else { "\\b" });
+            prev = Some('b');
+            continue;
+        }
+        if c == '\\' {
+            out.push(c);
+            if let Some(n) = chars.next() {
+                out.push(n);
+                prev = Some(n);
+            }
+            continue;
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
+}
+
+/// The matches of `re` in `s`, left to right, not overlapping; with `boundary`, only those
+/// not preceded by a letter or `_`.
+fn find_labels<'r, 's>(
+    re: &'r Regex,
+    boundary: bool,
+    s: &'s str,
+) -> impl Iterator<Item = regex::Match<'s>> + use<'r, 's> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at <= s.len() {
+            let m = re.find_at(s, at)?;
+            let next = |i: usize| i + s[i..].chars().next().map_or(1, char::len_utf8);
+            at = if m.end() > m.start() {
+                m.end()
+            } else {
+                next(m.start())
+            };
+            let glued = s[..m.start()]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphabetic() || c == '_');
+            if boundary && glued {
+                at = next(m.start());
+                continue;
+            }
+            return Some(m);
+        }
+        None
+    })
+}
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Hit {
@@ -192,20 +264,18 @@ pub(super) fn label_hits(line: &str) -> Vec<Hit> {
     if pieces.len() > 1 {
         scopes.extend(pieces);
     }
-    for (offset, scope) in scopes {
-        for (label, spec, re) in LABELS.iter() {
-            for m in re.find_iter(scope) {
-                // The character matched before the label (for the boundary) is not part of it.
-                let start = match m.as_str().chars().next() {
-                    Some(c) if !c.is_alphabetic() && m.len() > c.len_utf8() => {
-                        m.start() + c.len_utf8()
-                    }
-                    _ => m.start(),
-                };
+    for (k, (offset, scope)) in scopes.into_iter().enumerate() {
+        for (label, spec, re, boundary) in LABELS.iter() {
+            // In a column piece only the headings that stand alone count (the rest were
+            // found on the whole line).
+            if k > 0 && !re.as_str().starts_with("(?i)^") {
+                continue;
+            }
+            for m in find_labels(re, *boundary, scope) {
                 all.push(Hit {
                     label: *label,
                     spec: *spec,
-                    start: offset + start,
+                    start: offset + m.start(),
                     end: offset + m.end(),
                     scope_end: offset + scope.len(),
                 });
@@ -248,4 +318,32 @@ pub(super) fn pieces(line: &str) -> Vec<(usize, &str)> {
         }
     }
     merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_boundaries_only_after_ascii() {
+        assert_eq!(
+            ascii_boundaries(r"total\b|factur(?:e|ation)\b|taxes?\b|montant d[ûu]\b|n\.\b"),
+            r"total(?-u:\b)|factur(?:e|ation)(?-u:\b)|taxes?(?-u:\b)|montant d[ûu]\b|n\.\b"
+        );
+    }
+
+    #[test]
+    fn labels_start_at_a_word_boundary_or_after_a_digit() {
+        fn hits(s: &str) -> Vec<(Label, &str)> {
+            label_hits(s)
+                .into_iter()
+                .map(|h| (h.label, &s[h.start..h.end]))
+                .collect()
+        }
+        assert_eq!(hits("Montant dû : 12,00"), vec![(Label::Due, "Montant dû")]);
+        assert!(hits("Sousmontant dû : 12,00").is_empty());
+        assert_eq!(hits("717,97Total TTC"), vec![(Label::Gross, "Total TTC")]);
+        // An accent glued after an ASCII label is the rare case where the two boundaries differ.
+        assert_eq!(hits("Net à payer : 5,00")[0].1, "Net à payer");
+    }
 }

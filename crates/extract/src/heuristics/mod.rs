@@ -16,9 +16,11 @@ pub mod dates;
 pub mod numbers;
 
 mod candidates;
+mod columns;
 mod document;
 pub(crate) mod identifiers;
 mod labels;
+mod names;
 mod parties;
 mod totals;
 pub(crate) mod values;
@@ -141,7 +143,7 @@ pub fn extract_fields(text: &str) -> TextFields {
     }
 
     totals(&cands, &mut out);
-    parties(&lines, &hits, &cands, &mut out);
+    parties(&lines, &indents, &hits, &cands, &mut out);
     out.currency = currency(text);
     out.type_code = type_code(&lines);
     credit_note_sign(&mut out);
@@ -325,6 +327,25 @@ mod tests {
         let f = extract_fields("Rechnung\nNetto -100,00\nMwSt. -19,00\nBrutto -119,00\n");
         assert_eq!(v(&f.type_code), Some("380"));
         assert_eq!(v(&f.total_with_vat), Some("-119.00"));
+    }
+
+    #[test]
+    fn payment_terms_give_the_due_date() {
+        let t = "Rechnung Nr. 1\nRechnungsdatum 13.06.2015\n\
+                 Bitte überweisen Sie bis zum 04.07.2015.\n";
+        assert_eq!(v(&extract_fields(t).due_date), Some("2015-07-04"));
+        let t = "Rechnungsdatum 31.10.2018\n  Beschreibung                     Fälligkeit     Teilzahlung\n\
+                 \x20 Zahlbar ohne Abschlag bis        20.11.2018\n\
+                 \x20 Zahlbar mit 2% Skonto bis        14.11.2018\n";
+        assert_eq!(v(&extract_fields(t).due_date), Some("2018-11-20"));
+        let t = "Rechnungsdatum 30.10.2018\n  Beschreibung     Fälligkeit     Teilzahlung\n\
+                 \x20                  29.11.2018\n";
+        assert_eq!(v(&extract_fields(t).due_date), Some("2018-11-29"));
+        // A service period is not a payment term.
+        let t = "Rechnungsdatum 30.06.2015\nLeistungszeitraum vom 01.06.2015 bis zum 30.06.2015\n";
+        assert_eq!(extract_fields(t).due_date, None);
+        let t = "Invoice Date 11/03/2017\n   Total    2,076.76 €\n   Residual    1,453.76 €\n";
+        assert_eq!(v(&extract_fields(t).amount_due), Some("1453.76"));
     }
 
     #[test]

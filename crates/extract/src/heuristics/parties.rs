@@ -8,7 +8,8 @@
 //! "Key: value" and identifier lines below it), else a legal-form name on the letterhead, else
 //! the name of a one-line sender address, else a legal-form name in the block that holds the
 //! seller's VAT id or SIREN, else one in the footer, else a plain name heading the letterhead and
-//! repeated later; greetings and page numbers never head a letterhead. The buyer's comes from
+//! repeated later, else a plain name that a domain or a repetition confirms (see `names`);
+//! greetings and page numbers never head a letterhead. The buyer's comes from
 //! its label, else the recipient of a DIN 5008 letter.
 
 use std::sync::LazyLock;
@@ -17,7 +18,8 @@ use regex::Regex;
 
 use super::candidates::Candidate;
 use super::identifiers::{VAT_ID, valid_vat_in};
-use super::labels::{Hit, Label, label_hits};
+use super::labels::{Hit, Label, label_hits, pieces};
+use super::names::confirmed_name;
 use super::values::clean_name;
 use super::{TextFields, guess, numbers};
 
@@ -48,6 +50,7 @@ static TITLE: LazyLock<Regex> = LazyLock::new(|| {
 /// Byte index where a line's buyer part starts, for lines of the buyer block.
 pub(super) fn parties(
     lines: &[&str],
+    indents: &[usize],
     hits: &[Vec<Hit>],
     cands: &[Candidate],
     out: &mut TextFields,
@@ -58,10 +61,13 @@ pub(super) fn parties(
         .position(|hs| hs.iter().any(|h| h.label == Label::Buyer));
     let mut buyer_block: Vec<(usize, usize)> = Vec::new(); // (line, byte start of buyer part)
     let mut two_columns = false;
+    // Lines of the buyer block whose buyer part is known from the page's columns.
+    let mut by_column: Vec<usize> = Vec::new();
     if let Some(b) = buyer_line {
         let h = hits[b].iter().find(|h| h.label == Label::Buyer).copied();
         if let Some(h) = h {
             two_columns = h.start > 0;
+            let buyer_col = (indents[b] + lines[b][..h.start].chars().count()).saturating_sub(4);
             buyer_block.push((b, h.start));
             for (j, line) in lines.iter().enumerate().skip(b + 1).take(6) {
                 let has_vat_id = VAT_ID
@@ -75,6 +81,16 @@ pub(super) fn parties(
                 let labelled = hits[j].iter().any(|h| !neutral(h.label));
                 if line.is_empty() || labelled {
                     break;
+                }
+                // Positioned text (indented or padded): the buyer's part is what lies in or
+                // right of the buyer label's column.
+                let positioned = indents[j] > 0 || line.contains("  ");
+                if two_columns && positioned {
+                    let skip = buyer_col.saturating_sub(indents[j]);
+                    let start = line.char_indices().nth(skip).map_or(line.len(), |c| c.0);
+                    by_column.push(j);
+                    buyer_block.push((j, start));
+                    continue;
                 }
                 buyer_block.push((j, 0));
             }
@@ -99,7 +115,9 @@ pub(super) fn parties(
         }
         match (block, found.len()) {
             (_, 0) => {}
-            (Some(&(_, start)), 1) if start > 0 || !two_columns || buyer_block[0].0 == i => {
+            (Some(&(_, start)), 1)
+                if start > 0 || !two_columns || buyer_block[0].0 == i || by_column.contains(&i) =>
+            {
                 let (pos, v) = &found[0];
                 if in_buyer(i, *pos) {
                     buyer_vats.push(v.clone());
@@ -150,7 +168,7 @@ pub(super) fn parties(
     if let Some(c) = cands.iter().find(|c| c.label == Label::Buyer) {
         out.buyer_name = guess(c.value.clone(), if c.below { 0.8 } else { 0.85 });
     } else if buyer_line.is_none() {
-        out.buyer_name = din_recipient(lines, hits).and_then(|n| guess(n, 0.7));
+        out.buyer_name = din_recipient(lines, indents).and_then(|n| guess(n, 0.7));
     }
 
     // The lines that hold the seller's identifiers: the seller's block is around them.
@@ -168,7 +186,12 @@ pub(super) fn parties(
     id_lines.sort_unstable();
     id_lines.dedup();
 
-    out.seller_name = seller_name(lines, hits, cands, buyer_line, &block_lines, &id_lines);
+    let buyer_name = out.buyer_name.as_ref().map(|g| g.value.clone());
+    out.seller_name =
+        seller_name(lines, hits, cands, buyer_line, &block_lines, &id_lines).or_else(|| {
+            let n = confirmed_name(lines, &block_lines, &id_lines, buyer_name.as_deref())?;
+            guess(n, 0.7)
+        });
 
     // Seller VAT id: the only one left, else the only one printed next to the seller's name.
     let distinct: std::collections::BTreeSet<&String> =
@@ -354,20 +377,23 @@ fn din_sender(lines: &[&str]) -> Option<usize> {
 
 /// The recipient of a DIN 5008 letter, which addresses the buyer without a label: under the
 /// sender's one-line return address ("Name · Street 5 · 10115 Berlin") comes the address block,
-/// a name without digits or labels followed by a line with a number (street or postcode).
-fn din_recipient(lines: &[&str], hits: &[Vec<Hit>]) -> Option<String> {
+/// a name without digits or labels followed by a line with a number (street or postcode). In
+/// positioned text only the window's column counts (the letterhead may run beside it): the
+/// first piece of each line, when it starts near the return line's column.
+fn din_recipient(lines: &[&str], indents: &[usize]) -> Option<String> {
     let sender = din_sender(lines)?;
-    let nonempty: Vec<usize> = (sender..lines.len())
-        .filter(|&i| !lines[i].is_empty())
-        .collect();
-    let k = 0;
-    let (&name_line, &next_line) = (nonempty.get(k + 1)?, nonempty.get(k + 2)?);
-    let name = lines[name_line];
-    let plain = hits[name_line].is_empty()
-        && !TITLE.is_match(name)
-        && !name.chars().any(|c| c.is_ascii_digit());
-    let address_follows =
-        hits[next_line].is_empty() && lines[next_line].chars().any(|c| c.is_ascii_digit());
+    let col = indents.get(sender).copied().unwrap_or(0);
+    let window = |i: usize| -> Option<&str> {
+        let (at, first) = *pieces(lines[i]).first()?;
+        let start = indents.get(i).copied().unwrap_or(0) + lines[i][..at].chars().count();
+        (start.abs_diff(col) <= 8).then_some(first)
+    };
+    let mut block = (sender + 1..lines.len().min(sender + 12)).filter_map(window);
+    let (name, next) = (block.next()?, block.next()?);
+    let unlabelled = |piece: &str| label_hits(piece).iter().all(|h| h.label == Label::Ignore);
+    let plain =
+        unlabelled(name) && !TITLE.is_match(name) && !name.chars().any(|c| c.is_ascii_digit());
+    let address_follows = unlabelled(next) && next.chars().any(|c| c.is_ascii_digit());
     if plain && address_follows {
         clean_name(name)
     } else {
@@ -388,6 +414,12 @@ mod tests {
         assert_eq!(v(&f.buyer_name), Some("Hotel Seeblick GmbH"));
         assert_eq!(v(&f.seller_name), Some("Lindner Gartenbau GmbH & Co. KG"));
         // A letterhead line followed by a title or a phone number names no recipient.
+        // The letterhead printed beside the window (positioned text).
+        let t = "                    Bei Spiel GmbH  ●  Ecke 12  ●  12345 Stadthausen                      12345 Stadthausen\n\
+                 \x20             Theodor Est                                                                 fon (555) 23 78 -0\n\
+                 \x20                                                                                         fax (555) 23 78 -51\n\
+                 \x20             Bahnstr. 42\n\n           Rechnung # RE-1 von 13.06.2015\n";
+        assert_eq!(v(&extract_fields(t).buyer_name), Some("Theodor Est"));
         let t = "ACME SAS · 12 rue des Lilas · 69003 Lyon\nFACTURE\nFacture N° F-1\n";
         assert_eq!(v(&extract_fields(t).buyer_name), None);
         let t = "ACME SAS · 12 rue des Lilas · 69003 Lyon\nTél. 04 72 00 00 00\nFacture N° F-1\n";
@@ -467,6 +499,24 @@ mod tests {
         );
         let t = "Dear customer,\nThank you.\nDear customer,\n";
         assert_eq!(v(&extract_fields(t).seller_name), None);
+    }
+
+    #[test]
+    fn buyer_vat_id_in_the_buyer_column() {
+        let t = "         ACME Conseil SAS                                  Facturé à : Dupont & Fils SARL\n\
+                 \x20        12 rue des Lilas                                  5 avenue Foch\n\
+                 \x20                                                          TVA intracom. : FR34494894363\n\n\
+                 \x20        FACTURE\n\
+                 \x20        ACME Conseil SAS - RCS Lyon 503 093 809 - TVA intracom. : FR45503093809\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.buyer_vat_id), Some("FR34494894363"));
+        assert_eq!(v(&f.seller_vat_id), Some("FR45503093809"));
+        // The seller's id in the left column of a buyer block line stays the seller's.
+        let t = "  ACME SAS                        Client : Dupont SARL\n\
+                 \x20 TVA : FR45503093809             5 avenue Foch\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.seller_vat_id), Some("FR45503093809"));
+        assert_eq!(f.buyer_vat_id, None);
     }
 
     #[test]

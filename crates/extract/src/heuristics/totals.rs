@@ -2,7 +2,10 @@
 //!
 //! Promises: net, VAT and gross are returned together only when net + VAT = gross (the VAT may
 //! be the sum of per-rate VAT lines); a VAT-exempt invoice (no VAT, net = gross) keeps its net
-//! and gross; otherwise inconsistent totals are dropped with an issue rather than guessed. The
+//! and gross, and so does an invoice whose VAT lines all read zero; with no net total, a gross
+//! total is kept alone only when its label is specific ("Grand Total") or it is the only total
+//! printed (all its mentions agree); otherwise inconsistent totals are dropped with an issue
+//! rather than guessed. The
 //! amount due is more confident when it equals the gross total.
 
 use crate::amount::{same, sum_matches};
@@ -73,10 +76,32 @@ pub(super) fn totals(cands: &[Candidate], out: &mut TextFields) {
             ));
         }
     } else if nets.is_empty()
-        && vats.is_empty()
-        && let Some(g) = grosses.iter().find(|g| g.spec >= 3)
+        && !vats.is_empty()
+        && vats.iter().all(|v| same(&v.value, "0.00"))
+        && let Some(g) = grosses.first()
+        && grosses.iter().all(|o| same(&o.value, &g.value))
     {
-        out.total_with_vat = guess(g.value.clone(), 0.7);
+        // No VAT charged (every VAT line reads zero): the net is the gross.
+        out.total_without_vat = guess(g.value.clone(), 0.8);
+        out.total_vat = guess("0.00", 0.8);
+        out.total_with_vat = guess(g.value.clone(), 0.8);
+    } else if nets.is_empty()
+        && let Some(g) = grosses.iter().find(|g| g.spec >= 3)
+        && grosses
+            .iter()
+            .filter(|o| o.spec >= 3)
+            .all(|o| same(&o.value, &g.value))
+    {
+        // A specific gross label ("Grand Total") and no net to check it against: the gross
+        // alone, less sure when VAT lines were printed that nothing adds up with.
+        out.total_with_vat = guess(g.value.clone(), if vats.is_empty() { 0.7 } else { 0.65 });
+    } else if nets.is_empty()
+        && vats.is_empty()
+        && let Some(g) = grosses.iter().find(|g| !g.below)
+        && grosses.iter().all(|o| same(&o.value, &g.value))
+    {
+        // A plain "Total" beside its amount, the only total of the document.
+        out.total_with_vat = guess(g.value.clone(), 0.6);
     }
 
     if let Some(d) = dues.first() {
@@ -91,7 +116,33 @@ pub(super) fn totals(cands: &[Candidate], out: &mut TextFields) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::extract_fields;
+    use super::super::{extract_fields, v};
+
+    #[test]
+    fn zero_vat_and_a_lone_grand_total() {
+        // Every VAT line reads zero: net = gross, right-aligned far from the labels.
+        let t = "  Summary\n      Charges                                        $4.11\n\
+                 \x20     Tax *                                          $0.00\n\
+                 \x20 Total for this invoice                             $4.11\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.total_without_vat), Some("4.11"));
+        assert_eq!(v(&f.total_with_vat), Some("4.11"));
+        // A grand total with per-line tax columns and no net total.
+        let t = "  Qty   Price    Tax(%)    Tax     Total\n\
+                 \x20 Memory card   1   278.61   14.50%   40.39   319.00\n\n\
+                 \x20                                   Grand Total        319.00\n";
+        let f = extract_fields(t);
+        assert_eq!(v(&f.total_with_vat), Some("319.00"));
+        assert_eq!(f.total_without_vat, None);
+        // A lone plain total beside its amount; two that disagree give none.
+        let t = "  Rechnung\n                                   Total EUR                       34,73\n";
+        assert_eq!(v(&extract_fields(t).total_with_vat), Some("34.73"));
+        let t = "Total 34.73\nTotal 36.00\n";
+        assert_eq!(extract_fields(t).total_with_vat, None);
+        // Two grand totals that disagree give none.
+        let t = "VAT 5.00\nGrand Total 100.00\nGrand Total 120.00\n";
+        assert_eq!(extract_fields(t).total_with_vat, None);
+    }
 
     #[test]
     fn inconsistent_totals_are_dropped() {

@@ -19,6 +19,10 @@ static NUMBER_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// "1/2", "3/12": a page counter, not an invoice number.
+static PAGE_COUNTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{1,2}/\d{1,2}$").expect("static regex"));
+
 pub(crate) fn clean_name(s: &str) -> Option<String> {
     let t = s
         .trim()
@@ -40,7 +44,8 @@ pub(super) fn value_for(label: Label, region: &str) -> Option<String> {
             let tok = c.get(1)?.as_str().trim_end_matches(['.', '/', '-']);
             let ok = (3..=30).contains(&tok.len())
                 && tok.chars().any(|ch| ch.is_ascii_digit())
-                && dates::find_dates(tok).is_empty();
+                && dates::find_dates(tok).is_empty()
+                && !PAGE_COUNTER.is_match(tok);
             ok.then(|| tok.to_string())
         }
         Label::IssueDate | Label::DueDate => {

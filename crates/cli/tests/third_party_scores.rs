@@ -1,0 +1,89 @@
+//! `coffre extract --json` judged by the third-party corpus's own scorer
+//! (`../shared/corpus/third-party/score.py`, written beside invoices nobody here made): every
+//! field of every e-invoice exact, no run error, and on plain and stripped PDFs a precision of at
+//! least 0.97 for every field and recall above a floor (the figures measured when it was last
+//! raised). Skips, saying so, without the corpus or `python3`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Lowest precision accepted for any field read from text (issue 15: 0.97).
+const MIN_PRECISION: f64 = 0.97;
+/// Recall floors per kind (all fields together), a little below what was measured when last
+/// raised (plain 0.907, stripped 0.901).
+const RECALL_FLOORS: &[(&str, f64)] = &[("plain-pdf", 0.88), ("stripped-pdf", 0.88)];
+
+fn corpus() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/third-party");
+    dir.join("score.py").is_file().then_some(dir)
+}
+
+/// score.py's JSON for one kind: the object printed before the summary line.
+fn score(dir: &Path, kind: &str) -> Value {
+    let out = Command::new("python3")
+        .arg(dir.join("score.py"))
+        .arg(env!("CARGO_BIN_EXE_coffre"))
+        .args(["--json", "--jobs", "2", "--kind", kind])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "score.py: {out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let end = text.rfind('}').expect("a JSON object");
+    serde_json::from_str(&text[..=end]).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// No document crashed, timed out, exited non-zero or printed no JSON.
+fn assert_no_run_error(s: &Value, kind: &str) {
+    let errors = s["run_errors"].as_object().expect("run_errors by kind");
+    assert!(
+        errors.values().all(|n| n.as_u64() == Some(0)),
+        "{kind}: run errors {errors:?}: {}",
+        s["errors"]
+    );
+}
+
+#[test]
+fn third_party_invoices_are_read_as_their_producers_wrote_them() {
+    let Some(dir) = corpus() else {
+        eprintln!("skipped: ../shared/corpus/third-party is not here");
+        return;
+    };
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("skipped: python3 is not installed");
+        return;
+    }
+    for kind in ["einvoice-xml", "einvoice-pdf"] {
+        let s = score(&dir, kind);
+        let k = &s["kinds"][kind];
+        assert_no_run_error(&s, kind);
+        assert_eq!(
+            k["ok"], k["n"],
+            "{kind}: not every field exact: {}",
+            s["failures"]
+        );
+    }
+    for (kind, floor) in RECALL_FLOORS {
+        let s = score(&dir, kind);
+        assert_no_run_error(&s, kind);
+        let recall = s["kinds"][kind]["recall"].as_f64().unwrap();
+        eprintln!("{kind}: recall {recall:.3}");
+        assert!(
+            recall >= *floor,
+            "{kind}: recall {recall:.3} < {floor}: {}",
+            s["failures"]
+        );
+        for (field, f) in s["fields"][kind].as_object().unwrap() {
+            let (ok, wrong) = (f["ok"].as_u64().unwrap(), f["wrong"].as_u64().unwrap());
+            if ok + wrong > 0 {
+                let p = ok as f64 / (ok + wrong) as f64;
+                assert!(
+                    p >= MIN_PRECISION,
+                    "{kind} {field}: precision {p:.3} < {MIN_PRECISION}: {}",
+                    s["failures"]
+                );
+            }
+        }
+    }
+}
