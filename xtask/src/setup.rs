@@ -35,6 +35,11 @@ const APT_PACKAGES: &[&str] = &[
     "p7zip-full",
     // The extraction benchmark's baseline (pdftotext, same run).
     "poppler-utils",
+    // OCR of scans and photos: Tesseract 5 and its French, English and German models.
+    "tesseract-ocr",
+    "tesseract-ocr-fra",
+    "tesseract-ocr-eng",
+    "tesseract-ocr-deu",
 ];
 
 /// Installs what is missing: Debian packages (with apt-get, through sudo unless root) and the

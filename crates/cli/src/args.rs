@@ -256,7 +256,8 @@ pub struct SearchArgs {
     /// Total with VAT at most.
     #[arg(long, value_name = "AMOUNT")]
     pub max: Option<String>,
-    /// invoice, credit-note, review, factur-x, ubl, cii, pdf-text, image or other.
+    /// invoice, credit-note, review, factur-x, ubl, cii, pdf-text, pdf-scan, image or
+    /// other.
     #[arg(long, value_name = "KIND")]
     pub kind: Option<String>,
     /// Most results.

@@ -11,12 +11,14 @@
 //!
 //! Trust order: an e-invoice embedded in a PDF (Factur-X, ZUGFeRD 1.0 and 2.x, XRechnung),
 //! then standalone XML (both read exactly, source `xml`, confidence 1), then the text of a plain
-//! PDF read by label heuristics (source `text`, with a confidence), then nothing for images and
-//! other files.
+//! PDF read by label heuristics (source `text`, with a confidence), then the text OCR reads in a
+//! PNG or JPEG image or in the JPEG pages of a PDF without a text layer (format `image` or
+//! `pdf-scan`, source `ocr`, the confidence scaled by OCR's), then nothing for other files.
 //!
 //! Modules: [`model`] (the result and its JSON), [`xml`] (UBL, CII D16B, ZUGFeRD 1.0), [`pdf`]
-//! (attachments and text layer), [`heuristics`] (fields from text), [`checks`] (identifier
-//! checksums), [`amount`] (exact decimals).
+//! (attachments, text layer, layout, page images), [`ocr`] (Tesseract), [`heuristics`] (fields
+//! from text), [`memory`] (supplier memory's text rules), [`checks`] (identifier checksums),
+//! [`amount`] (exact decimals).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -26,6 +28,7 @@ pub mod checks;
 pub mod heuristics;
 pub mod memory;
 pub mod model;
+pub mod ocr;
 pub mod pdf;
 pub mod xml;
 
@@ -54,6 +57,10 @@ pub struct Limits {
     pub max_text_chars: usize,
     /// Time budget for all PDF work; after it the worker thread is abandoned.
     pub pdf_timeout: Duration,
+    /// Most pages of a scan read by OCR.
+    pub ocr_max_pages: usize,
+    /// OCR languages, `+`-separated Tesseract names (`fra+eng+deu`).
+    pub ocr_languages: String,
 }
 
 impl Default for Limits {
@@ -67,6 +74,8 @@ impl Default for Limits {
             max_pdf_pages: 500,
             max_text_chars: 2_000_000,
             pdf_timeout: Duration::from_secs(20),
+            ocr_max_pages: 20,
+            ocr_languages: "fra+eng+deu".into(),
         }
     }
 }
@@ -157,7 +166,7 @@ fn extract_inner(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extr
                 "image/jpeg"
             };
             let mut e = Extraction::empty(Format::Image, media);
-            e.issue("image: no text layer (OCR is not done here)");
+            read_scan(&mut e, &[bytes.to_vec()], limits);
             e
         }
         Sniffed::Other => {
@@ -255,8 +264,13 @@ fn from_pdf(bytes: &[u8], limits: &Limits) -> Extraction {
     for i in &content.issues {
         e.issue(i.clone());
     }
-    if let Some(text) = content.text.as_deref() {
-        apply_text_fields(&mut e, heuristics::extract_fields(text));
+    if !content.page_images.is_empty() {
+        // No text layer, a JPEG per page: a scan.
+        e.format = Format::PdfScan;
+        e.issues.retain(|i| !i.starts_with("no text layer"));
+        read_scan(&mut e, &content.page_images, limits);
+    } else if let Some(text) = content.text.as_deref() {
+        apply_text_fields(&mut e, heuristics::extract_fields(text), Source::Text, 1.0);
     }
     flag_missing(&mut e, &["number", "issue_date", "total_with_vat"], |key| {
         format!("{key} not found in the text")
@@ -278,7 +292,60 @@ fn flag_missing(e: &mut Extraction, keys: &[&str], issue: impl Fn(&str) -> Strin
     }
 }
 
-fn apply_text_fields(e: &mut Extraction, f: heuristics::TextFields) {
+/// Reads page images by OCR into `e`: their text, then the fields the heuristics find in it,
+/// each `source: "ocr"` with its confidence scaled by the words' mean OCR confidence. Without an
+/// OCR engine the document is kept, flagged "OCR unavailable".
+fn read_scan(e: &mut Extraction, pages: &[Vec<u8>], limits: &Limits) {
+    let engine = ocr::Tesseract {
+        languages: limits.ocr_languages.clone(),
+        ..ocr::Tesseract::default()
+    };
+    let mut texts = Vec::new();
+    let mut confidences = Vec::new();
+    for (n, page) in pages.iter().take(limits.ocr_max_pages).enumerate() {
+        match ocr::Ocr::recognize(&engine, page) {
+            Ok(words) => {
+                let (text, confidence) = ocr::words_text(&words);
+                texts.push(text);
+                confidences.push(confidence);
+            }
+            Err(err @ ocr::OcrError::Unavailable(_)) => {
+                e.issue(err.to_string());
+                return;
+            }
+            Err(err) => e.issue(format!("page {}: {err}", n + 1)),
+        }
+    }
+    if pages.len() > limits.ocr_max_pages {
+        e.issue(format!(
+            "OCR read the first {} pages of {}",
+            limits.ocr_max_pages,
+            pages.len()
+        ));
+    }
+    let text: String = texts
+        .join("\n")
+        .chars()
+        .take(limits.max_text_chars)
+        .collect();
+    let confidence = if confidences.is_empty() {
+        0.0
+    } else {
+        confidences.iter().sum::<f64>() / confidences.len() as f64
+    };
+    apply_text_fields(
+        e,
+        heuristics::extract_fields(&text),
+        Source::Ocr,
+        confidence,
+    );
+    e.text = Some(text);
+    flag_missing(e, &["number", "issue_date", "total_with_vat"], |key| {
+        format!("{key} not found in the scan")
+    });
+}
+
+fn apply_text_fields(e: &mut Extraction, f: heuristics::TextFields, source: Source, scale: f64) {
     let set = |key: &str,
                slot: &mut Option<String>,
                g: Option<heuristics::Guess>,
@@ -288,8 +355,8 @@ fn apply_text_fields(e: &mut Extraction, f: heuristics::TextFields) {
             fields.insert(
                 key.to_string(),
                 FieldInfo {
-                    source: Source::Text,
-                    confidence: g.confidence,
+                    source,
+                    confidence: g.confidence * scale,
                 },
             );
         }

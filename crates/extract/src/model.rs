@@ -56,7 +56,10 @@ pub enum Format {
     /// A PDF without an embedded e-invoice, read through its text.
     #[serde(rename = "pdf-text")]
     PdfText,
-    /// A PNG or JPEG image (no OCR here).
+    /// A PDF without a text layer whose pages are images, read by OCR.
+    #[serde(rename = "pdf-scan")]
+    PdfScan,
+    /// A PNG or JPEG image, read by OCR.
     #[serde(rename = "image")]
     Image,
     /// Anything else.
@@ -72,6 +75,8 @@ pub enum Source {
     Xml,
     /// Guessed from plain text by label heuristics.
     Text,
+    /// Guessed by the same heuristics from the text OCR read in page images.
+    Ocr,
 }
 
 /// Provenance of one non-null field.

@@ -89,8 +89,8 @@ impl Category {
                 })
             });
         match format {
-            "factur-x" | "ubl" | "cii" | "pdf-text"
-                if get("number").is_some() || format != "pdf-text" =>
+            "factur-x" | "ubl" | "cii" | "pdf-text" | "pdf-scan" | "image"
+                if get("number").is_some() || matches!(format, "factur-x" | "ubl" | "cii") =>
             {
                 if seller_is_owner {
                     Category::InvoiceIssued

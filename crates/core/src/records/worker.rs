@@ -64,8 +64,9 @@ impl Default for WorkerLimits {
             .unwrap_or(1024);
         WorkerLimits {
             memory_bytes: mib * 1024 * 1024,
-            // Above the extractor's own PDF budget (20 s), which ends most slow files cleanly.
-            wall: Duration::from_secs(45),
+            // Above the extractor's own PDF budget (20 s), which ends most slow files cleanly,
+            // and room for OCR: a scan of 20 pages at a few seconds a page.
+            wall: Duration::from_secs(180),
         }
     }
 }

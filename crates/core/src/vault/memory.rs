@@ -37,7 +37,10 @@ const CONFIDENCE: f64 = 0.95;
 
 /// Formats read from text, which memory may improve.
 fn read_from_text(data: &Value) -> bool {
-    matches!(fields::get(data, "format"), Some("pdf-text" | "image"))
+    matches!(
+        fields::get(data, "format"),
+        Some("pdf-text" | "pdf-scan" | "image")
+    )
 }
 
 /// One remembered layout of one field of one supplier.

@@ -32,7 +32,7 @@ pub struct SearchQuery {
     /// Total with VAT at most this amount.
     pub max: Option<String>,
     /// `invoice`, `credit-note`, `review` (needs review), or a format: `factur-x`, `ubl`, `cii`,
-    /// `pdf-text`, `image`, `other`.
+    /// `pdf-text`, `pdf-scan`, `image`, `other`.
     pub kind: Option<String>,
     /// Most results returned (default 50).
     pub limit: Option<usize>,
@@ -233,12 +233,12 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
         let credit_notes = crate::records::fields::credit_note_sql_list();
         match kind.as_str() {
             "invoice" => sql.push_str(&format!(
-                " AND f.format IN ('factur-x','ubl','cii','pdf-text')
+                " AND f.format IN ('factur-x','ubl','cii','pdf-text','pdf-scan')
                   AND COALESCE(f.type_code, '') NOT IN ({credit_notes})"
             )),
             "credit-note" => sql.push_str(&format!(" AND f.type_code IN ({credit_notes})")),
             "review" => sql.push_str(" AND f.needs_review = 1"),
-            "factur-x" | "ubl" | "cii" | "pdf-text" | "image" | "other" => {
+            "factur-x" | "ubl" | "cii" | "pdf-text" | "pdf-scan" | "image" | "other" => {
                 sql.push_str(" AND f.format = ?");
                 args.push(Box::new(kind.clone()));
             }
@@ -248,7 +248,7 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
                     Why::NotOneOf {
                         value: other.to_owned(),
                         allowed: "invoice, credit-note, review, factur-x, ubl, cii, pdf-text, \
-                                  image, other"
+                                  pdf-scan, image, other"
                             .into(),
                     },
                 ));

@@ -10,6 +10,7 @@
 
 pub mod attachments;
 pub mod drawing;
+pub mod images;
 pub mod layout;
 pub mod text;
 
@@ -59,6 +60,8 @@ pub struct PdfContent {
     pub text: Option<String>,
     /// Problems met (unreadable attachment, text loss, extractor errors...).
     pub issues: Vec<String>,
+    /// When the PDF has no text layer: the JPEG image of each page, for OCR.
+    pub page_images: Vec<Vec<u8>>,
 }
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
@@ -124,12 +127,27 @@ fn process_in_worker(bytes: &[u8], limits: &Limits) -> Result<PdfContent, PdfErr
     }
     out.xmp_profile =
         contained(|| Ok(attachments::xmp_conformance_level(&doc, limits))).unwrap_or(None);
+    let images = contained(|| {
+        Ok(images::page_jpegs(
+            &doc,
+            limits.ocr_max_pages + 1,
+            limits.max_input_bytes,
+        ))
+    })
+    .unwrap_or_default();
     match text::extract_text(doc, limits) {
         Ok(t) => {
             out.issues.extend(t.issues);
             out.text = Some(t.text);
         }
         Err(e) => out.issues.push(format!("text layer: {e}")),
+    }
+    let has_text = out
+        .text
+        .as_deref()
+        .is_some_and(|t| t.chars().filter(|c| !c.is_whitespace()).count() >= 20);
+    if !has_text {
+        out.page_images = images;
     }
     Ok(out)
 }

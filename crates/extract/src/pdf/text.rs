@@ -383,7 +383,7 @@ pub fn extract_text(mut doc: Document, limits: &Limits) -> Result<TextLayer, Pdf
     if extracted == 0 {
         layer
             .issues
-            .push("no text layer (scanned document? OCR is not done here)".to_string());
+            .push("no text layer (scanned document?)".to_string());
     }
     layer.text = text;
     Ok(layer)
