@@ -114,6 +114,9 @@ impl Harness {
             target,
             limits: Limits {
                 pdf_timeout,
+                // OCR is another program's parser (Tesseract's), not ours: fuzzing it through
+                // the extractor would only measure its speed.
+                ocr_max_pages: 0,
                 ..Limits::default()
             },
             state,
