@@ -45,9 +45,9 @@ fn assert_no_run_error(s: &Value, kind: &str) {
     );
 }
 
-/// Scans read by OCR (Tesseract): floors below what was measured when last raised (P 0.931,
-/// R 0.536 over 40 scans).
-const SCAN_FLOORS: (f64, f64) = (0.90, 0.50);
+/// Scans read by OCR (Tesseract): floors below what was measured when last raised (P 0.952,
+/// R 0.684 over 40 scans).
+const SCAN_FLOORS: (f64, f64) = (0.93, 0.65);
 
 #[test]
 fn third_party_scans_are_read_by_ocr() {
