@@ -166,7 +166,8 @@ fn extract_inner(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extr
                 "image/jpeg"
             };
             let mut e = Extraction::empty(Format::Image, media);
-            read_scan(&mut e, &[bytes.to_vec()], limits);
+            read_scan(&mut e, &[bytes], limits);
+            flag_unread(&mut e);
             e
         }
         Sniffed::Other => {
@@ -272,10 +273,16 @@ fn from_pdf(bytes: &[u8], limits: &Limits) -> Extraction {
     } else if let Some(text) = content.text.as_deref() {
         apply_text_fields(&mut e, heuristics::extract_fields(text), Source::Text, 1.0);
     }
-    flag_missing(&mut e, &["number", "issue_date", "total_with_vat"], |key| {
+    flag_unread(&mut e);
+    e
+}
+
+/// Flags a document read from its text (or OCR's) when the fields an invoice must have are not
+/// there.
+fn flag_unread(e: &mut Extraction) {
+    flag_missing(e, &["number", "issue_date", "total_with_vat"], |key| {
         format!("{key} not found in the text")
     });
-    e
 }
 
 /// Flags `e` for review with an issue, worded by `issue`, for each field of `keys` (paths as in
@@ -295,7 +302,7 @@ fn flag_missing(e: &mut Extraction, keys: &[&str], issue: impl Fn(&str) -> Strin
 /// Reads page images by OCR into `e`: their text, then the fields the heuristics find in it,
 /// each `source: "ocr"` with its confidence scaled by the words' mean OCR confidence. Without an
 /// OCR engine the document is kept, flagged "OCR unavailable".
-fn read_scan(e: &mut Extraction, pages: &[Vec<u8>], limits: &Limits) {
+fn read_scan(e: &mut Extraction, pages: &[impl AsRef<[u8]>], limits: &Limits) {
     let engine = ocr::Tesseract {
         languages: limits.ocr_languages.clone(),
         ..ocr::Tesseract::default()
@@ -303,7 +310,7 @@ fn read_scan(e: &mut Extraction, pages: &[Vec<u8>], limits: &Limits) {
     let mut texts = Vec::new();
     let mut confidences = Vec::new();
     for (n, page) in pages.iter().take(limits.ocr_max_pages).enumerate() {
-        match ocr::Ocr::recognize(&engine, page) {
+        match ocr::Ocr::recognize(&engine, page.as_ref()) {
             Ok(words) => {
                 let (text, confidence) = ocr::words_text(&words);
                 texts.push(text);
@@ -340,9 +347,6 @@ fn read_scan(e: &mut Extraction, pages: &[Vec<u8>], limits: &Limits) {
         confidence,
     );
     e.text = Some(text);
-    flag_missing(e, &["number", "issue_date", "total_with_vat"], |key| {
-        format!("{key} not found in the scan")
-    });
 }
 
 fn apply_text_fields(e: &mut Extraction, f: heuristics::TextFields, source: Source, scale: f64) {

@@ -112,37 +112,47 @@ impl Ocr for Tesseract {
                 }
                 _ => OcrError::Failed(e.to_string()),
             })?;
-        let mut stdin = child.stdin.take().expect("piped");
-        let input = image.to_vec();
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-        let mut stdout = child.stdout.take().expect("piped");
-        let reader = std::thread::spawn(move || {
-            let mut out = Vec::new();
-            let _ = stdout.read_to_end(&mut out);
-            out
-        });
-        let deadline = Instant::now() + self.timeout;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                Ok(None) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(OcrError::Failed(format!(
-                        "no answer within {:?}: stopped",
-                        self.timeout
-                    )));
-                }
-                Err(e) => return Err(OcrError::Failed(e.to_string())),
-            }
+        let (Some(mut stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            let _ = child.kill();
+            return Err(OcrError::Failed("no pipes to the engine".into()));
         };
-        let _ = writer.join();
-        let out = reader.join().unwrap_or_default();
+        let deadline = Instant::now() + self.timeout;
+        // The image goes in and the words come out on their own threads while this one keeps
+        // the time; a scope lets them borrow the image instead of copying it.
+        let (status, out) = std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let _ = stdin.write_all(image);
+            });
+            let reader = scope.spawn(move || {
+                let mut out = Vec::new();
+                let _ = stdout.read_to_end(&mut out);
+                out
+            });
+            let status = loop {
+                match child.try_wait() {
+                    Ok(Some(status)) => break Ok(status),
+                    Ok(None) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    Ok(None) => {
+                        // Killing it closes its pipes, which ends both threads.
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break Err(OcrError::Failed(format!(
+                            "no answer within {:?}: stopped",
+                            self.timeout
+                        )));
+                    }
+                    Err(e) => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break Err(OcrError::Failed(e.to_string()));
+                    }
+                }
+            };
+            (status, reader.join().unwrap_or_default())
+        });
+        let status = status?;
         if !status.success() {
             return Err(OcrError::Failed(format!("tesseract ended with {status}")));
         }

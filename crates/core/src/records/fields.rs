@@ -61,6 +61,12 @@ pub fn credit_note_sql_list() -> String {
     CREDIT_NOTE_CODES.map(|c| format!("'{c}'")).join(",")
 }
 
+/// Whether an extraction of this format was read from a text by heuristics (a PDF's text, or
+/// OCR's in a scan or photo) rather than exactly from an e-invoice: its values are estimates.
+pub fn is_read_from_text(format: &str) -> bool {
+    matches!(format, "pdf-text" | "pdf-scan" | "image")
+}
+
 fn is_date(v: &str) -> bool {
     crate::support::dates::parse_ymd(v).is_some()
 }

@@ -90,7 +90,8 @@ impl Category {
             });
         match format {
             "factur-x" | "ubl" | "cii" | "pdf-text" | "pdf-scan" | "image"
-                if get("number").is_some() || matches!(format, "factur-x" | "ubl" | "cii") =>
+                if get("number").is_some()
+                    || !crate::records::fields::is_read_from_text(format) =>
             {
                 if seller_is_owner {
                     Category::InvoiceIssued

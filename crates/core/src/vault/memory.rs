@@ -32,15 +32,15 @@ use crate::{Error, Result};
 /// The `fields[...].source` of a value read by supplier memory.
 pub const SOURCE: &str = "supplier-memory";
 
+/// The fields that identify the seller.
+const SELLER_IDS: [&str; 3] = ["seller.vat_id", "seller.legal_id", "iban"];
+
 /// Confidence given to a value read by supplier memory.
 const CONFIDENCE: f64 = 0.95;
 
 /// Formats read from text, which memory may improve.
 fn read_from_text(data: &Value) -> bool {
-    matches!(
-        fields::get(data, "format"),
-        Some("pdf-text" | "pdf-scan" | "image")
-    )
+    fields::get(data, "format").is_some_and(fields::is_read_from_text)
 }
 
 /// One remembered layout of one field of one supplier.
@@ -113,7 +113,7 @@ fn seller_ids(conn: &Connection, data: &Value, text: &str) -> Result<Vec<String>
         out
     };
     let own = keep(
-        ["seller.vat_id", "seller.legal_id", "iban"]
+        SELLER_IDS
             .iter()
             .filter_map(|f| fields::get(data, f).map(str::to_owned))
             .collect(),
@@ -191,8 +191,12 @@ pub(super) fn apply(conn: &Connection, data: &mut Value, text: &str) -> Result<V
     if known.is_empty() {
         return Ok(Vec::new());
     }
-    let mut printed = seller_ids(conn, data, text)?;
-    printed.extend(layout::identifiers(text).iter().map(|i| key(i)));
+    // Rows never hold the owner's ids, so every identifier on the page may be looked up.
+    let printed: Vec<String> = SELLER_IDS
+        .iter()
+        .filter_map(|f| fields::get(data, f).map(key))
+        .chain(layout::identifiers(text).iter().map(|i| key(i)))
+        .collect();
     let mut set: Vec<String> = Vec::new();
     for row in known
         .iter()
