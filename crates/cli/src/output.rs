@@ -68,6 +68,36 @@ pub fn print_fields(data: &serde_json::Value) {
             .unwrap_or_default();
         outln!("format       {f}{profile}");
     }
+    if let Some(ocr) = data["ocr"].as_object() {
+        let pages = ocr["pages"].as_array().map_or(0, Vec::len);
+        let turned: Vec<String> = ocr["pages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["rotation"].as_u64().is_some_and(|r| r != 0))
+            .map(|p| format!("page {} turned {}°", p["page"], p["rotation"]))
+            .collect();
+        outln!(
+            "ocr          {} ({}), {pages} of {} pages read, mean confidence {}{}",
+            ocr["engine"].as_str().unwrap_or("?"),
+            ocr["languages"].as_str().unwrap_or("?"),
+            ocr["pages_total"],
+            ocr["mean_confidence"],
+            if turned.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", turned.join(", "))
+            }
+        );
+    } else if let Some(why) = data["issues"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.as_str())
+        .find(|i| i.starts_with("OCR unavailable"))
+    {
+        outln!("ocr          not run: {why}");
+    }
     for path in coffre_core::records::fields::CORRECTABLE {
         if let Some(v) = get(path) {
             let source = data["fields"][path]["source"].as_str().unwrap_or("");

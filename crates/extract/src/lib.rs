@@ -35,7 +35,9 @@ pub mod xml;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
-pub use model::{Buyer, Extraction, FieldInfo, Format, Line, Seller, Source, VatBreakdown};
+pub use model::{
+    Buyer, Extraction, FieldInfo, Format, Line, OcrPage, OcrRun, Seller, Source, VatBreakdown,
+};
 
 /// Resource bounds for one extraction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +93,8 @@ pub enum Sniffed {
     Png,
     /// JPEG signature.
     Jpeg,
+    /// TIFF signature (either byte order).
+    Tiff,
     /// Anything else.
     Other,
 }
@@ -104,6 +108,8 @@ pub fn sniff(bytes: &[u8], file_name: Option<&str>) -> Sniffed {
         Sniffed::Png
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Sniffed::Jpeg
+    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        Sniffed::Tiff
     } else if xml::looks_like_xml(bytes)
         || file_name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".xml"))
     {
@@ -121,6 +127,7 @@ pub fn not_read(bytes: &[u8], file_name: Option<&str>, message: impl Into<String
         Sniffed::Xml => (Format::Other, "application/xml"),
         Sniffed::Png => (Format::Image, "image/png"),
         Sniffed::Jpeg => (Format::Image, "image/jpeg"),
+        Sniffed::Tiff => (Format::Image, "image/tiff"),
         Sniffed::Other => (Format::Other, "application/octet-stream"),
     };
     let mut e = Extraction::empty(format, media);
@@ -159,14 +166,18 @@ fn extract_inner(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extr
     match kind {
         Sniffed::Pdf => from_pdf(bytes, limits),
         Sniffed::Xml => from_xml(bytes, limits),
-        Sniffed::Png | Sniffed::Jpeg => {
-            let media = if kind == Sniffed::Png {
-                "image/png"
-            } else {
-                "image/jpeg"
+        Sniffed::Png | Sniffed::Jpeg | Sniffed::Tiff => {
+            let media = match kind {
+                Sniffed::Png => "image/png",
+                Sniffed::Tiff => "image/tiff",
+                _ => "image/jpeg",
             };
             let mut e = Extraction::empty(Format::Image, media);
-            read_scan(&mut e, &[bytes], limits);
+            let page = pdf::images::PageImage {
+                data: pdf::images::ImageData::Encoded(bytes.to_vec()),
+                dpi: None,
+            };
+            read_scan(&mut e, &[page], limits);
             flag_unread(&mut e);
             e
         }
@@ -300,21 +311,28 @@ fn flag_missing(e: &mut Extraction, keys: &[&str], issue: impl Fn(&str) -> Strin
 }
 
 /// Reads page images by OCR into `e`: their text, then the fields the heuristics find in it,
-/// each `source: "ocr"` with its confidence scaled by the words' mean OCR confidence. Without an
-/// OCR engine the document is kept, flagged "OCR unavailable".
-fn read_scan(e: &mut Extraction, pages: &[impl AsRef<[u8]>], limits: &Limits) {
+/// each `source: "ocr"` with its confidence scaled by the words' mean OCR confidence, and what
+/// OCR did in `e.ocr`. Without an OCR engine the document is kept, flagged "OCR unavailable".
+fn read_scan(e: &mut Extraction, pages: &[pdf::images::PageImage], limits: &Limits) {
     let engine = ocr::Tesseract {
         languages: limits.ocr_languages.clone(),
         ..ocr::Tesseract::default()
     };
     let mut texts = Vec::new();
-    let mut confidences = Vec::new();
+    let mut read = Vec::new();
     for (n, page) in pages.iter().take(limits.ocr_max_pages).enumerate() {
-        match ocr::Ocr::recognize(&engine, page.as_ref()) {
-            Ok(words) => {
-                let (text, confidence) = ocr::words_text(&words);
+        match ocr::read_page(&engine, page) {
+            Ok(page) => {
+                let (text, confidence) = ocr::words_text(&page.words);
                 texts.push(text);
-                confidences.push(confidence);
+                read.push(OcrPage {
+                    page: n + 1,
+                    rotation: page.rotation,
+                    skew: page.skew,
+                    dpi: page.dpi,
+                    confidence: round2(confidence),
+                    words: page.words.len(),
+                });
             }
             Err(err @ ocr::OcrError::Unavailable(_)) => {
                 e.issue(err.to_string());
@@ -335,10 +353,15 @@ fn read_scan(e: &mut Extraction, pages: &[impl AsRef<[u8]>], limits: &Limits) {
         .chars()
         .take(limits.max_text_chars)
         .collect();
-    let confidence = if confidences.is_empty() {
+    // Pages weigh by their words: a blank back page does not halve the document's confidence.
+    let words: usize = read.iter().map(|p| p.words).sum();
+    let confidence = if words == 0 {
         0.0
     } else {
-        confidences.iter().sum::<f64>() / confidences.len() as f64
+        read.iter()
+            .map(|p| p.confidence * p.words as f64)
+            .sum::<f64>()
+            / words as f64
     };
     apply_text_fields(
         e,
@@ -346,7 +369,18 @@ fn read_scan(e: &mut Extraction, pages: &[impl AsRef<[u8]>], limits: &Limits) {
         Source::Ocr,
         confidence,
     );
+    e.ocr = Some(OcrRun {
+        engine: ocr::Ocr::engine(&engine),
+        languages: limits.ocr_languages.clone(),
+        pages_total: pages.len(),
+        mean_confidence: round2(confidence),
+        pages: read,
+    });
     e.text = Some(text);
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
 }
 
 fn apply_text_fields(e: &mut Extraction, f: heuristics::TextFields, source: Source, scale: f64) {

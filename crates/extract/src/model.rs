@@ -79,6 +79,38 @@ pub enum Source {
     Ocr,
 }
 
+/// What OCR did on a document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OcrRun {
+    /// The engine and its version (`tesseract 5.3.0`).
+    pub engine: String,
+    /// The languages it read, `+`-separated (`fra+eng+deu`).
+    pub languages: String,
+    /// How many page images the document has (OCR reads at most `Limits::ocr_max_pages`).
+    pub pages_total: usize,
+    /// The words' mean confidence over the pages read, 0 to 1.
+    pub mean_confidence: f64,
+    /// Each page read.
+    pub pages: Vec<OcrPage>,
+}
+
+/// One page OCR read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OcrPage {
+    /// Its number, from 1.
+    pub page: usize,
+    /// The clockwise turn that made it upright before reading (0, 90, 180 or 270 degrees).
+    pub rotation: u16,
+    /// The tilt straightened before reading, degrees (positive: its lines fell to the right).
+    pub skew: f64,
+    /// The resolution it was read at, dots per inch.
+    pub dpi: u32,
+    /// Its words' mean confidence, 0 to 1.
+    pub confidence: f64,
+    /// How many words were read.
+    pub words: usize,
+}
+
 /// Provenance of one non-null field.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FieldInfo {
@@ -191,6 +223,9 @@ pub struct Extraction {
     pub vat_breakdown: Vec<VatBreakdown>,
     /// BG-25 invoice lines (structured invoices).
     pub lines: Vec<Line>,
+    /// What OCR did, when the document was read by OCR (scans and photos).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocr: Option<OcrRun>,
     /// True when a human should look at this document.
     pub needs_review: bool,
     /// Human-readable problems met while extracting.
@@ -227,6 +262,7 @@ impl Extraction {
             fields: BTreeMap::new(),
             vat_breakdown: Vec::new(),
             lines: Vec::new(),
+            ocr: None,
             needs_review: false,
             issues: Vec::new(),
             media_type: media_type.to_string(),

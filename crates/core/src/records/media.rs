@@ -15,6 +15,8 @@ pub enum MediaKind {
     Png,
     /// A JPEG image.
     Jpeg,
+    /// A TIFF image (a scanner's multi-page format).
+    Tiff,
     /// Anything else, stored as is.
     Other,
 }
@@ -28,6 +30,7 @@ impl MediaKind {
             coffre_extract::Sniffed::Xml => MediaKind::Xml,
             coffre_extract::Sniffed::Png => MediaKind::Png,
             coffre_extract::Sniffed::Jpeg => MediaKind::Jpeg,
+            coffre_extract::Sniffed::Tiff => MediaKind::Tiff,
             coffre_extract::Sniffed::Other => MediaKind::Other,
         }
     }
@@ -39,6 +42,7 @@ impl MediaKind {
             MediaKind::Xml => "application/xml",
             MediaKind::Png => "image/png",
             MediaKind::Jpeg => "image/jpeg",
+            MediaKind::Tiff => "image/tiff",
             MediaKind::Other => "application/octet-stream",
         }
     }
@@ -50,6 +54,7 @@ impl MediaKind {
             "application/xml" => MediaKind::Xml,
             "image/png" => MediaKind::Png,
             "image/jpeg" => MediaKind::Jpeg,
+            "image/tiff" => MediaKind::Tiff,
             _ => MediaKind::Other,
         }
     }
@@ -65,6 +70,8 @@ mod tests {
         assert_eq!(MediaKind::sniff(b"%PDF-1.7\n...", "a"), Pdf);
         assert_eq!(MediaKind::sniff(b"\x89PNG\r\n\x1a\n....", "a"), Png);
         assert_eq!(MediaKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0], "a"), Jpeg);
+        assert_eq!(MediaKind::sniff(b"II*\0\x08\0\0\0", "a"), Tiff);
+        assert_eq!(MediaKind::sniff(b"MM\0*\0\0\0\x08", "a"), Tiff);
         assert_eq!(
             MediaKind::sniff(b"\xEF\xBB\xBF  <?xml version='1.0'?>", "a"),
             Xml
@@ -72,7 +79,7 @@ mod tests {
         assert_eq!(MediaKind::sniff(b"<Invoice xmlns='x'/>", "a"), Xml);
         assert_eq!(MediaKind::sniff(b"hello <b>", "a"), Other);
         assert_eq!(MediaKind::sniff(b"", "a"), Other);
-        for k in [Pdf, Xml, Png, Jpeg, Other] {
+        for k in [Pdf, Xml, Png, Jpeg, Tiff, Other] {
             assert_eq!(MediaKind::from_mime(k.mime()), k);
         }
     }

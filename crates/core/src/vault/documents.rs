@@ -1,5 +1,5 @@
 //! Reading documents: the list, one document, its plaintext (checked against its recorded size
-//! and SHA-256, audited as a read), a saved copy, its invoice data with the owner's
+//! and SHA-256, audited as a read), the text read from it (audited too), a saved copy, its invoice data with the owner's
 //! corrections, and extraction run again.
 //!
 //! Promises: only authenticated bytes are returned or written, and a copy is written only once
@@ -133,6 +133,15 @@ impl Vault {
         self.audited("document.read", Some(&doc.id), |_| {
             Ok(((), json!({ "name": name, "via": how })))
         })
+    }
+
+    /// The text read from a document (its text layer, or what OCR read in its images), kept in
+    /// the index for search; `None` when nothing was read. Audited as a read (`via: "text"`).
+    pub fn document_text(&mut self, id_or_prefix: &str) -> Result<Option<String>> {
+        let doc = self.document(id_or_prefix)?;
+        let text = Index::body(self.index.conn(), &doc.id)?;
+        self.record_read(&doc, "text")?;
+        Ok(text.filter(|t| !t.trim().is_empty()))
     }
 
     /// The whole plaintext of a document, verified, in zeroizing memory.

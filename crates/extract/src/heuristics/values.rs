@@ -41,7 +41,7 @@ pub(super) fn value_for(label: Label, region: &str) -> Option<String> {
     match label {
         Label::Number => {
             let c = NUMBER_TOKEN.captures(region)?;
-            let tok = c.get(1)?.as_str().trim_end_matches(['.', '/', '-']);
+            let tok = c.get(1)?.as_str().trim_end_matches(['.', '/', '-', '_']);
             let ok = (3..=30).contains(&tok.len())
                 && tok.chars().any(|ch| ch.is_ascii_digit())
                 && dates::find_dates(tok).is_empty()

@@ -230,12 +230,13 @@ pub fn page_text(glyphs: &mut [Glyph]) -> String {
     out
 }
 
-/// The width of one character column: the page's median advance of a visible glyph.
+/// The width of one character column: the page's median advance of a visible glyph (a glyph
+/// of several characters, an OCR word, counts as its width over its characters).
 fn char_unit(glyphs: &[Glyph]) -> f64 {
     let mut widths: Vec<f64> = glyphs
         .iter()
-        .filter(|g| g.text.chars().count() == 1 && !g.text.trim().is_empty())
-        .map(|g| g.end - g.x)
+        .filter(|g| !g.text.trim().is_empty())
+        .map(|g| (g.end - g.x) / g.text.chars().count() as f64)
         .filter(|w| w.is_finite() && *w > 0.0)
         .collect();
     if widths.is_empty() {

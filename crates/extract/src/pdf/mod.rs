@@ -60,8 +60,8 @@ pub struct PdfContent {
     pub text: Option<String>,
     /// Problems met (unreadable attachment, text loss, extractor errors...).
     pub issues: Vec<String>,
-    /// When the PDF has no text layer: the JPEG image of each page, for OCR.
-    pub page_images: Vec<Vec<u8>>,
+    /// When the PDF has no text layer: the image of each page, for OCR.
+    pub page_images: Vec<images::PageImage>,
 }
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
@@ -128,7 +128,7 @@ fn process_in_worker(bytes: &[u8], limits: &Limits) -> Result<PdfContent, PdfErr
     out.xmp_profile =
         contained(|| Ok(attachments::xmp_conformance_level(&doc, limits))).unwrap_or(None);
     let images = contained(|| {
-        Ok(images::page_jpegs(
+        Ok(images::page_images(
             &doc,
             limits.ocr_max_pages + 1,
             limits.max_input_bytes,

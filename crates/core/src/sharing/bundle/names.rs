@@ -26,6 +26,7 @@ pub(super) fn extension_of(doc: &crate::Document) -> String {
             crate::MediaKind::Xml => "xml",
             crate::MediaKind::Png => "png",
             crate::MediaKind::Jpeg => "jpg",
+            crate::MediaKind::Tiff => "tif",
             _ => "bin",
         }
         .to_owned()
@@ -46,6 +47,7 @@ pub(super) fn neutral_extension(doc: &crate::Document) -> &'static str {
         crate::MediaKind::Xml => "xml",
         crate::MediaKind::Png => "png",
         crate::MediaKind::Jpeg => "jpg",
+        crate::MediaKind::Tiff => "tif",
         _ => {
             let ext = extension_of(doc);
             COMMON.iter().find(|c| **c == ext).copied().unwrap_or("bin")
