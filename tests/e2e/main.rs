@@ -432,6 +432,8 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     app.driver
         .wait("[data-testid=settings-supplier-memory-empty]", WAIT)?;
 
+    scan_read_by_ocr(app)?;
+
     // The other screens, for the screenshots and to see that each one renders.
     for screen in ["retention", "privacy", "audit", "settings"] {
         app.click(&format!("[data-testid=nav-{screen}]"))?;
@@ -457,6 +459,56 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     app.shot("unlocked")?;
     french_errors(app, &vault)?;
     app.driver.quit()
+}
+
+/// A real scan (a JPEG of a third-party invoice, from the shared corpus when it is here and
+/// Tesseract is installed) dropped on the window is read by OCR: found by a word printed on it,
+/// its fields marked as OCR's, the recognised text shown on demand.
+fn scan_read_by_ocr(app: &mut App) -> Result<()> {
+    let scan = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus/third-party/files/scan-i2d-NetpresseInvoice-a.jpg");
+    let tesseract = std::process::Command::new("tesseract")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !scan.is_file() || !tesseract {
+        eprintln!("OCR step skipped: the shared corpus or tesseract is not here");
+        return Ok(());
+    }
+    app.click("[data-testid=nav-documents]")?;
+    app.driver.wait("[data-testid=search-input]", WAIT)?;
+    app.emit_drag("tauri://drag-drop", &[scan])?;
+    app.import_summary(&["1"], "import-scan")?;
+    app.click("[data-testid=import-close]")?;
+    app.driver
+        .fill("[data-testid=search-input]", "Villeurbanne")?;
+    app.driver.until(
+        "the scan found by a printed word",
+        Duration::from_secs(60),
+        || Ok((app.count("[data-testid=doc-row]")? == 1).then_some(())),
+    )?;
+    app.click("[data-testid=doc-row]")?;
+    app.driver.wait("[data-testid=field-number-ocr]", WAIT)?;
+    let number = app.text("[data-testid=field-number]")?;
+    if number.trim() != "2022089083" {
+        return Err(format!("the scan's field-number shows {number:?}"));
+    }
+    let summary = app.text("[data-testid=detail-ocr-summary]")?;
+    if !summary.contains("tesseract") || !summary.contains("fra+eng+deu") {
+        return Err(format!("the OCR summary shows {summary:?}"));
+    }
+    app.click("[data-testid=detail-ocr] summary")?;
+    let text = app.text("[data-testid=detail-ocr-text]")?;
+    if !text.contains("Villeurbanne") {
+        return Err(format!("the recognised text shows {text:?}"));
+    }
+    app.shot("document-detail-ocr")?;
+    app.driver.exec(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))",
+        json!([]),
+    )?;
+    app.driver.fill("[data-testid=search-input]", "")?;
+    Ok(())
 }
 
 /// In French, three errors the core returns (a wrong passphrase, an e-mail address it refuses, a

@@ -61,6 +61,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         records::categories,
         records::document_detail,
         records::document_bytes,
+        records::document_text,
         records::document_correct,
         records::supplier_memory,
         records::supplier_memory_forget,

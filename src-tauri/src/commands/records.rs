@@ -74,6 +74,12 @@ pub async fn document_detail(state: State<'_, AppState>, id: String) -> Res<Deta
     with_vault(&state, move |v| detail(v, &id)).await
 }
 
+/// The text read from a document (text layer or OCR), when there is one.
+#[tauri::command]
+pub async fn document_text(state: State<'_, AppState>, id: String) -> Res<Option<String>> {
+    with_vault(&state, move |v| v.document_text(&id)).await
+}
+
 /// The decrypted bytes, sent as a binary IPC response (never a file).
 #[tauri::command]
 pub async fn document_bytes(state: State<'_, AppState>, id: String) -> Res<tauri::ipc::Response> {

@@ -217,12 +217,28 @@ export interface InvoiceFields {
     vat_rate?: string | null;
   }[];
   media_type?: string;
+  /** What OCR did, for a scan or photo read by OCR. */
+  ocr?: OcrRun | null;
   needs_review?: boolean;
   issues?: string[];
   [key: string]: unknown;
 }
 
+/** What OCR did on a document (coffre-extract's `OcrRun`). */
+export interface OcrRun {
+  /** `tesseract 5.3.0`. */
+  engine: string;
+  /** `fra+eng+deu`. */
+  languages: string;
+  pages_total: number;
+  /** 0 to 1. */
+  mean_confidence: number;
+  pages: { page: number; rotation: number; skew: number; dpi: number; confidence: number; words: number }[];
+}
+
 export const documentDetail = (id: string) => call<Detail>('document_detail', { id });
+/** The text read from a document (text layer or OCR), or null; the read is audited. */
+export const documentText = (id: string) => call<string | null>('document_text', { id });
 /** The decrypted bytes, held in memory only (for pdf.js / the XML view). */
 export const documentBytes = (id: string) => call<ArrayBuffer>('document_bytes', { id });
 /** Sets (or clears, with null) a field; returns the updated detail. */
