@@ -3,12 +3,13 @@
 //!
 //! Promises: the names are run in the order given (all of them when none is given); an
 //! unknown name fails the task. The criterion benchmarks run through `cargo bench`; `ingest`,
-//! `bundle` and `backup` drive the release `coffre` binary (see their modules).
+//! `bundle`, `backup` and `ocr` drive the release `coffre` binary (see their modules).
 
 mod backup;
 mod bundle;
 mod fixtures;
 mod ingest;
+mod ocr;
 
 use std::process::Command;
 
@@ -19,13 +20,15 @@ use crate::util::{cargo, npm, root};
 use backup::backup_bench;
 use bundle::bundle_bench;
 use ingest::ingest_bench;
+use ocr::ocr_bench;
 
 /// The benchmarks, by name: `vault` (blob crypto, import), `search` (latency over 100,000
 /// documents), `extract` (extraction against pdftotext), `app` (the desktop app's launch,
-/// unlock-to-rows time and memory over 100,000 documents). No name runs them all.
+/// unlock-to-rows time and memory over 100,000 documents), `ocr` (300 dpi scans through
+/// `coffre extract` against the `tesseract` program). No name runs them all.
 pub(crate) fn bench(names: &[String]) -> Result<()> {
     let all = [
-        "vault", "search", "extract", "worker", "ingest", "bundle", "backup", "app",
+        "vault", "search", "extract", "worker", "ingest", "bundle", "backup", "ocr", "app",
     ];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
@@ -79,6 +82,7 @@ pub(crate) fn bench(names: &[String]) -> Result<()> {
             "ingest" => ingest_bench()?,
             "bundle" => bundle_bench()?,
             "backup" => backup_bench()?,
+            "ocr" => ocr_bench()?,
             "app" => {
                 // The release app over the search benchmark's 100,000-document vault.
                 if !root()
@@ -106,7 +110,7 @@ pub(crate) fn bench(names: &[String]) -> Result<()> {
                 ])?
             }
             other => bail!(
-                "unknown benchmark {other:?} (vault, search, extract, worker, ingest, bundle, backup, app)"
+                "unknown benchmark {other:?} (vault, search, extract, worker, ingest, bundle, backup, ocr, app)"
             ),
         }
     }
