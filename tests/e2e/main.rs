@@ -463,7 +463,8 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
 
 /// A real scan (a JPEG of a third-party invoice, from the shared corpus when it is here and
 /// Tesseract is installed) dropped on the window is read by OCR: found by a word printed on it,
-/// its fields marked as OCR's, the recognised text shown on demand.
+/// its progress shown page by page, its fields marked as OCR's, the recognised text shown on
+/// demand.
 fn scan_read_by_ocr(app: &mut App) -> Result<()> {
     let scan = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/corpus/third-party/files/scan-i2d-NetpresseInvoice-a.jpg");
@@ -478,6 +479,12 @@ fn scan_read_by_ocr(app: &mut App) -> Result<()> {
     app.click("[data-testid=nav-documents]")?;
     app.driver.wait("[data-testid=search-input]", WAIT)?;
     app.emit_drag("tauri://drag-drop", &[scan])?;
+    // While Tesseract reads it (seconds), the panel says which page.
+    let progress = app.text("[data-testid=import-ocr-progress]")?;
+    if !progress.contains("1") {
+        return Err(format!("the OCR progress shows {progress:?}"));
+    }
+    app.shot("import-ocr-progress")?;
     app.import_summary(&["1"], "import-scan")?;
     app.click("[data-testid=import-close]")?;
     app.driver

@@ -22,13 +22,18 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A program that answers the worker handshake, then hangs: a parser stuck on a hostile file.
+/// A program that answers the worker handshake, starts a program of its own (as a worker
+/// starts Tesseract: a `sleep` for [`engine_marker`] seconds), then hangs: a parser stuck on a
+/// hostile file.
 fn hanging_worker(dir: &Path) -> PathBuf {
     let path = dir.join("hanging-worker");
     std::fs::write(
         &path,
-        "#!/bin/sh\nprintf '\\027\\000\\000\\000\\000\\000\\000\\000coffre-extract-worker/1'\n\
-         exec sleep 600\n",
+        format!(
+            "#!/bin/sh\nprintf '\\027\\000\\000\\000\\000\\000\\000\\000coffre-extract-worker/2'\n\
+             sleep {} &\nexec sleep 600\n",
+            engine_marker()
+        ),
     )
     .unwrap();
     #[cfg(unix)]
@@ -60,6 +65,29 @@ fn new_vault(dir: &Path) -> Vault {
     )
     .unwrap()
     .0
+}
+
+/// The stand-in engine's `sleep` duration, unique to this test process.
+fn engine_marker() -> String {
+    format!("600.{}", std::process::id())
+}
+
+/// Live stand-in engines of this test process's workers, whoever their parent is now.
+#[cfg(target_os = "linux")]
+fn engines_left() -> usize {
+    let cmd = format!("sleep\x00{}\x00", engine_marker());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            let running = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_some_and(|state| state != "Z");
+            running && std::fs::read(e.path().join("cmdline")).unwrap_or_default() == cmd.as_bytes()
+        })
+        .count()
 }
 
 /// Live processes running `sleep 600` whose parent is this test process: hung workers.
@@ -115,6 +143,12 @@ fn a_hanging_worker_is_killed_retried_once_then_the_document_is_flagged_and_neve
         hung_workers(),
         0,
         "the hung workers were killed, not abandoned"
+    );
+    #[cfg(target_os = "linux")]
+    assert_eq!(
+        engines_left(),
+        0,
+        "what the workers started was killed with them"
     );
 
     let mut v = Arc::try_unwrap(vault).ok().unwrap().into_inner().unwrap();

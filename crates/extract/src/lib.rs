@@ -12,8 +12,9 @@
 //! Trust order: an e-invoice embedded in a PDF (Factur-X, ZUGFeRD 1.0 and 2.x, XRechnung),
 //! then standalone XML (both read exactly, source `xml`, confidence 1), then the text of a plain
 //! PDF read by label heuristics (source `text`, with a confidence), then the text OCR reads in a
-//! PNG or JPEG image or in the JPEG pages of a PDF without a text layer (format `image` or
-//! `pdf-scan`, source `ocr`, the confidence scaled by OCR's), then nothing for other files.
+//! JPEG, PNG or TIFF image or in the page images of a PDF without a text layer (format `image`
+//! or `pdf-scan`, source `ocr`, the confidence scaled by OCR's, within `Limits::ocr_timeout`),
+//! then nothing for other files.
 //!
 //! Modules: [`model`] (the result and its JSON), [`xml`] (UBL, CII D16B, ZUGFeRD 1.0), [`pdf`]
 //! (attachments, text layer, layout, page images), [`ocr`] (Tesseract), [`heuristics`] (fields
@@ -63,6 +64,9 @@ pub struct Limits {
     pub ocr_max_pages: usize,
     /// OCR languages, `+`-separated Tesseract names (`fra+eng+deu`).
     pub ocr_languages: String,
+    /// Time budget for all the OCR of one document (below the extraction worker's own wall
+    /// budget, so the pages read are kept when it runs out).
+    pub ocr_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -78,6 +82,7 @@ impl Default for Limits {
             pdf_timeout: Duration::from_secs(20),
             ocr_max_pages: 20,
             ocr_languages: "fra+eng+deu".into(),
+            ocr_timeout: Duration::from_secs(150),
         }
     }
 }
@@ -137,7 +142,31 @@ pub fn not_read(bytes: &[u8], file_name: Option<&str>, message: impl Into<String
 
 /// Extracts invoice fields from a document. Never panics, never fails: see the crate docs.
 pub fn extract(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extraction {
-    match catch_unwind(AssertUnwindSafe(|| extract_inner(bytes, file_name, limits))) {
+    extract_with_progress(bytes, file_name, limits, &mut |_| {})
+}
+
+/// Where the extraction of a long document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// OCR is about to read page `page` (from 1) of the `pages` it will read.
+    OcrPage {
+        /// The page, from 1.
+        page: usize,
+        /// How many pages OCR reads (at most `Limits::ocr_max_pages`).
+        pages: usize,
+    },
+}
+
+/// [`extract`], telling `progress` where it is (each page OCR reads) as it goes.
+pub fn extract_with_progress(
+    bytes: &[u8],
+    file_name: Option<&str>,
+    limits: &Limits,
+    progress: &mut dyn FnMut(Progress),
+) -> Extraction {
+    match catch_unwind(AssertUnwindSafe(|| {
+        extract_inner(bytes, file_name, limits, progress)
+    })) {
         Ok(mut e) => {
             e.check_types();
             e
@@ -150,7 +179,12 @@ pub fn extract(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extrac
     }
 }
 
-fn extract_inner(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extraction {
+fn extract_inner(
+    bytes: &[u8],
+    file_name: Option<&str>,
+    limits: &Limits,
+    progress: &mut dyn FnMut(Progress),
+) -> Extraction {
     let kind = sniff(bytes, file_name);
     if bytes.len() > limits.max_input_bytes {
         return not_read(
@@ -164,7 +198,7 @@ fn extract_inner(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extr
         );
     }
     match kind {
-        Sniffed::Pdf => from_pdf(bytes, limits),
+        Sniffed::Pdf => from_pdf(bytes, limits, progress),
         Sniffed::Xml => from_xml(bytes, limits),
         Sniffed::Png | Sniffed::Jpeg | Sniffed::Tiff => {
             let media = match kind {
@@ -174,10 +208,11 @@ fn extract_inner(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extr
             };
             let mut e = Extraction::empty(Format::Image, media);
             let page = pdf::images::PageImage {
+                page: 1,
                 data: pdf::images::ImageData::Encoded(bytes.to_vec()),
                 dpi: None,
             };
-            read_scan(&mut e, &[page], limits);
+            read_scan(&mut e, &[page], 1, limits, progress);
             flag_unread(&mut e);
             e
         }
@@ -234,7 +269,7 @@ fn finish_structured(e: &mut Extraction) {
     }
 }
 
-fn from_pdf(bytes: &[u8], limits: &Limits) -> Extraction {
+fn from_pdf(bytes: &[u8], limits: &Limits, progress: &mut dyn FnMut(Progress)) -> Extraction {
     let mut e = Extraction::empty(Format::PdfText, "application/pdf");
     let content = match pdf::process(bytes, limits) {
         Ok(c) => c,
@@ -277,10 +312,16 @@ fn from_pdf(bytes: &[u8], limits: &Limits) -> Extraction {
         e.issue(i.clone());
     }
     if !content.page_images.is_empty() {
-        // No text layer, a JPEG per page: a scan.
+        // No text layer, an image per page: a scan.
         e.format = Format::PdfScan;
         e.issues.retain(|i| !i.starts_with("no text layer"));
-        read_scan(&mut e, &content.page_images, limits);
+        read_scan(
+            &mut e,
+            &content.page_images,
+            content.page_count,
+            limits,
+            progress,
+        );
     } else if let Some(text) = content.text.as_deref() {
         apply_text_fields(&mut e, heuristics::extract_fields(text), Source::Text, 1.0);
     }
@@ -313,20 +354,40 @@ fn flag_missing(e: &mut Extraction, keys: &[&str], issue: impl Fn(&str) -> Strin
 /// Reads page images by OCR into `e`: their text, then the fields the heuristics find in it,
 /// each `source: "ocr"` with its confidence scaled by the words' mean OCR confidence, and what
 /// OCR did in `e.ocr`. Without an OCR engine the document is kept, flagged "OCR unavailable".
-fn read_scan(e: &mut Extraction, pages: &[pdf::images::PageImage], limits: &Limits) {
-    let engine = ocr::Tesseract {
-        languages: limits.ocr_languages.clone(),
-        ..ocr::Tesseract::default()
-    };
+fn read_scan(
+    e: &mut Extraction,
+    pages: &[pdf::images::PageImage],
+    page_count: usize,
+    limits: &Limits,
+    progress: &mut dyn FnMut(Progress),
+) {
+    let started = std::time::Instant::now();
     let mut texts = Vec::new();
     let mut read = Vec::new();
-    for (n, page) in pages.iter().take(limits.ocr_max_pages).enumerate() {
-        match ocr::read_page(&engine, page) {
+    let reading = pages.len().min(limits.ocr_max_pages);
+    for (n, image) in pages.iter().take(reading).enumerate() {
+        let Some(left) = limits.ocr_timeout.checked_sub(started.elapsed()) else {
+            e.issue(format!(
+                "OCR stopped after {n} of {reading} pages: its time budget of {:?} ran out",
+                limits.ocr_timeout
+            ));
+            break;
+        };
+        let engine = ocr::Tesseract {
+            languages: limits.ocr_languages.clone(),
+            timeout: left.min(ocr::Tesseract::default().timeout),
+            ..ocr::Tesseract::default()
+        };
+        progress(Progress::OcrPage {
+            page: n + 1,
+            pages: reading,
+        });
+        match ocr::read_page(&engine, image) {
             Ok(page) => {
                 let (text, confidence) = ocr::words_text(&page.words);
                 texts.push(text);
                 read.push(OcrPage {
-                    page: n + 1,
+                    page: image.page,
                     rotation: page.rotation,
                     skew: page.skew,
                     dpi: page.dpi,
@@ -338,14 +399,13 @@ fn read_scan(e: &mut Extraction, pages: &[pdf::images::PageImage], limits: &Limi
                 e.issue(err.to_string());
                 return;
             }
-            Err(err) => e.issue(format!("page {}: {err}", n + 1)),
+            Err(err) => e.issue(format!("page {}: {err}", image.page)),
         }
     }
-    if pages.len() > limits.ocr_max_pages {
+    if page_count > limits.ocr_max_pages {
         e.issue(format!(
-            "OCR read the first {} pages of {}",
-            limits.ocr_max_pages,
-            pages.len()
+            "OCR read the first {} pages of {page_count}",
+            limits.ocr_max_pages
         ));
     }
     let text: String = texts
@@ -370,9 +430,9 @@ fn read_scan(e: &mut Extraction, pages: &[pdf::images::PageImage], limits: &Limi
         confidence,
     );
     e.ocr = Some(OcrRun {
-        engine: ocr::Ocr::engine(&engine),
+        engine: ocr::Ocr::engine(&ocr::Tesseract::default()),
         languages: limits.ocr_languages.clone(),
-        pages_total: pages.len(),
+        pages_total: page_count,
         mean_confidence: round2(confidence),
         pages: read,
     });

@@ -11,6 +11,8 @@ export interface FileRow {
   state: FileState;
   reason: string | null;
   id: string | null;
+  /** While OCR reads a scan: the page it reads, of how many. */
+  ocr: { page: number; pages: number } | null;
 }
 
 export const importer = $state<{ rows: FileRow[]; open: boolean }>({ rows: [], open: false });
@@ -34,7 +36,7 @@ export function closeImport(): void {
 function row(e: IngestEvent): FileRow {
   let i = byJob.get(e.job);
   if (i === undefined) {
-    importer.rows.push({ job: e.job, path: e.path, name: baseName(e.path), state: 'queued', reason: null, id: null });
+    importer.rows.push({ job: e.job, path: e.path, name: baseName(e.path), state: 'queued', reason: null, id: null, ocr: null });
     i = importer.rows.length - 1;
     byJob.set(e.job, i);
   }
@@ -51,8 +53,13 @@ export function handleIngest(e: IngestEvent): void {
     case 'extracting':
       r.state = 'reading';
       break;
+    case 'reading':
+      r.state = 'reading';
+      r.ocr = { page: e.page, pages: e.pages };
+      break;
     case 'stored':
       r.state = 'stored';
+      r.ocr = null;
       r.id = e.id;
       documentsChanged();
       break;

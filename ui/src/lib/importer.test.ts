@@ -22,6 +22,15 @@ describe('import panel state', () => {
     expect(importer.rows[0]).toMatchObject({ name: 'a.pdf', state: 'stored', id: 'd1' });
   });
 
+  it('shows which page OCR reads, until the scan is stored', () => {
+    closeImport();
+    handleIngest({ event: 'extracting', job: 3, path: '/in/scan.pdf' });
+    handleIngest({ event: 'reading', job: 3, path: '/in/scan.pdf', page: 2, pages: 5 });
+    expect(importer.rows[0]).toMatchObject({ state: 'reading', ocr: { page: 2, pages: 5 } });
+    handleIngest({ event: 'stored', job: 3, path: '/in/scan.pdf', id: 'd3', bytes: 10, counts });
+    expect(importer.rows[0]).toMatchObject({ state: 'stored', ocr: null });
+  });
+
   it('is not reopened by a late reply for a batch already finished and closed', () => {
     closeImport();
     // The events beat the command's reply: the batch ends, the user closes the panel...

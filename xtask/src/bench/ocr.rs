@@ -46,7 +46,9 @@ const PAGES: usize = 6;
 /// How many times each page runs on each side; the best run counts.
 const ROUNDS: usize = 3;
 
-/// Arguments of the baseline after the image path: Coffre's own Tesseract settings.
+/// Arguments of the baseline after the image path: the languages, page segmentation and output
+/// Coffre asks for, the page read from its file as a user of the program would (Coffre gives it
+/// as PNG on standard input, with `--dpi`).
 const TESSERACT_ARGS: [&str; 6] = ["-", "-l", "fra+eng+deu", "--psm", "3", "tsv"];
 
 /// 300 dpi A4 grayscale scans through `coffre extract` and through `tesseract`, one core.

@@ -61,7 +61,8 @@ pub fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
     let resumed = resume_interrupted(&intake, &files)?;
     let ids = ingest.submit(&files, Origin::Cli)?;
     let total = resumed.len() + order.len();
-    let bar = if std::io::stderr().is_terminal() && total > 1 {
+    // On a terminal: files done, and the file being read (with the page, for a scan's OCR).
+    let bar = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
@@ -105,8 +106,12 @@ pub fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
     flush_ready(&mut done, &mut printed);
     while remaining > 0 {
         let Ok(event) = events.recv() else { break };
-        if let IngestEvent::Extracting { path, .. } = &event {
-            bar.set_message(path.display().to_string());
+        match &event {
+            IngestEvent::Extracting { path, .. } => bar.set_message(path.display().to_string()),
+            IngestEvent::Reading {
+                path, page, pages, ..
+            } => bar.set_message(format!("{}: OCR page {page}/{pages}", path.display())),
+            _ => {}
         }
         if !event.is_final() {
             continue;

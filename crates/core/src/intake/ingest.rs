@@ -71,8 +71,8 @@ impl Counts {
     }
 }
 
-/// What the queue reports, in order for each job: `queued`, `extracting`, then one of `stored`,
-/// `duplicate` or `failed`, each with the totals so far.
+/// What the queue reports, in order for each job: `queued`, `extracting`, `reading` for each page
+/// OCR reads (scans), then one of `stored`, `duplicate` or `failed`, each with the totals so far.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "event", rename_all = "lowercase")]
@@ -92,6 +92,17 @@ pub enum IngestEvent {
         job: i64,
         /// The source file.
         path: PathBuf,
+    },
+    /// OCR is reading one page of the file (a scan).
+    Reading {
+        /// Journal id of the job.
+        job: i64,
+        /// The source file.
+        path: PathBuf,
+        /// The page being read, from 1.
+        page: u32,
+        /// How many pages OCR reads.
+        pages: u32,
     },
     /// Stored as a new document.
     Stored {
@@ -136,6 +147,7 @@ impl IngestEvent {
         match self {
             IngestEvent::Queued { job, .. }
             | IngestEvent::Extracting { job, .. }
+            | IngestEvent::Reading { job, .. }
             | IngestEvent::Stored { job, .. }
             | IngestEvent::Duplicate { job, .. }
             | IngestEvent::Failed { job, .. } => *job,
@@ -462,7 +474,17 @@ fn import_one(shared: &Shared, job: &Job) -> Result<(ImportOutcome, u64)> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "unnamed".into());
-    let prepared = shared.sealer.prepare(&name, &plain, fp)?;
+    let prepared = shared
+        .sealer
+        .prepare_with_progress(&name, &plain, fp, &mut |p| {
+            let coffre_extract::Progress::OcrPage { page, pages } = p;
+            shared.emit(IngestEvent::Reading {
+                job: job.id,
+                path: path.clone(),
+                page: u32::try_from(page).unwrap_or(u32::MAX),
+                pages: u32::try_from(pages).unwrap_or(u32::MAX),
+            });
+        })?;
     drop(plain);
     let (reply, outcome) = mpsc::channel();
     lock(&shared.ready).push(Ready {

@@ -3,8 +3,9 @@
 //! A PDF, an XML file or an image from outside can be hostile (a decompression bomb, a parser
 //! bug that loops or crashes). Coffre never parses one in the process that holds the vault: an
 //! [`Extractor`] hands the bytes to a *worker*, a child process started from the same program
-//! with [`WORKER_ARG`], which runs [`coffre_extract::extract`] and answers with the extraction's
-//! JSON and text. The worker:
+//! with [`WORKER_ARG`], which runs [`coffre_extract::extract_with_progress`] and answers, in
+//! length-prefixed frames tagged by their first byte, with progress reports as they happen (`p`:
+//! the page OCR is reading), then the extraction's JSON (`j`) and text (`t`). The worker:
 //!
 //! - caps its own address space (`RLIMIT_AS`, [`WorkerLimits::memory_bytes`]) and writes no core
 //!   dump (`RLIMIT_CORE` = 0) before it reads anything;
@@ -38,7 +39,7 @@ pub const WORKER_ARG: &str = "--coffre-extract-worker";
 pub const MEMORY_ENV: &str = "COFFRE_WORKER_MEMORY_MIB";
 
 /// The first bytes a worker writes, so a program that is not a worker is told apart at once.
-const HELLO: &[u8] = b"coffre-extract-worker/1";
+const HELLO: &[u8] = b"coffre-extract-worker/2";
 
 /// The worker's exit code when a document does not fit in its memory cap.
 const EXIT_OUT_OF_MEMORY: i32 = 3;
@@ -177,16 +178,65 @@ fn serve(memory: u64) -> io::Result<()> {
         let Some(bytes) = read_frame(&mut input, MAX_FRAME)? else {
             return Ok(());
         };
-        let e = coffre_extract::extract(&bytes, Some(&name), &coffre_extract::Limits::default());
+        // Progress goes out as it happens; a parent that stopped reading ends this process.
+        let mut sent = Ok(());
+        let e = coffre_extract::extract_with_progress(
+            &bytes,
+            Some(&name),
+            &coffre_extract::Limits::default(),
+            &mut |p| {
+                if sent.is_ok() {
+                    sent = write_tagged(&mut output, TAG_PROGRESS, &progress_bytes(p))
+                        .and_then(|()| output.flush());
+                }
+            },
+        );
+        sent?;
         drop(bytes);
-        write_frame(&mut output, e.to_json().as_bytes())?;
-        write_frame(&mut output, e.text().unwrap_or_default().as_bytes())?;
+        write_tagged(&mut output, TAG_JSON, e.to_json().as_bytes())?;
+        write_tagged(
+            &mut output,
+            TAG_TEXT,
+            e.text().unwrap_or_default().as_bytes(),
+        )?;
         output.flush()?;
         if e.abandoned_work {
             // A timed-out PDF thread is still running: end the process to stop it.
             return Ok(());
         }
     }
+}
+
+/// What a worker's answer frame holds: its first byte.
+const TAG_PROGRESS: u8 = b'p';
+const TAG_JSON: u8 = b'j';
+const TAG_TEXT: u8 = b't';
+
+/// A frame of the worker's answer: its tag, then its data.
+fn write_tagged(w: &mut impl Write, tag: u8, data: &[u8]) -> io::Result<()> {
+    w.write_all(&(data.len() as u64 + 1).to_le_bytes())?;
+    w.write_all(&[tag])?;
+    w.write_all(data)
+}
+
+/// A progress report as sent: kind (1: an OCR page), page, pages (u32, little-endian).
+fn progress_bytes(p: coffre_extract::Progress) -> [u8; 9] {
+    let coffre_extract::Progress::OcrPage { page, pages } = p;
+    let mut out = [1u8; 9];
+    out[1..5].copy_from_slice(&u32::try_from(page).unwrap_or(u32::MAX).to_le_bytes());
+    out[5..9].copy_from_slice(&u32::try_from(pages).unwrap_or(u32::MAX).to_le_bytes());
+    out
+}
+
+fn progress_of(data: &[u8]) -> Option<coffre_extract::Progress> {
+    let n = |r: std::ops::Range<usize>| -> Option<usize> {
+        Some(u32::from_le_bytes(data.get(r)?.try_into().ok()?) as usize)
+    };
+    (data.len() == 9 && data[0] == 1).then_some(())?;
+    Some(coffre_extract::Progress::OcrPage {
+        page: n(1..5)?,
+        pages: n(5..9)?,
+    })
 }
 
 fn write_frame(w: &mut impl Write, data: &[u8]) -> io::Result<()> {
@@ -286,13 +336,18 @@ struct Worker {
 
 impl Worker {
     fn spawn(program: &PathBuf, args: &[OsString], limits: &WorkerLimits) -> Result<Self, Died> {
-        let mut child = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(args)
             .arg(WORKER_ARG)
             .arg(limits.memory_bytes.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::null());
+        // Its own process group, so that killing it kills what it started (Tesseract).
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command
             .spawn()
             .map_err(|e| Died::Unavailable(format!("{}: {e}", program.display())))?;
         let (stdin, stdout) = match (child.stdin.take(), child.stdout.take()) {
@@ -371,7 +426,13 @@ impl Worker {
         }
     }
 
-    fn request(&mut self, name: &str, bytes: &[u8], wall: Duration) -> Result<Extracted, Died> {
+    fn request(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        wall: Duration,
+        progress: &mut dyn FnMut(coffre_extract::Progress),
+    ) -> Result<Extracted, Died> {
         let deadline = Instant::now() + wall;
         let sent = write_frame(&mut self.stdin, name.as_bytes())
             .and_then(|()| write_frame(&mut self.stdin, bytes))
@@ -379,27 +440,39 @@ impl Worker {
         if sent.is_err() {
             return Err(Died::Crashed(self.status()));
         }
-        let json = self.frame(deadline);
-        let text = json
-            .as_ref()
-            .map_err(Clone::clone)
-            .and_then(|_| self.frame(deadline));
-        match (json, text) {
-            (Ok(json), Ok(text)) => Ok(Extracted {
-                json: String::from_utf8_lossy(&json).into_owned(),
-                text: String::from_utf8_lossy(&text).into_owned(),
-            }),
-            (Err(Died::Timeout(_)), _) | (_, Err(Died::Timeout(_))) => {
+        let answer = (|| {
+            let json = loop {
+                let frame = self.frame(deadline)?;
+                match frame.split_first() {
+                    Some((&TAG_PROGRESS, data)) => {
+                        if let Some(p) = progress_of(data) {
+                            progress(p);
+                        }
+                    }
+                    Some((&TAG_JSON, json)) => break json.to_vec(),
+                    _ => return Err(Died::Crashed("an answer out of order".into())),
+                }
+            };
+            match self.frame(deadline)?.split_first() {
+                Some((&TAG_TEXT, text)) => Ok(Extracted {
+                    json: String::from_utf8_lossy(&json).into_owned(),
+                    text: String::from_utf8_lossy(text).into_owned(),
+                }),
+                _ => Err(Died::Crashed("an answer out of order".into())),
+            }
+        })();
+        match answer {
+            Err(Died::Timeout(_)) => {
                 self.kill();
                 Err(Died::Timeout(wall))
             }
-            (Err(e), _) | (_, Err(e)) => Err(e),
+            other => other,
         }
     }
 
     fn kill(&self) {
         let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = child.kill();
+        kill_group(&mut child);
         let _ = child.wait();
     }
 }
@@ -449,18 +522,34 @@ impl Extractor {
     /// [`Died::Halted`] is returned as an error: the vault is locking and the job must stay
     /// journaled for the next unlock.
     pub fn extract(&self, bytes: &[u8], name: &str) -> Result<Extracted, Died> {
+        self.extract_with_progress(bytes, name, &mut |_| {})
+    }
+
+    /// [`Extractor::extract`], telling `progress` where the extraction is (each page OCR
+    /// reads) as the worker reports it.
+    pub fn extract_with_progress(
+        &self,
+        bytes: &[u8],
+        name: &str,
+        progress: &mut dyn FnMut(coffre_extract::Progress),
+    ) -> Result<Extracted, Died> {
         let Isolation::Process {
             program,
             args,
             limits,
         } = &self.isolation
         else {
-            let e = coffre_extract::extract(bytes, Some(name), &coffre_extract::Limits::default());
+            let e = coffre_extract::extract_with_progress(
+                bytes,
+                Some(name),
+                &coffre_extract::Limits::default(),
+                progress,
+            );
             return Ok(Extracted::of(&e));
         };
         let mut last = None;
         for _ in 0..2 {
-            match self.attempt(program, args, limits, bytes, name) {
+            match self.attempt(program, args, limits, bytes, name, progress) {
                 Ok(x) => return Ok(x),
                 Err(Died::Halted) => return Err(Died::Halted),
                 // Killed by the halt, not by the document.
@@ -479,6 +568,7 @@ impl Extractor {
         limits: &WorkerLimits,
         bytes: &[u8],
         name: &str,
+        progress: &mut dyn FnMut(coffre_extract::Progress),
     ) -> Result<Extracted, Died> {
         if self.halted.load(Ordering::SeqCst) {
             return Err(Died::Halted);
@@ -498,7 +588,7 @@ impl Extractor {
         if self.halted.load(Ordering::SeqCst) {
             return Err(Died::Halted);
         }
-        let result = worker.request(name, bytes, limits.wall);
+        let result = worker.request(name, bytes, limits.wall, progress);
         let done = worker
             .child
             .lock()
@@ -526,10 +616,23 @@ impl Extractor {
             .drain(..)
         {
             if let Some(child) = child.upgrade() {
-                let _ = child.lock().unwrap_or_else(|p| p.into_inner()).kill();
+                kill_group(&mut child.lock().unwrap_or_else(|p| p.into_inner()));
             }
         }
     }
+}
+
+/// Kills a worker and every process of its group (the OCR engine it may be running), so no
+/// plaintext outlives it in a child.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    if let Some(pid) = i32::try_from(child.id())
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
 }
 
 impl Drop for Extractor {
@@ -557,6 +660,21 @@ mod tests {
         // A length announcing more than is there is an error, not a hang or a huge allocation.
         let lie = (u64::MAX / 2).to_le_bytes();
         assert!(read_frame(&mut &lie[..], u64::MAX).is_err());
+    }
+
+    #[test]
+    fn tagged_answers_carry_progress() {
+        let mut buf = Vec::new();
+        let p = coffre_extract::Progress::OcrPage { page: 2, pages: 7 };
+        write_tagged(&mut buf, TAG_PROGRESS, &progress_bytes(p)).unwrap();
+        write_tagged(&mut buf, TAG_JSON, b"{}").unwrap();
+        let mut r = &buf[..];
+        let frame = read_frame(&mut r, 100).unwrap().unwrap();
+        assert_eq!(frame[0], TAG_PROGRESS);
+        assert_eq!(progress_of(&frame[1..]), Some(p));
+        assert_eq!(read_frame(&mut r, 100).unwrap().unwrap(), b"j{}");
+        assert_eq!(progress_of(&[1, 2, 3]), None);
+        assert_eq!(progress_of(&[9; 9]), None);
     }
 
     #[test]

@@ -150,9 +150,20 @@ impl Sealer {
     /// read is still prepared, flagged "could not be read". [`Error::Interrupted`] when the
     /// vault is locking.
     pub fn prepare(&self, name: &str, plain: &[u8], fp: Fingerprint) -> Result<Prepared> {
+        self.prepare_with_progress(name, plain, fp, &mut |_| {})
+    }
+
+    /// [`Sealer::prepare`], telling `progress` where the extraction is (each page OCR reads).
+    pub fn prepare_with_progress(
+        &self,
+        name: &str,
+        plain: &[u8],
+        fp: Fingerprint,
+        progress: &mut dyn FnMut(coffre_extract::Progress),
+    ) -> Result<Prepared> {
         let extraction = self
             .extractor
-            .extract(plain, name)
+            .extract_with_progress(plain, name, progress)
             .map_err(|_| Error::Interrupted)?;
         let id = Uuid::new_v4();
         let id_str = id.hyphenated().to_string();

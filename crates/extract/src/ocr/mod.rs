@@ -160,9 +160,10 @@ pub fn words_text(words: &[Word]) -> (String, f64) {
         let size = (f64::from(w.height) * 0.8).max(1.0);
         let x = f64::from(w.left);
         let end = x + f64::from(w.width);
-        // Words of one engine line less than a word's height apart are one phrase ("Grand
+        // Words of one engine line less than a box's height apart are one phrase ("Grand
         // Total"), a single space between them whatever the gap's pixels; a wider gap is a
-        // column gap, left to the layout.
+        // column gap, left to the layout. (The layout's own column gap, about 0.64 of a box's
+        // height, splits phrases OCR boxes measure loosely: scan recall 0.788 against 0.822.)
         if let Some(g) = glyphs.last_mut().filter(|g| {
             last_line == Some(w.line) && x >= g.end && x - g.end <= g.size.max(size) / 0.8
         }) {

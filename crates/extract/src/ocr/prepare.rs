@@ -8,7 +8,8 @@
 //!
 //! Promises: an image that declares more than [`MAX_PIXELS`] pixels is refused from its header,
 //! before any pixel is decoded (a decompression bomb is never inflated); only JPEG, PNG, TIFF
-//! and PNM files are decoded; the result never has more than [`MAX_SCALED_PIXELS`] pixels.
+//! (its first page) and PNM files are decoded; the result never has more than
+//! [`MAX_SCALED_PIXELS`] pixels.
 
 use std::io::Cursor;
 
@@ -52,13 +53,7 @@ pub fn prepare(page: &PageImage) -> Result<Prepared, OcrError> {
         }
     };
     let dpi = page.dpi.or_else(|| page_like_dpi(&image)).or(declared);
-    Ok(match dpi {
-        Some(dpi) => scale(image, dpi),
-        None => Prepared {
-            image,
-            dpi: TARGET_DPI,
-        },
-    })
+    Ok(scale(image, dpi))
 }
 
 /// The image turned clockwise by `degrees` (90, 180 or 270; anything else leaves it).
@@ -145,19 +140,20 @@ fn declared_dpi(b: &[u8]) -> Option<u32> {
     ((100.0..=1200.0).contains(&dpi)).then(|| dpi.round() as u32)
 }
 
-/// Brings an image of `dpi` to about [`TARGET_DPI`] (within 25 %, left as it is), never above
-/// [`MAX_SCALED_PIXELS`].
-fn scale(image: GrayImage, dpi: u32) -> Prepared {
-    let dpi = dpi.max(1);
+/// Brings an image of `dpi` to about [`TARGET_DPI`] (from 0.8 to 1.25 times it, left as it
+/// is; enlarged at most 2.5 times), and any image to at most [`MAX_SCALED_PIXELS`]. An image of
+/// unknown resolution is taken as [`TARGET_DPI`].
+fn scale(image: GrayImage, dpi: Option<u32>) -> Prepared {
+    let dpi = dpi.unwrap_or(TARGET_DPI).max(1);
     let mut factor = f64::from(TARGET_DPI) / f64::from(dpi);
-    if (0.75..=1.34).contains(&factor) {
-        return Prepared { image, dpi };
+    if (0.8..=1.25).contains(&factor) {
+        factor = 1.0;
     }
     let pixels = f64::from(image.width()) * f64::from(image.height());
     factor = factor
         .min(2.5)
         .min((MAX_SCALED_PIXELS as f64 / pixels).sqrt());
-    if factor <= 1.0 && factor > 0.75 {
+    if (factor - 1.0).abs() < 0.02 {
         return Prepared { image, dpi };
     }
     let w = ((f64::from(image.width()) * factor).round() as u32).max(1);
@@ -169,7 +165,7 @@ fn scale(image: GrayImage, dpi: u32) -> Prepared {
     };
     Prepared {
         image: imageops::resize(&image, w, h, filter),
-        dpi: (f64::from(dpi) * factor).round() as u32,
+        dpi: ((f64::from(dpi) * factor).round() as u32).max(1),
     }
 }
 
@@ -180,8 +176,12 @@ pub const MAX_SKEW: f64 = 6.0;
 /// at which the rows of a reduced, black-and-white copy of the page are most uneven (text lines
 /// and the gaps between them line up), searched in 0.2 degree steps then refined to 0.05.
 pub fn skew(image: &GrayImage) -> f64 {
-    // Ink pixels of a copy about 800 pixels wide (a line of text stays a few pixels high).
-    let step = (image.width() / 800).max(1);
+    // Ink pixels of a copy about 800 pixels wide (a line of text stays a few pixels high) and of
+    // at most about 1.5 million pixels (a tall strip is sampled as sparsely).
+    let pixels = f64::from(image.width()) * f64::from(image.height());
+    let step = (image.width() / 800)
+        .max((pixels / 1.5e6).sqrt().ceil() as u32)
+        .max(1);
     let ink: Vec<(f64, f64)> = (0..image.height())
         .step_by(step as usize)
         .flat_map(|y| {
@@ -293,6 +293,7 @@ mod tests {
         ]
         .concat();
         let page = PageImage {
+            page: 1,
             data: ImageData::Encoded(bomb),
             dpi: None,
         };
@@ -302,6 +303,7 @@ mod tests {
             "{err:?}"
         );
         let raw = PageImage {
+            page: 1,
             data: ImageData::Gray {
                 width: 100_000,
                 height: 100_000,
@@ -311,6 +313,7 @@ mod tests {
         };
         assert!(matches!(prepare(&raw), Err(OcrError::Refused(_))));
         let gif = PageImage {
+            page: 1,
             data: ImageData::Encoded(b"GIF89a\x01\0\x01\0".to_vec()),
             dpi: None,
         };
@@ -322,6 +325,7 @@ mod tests {
         // An A4 page at 150 dpi (1240 x 1754) is doubled; at 600 dpi halved; at 300 kept.
         for (w, h, want_w) in [(1240, 1754, 2480), (4960, 7016, 2480), (2480, 3508, 2480)] {
             let p = prepare(&PageImage {
+                page: 1,
                 data: ImageData::Encoded(png(w, h)),
                 dpi: None,
             })
@@ -331,6 +335,7 @@ mod tests {
         }
         // A receipt strip declares nothing: left as it is.
         let p = prepare(&PageImage {
+            page: 1,
             data: ImageData::Encoded(png(600, 2000)),
             dpi: None,
         })
@@ -338,6 +343,7 @@ mod tests {
         assert_eq!((p.image.width(), p.dpi), (600, TARGET_DPI));
         // A PDF page's resolution wins.
         let p = prepare(&PageImage {
+            page: 1,
             data: ImageData::Gray {
                 width: 1000,
                 height: 1000,
@@ -347,6 +353,22 @@ mod tests {
         })
         .unwrap();
         assert_eq!(p.image.width(), 2500, "enlarged at most 2.5 times");
+        // A large image of unknown resolution, not shaped like a page, is reduced to the cap.
+        let p = prepare(&PageImage {
+            page: 1,
+            data: ImageData::Gray {
+                width: 7000,
+                height: 3000,
+                pixels: vec![255; 21_000_000],
+            },
+            dpi: None,
+        })
+        .unwrap();
+        let pixels = u64::from(p.image.width()) * u64::from(p.image.height());
+        assert!(
+            pixels <= MAX_SCALED_PIXELS && pixels > MAX_SCALED_PIXELS * 9 / 10,
+            "{pixels}"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
@@ -60,18 +61,29 @@ impl Ocr for Tesseract {
     }
 
     fn engine(&self) -> String {
-        Command::new(&self.program)
-            .arg("--version")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .and_then(|o| {
-                let text = String::from_utf8_lossy(&o.stdout).into_owned();
-                text.lines().next().map(|l| l.trim().to_owned())
-            })
-            .filter(|l| !l.is_empty())
-            .unwrap_or_else(|| "tesseract".into())
+        // Asked once per process for the usual program (each document would otherwise start
+        // one more process); Tesseract 4 printed it on standard error.
+        static USUAL: OnceLock<String> = OnceLock::new();
+        let ask = || {
+            Command::new(&self.program)
+                .arg("--version")
+                .stdin(Stdio::null())
+                .output()
+                .ok()
+                .and_then(|o| {
+                    let text = [o.stdout, o.stderr].concat();
+                    let text = String::from_utf8_lossy(&text).into_owned();
+                    text.lines()
+                        .find(|l| l.trim_start().starts_with("tesseract"))
+                        .map(|l| l.trim().to_owned())
+                })
+                .unwrap_or_else(|| "tesseract".into())
+        };
+        if self.program == Tesseract::default().program {
+            USUAL.get_or_init(ask).clone()
+        } else {
+            ask()
+        }
     }
 
     fn languages(&self) -> String {

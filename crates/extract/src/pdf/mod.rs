@@ -62,6 +62,8 @@ pub struct PdfContent {
     pub issues: Vec<String>,
     /// When the PDF has no text layer: the image of each page, for OCR.
     pub page_images: Vec<images::PageImage>,
+    /// How many pages the PDF has.
+    pub page_count: usize,
 }
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
@@ -127,14 +129,10 @@ fn process_in_worker(bytes: &[u8], limits: &Limits) -> Result<PdfContent, PdfErr
     }
     out.xmp_profile =
         contained(|| Ok(attachments::xmp_conformance_level(&doc, limits))).unwrap_or(None);
-    let images = contained(|| {
-        Ok(images::page_images(
-            &doc,
-            limits.ocr_max_pages + 1,
-            limits.max_input_bytes,
-        ))
-    })
-    .unwrap_or_default();
+    out.page_count = doc.get_pages().len();
+    // The text extraction consumes the document; a copy stays for the page images, decoded
+    // only when there is no text layer.
+    let for_images = doc.clone();
     match text::extract_text(doc, limits) {
         Ok(t) => {
             out.issues.extend(t.issues);
@@ -147,6 +145,23 @@ fn process_in_worker(bytes: &[u8], limits: &Limits) -> Result<PdfContent, PdfErr
         .as_deref()
         .is_some_and(|t| t.chars().filter(|c| !c.is_whitespace()).count() >= 20);
     if !has_text {
+        let reading = out.page_count.min(limits.ocr_max_pages);
+        let (images, unsupported) = contained(|| {
+            Ok((
+                images::page_images(&for_images, reading, limits.max_input_bytes),
+                images::unsupported_images(&for_images, reading),
+            ))
+        })
+        .unwrap_or_default();
+        let unread = reading.saturating_sub(images.len());
+        if unread > 0 {
+            if !images.is_empty() {
+                out.issues.push(format!(
+                    "{unread} of the first {reading} pages have no image OCR can read"
+                ));
+            }
+            out.issues.extend(unsupported);
+        }
         out.page_images = images;
     }
     Ok(out)

@@ -2,8 +2,8 @@
 import type { Counts } from "./Counts";
 
 /**
- * What the queue reports, in order for each job: `queued`, `extracting`, then one of `stored`,
- * `duplicate` or `failed`, each with the totals so far.
+ * What the queue reports, in order for each job: `queued`, `extracting`, `reading` for each page
+ * OCR reads (scans), then one of `stored`, `duplicate` or `failed`, each with the totals so far.
  */
 export type IngestEvent = { "event": "queued", 
 /**
@@ -25,7 +25,23 @@ job: number,
 /**
  * The source file.
  */
-path: string, } | { "event": "stored", 
+path: string, } | { "event": "reading", 
+/**
+ * Journal id of the job.
+ */
+job: number, 
+/**
+ * The source file.
+ */
+path: string, 
+/**
+ * The page being read, from 1.
+ */
+page: number, 
+/**
+ * How many pages OCR reads.
+ */
+pages: number, } | { "event": "stored", 
 /**
  * Journal id of the job.
  */

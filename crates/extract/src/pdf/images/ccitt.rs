@@ -5,8 +5,8 @@
 //! Promises (the input is untrusted): never panics (the decoder, third-party code, runs inside
 //! `catch_unwind`); a corrupt Group 4 row (colour changes not increasing within the row) ends
 //! the decoding before, as the next row's reference, it can slow the decoder; at most the
-//! declared rows are decoded and memory grows with the rows actually decoded; rows missing at
-//! the end stay white. Group 3 two-dimensional (K > 0), Group 4 with `/EncodedByteAlign`,
+//! declared rows are decoded, into pixels reserved at the image's declared size (which the
+//! caller has bounded); rows missing at the end stay white. Group 3 two-dimensional (K > 0), Group 4 with `/EncodedByteAlign`,
 //! `/Columns` other than the image's width and images wider than 65,535 pixels (the decoder
 //! counts in 16 bits; such an image is over [`crate::ocr::MAX_PIXELS`] from 1,069 rows) are
 //! refused with why, before anything is decoded.

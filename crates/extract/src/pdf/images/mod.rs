@@ -11,8 +11,8 @@
 //!
 //! Promises (the input is untrusted): an image declaring more than [`MAX_PIXELS`] pixels, or
 //! rows longer than 1 MiB, is refused before anything of it is decompressed; decompression
-//! never reads more than the declared rows need, and memory grows with the rows actually
-//! decoded; at most `max_pages` pages, 4 decoding attempts per page and `max_bytes` bytes of
+//! never reads more than the declared rows need, and an image's pixels are reserved once, at
+//! its declared size, within the byte budget; at most `max_pages` pages, 4 decoding attempts per page and `max_bytes` bytes of
 //! images (JPEG bytes plus grey pixels) in all; a truncated or corrupt stream gives an image
 //! padded with white after its last good row, or nothing; no `Do` is followed into forms;
 //! never panics (the CCITT decoder, third-party code, also runs inside `catch_unwind`, and a
@@ -44,6 +44,8 @@ type Found<T> = Result<T, String>;
 /// One page's image, for OCR.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageImage {
+    /// Its page's number, from 1 (a file of one image: 1).
+    pub page: usize,
     /// The pixels.
     pub data: ImageData,
     /// Resolution in dots per inch, when known (from the page's size for a PDF page).
@@ -72,7 +74,7 @@ pub enum ImageData {
 pub fn page_images(doc: &Document, max_pages: usize, max_bytes: usize) -> Vec<PageImage> {
     let mut out = Vec::new();
     let mut total = 0usize;
-    for (_, page) in doc.get_pages().into_iter().take(max_pages) {
+    for (number, page) in doc.get_pages().into_iter().take(max_pages) {
         let mut images: Vec<Image> = page_xobjects(doc, page)
             .into_iter()
             .filter_map(|(_, image)| image.ok())
@@ -87,6 +89,7 @@ pub fn page_images(doc: &Document, max_pages: usize, max_bytes: usize) -> Vec<Pa
             if let Some(data) = image.decode() {
                 total += cost;
                 out.push(PageImage {
+                    page: number as usize,
                     data,
                     dpi: dpi(image.width, image.height, size),
                 });
@@ -462,6 +465,7 @@ mod tests {
         match got.as_slice() {
             [
                 PageImage {
+                    page: 1,
                     data:
                         ImageData::Gray {
                             width,

@@ -4,8 +4,8 @@
 //! images come here too, as 1-bit grey once [`super::ccitt`] has decoded them.
 //!
 //! Promises (the input is untrusted): inflating never reads more than the declared rows need
-//! (and 1 KiB); rows are converted as they come, so memory grows with the rows actually decoded
-//! and a stream that fails early costs no more than it gave; rows missing at the end are white;
+//! (and 1 KiB); the grey pixels are reserved at the image's declared size (which the caller has
+//! bounded) and rows are converted as they come; rows missing at the end are white;
 //! a palette index past hival reads as hival, an entry missing from a short lookup table as
 //! black; never panics (every index is checked, sizes are checked or bounded). Other colour
 //! spaces (Separation, DeviceN, Lab...), palettes over palettes, colour spaces named through
