@@ -151,70 +151,11 @@ fn a_group_commit_stores_each_content_once() {
     assert!(v.verify().unwrap().is_ok());
 }
 
-/// A PDF of `pages` pages, each one grey image (uncompressed, 100 x 141 pixels, A4): a scan
-/// with no text layer.
-fn scan_pdf(pages: usize) -> Vec<u8> {
-    let pixels = vec![0xFFu8; 100 * 141];
-    let mut objects: Vec<Vec<u8>> = vec![
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        format!(
-            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
-            (0..pages)
-                .map(|i| format!("{} 0 R", 3 + 2 * i))
-                .collect::<Vec<_>>()
-                .join(" ")
-        )
-        .into_bytes(),
-    ];
-    for i in 0..pages {
-        objects.push(
-            format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
-                 /Resources << /XObject << /Im0 {} 0 R >> >> >>",
-                4 + 2 * i
-            )
-            .into_bytes(),
-        );
-        let mut image = format!(
-            "<< /Type /XObject /Subtype /Image /Width 100 /Height 141 \
-             /ColorSpace /DeviceGray /BitsPerComponent 8 /Length {} >>\nstream\n",
-            pixels.len()
-        )
-        .into_bytes();
-        image.extend_from_slice(&pixels);
-        image.extend_from_slice(b"\nendstream");
-        objects.push(image);
-    }
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
-}
-
 #[test]
 fn a_scan_reports_each_page_ocr_reads() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("scan.pdf");
-    std::fs::write(&path, scan_pdf(3)).unwrap();
+    std::fs::write(&path, coffre_core::records::sample::scan_pdf(3)).unwrap();
     let v = vault(tmp.path());
     let ingest = Ingest::start(Arc::clone(&v), 1).unwrap();
     let events = ingest.subscribe();

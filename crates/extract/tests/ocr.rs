@@ -39,7 +39,9 @@ fn key_fields(e: &Extraction) -> [Option<String>; 3] {
 }
 
 /// `image` turned by `degrees` (counter-clockwise when positive) about its centre, on a canvas
-/// grown to hold it, white where nothing was (bilinear).
+/// grown to hold it, white where nothing was (bilinear). Written here rather than taken from
+/// `ocr::prepare::straighten`: made by the code under test, a tilt would cancel a sign error in
+/// it instead of showing it.
 fn tilt(image: &GrayImage, degrees: f64) -> GrayImage {
     let (s, c) = degrees.to_radians().sin_cos();
     let (w, h) = (f64::from(image.width()), f64::from(image.height()));

@@ -121,19 +121,18 @@ pub(super) fn ocr_bench() -> Result<()> {
                 let seen = |depth, name: &str| run.peaks.get(&(depth, name.to_owned())).copied();
                 worker_kib = worker_kib.max(seen(1, "coffre"));
                 worker_tess_kib = worker_tess_kib.max(seen(2, "tesseract"));
-                let json = String::from_utf8_lossy(&run.stdout).into_owned();
-                if json_value(&json, "format") != Some("\"image\"") {
+                let json: serde_json::Value = serde_json::from_slice(&run.stdout)
+                    .with_context(|| format!("coffre extract {}: not JSON", page.name))?;
+                if json["format"] != "image" {
                     bail!(
                         "coffre extract {}: format is not \"image\": {json}",
                         page.name
                     );
                 }
-                if json.contains("OCR unavailable") {
+                if json["issues"].to_string().contains("OCR unavailable") {
                     bail!("coffre extract {}: OCR unavailable: {json}", page.name);
                 }
-                number = json_value(&json, "number")
-                    .filter(|v| *v != "null")
-                    .map(str::to_owned);
+                number = json["number"].as_str().map(|n| format!("{n:?}"));
             }
             if round == ROUNDS - 1 {
                 found += usize::from(number.is_some());
@@ -221,12 +220,17 @@ fn make_pages(corpus: &Path, dir: &Path) -> Result<Vec<Page>> {
     let truth = std::fs::read_to_string(corpus.join("truth.jsonl"))?;
     let mut candidates = Vec::new();
     for line in truth.lines() {
-        let kind = json_value(line, "kind");
-        if kind != Some("\"plain-pdf\"") && kind != Some("\"stripped-pdf\"") {
+        if line.trim().is_empty() {
             continue;
         }
-        let file = json_value(line, "file").context("truth.jsonl line without file")?;
-        let pdf = corpus.join(file.trim_matches('"'));
+        let record: serde_json::Value = serde_json::from_str(line)?;
+        if record["kind"] != "plain-pdf" && record["kind"] != "stripped-pdf" {
+            continue;
+        }
+        let file = record["file"]
+            .as_str()
+            .context("truth.jsonl line without file")?;
+        let pdf = corpus.join(file);
         let info = Command::new("pdfinfo").arg(&pdf).output()?;
         let info = String::from_utf8_lossy(&info.stdout);
         let field = |name: &str| {
@@ -406,27 +410,4 @@ fn peak_of(pid: u32) -> Option<(String, u64)> {
         .parse()
         .ok()?;
     Some((field("Name:")?.to_owned(), kib))
-}
-
-/// The raw JSON text of the first `"key":` value in `json` (a string keeps its quotes): enough
-/// for the flat values read here, without a JSON parser in xtask.
-fn json_value<'a>(json: &'a str, key: &str) -> Option<&'a str> {
-    let at = json.find(&format!("\"{key}\""))? + key.len() + 2;
-    let rest = json[at..].trim_start().strip_prefix(':')?.trim_start();
-    let end = if let Some(s) = rest.strip_prefix('"') {
-        // Up to the closing quote that is not escaped.
-        let mut escaped = false;
-        1 + s
-            .char_indices()
-            .find(|&(_, c)| {
-                let close = c == '"' && !escaped;
-                escaped = c == '\\' && !escaped;
-                close
-            })?
-            .0
-            + 1
-    } else {
-        rest.find([',', '}', ']']).unwrap_or(rest.len())
-    };
-    Some(rest[..end].trim_end())
 }

@@ -1,6 +1,7 @@
 //! Generated sample invoices: UBL 2.1 documents with varied sellers, buyers, dates, amounts
-//! and items, for the desktop app's demo vault (`--demo`) and the benchmarks; and one-page PDFs
-//! of positioned text ([`text_pdf`]) for tests that read plain PDFs.
+//! and items, for the desktop app's demo vault (`--demo`) and the benchmarks; one-page PDFs of
+//! positioned text ([`text_pdf`]) for tests that read plain PDFs, and image-only PDFs
+//! ([`scan_pdf`]) for tests of scans.
 //!
 //! Promises: deterministic for a seed (the same seed gives the same invoices), every invoice is
 //! a valid EN 16931 UBL document that `coffre-extract` reads exactly, and totals add up
@@ -128,11 +129,51 @@ pub fn text_pdf(items: &[(u32, u32, &str)]) -> Vec<u8> {
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
             .to_owned(),
     ];
+    pdf_of(&objects.map(String::into_bytes))
+}
+
+/// An A4 PDF of `pages` pages, each drawing one white grey image (uncompressed, 100 x 141
+/// pixels) and no text: a scan, as far as extraction can tell.
+pub fn scan_pdf(pages: usize) -> Vec<u8> {
+    let pixels = vec![0xFFu8; 100 * 141];
+    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 3 + 2 * i)).collect();
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            kids.join(" ")
+        )
+        .into_bytes(),
+    ];
+    for i in 0..pages {
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
+                 /Resources << /XObject << /Im0 {} 0 R >> >> >>",
+                4 + 2 * i
+            )
+            .into_bytes(),
+        );
+        let dict = format!(
+            "<< /Type /XObject /Subtype /Image /Width 100 /Height 141 \
+             /ColorSpace /DeviceGray /BitsPerComponent 8 /Length {} >>\nstream\n",
+            pixels.len()
+        );
+        objects.push([dict.as_bytes(), &pixels, b"\nendstream"].concat());
+    }
+    pdf_of(&objects)
+}
+
+/// A PDF file of these objects, numbered from 1 (the first is the catalog), with its
+/// cross-reference table.
+pub fn pdf_of(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {
         offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
     out.extend_from_slice(

@@ -68,8 +68,6 @@ pub trait Ocr {
     fn orientation(&self, page: &GrayImage, dpi: u32) -> Result<Option<u16>, OcrError>;
     /// The engine's name and version (`tesseract 5.3.0`).
     fn engine(&self) -> String;
-    /// The languages it reads, `+`-separated.
-    fn languages(&self) -> String;
 }
 
 /// One page read by OCR.
@@ -92,29 +90,25 @@ pub struct PageRead {
 pub fn read_page(engine: &dyn Ocr, page: &PageImage) -> Result<PageRead, OcrError> {
     let prepared = prepare::prepare(page)?;
     let dpi = prepared.dpi;
-    let read = |image: GrayImage, rotation: u16| -> Result<PageRead, OcrError> {
-        let slope = prepare::skew(&image);
+    let read = |image: &GrayImage, rotation: u16| -> Result<PageRead, OcrError> {
+        let slope = prepare::skew(image);
         let skew = slope.atan().to_degrees();
-        let image = if skew.abs() >= 0.3 {
-            prepare::straighten(&image, slope)
-        } else {
-            image
-        };
+        let straightened = (skew.abs() >= 0.3).then(|| prepare::straighten(image, slope));
         Ok(PageRead {
-            words: engine.recognize(&image, dpi)?,
+            words: engine.recognize(straightened.as_ref().unwrap_or(image), dpi)?,
             rotation,
             skew: (skew * 10.0).round() / 10.0,
             dpi,
         })
     };
-    let first = read(prepared.image.clone(), 0)?;
+    let first = read(&prepared.image, 0)?;
     if !misread(&first.words) {
         return Ok(first);
     }
     let Some(turn) = engine.orientation(&prepared.image, dpi)? else {
         return Ok(first);
     };
-    let again = read(prepare::rotate(&prepared.image, turn), turn)?;
+    let again = read(&prepare::rotate(&prepared.image, turn), turn)?;
     // A page on its side can read with confident words, running down the page: the upright
     // reading wins when it looks right, or has more confident words.
     let upright = !misread(&again.words);

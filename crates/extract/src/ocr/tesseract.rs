@@ -85,10 +85,6 @@ impl Ocr for Tesseract {
             ask()
         }
     }
-
-    fn languages(&self) -> String {
-        self.languages.clone()
-    }
 }
 
 impl Tesseract {
