@@ -11,13 +11,14 @@
 //!
 //! Trust order: an e-invoice embedded in a PDF (Factur-X, ZUGFeRD 1.0 and 2.x, XRechnung),
 //! then standalone XML (both read exactly, source `xml`, confidence 1), then the text of a plain
-//! PDF read by label heuristics (source `text`, with a confidence), then the text OCR reads in a
-//! JPEG, PNG or TIFF image or in the page images of a PDF without a text layer (format `image`
-//! or `pdf-scan`, source `ocr`, the confidence scaled by OCR's, within `Limits::ocr_timeout`),
-//! then nothing for other files.
+//! PDF read by label heuristics (source `text`, with a confidence), then the text OCR reads in
+//! the pages of a JPEG, PNG or TIFF image or in the scanned pages of a PDF (format `image`, or
+//! `pdf-scan` when every page is a scan; source `ocr`, the confidence scaled by OCR's, within
+//! `Limits::ocr_timeout`; see `scan`), then nothing for other files.
 //!
 //! Modules: [`model`] (the result and its JSON), [`xml`] (UBL, CII D16B, ZUGFeRD 1.0), [`pdf`]
-//! (attachments, text layer, layout, page images), [`ocr`] (Tesseract), [`heuristics`] (fields
+//! (attachments, text layer, layout, page images), [`ocr`] (Tesseract), `scan` (the pages OCR
+//! reads, one at a time), [`heuristics`] (fields
 //! from text), [`memory`] (supplier memory's text rules), [`checks`] (identifier checksums),
 //! [`amount`] (exact decimals).
 
@@ -31,6 +32,7 @@ pub mod memory;
 pub mod model;
 pub mod ocr;
 pub mod pdf;
+mod scan;
 pub mod xml;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -207,12 +209,10 @@ fn extract_inner(
                 _ => "image/jpeg",
             };
             let mut e = Extraction::empty(Format::Image, media);
-            let page = pdf::images::PageImage {
-                page: 1,
-                data: pdf::images::ImageData::Encoded(bytes.to_vec()),
-                dpi: None,
-            };
-            read_scan(&mut e, &[page], 1, limits, progress);
+            match scan::ImageFile::new(bytes, kind == Sniffed::Tiff) {
+                Ok((file, pages)) => scan::read_pages(&mut e, &[], &file, pages, limits, progress),
+                Err(why) => e.issue(why),
+            }
             flag_unread(&mut e);
             e
         }
@@ -311,13 +311,26 @@ fn from_pdf(bytes: &[u8], limits: &Limits, progress: &mut dyn FnMut(Progress)) -
     for i in &content.issues {
         e.issue(i.clone());
     }
-    if !content.page_images.is_empty() {
-        // No text layer, an image per page: a scan.
-        e.format = Format::PdfScan;
-        e.issues.retain(|i| !i.starts_with("no text layer"));
-        read_scan(
+    if let Some(scan) = &content.scan {
+        let pages = scan::PdfPages {
+            scan,
+            max_bytes: limits.max_input_bytes,
+        };
+        // A scan when every page with a text layer is a page OCR reads (a stamp on a scan);
+        // mixed when some page is text.
+        let read = scan.numbers();
+        let text_pages = content.pages.iter().filter(|p| {
+            !read.contains(&(p.number as usize))
+                && p.text.chars().filter(|c| !c.is_whitespace()).count() >= 20
+        });
+        if text_pages.count() == 0 {
+            e.format = Format::PdfScan;
+            e.issues.retain(|i| !i.starts_with("no text layer"));
+        }
+        scan::read_pages(
             &mut e,
-            &content.page_images,
+            &content.pages,
+            &pages,
             content.page_count,
             limits,
             progress,
@@ -349,94 +362,6 @@ fn flag_missing(e: &mut Extraction, keys: &[&str], issue: impl Fn(&str) -> Strin
     for key in missing {
         e.issue(issue(key));
     }
-}
-
-/// Reads page images by OCR into `e`: their text, then the fields the heuristics find in it,
-/// each `source: "ocr"` with its confidence scaled by the words' mean OCR confidence, and what
-/// OCR did in `e.ocr`. Without an OCR engine the document is kept, flagged "OCR unavailable".
-fn read_scan(
-    e: &mut Extraction,
-    pages: &[pdf::images::PageImage],
-    page_count: usize,
-    limits: &Limits,
-    progress: &mut dyn FnMut(Progress),
-) {
-    let started = std::time::Instant::now();
-    let mut texts = Vec::new();
-    let mut read = Vec::new();
-    let reading = pages.len().min(limits.ocr_max_pages);
-    for (n, image) in pages.iter().take(reading).enumerate() {
-        let Some(left) = limits.ocr_timeout.checked_sub(started.elapsed()) else {
-            e.issue(format!(
-                "OCR stopped after {n} of {reading} pages: its time budget of {:?} ran out",
-                limits.ocr_timeout
-            ));
-            break;
-        };
-        let engine = ocr::Tesseract {
-            languages: limits.ocr_languages.clone(),
-            timeout: left.min(ocr::Tesseract::default().timeout),
-            ..ocr::Tesseract::default()
-        };
-        progress(Progress::OcrPage {
-            page: n + 1,
-            pages: reading,
-        });
-        match ocr::read_page(&engine, image) {
-            Ok(page) => {
-                let (text, confidence) = ocr::words_text(&page.words);
-                texts.push(text);
-                read.push(OcrPage {
-                    page: image.page,
-                    rotation: page.rotation,
-                    skew: page.skew,
-                    dpi: page.dpi,
-                    confidence: round2(confidence),
-                    words: page.words.len(),
-                });
-            }
-            Err(err @ ocr::OcrError::Unavailable(_)) => {
-                e.issue(err.to_string());
-                return;
-            }
-            Err(err) => e.issue(format!("page {}: {err}", image.page)),
-        }
-    }
-    if page_count > limits.ocr_max_pages {
-        e.issue(format!(
-            "OCR read the first {} pages of {page_count}",
-            limits.ocr_max_pages
-        ));
-    }
-    let text: String = texts
-        .join("\n")
-        .chars()
-        .take(limits.max_text_chars)
-        .collect();
-    // Pages weigh by their words: a blank back page does not halve the document's confidence.
-    let words: usize = read.iter().map(|p| p.words).sum();
-    let confidence = if words == 0 {
-        0.0
-    } else {
-        read.iter()
-            .map(|p| p.confidence * p.words as f64)
-            .sum::<f64>()
-            / words as f64
-    };
-    apply_text_fields(
-        e,
-        heuristics::extract_fields(&text),
-        Source::Ocr,
-        confidence,
-    );
-    e.ocr = Some(OcrRun {
-        engine: ocr::Ocr::engine(&ocr::Tesseract::default()),
-        languages: limits.ocr_languages.clone(),
-        pages_total: page_count,
-        mean_confidence: round2(confidence),
-        pages: read,
-    });
-    e.text = Some(text);
 }
 
 fn round2(x: f64) -> f64 {

@@ -15,6 +15,7 @@
 
 pub mod prepare;
 pub mod tesseract;
+pub mod tiff;
 
 use image::GrayImage;
 
@@ -87,7 +88,7 @@ pub struct PageRead {
 /// ([`prepare::prepare`]), straightened ([`prepare::skew`]), then read; a page whose words
 /// look like a misread (standing on their side, or few of them confident) has its orientation
 /// asked and, when it is turned, is read again upright, and the better reading is kept.
-pub fn read_page(engine: &dyn Ocr, page: &PageImage) -> Result<PageRead, OcrError> {
+pub fn read_page(engine: &dyn Ocr, page: PageImage) -> Result<PageRead, OcrError> {
     let prepared = prepare::prepare(page)?;
     let dpi = prepared.dpi;
     let read = |image: &GrayImage, rotation: u16| -> Result<PageRead, OcrError> {
@@ -131,16 +132,24 @@ fn confident_words(words: &[Word]) -> usize {
         .count()
 }
 
+/// Fewer words than this is a page nearly blank (a back page, a separator): there is nothing
+/// to turn, and its orientation is not asked.
+const FEW_WORDS: usize = 8;
+
 /// Whether a page's words look like a misread: most words of four letters or more stand
 /// taller than wide (a page on its side: Tesseract reads its lines anyway, but its boxes run
-/// down the page), or fewer than half the words are confident (a page upside down).
+/// down the page), or fewer than half the words are confident (a page upside down). A page of
+/// fewer than [`FEW_WORDS`] words is not.
 fn misread(words: &[Word]) -> bool {
+    if words.len() < FEW_WORDS {
+        return false;
+    }
     let long: Vec<&Word> = words
         .iter()
         .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 4)
         .collect();
     let tall = long.iter().filter(|w| w.height > w.width).count();
-    tall * 2 > long.len() || confident_words(words) * 2 < words.len().max(8)
+    tall * 2 > long.len() || confident_words(words) * 2 < words.len()
 }
 
 /// The text of one page's words, laid out like a PDF page (lines by baseline, columns by

@@ -2,13 +2,15 @@
 //!
 //! Tesseract reads best when text is 20 to 30 pixels high, which is a page at 300 dpi: a
 //! 150 dpi scan is enlarged and a 600 dpi one reduced to it. An image's resolution is the one
-//! its PDF page gives; else, for an image shaped like a page, its width over an A4 page's
-//! (a scanner's JFIF or PNG density is often a placeholder); else the density it declares;
-//! else it is left at its size.
+//! its PDF page gives; else the one a TIFF declares (scanners and fax software write it; a fax
+//! whose pixels are taller than wide is first given square pixels); else, for an image shaped
+//! like a page, its width over an A4 page's (a scanner's JFIF or PNG density is often a
+//! placeholder); else the density it declares; else it is left at its size.
 //!
 //! Promises: an image that declares more than [`MAX_PIXELS`] pixels is refused from its header,
 //! before any pixel is decoded (a decompression bomb is never inflated); only JPEG, PNG, TIFF
-//! (its first page) and PNM files are decoded; the result never has more than
+//! (its first page: see [`super::tiff`] for the others) and PNM files are decoded; the result
+//! never has more than
 //! [`MAX_SCALED_PIXELS`] pixels.
 
 use std::io::Cursor;
@@ -37,22 +39,36 @@ pub struct Prepared {
     pub dpi: u32,
 }
 
+/// The density an image file declares.
+#[derive(Debug, Clone, Copy, Default)]
+struct Declared {
+    /// Dots per inch, when plausible for a scan.
+    dpi: Option<u32>,
+    /// Whether it is trusted over the page-shape estimate (a TIFF's).
+    trusted: bool,
+}
+
 /// Checks, decodes and scales one page image.
-pub fn prepare(page: &PageImage) -> Result<Prepared, OcrError> {
-    let (image, declared) = match &page.data {
-        ImageData::Encoded(bytes) => decode(bytes)?,
+pub fn prepare(page: PageImage) -> Result<Prepared, OcrError> {
+    let (image, declared) = match page.data {
+        ImageData::Encoded(bytes) => decode(&bytes)?,
         ImageData::Gray {
             width,
             height,
             pixels,
         } => {
-            check_size(*width, *height)?;
-            let image = GrayImage::from_raw(*width, *height, pixels.clone())
+            check_size(width, height)?;
+            let image = GrayImage::from_raw(width, height, pixels)
                 .ok_or_else(|| OcrError::Refused("image data shorter than its size".into()))?;
-            (image, None)
+            (image, Declared::default())
         }
     };
-    let dpi = page.dpi.or_else(|| page_like_dpi(&image)).or(declared);
+    let trusted = declared.dpi.filter(|_| declared.trusted);
+    let dpi = page
+        .dpi
+        .or(trusted)
+        .or_else(|| page_like_dpi(&image))
+        .or(declared.dpi);
     Ok(scale(image, dpi))
 }
 
@@ -79,7 +95,7 @@ fn check_size(width: u32, height: u32) -> Result<(), OcrError> {
 }
 
 /// Decodes an image file to grey, with the resolution it declares (if plausible).
-fn decode(bytes: &[u8]) -> Result<(GrayImage, Option<u32>), OcrError> {
+fn decode(bytes: &[u8]) -> Result<(GrayImage, Declared), OcrError> {
     let refused = |e: &dyn std::fmt::Display| OcrError::Refused(e.to_string());
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
@@ -104,8 +120,46 @@ fn decode(bytes: &[u8]) -> Result<(GrayImage, Option<u32>), OcrError> {
     // Room for the decoded pixels in RGBA 16-bit, the widest a decoder produces.
     limits.max_alloc = Some(MAX_PIXELS * 8);
     reader.limits(limits);
-    let image = reader.decode().map_err(|e| refused(&e))?;
-    Ok((image.into_luma8(), declared_dpi(bytes)))
+    let image = reader.decode().map_err(|e| refused(&e))?.into_luma8();
+    if format == Some(ImageFormat::Tiff) {
+        return Ok(tiff_density(image, bytes));
+    }
+    let declared = Declared {
+        dpi: declared_dpi(bytes),
+        trusted: false,
+    };
+    Ok((image, declared))
+}
+
+/// A TIFF page with the density it declares, its pixels made square when they are not (a fax
+/// in normal mode, 204 x 98 dpi, is stretched to twice its height; or, when that would pass
+/// [`MAX_SCALED_PIXELS`], narrowed to half its width).
+fn tiff_density(image: GrayImage, bytes: &[u8]) -> (GrayImage, Declared) {
+    let Some((x, y)) = super::tiff::resolution(bytes) else {
+        return (image, Declared::default());
+    };
+    let plausible = |d: f64| (50.0..=1200.0).contains(&d);
+    if !plausible(x) || !plausible(y) {
+        return (image, Declared::default());
+    }
+    let ratio = x / y;
+    let (image, dpi) = if (0.9..=1.1).contains(&ratio) || !(0.25..=4.0).contains(&ratio) {
+        (image, x)
+    } else {
+        let (w, h) = (f64::from(image.width()), f64::from(image.height()));
+        let (w, h, dpi) = if w * h * ratio <= MAX_SCALED_PIXELS as f64 {
+            (w, h * ratio, x)
+        } else {
+            (w / ratio, h, y)
+        };
+        let (w, h) = ((w.round() as u32).max(1), (h.round() as u32).max(1));
+        (imageops::resize(&image, w, h, FilterType::Triangle), dpi)
+    };
+    let declared = Declared {
+        dpi: Some(dpi.round() as u32),
+        trusted: true,
+    };
+    (image, declared)
 }
 
 /// The resolution of an image shaped like a portrait or landscape page (an A4 or Letter
@@ -297,7 +351,7 @@ mod tests {
             data: ImageData::Encoded(bomb),
             dpi: None,
         };
-        let err = prepare(&page).unwrap_err();
+        let err = prepare(page).unwrap_err();
         assert!(
             matches!(err, OcrError::Refused(ref m) if m.contains("100000 x 100000")),
             "{err:?}"
@@ -311,20 +365,48 @@ mod tests {
             },
             dpi: None,
         };
-        assert!(matches!(prepare(&raw), Err(OcrError::Refused(_))));
+        assert!(matches!(prepare(raw), Err(OcrError::Refused(_))));
         let gif = PageImage {
             page: 1,
             data: ImageData::Encoded(b"GIF89a\x01\0\x01\0".to_vec()),
             dpi: None,
         };
-        assert!(matches!(prepare(&gif), Err(OcrError::Refused(_))));
+        assert!(matches!(prepare(gif), Err(OcrError::Refused(_))));
+    }
+
+    #[test]
+    fn a_fax_in_normal_mode_gets_square_pixels_then_300_dpi() {
+        let fax = super::super::tiff::tests::tiff_of(&[(1728, 1100, 255, 204, 98)]);
+        let p = prepare(PageImage {
+            page: 1,
+            data: ImageData::Encoded(fax),
+            dpi: None,
+        })
+        .unwrap();
+        // 1100 rows at 98 dpi are 2290 at 204; then 204 to 300 dpi: 1.47 times both ways.
+        assert_eq!(p.dpi, 300);
+        assert_eq!(p.image.width(), 2541);
+        assert!(
+            (3360..=3370).contains(&p.image.height()),
+            "{}",
+            p.image.height()
+        );
+        // A TIFF's declared density is trusted over the page-shape estimate.
+        let fine = super::super::tiff::tests::tiff_of(&[(2480, 3508, 255, 600, 600)]);
+        let p = prepare(PageImage {
+            page: 1,
+            data: ImageData::Encoded(fine),
+            dpi: None,
+        })
+        .unwrap();
+        assert_eq!((p.image.width(), p.dpi), (1240, 300));
     }
 
     #[test]
     fn pages_are_brought_to_300_dpi() {
         // An A4 page at 150 dpi (1240 x 1754) is doubled; at 600 dpi halved; at 300 kept.
         for (w, h, want_w) in [(1240, 1754, 2480), (4960, 7016, 2480), (2480, 3508, 2480)] {
-            let p = prepare(&PageImage {
+            let p = prepare(PageImage {
                 page: 1,
                 data: ImageData::Encoded(png(w, h)),
                 dpi: None,
@@ -334,7 +416,7 @@ mod tests {
             assert!((295..=305).contains(&p.dpi), "{w}x{h}: {}", p.dpi);
         }
         // A receipt strip declares nothing: left as it is.
-        let p = prepare(&PageImage {
+        let p = prepare(PageImage {
             page: 1,
             data: ImageData::Encoded(png(600, 2000)),
             dpi: None,
@@ -342,7 +424,7 @@ mod tests {
         .unwrap();
         assert_eq!((p.image.width(), p.dpi), (600, TARGET_DPI));
         // A PDF page's resolution wins.
-        let p = prepare(&PageImage {
+        let p = prepare(PageImage {
             page: 1,
             data: ImageData::Gray {
                 width: 1000,
@@ -354,7 +436,7 @@ mod tests {
         .unwrap();
         assert_eq!(p.image.width(), 2500, "enlarged at most 2.5 times");
         // A large image of unknown resolution, not shaped like a page, is reduced to the cap.
-        let p = prepare(&PageImage {
+        let p = prepare(PageImage {
             page: 1,
             data: ImageData::Gray {
                 width: 7000,

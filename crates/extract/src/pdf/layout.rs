@@ -38,8 +38,22 @@ pub struct Glyph {
 /// A page's glyphs: the horizontal ones, and those drawn rotated (side notes, stamps).
 #[derive(Debug, Default)]
 struct Page {
+    number: u32,
     glyphs: Vec<Glyph>,
     rotated: String,
+    /// Glyphs were left out, the cap reached.
+    cut: bool,
+}
+
+/// One page's text as laid out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageText {
+    /// The page's number, from 1.
+    pub number: u32,
+    /// Its text.
+    pub text: String,
+    /// Whether all its glyphs were kept (the cap was not reached on it or before it).
+    pub complete: bool,
 }
 
 /// Collects every page's glyphs from pdf-extract, up to `max_glyphs` in all.
@@ -61,33 +75,40 @@ impl Collector {
         }
     }
 
-    /// The text of every page, laid out, pages separated by a blank line.
-    pub fn text(mut self) -> String {
-        let pages: Vec<String> = self
-            .pages
-            .iter_mut()
-            .map(|p| {
-                let mut t = page_text(&mut p.glyphs);
+    /// The text of each page, laid out.
+    pub fn pages(self) -> Vec<PageText> {
+        self.pages
+            .into_iter()
+            .map(|mut p| {
+                let mut text = page_text(&mut p.glyphs);
                 if !p.rotated.trim().is_empty() {
-                    t.push_str(p.rotated.trim());
-                    t.push('\n');
+                    text.push_str(p.rotated.trim());
+                    text.push('\n');
                 }
-                t
+                PageText {
+                    number: p.number,
+                    text,
+                    complete: !p.cut,
+                }
             })
-            .collect();
-        pages.join("\n")
+            .collect()
     }
 }
 
 impl OutputDev for Collector {
     fn begin_page(
         &mut self,
-        _page_num: u32,
+        page_num: u32,
         media_box: &MediaBox,
         _art_box: Option<(f64, f64, f64, f64)>,
     ) -> Result<(), OutputError> {
         self.height = media_box.ury - media_box.lly;
-        self.pages.push(Page::default());
+        self.pages.push(Page {
+            number: page_num,
+            glyphs: Vec::new(),
+            rotated: String::new(),
+            cut: self.count >= self.max_glyphs,
+        });
         Ok(())
     }
 
@@ -103,12 +124,13 @@ impl OutputDev for Collector {
         font_size: f64,
         text: &str,
     ) -> Result<(), OutputError> {
-        if self.count >= self.max_glyphs {
-            return Ok(());
-        }
         let Some(page) = self.pages.last_mut() else {
             return Ok(());
         };
+        if self.count >= self.max_glyphs {
+            page.cut = true;
+            return Ok(());
+        }
         self.count += 1;
         let scale = (trm.m11 * trm.m22 - trm.m12 * trm.m21).abs().sqrt();
         let size = font_size * scale;

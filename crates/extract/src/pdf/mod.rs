@@ -1,4 +1,10 @@
-//! PDF input: embedded e-invoice attachments and the text layer, behind a time budget.
+//! PDF input: embedded e-invoice attachments, the text layer and the pages OCR must read,
+//! behind a time budget.
+//!
+//! Which pages OCR reads is decided page by page: a page whose text layer shows fewer than
+//! [`OCR_BELOW_CHARS`] visible characters and that holds an image covering it like a scan
+//! ([`images::scan_like`]) is read; a page with a real text layer, or only a logo, is not. A
+//! scanner's page with a stamp or a signature line added as text is still read.
 //!
 //! Promises: [`process`] never panics and never blocks longer than `Limits::pdf_timeout`.
 //! All PDF work (lopdf parsing, attachment lookup, pdf-extract text extraction) runs on a
@@ -49,8 +55,47 @@ pub struct EmbeddedInvoice {
     pub xml: Vec<u8>,
 }
 
+/// A page with fewer visible characters in its text layer than this, and a scan-like image, is
+/// read by OCR.
+pub const OCR_BELOW_CHARS: usize = 200;
+
+/// The pages of a PDF that OCR should read, with the document their images are decoded from,
+/// one page at a time (a page's pixels are held only while it is read).
+#[derive(Debug)]
+pub struct ScanPages {
+    doc: lopdf::Document,
+    pages: Vec<(usize, lopdf::ObjectId)>,
+}
+
+impl ScanPages {
+    /// The numbers of the pages to read, in order.
+    pub fn numbers(&self) -> Vec<usize> {
+        self.pages.iter().map(|(n, _)| *n).collect()
+    }
+
+    /// The image of page `number`, or why there is none OCR can read.
+    pub fn image(&self, number: usize, max_bytes: usize) -> Result<images::PageImage, String> {
+        let Some(&(_, id)) = self.pages.iter().find(|(n, _)| *n == number) else {
+            return Err(format!("page {number} is not one to read"));
+        };
+        let found = contained(|| Ok(images::page_image(&self.doc, id, number, max_bytes)));
+        match found {
+            Ok(Some(image)) => Ok(image),
+            Ok(None) => {
+                let why = images::unsupported_images(&self.doc, &[(number, id)]);
+                Err(if why.is_empty() {
+                    format!("page {number}: no image OCR can read")
+                } else {
+                    why.join("; ")
+                })
+            }
+            Err(e) => Err(format!("page {number}: {e}")),
+        }
+    }
+}
+
 /// Everything read from one PDF.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct PdfContent {
     /// The embedded e-invoice, if any.
     pub invoice: Option<EmbeddedInvoice>,
@@ -60,8 +105,10 @@ pub struct PdfContent {
     pub text: Option<String>,
     /// Problems met (unreadable attachment, text loss, extractor errors...).
     pub issues: Vec<String>,
-    /// When the PDF has no text layer: the image of each page, for OCR.
-    pub page_images: Vec<images::PageImage>,
+    /// Each page's text layer (none when it could not be read).
+    pub pages: Vec<layout::PageText>,
+    /// The pages OCR should read, if any.
+    pub scan: Option<ScanPages>,
     /// How many pages the PDF has.
     pub page_count: usize,
 }
@@ -130,39 +177,42 @@ fn process_in_worker(bytes: &[u8], limits: &Limits) -> Result<PdfContent, PdfErr
     out.xmp_profile =
         contained(|| Ok(attachments::xmp_conformance_level(&doc, limits))).unwrap_or(None);
     out.page_count = doc.get_pages().len();
-    // The text extraction consumes the document; a copy stays for the page images, decoded
-    // only when there is no text layer.
+    // The text extraction consumes the document; a copy stays for the page images.
     let for_images = doc.clone();
     match text::extract_text(doc, limits) {
         Ok(t) => {
             out.issues.extend(t.issues);
             out.text = Some(t.text);
+            out.pages = t.pages;
         }
         Err(e) => out.issues.push(format!("text layer: {e}")),
     }
-    let has_text = out
-        .text
-        .as_deref()
-        .is_some_and(|t| t.chars().filter(|c| !c.is_whitespace()).count() >= 20);
-    if !has_text {
-        let reading = out.page_count.min(limits.ocr_max_pages);
-        let (images, unsupported) = contained(|| {
-            Ok((
-                images::page_images(&for_images, reading, limits.max_input_bytes),
-                images::unsupported_images(&for_images, reading),
-            ))
-        })
-        .unwrap_or_default();
-        let unread = reading.saturating_sub(images.len());
-        if unread > 0 {
-            if !images.is_empty() {
-                out.issues.push(format!(
-                    "{unread} of the first {reading} pages have no image OCR can read"
-                ));
-            }
-            out.issues.extend(unsupported);
-        }
-        out.page_images = images;
+    let to_read = contained(|| Ok(pages_to_read(&for_images, &out.pages))).unwrap_or_default();
+    if !to_read.is_empty() {
+        out.scan = Some(ScanPages {
+            doc: for_images,
+            pages: to_read,
+        });
     }
     Ok(out)
+}
+
+/// The pages OCR should read (see the module docs): a page the text layer left out (it could
+/// not be read) counts as empty, a page whose text was cut by the glyph cap as read.
+fn pages_to_read(
+    doc: &lopdf::Document,
+    texts: &[layout::PageText],
+) -> Vec<(usize, lopdf::ObjectId)> {
+    doc.get_pages()
+        .into_iter()
+        .filter(|(number, id)| {
+            let visible = match texts.iter().find(|t| t.number == *number) {
+                Some(t) if !t.complete => return false,
+                Some(t) => t.text.chars().filter(|c| !c.is_whitespace()).count(),
+                None => 0,
+            };
+            visible < OCR_BELOW_CHARS && images::scan_like(doc, *id)
+        })
+        .map(|(number, id)| (number as usize, id))
+        .collect()
 }

@@ -21,14 +21,16 @@ use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use crate::Limits;
 use crate::pdf::drawing::{self, Tangled};
-use crate::pdf::layout::Collector;
+use crate::pdf::layout::{Collector, PageText};
 use crate::pdf::{PdfError, contained};
 
 /// The text layer and what was noticed while extracting it.
 #[derive(Debug, Default)]
 pub struct TextLayer {
-    /// The extracted text.
+    /// The extracted text, pages separated by a blank line.
     pub text: String,
+    /// Each page's text.
+    pub pages: Vec<PageText>,
     /// Problems noticed (e.g. probable text loss).
     pub issues: Vec<String>,
 }
@@ -367,9 +369,20 @@ pub fn extract_text(mut doc: Document, limits: &Limits) -> Result<TextLayer, Pdf
         }
         let mut glyphs = Collector::new(limits.max_text_chars);
         pdf_extract::output_doc(&doc, &mut glyphs).map_err(|e| unreadable(&e))?;
-        Ok(glyphs.text())
+        Ok(glyphs.pages())
     })?;
-    let text: String = compose_spacing_accents(&text)
+    let pages: Vec<PageText> = text
+        .into_iter()
+        .map(|p| PageText {
+            text: compose_spacing_accents(&p.text),
+            ..p
+        })
+        .collect();
+    let text: String = pages
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
         .chars()
         .take(limits.max_text_chars)
         .collect();
@@ -386,6 +399,7 @@ pub fn extract_text(mut doc: Document, limits: &Limits) -> Result<TextLayer, Pdf
             .push("no text layer (scanned document?)".to_string());
     }
     layer.text = text;
+    layer.pages = pages;
     Ok(layer)
 }
 

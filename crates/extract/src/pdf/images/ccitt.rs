@@ -184,8 +184,9 @@ mod tests {
     use fax::{BitWriter, Bits, VecWriter};
     use lopdf::{Stream, dictionary};
 
+    use super::super::ImageData;
     use super::super::tests::{document, gray_of, image};
-    use super::super::{ImageData, page_images, unsupported_images};
+    use super::super::tests::{page_images, unsupported};
     use super::*;
 
     /// A test picture: `true` is black.
@@ -333,7 +334,7 @@ mod tests {
             vec![0; 20],
         )]]);
         assert!(page_images(&doc, 10, 1 << 20).is_empty());
-        assert!(unsupported_images(&doc, 10)[0].contains("K > 0"));
+        assert!(unsupported(&doc, 10)[0].contains("K > 0"));
     }
 
     #[test]

@@ -68,44 +68,53 @@ pub enum ImageData {
     },
 }
 
-/// The largest usable image of each of the first `max_pages` pages, up to `max_bytes` in all
-/// (a page whose images are all unusable gives nothing; the first image over the budget ends
-/// the list).
-pub fn page_images(doc: &Document, max_pages: usize, max_bytes: usize) -> Vec<PageImage> {
-    let mut out = Vec::new();
-    let mut total = 0usize;
-    for (number, page) in doc.get_pages().into_iter().take(max_pages) {
-        let mut images: Vec<Image> = page_xobjects(doc, page)
-            .into_iter()
-            .filter_map(|(_, image)| image.ok())
-            .collect();
-        images.sort_by_key(|i| Reverse(i.pixels()));
-        let size = page_size(doc, page);
-        for image in images.into_iter().take(MAX_TRIES_PER_PAGE) {
-            let cost = image.output_bytes();
-            if total.saturating_add(cost) > max_bytes {
-                return out;
-            }
-            if let Some(data) = image.decode() {
-                total += cost;
-                out.push(PageImage {
-                    page: number as usize,
-                    data,
-                    dpi: dpi(image.width, image.height, size),
-                });
-                break;
-            }
-        }
-    }
-    out
+/// The largest usable image of a page (`page`, numbered `number`), trying at most
+/// [`MAX_TRIES_PER_PAGE`] images, largest first, and skipping those that would take more than
+/// `max_bytes` (JPEG bytes or grey pixels); `None` when none decodes.
+pub fn page_image(
+    doc: &Document,
+    page: ObjectId,
+    number: usize,
+    max_bytes: usize,
+) -> Option<PageImage> {
+    let mut images: Vec<Image> = page_xobjects(doc, page)
+        .into_iter()
+        .filter_map(|(_, image)| image.ok())
+        .filter(|image| image.output_bytes() <= max_bytes)
+        .collect();
+    images.sort_by_key(|i| Reverse(i.pixels()));
+    let size = page_size(doc, page);
+    images
+        .into_iter()
+        .take(MAX_TRIES_PER_PAGE)
+        .find_map(|image| {
+            Some(PageImage {
+                page: number,
+                data: image.decode()?,
+                dpi: dpi(image.width, image.height, size),
+            })
+        })
 }
 
-/// Why each image of the first `max_pages` pages cannot be used, as "page N, image /Name: why"
+/// Whether a page holds an image that looks like the scan of a page: one with at least as many
+/// pixels as the page at 90 dpi (encoded in any way, usable or not). A logo or a signature
+/// does not; a scanner's page, a fax or a photo pasted over the page does.
+pub fn scan_like(doc: &Document, page: ObjectId) -> bool {
+    let Some((w, h)) = page_size(doc, page) else {
+        return false;
+    };
+    let page_pixels = (w / 72.0 * 90.0) * (h / 72.0 * 90.0);
+    declared_sizes(doc, page)
+        .into_iter()
+        .any(|(iw, ih)| f64::from(iw) * f64::from(ih) >= page_pixels)
+}
+
+/// Why each image of these pages (number, page) cannot be used, as "page N, image /Name: why"
 /// (an unsupported encoding or colour space, a refused size...). Nothing is decompressed.
-pub fn unsupported_images(doc: &Document, max_pages: usize) -> Vec<String> {
+pub fn unsupported_images(doc: &Document, pages: &[(usize, ObjectId)]) -> Vec<String> {
     let mut out = Vec::new();
-    for (number, page) in doc.get_pages().into_iter().take(max_pages) {
-        for (name, image) in page_xobjects(doc, page) {
+    for (number, page) in pages {
+        for (name, image) in page_xobjects(doc, *page) {
             if let Err(why) = image {
                 out.push(format!("page {number}, image /{}: {why}", lossy(&name)));
             }
@@ -135,10 +144,10 @@ enum Filter {
     Fax(FaxParams),
 }
 
-/// The image XObjects named in a page's own resources, each parsed or with why it is unusable.
-fn page_xobjects(doc: &Document, page: ObjectId) -> Vec<(Vec<u8>, Found<Image<'_>>)> {
+/// The image XObjects named in a page's own resources (name, stream), with the resources.
+fn image_streams(doc: &Document, page: ObjectId) -> (Vec<&Dictionary>, Vec<(Vec<u8>, &Stream)>) {
     let Ok((direct, referenced)) = doc.get_page_resources(page) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut resources: Vec<&Dictionary> = direct.into_iter().collect();
     resources.extend(
@@ -157,11 +166,36 @@ fn page_xobjects(doc: &Document, page: ObjectId) -> Vec<(Vec<u8>, Found<Image<'_
             };
             let subtype = get(doc, &stream.dict, b"Subtype").and_then(|o| o.as_name().ok());
             if subtype == Some(b"Image".as_slice()) {
-                out.push((name.clone(), Image::parse(doc, stream, &resources)));
+                out.push((name.clone(), stream));
             }
         }
     }
-    out
+    (resources, out)
+}
+
+/// The image XObjects named in a page's own resources, each parsed or with why it is unusable.
+fn page_xobjects(doc: &Document, page: ObjectId) -> Vec<(Vec<u8>, Found<Image<'_>>)> {
+    let (resources, streams) = image_streams(doc, page);
+    streams
+        .into_iter()
+        .map(|(name, stream)| (name, Image::parse(doc, stream, &resources)))
+        .collect()
+}
+
+/// The width and height each image of a page declares.
+fn declared_sizes(doc: &Document, page: ObjectId) -> Vec<(u32, u32)> {
+    let size =
+        |dict: &Dictionary, key: &[u8]| int(doc, dict, key).and_then(|v| u32::try_from(v).ok());
+    image_streams(doc, page)
+        .1
+        .into_iter()
+        .filter_map(|(_, stream)| {
+            Some((
+                size(&stream.dict, b"Width")?,
+                size(&stream.dict, b"Height")?,
+            ))
+        })
+        .collect()
 }
 
 impl<'a> Image<'a> {
@@ -459,6 +493,31 @@ mod tests {
         reloaded(doc)
     }
 
+    /// The first `max_pages` pages of `doc`, numbered.
+    fn pages_of(doc: &Document, max_pages: usize) -> Vec<(usize, ObjectId)> {
+        doc.get_pages()
+            .into_iter()
+            .take(max_pages)
+            .map(|(n, id)| (n as usize, id))
+            .collect()
+    }
+
+    /// The image of each of the first `max_pages` pages that has one.
+    pub(super) fn page_images(
+        doc: &Document,
+        max_pages: usize,
+        max_bytes: usize,
+    ) -> Vec<PageImage> {
+        pages_of(doc, max_pages)
+            .into_iter()
+            .filter_map(|(n, id)| page_image(doc, id, n, max_bytes))
+            .collect()
+    }
+
+    pub(super) fn unsupported(doc: &Document, max_pages: usize) -> Vec<String> {
+        unsupported_images(doc, &pages_of(doc, max_pages))
+    }
+
     /// The one grey image of a one-page document with `images`.
     pub(super) fn gray_of(images: Vec<Stream>) -> (u32, u32, Vec<u8>) {
         let got = page_images(&document(vec![images]), 10, 1 << 30);
@@ -486,7 +545,7 @@ mod tests {
         let big_jpeg = image(100_000, 100_000, jpeg_entries, vec![0xFF, 0xD8, 0xFF, 0xD9]);
         let doc = document(vec![vec![big], vec![big_jpeg]]);
         assert!(page_images(&doc, 10, usize::MAX).is_empty());
-        let why = unsupported_images(&doc, 10);
+        let why = unsupported(&doc, 10);
         assert_eq!(why.len(), 2);
         assert!(
             why.iter().all(|w| w.contains("more than 70000000")),
@@ -499,7 +558,7 @@ mod tests {
         let entries = dictionary! { "ColorSpace" => "DeviceCMYK", "BitsPerComponent" => 16 };
         let doc = document(vec![vec![image(70_000_000, 1, entries, vec![0; 16])]]);
         assert!(page_images(&doc, 10, usize::MAX).is_empty());
-        assert!(unsupported_images(&doc, 10)[0].contains("rows of 560000000 bytes"));
+        assert!(unsupported(&doc, 10)[0].contains("rows of 560000000 bytes"));
     }
 
     #[test]
@@ -550,7 +609,7 @@ mod tests {
         let got = page_images(&doc, 10, 1 << 20);
         assert_eq!(got.len(), 1);
         assert!(matches!(got[0].data, ImageData::Gray { width: 10, .. }));
-        let why = unsupported_images(&doc, 10);
+        let why = unsupported(&doc, 10);
         assert_eq!(why.len(), 3, "{why:?}");
         assert!(
             why[0].starts_with("page 1, image /Im0: JBIG2Decode"),
@@ -561,26 +620,52 @@ mod tests {
             "{why:?}"
         );
         assert!(why[2].contains("chain"), "{why:?}");
-        assert_eq!(unsupported_images(&doc, 1).len(), 1);
+        assert_eq!(unsupported(&doc, 1).len(), 1);
     }
 
     #[test]
-    fn pages_and_bytes_are_bounded() {
+    fn each_page_is_held_to_the_byte_budget() {
         let pages = || {
             (0..3)
                 .map(|_| vec![flate_gray(10, 10, &[0; 100])])
                 .collect()
         };
-        assert_eq!(page_images(&document(pages()), 10, 300).len(), 3);
-        assert_eq!(page_images(&document(pages()), 10, 250).len(), 2);
+        assert_eq!(page_images(&document(pages()), 10, 100).len(), 3);
+        assert!(page_images(&document(pages()), 10, 99).is_empty());
         assert_eq!(page_images(&document(pages()), 1, 1000).len(), 1);
         let jpeg = |n: usize| {
             let mut bytes = vec![0xFF, 0xD8];
             bytes.resize(n, 0);
             image(1240, 1754, dictionary! { "Filter" => "DCTDecode" }, bytes)
         };
-        let doc = document(vec![vec![jpeg(600)], vec![jpeg(600)]]);
-        assert_eq!(page_images(&doc, 10, 1000).len(), 1);
+        let doc = document(vec![vec![jpeg(600)], vec![jpeg(600), jpeg(400)]]);
+        let got = page_images(&doc, 10, 500);
+        assert_eq!(
+            got.len(),
+            1,
+            "only the second page has an image small enough"
+        );
+        assert!(
+            matches!(&got[0], PageImage { page: 2, data: ImageData::Encoded(b), .. } if b.len() == 400)
+        );
+    }
+
+    #[test]
+    fn a_page_covering_image_looks_scanned_and_a_logo_does_not() {
+        let jbig2 = image(
+            1700,
+            2400,
+            dictionary! { "Filter" => "JBIG2Decode" },
+            vec![0; 10],
+        );
+        let logo = flate_gray(300, 120, &[0; 36000]);
+        let fax = flate_gray(1728, 1100, &[0; 16]);
+        let doc = document(vec![vec![jbig2], vec![logo], vec![fax], vec![]]);
+        let looks: Vec<bool> = pages_of(&doc, 10)
+            .into_iter()
+            .map(|(_, id)| scan_like(&doc, id))
+            .collect();
+        assert_eq!(looks, [true, false, true, false]);
     }
 
     #[test]

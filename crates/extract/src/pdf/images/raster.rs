@@ -346,8 +346,10 @@ pub(super) fn predictor(
 mod tests {
     use lopdf::{Stream, dictionary};
 
-    use super::super::tests::{add_pages, document, flate_gray, gray_of, image, reloaded, zlib};
-    use super::super::{ImageData, page_images, unsupported_images};
+    use super::super::ImageData;
+    use super::super::tests::{
+        add_pages, document, flate_gray, gray_of, image, page_images, reloaded, unsupported, zlib,
+    };
     use super::*;
 
     #[test]
@@ -510,7 +512,7 @@ mod tests {
 
         let doc = document(vec![vec![image(4, 2, entries(3), zlib(&diffs))]]);
         assert!(page_images(&doc, 10, 1 << 20).is_empty());
-        assert!(unsupported_images(&doc, 10)[0].contains("predictor parameters"));
+        assert!(unsupported(&doc, 10)[0].contains("predictor parameters"));
     }
 
     #[test]
