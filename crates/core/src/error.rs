@@ -178,6 +178,13 @@ pub enum Error {
     /// exhausted system random source).
     #[error("cryptographic failure: {0}")]
     Crypto(&'static str),
+    /// An e-mail message with no part the mail rules keep, not stored
+    /// (`mail.keep-without-attachments` is off).
+    #[error("a message with no attachment to keep ({skipped}): not stored")]
+    NothingKept {
+        /// Its parts and why each was skipped, in English (`logo.png: a small inline image`).
+        skipped: String,
+    },
 }
 
 /// Result alias of the core.
@@ -230,6 +237,8 @@ pub enum Code {
     NoConsent,
     /// `too_large`.
     TooLarge,
+    /// `nothing_kept`: an e-mail message with no attachment the mail rules keep.
+    NothingKept,
     /// `backup`: see [`BackupFault`].
     Backup,
     /// `invalid`: A value was refused: see [`Why`].
@@ -242,7 +251,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for shells that must translate each one.
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 26] = [
         Code::WrongPassphrase,
         Code::WrongRecoveryKey,
         Code::MalformedRecoveryKey,
@@ -264,6 +273,7 @@ impl Code {
         Code::AmbiguousId,
         Code::NoConsent,
         Code::TooLarge,
+        Code::NothingKept,
         Code::Backup,
         Code::Invalid,
         Code::Io,
@@ -294,6 +304,7 @@ impl Code {
             Code::AmbiguousId => "ambiguous_id",
             Code::NoConsent => "no_consent",
             Code::TooLarge => "too_large",
+            Code::NothingKept => "nothing_kept",
             Code::Backup => "backup",
             Code::Invalid => "invalid",
             Code::Io => "io",
@@ -558,6 +569,7 @@ impl Error {
             Error::AmbiguousId(_) => Code::AmbiguousId,
             Error::NoConsent { .. } => Code::NoConsent,
             Error::TooLarge { .. } => Code::TooLarge,
+            Error::NothingKept { .. } => Code::NothingKept,
             Error::Invalid { .. } => Code::Invalid,
             Error::Io { .. } => Code::Io,
             Error::Backup { .. } => Code::Backup,

@@ -5,7 +5,7 @@
 
 use coffre_core::records::sample::text_pdf as pdf;
 use coffre_core::storage::settings::Setting;
-use coffre_core::{CreateOptions, ImportOutcome, KdfParams, Passphrase, Vault};
+use coffre_core::{CreateOptions, KdfParams, Passphrase, Vault};
 use serde_json::Value;
 
 /// The supplier's first template: values to the right of their labels.
@@ -62,10 +62,9 @@ fn open() -> (tempfile::TempDir, Vault) {
 }
 
 fn import(v: &mut Vault, name: &str, bytes: &[u8]) -> String {
-    match v.import_reader(name, bytes, None).unwrap() {
-        ImportOutcome::Imported(d) => d.id,
-        other => panic!("not imported: {other:?}"),
-    }
+    let out = v.import_reader(name, bytes, None).unwrap();
+    assert!(out.is_imported(), "not imported: {out:?}");
+    out.document.id
 }
 
 fn fields(v: &Vault, id: &str) -> Value {

@@ -28,6 +28,7 @@
 pub mod amount;
 pub mod checks;
 pub mod heuristics;
+pub mod mail;
 pub mod memory;
 pub mod model;
 pub mod ocr;
@@ -102,6 +103,8 @@ pub enum Sniffed {
     Jpeg,
     /// TIFF signature (either byte order).
     Tiff,
+    /// An e-mail message (`.eml` or Outlook `.msg`).
+    Message(mail::Kind),
     /// Anything else.
     Other,
 }
@@ -117,6 +120,8 @@ pub fn sniff(bytes: &[u8], file_name: Option<&str>) -> Sniffed {
         Sniffed::Jpeg
     } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
         Sniffed::Tiff
+    } else if let Some(kind) = mail::sniff(bytes, file_name) {
+        Sniffed::Message(kind)
     } else if xml::looks_like_xml(bytes)
         || file_name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".xml"))
     {
@@ -135,6 +140,7 @@ pub fn not_read(bytes: &[u8], file_name: Option<&str>, message: impl Into<String
         Sniffed::Png => (Format::Image, "image/png"),
         Sniffed::Jpeg => (Format::Image, "image/jpeg"),
         Sniffed::Tiff => (Format::Image, "image/tiff"),
+        Sniffed::Message(k) => (Format::Message, k.media_type()),
         Sniffed::Other => (Format::Other, "application/octet-stream"),
     };
     let mut e = Extraction::empty(format, media);
@@ -145,6 +151,19 @@ pub fn not_read(bytes: &[u8], file_name: Option<&str>, message: impl Into<String
 /// Extracts invoice fields from a document. Never panics, never fails: see the crate docs.
 pub fn extract(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Extraction {
     extract_with_progress(bytes, file_name, limits, &mut |_| {})
+}
+
+/// The parts of an e-mail message that become documents of their own (see [`mail`]); nothing
+/// for any other file. Never panics.
+pub fn message_parts(bytes: &[u8], file_name: Option<&str>, limits: &Limits) -> Vec<mail::Part> {
+    if bytes.len() > limits.max_input_bytes {
+        return Vec::new();
+    }
+    catch_unwind(AssertUnwindSafe(|| match sniff(bytes, file_name) {
+        Sniffed::Message(kind) => mail::parts(bytes, kind, limits),
+        _ => Vec::new(),
+    }))
+    .unwrap_or_default()
 }
 
 /// Where the extraction of a long document is.
@@ -202,6 +221,7 @@ fn extract_inner(
     match kind {
         Sniffed::Pdf => from_pdf(bytes, limits, progress),
         Sniffed::Xml => from_xml(bytes, limits),
+        Sniffed::Message(k) => mail::extract(bytes, k, limits),
         Sniffed::Png | Sniffed::Jpeg | Sniffed::Tiff => {
             let media = match kind {
                 Sniffed::Png => "image/png",

@@ -62,6 +62,10 @@ pub enum Format {
     /// A PNG or JPEG image, read by OCR.
     #[serde(rename = "image")]
     Image,
+    /// An e-mail message (`.eml` or Outlook `.msg`): its headers and body are read, its
+    /// attachments are documents of their own.
+    #[serde(rename = "message")]
+    Message,
     /// Anything else.
     #[serde(rename = "other")]
     Other,
@@ -77,6 +81,38 @@ pub enum Source {
     Text,
     /// Guessed by the same heuristics from the text OCR read in page images.
     Ocr,
+}
+
+/// An e-mail message's envelope, as it says it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MessageInfo {
+    /// `Message-ID`, without angle brackets.
+    pub message_id: Option<String>,
+    /// The sender (`Name <address>`).
+    pub from: Option<String>,
+    /// The recipients.
+    pub to: Vec<String>,
+    /// The copied recipients.
+    pub cc: Vec<String>,
+    /// When it was sent (RFC 3339).
+    pub date: Option<String>,
+    /// Its subject.
+    pub subject: Option<String>,
+    /// Its attachments (nested messages and ZIP archives opened: `archive.zip/facture.pdf`).
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// One attachment of a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AttachmentInfo {
+    /// Its file name (inside its container, if any).
+    pub name: String,
+    /// The media type the message declares.
+    pub media_type: String,
+    /// Bytes.
+    pub size: u64,
+    /// Shown in the body rather than attached (`Content-Disposition: inline`).
+    pub inline: bool,
 }
 
 /// What OCR did on a document.
@@ -226,6 +262,9 @@ pub struct Extraction {
     /// What OCR did, when the document was read by OCR (scans and photos).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ocr: Option<OcrRun>,
+    /// What an e-mail message says of itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<MessageInfo>,
     /// True when a human should look at this document.
     pub needs_review: bool,
     /// Human-readable problems met while extracting.
@@ -263,6 +302,7 @@ impl Extraction {
             vat_breakdown: Vec::new(),
             lines: Vec::new(),
             ocr: None,
+            message: None,
             needs_review: false,
             issues: Vec::new(),
             media_type: media_type.to_string(),

@@ -35,6 +35,8 @@ const en: Catalog = {
     'errors.code.ambiguous_id': 'Several documents start with this identifier. Give more characters.',
     'errors.code.no_consent': 'No active consent covers this recipient, purpose and period. Record the consent first.',
     'errors.code.too_large': 'This file is larger than the import limit.',
+    'errors.code.nothing_kept':
+      'This e-mail has no attachment to keep (an invoice PDF, XML or image): it was not stored.',
     'errors.code.invalid': 'A value is not valid.',
     'errors.code.io': 'A file could not be read or written (disk full, permissions, or a device removed). Nothing was lost; check the disk and try again.',
     'errors.code.internal': 'Something went wrong.',
@@ -143,6 +145,8 @@ const fr: Catalog = {
     'errors.code.ambiguous_id': 'Plusieurs documents commencent par cet identifiant. Donnez plus de caractères.',
     'errors.code.no_consent': 'Aucun consentement actif ne couvre ce destinataire, cette finalité et cette période. Enregistrez d’abord le consentement.',
     'errors.code.too_large': 'Ce fichier dépasse la taille maximale d’import.',
+    'errors.code.nothing_kept':
+      'Cet e-mail n’a aucune pièce jointe à garder (facture PDF, XML ou image) : il n’a pas été enregistré.',
     'errors.code.invalid': 'Une valeur n’est pas valide.',
     'errors.code.io': 'Un fichier n’a pas pu être lu ou écrit (disque plein, droits, ou support retiré). Rien n’a été perdu ; vérifiez le disque et réessayez.',
     'errors.code.internal': 'Une erreur est survenue.',

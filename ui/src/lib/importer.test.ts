@@ -17,7 +17,7 @@ describe('import panel state', () => {
     expect(importer.open).toBe(true);
     expect(importer.rows.map((r) => r.state)).toEqual(['queued']);
     handleIngest({ event: 'extracting', job: 1, path: '/in/a.pdf' });
-    handleIngest({ event: 'stored', job: 1, path: '/in/a.pdf', id: 'd1', bytes: 10, counts });
+    handleIngest({ event: 'stored', job: 1, path: '/in/a.pdf', id: 'd1', bytes: 10, parts: [], counts });
     expect(importer.rows).toHaveLength(1);
     expect(importer.rows[0]).toMatchObject({ name: 'a.pdf', state: 'stored', id: 'd1' });
   });
@@ -27,7 +27,7 @@ describe('import panel state', () => {
     handleIngest({ event: 'extracting', job: 3, path: '/in/scan.pdf' });
     handleIngest({ event: 'reading', job: 3, path: '/in/scan.pdf', page: 2, pages: 5 });
     expect(importer.rows[0]).toMatchObject({ state: 'reading', ocr: { page: 2, pages: 5 } });
-    handleIngest({ event: 'stored', job: 3, path: '/in/scan.pdf', id: 'd3', bytes: 10, counts });
+    handleIngest({ event: 'stored', job: 3, path: '/in/scan.pdf', id: 'd3', bytes: 10, parts: [], counts });
     expect(importer.rows[0]).toMatchObject({ state: 'stored', ocr: null });
   });
 

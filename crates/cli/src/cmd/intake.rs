@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use coffre_core::Error as CoreError;
 use coffre_core::intake::ingest::{IngestEvent, Origin};
 use coffre_core::intake::session::Intake;
+use coffre_core::vault::PartOutcome;
 use serde_json::json;
 
 use super::Ctx;
@@ -118,7 +119,16 @@ pub fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
         }
         remaining -= 1;
         let text = match &event {
-            IngestEvent::Stored { path, id, .. } => line(path, Ok(("imported", id)), json),
+            IngestEvent::Stored {
+                path, id, parts, ..
+            } => {
+                let mut text = line(path, Ok(("imported", id)), json);
+                for part in parts {
+                    text.push('\n');
+                    text.push_str(&part_line(path, id, part, json));
+                }
+                text
+            }
             IngestEvent::Duplicate { path, id, .. } => line(path, Ok(("duplicate", id)), json),
             IngestEvent::Failed { path, reason, .. } => {
                 rejected += 1;
@@ -222,14 +232,41 @@ pub fn watch(ctx: &Ctx, args: WatchArgs) -> Result<ExitCode> {
 fn line(path: &Path, result: std::result::Result<(&str, &str), &String>, json: bool) -> String {
     let shown = path.display().to_string();
     match (result, json) {
-        (Ok((status, id)), true) => {
-            json!({ "status": status, "id": id, "path": shown, "reason": null }).to_string()
-        }
-        (Err(reason), true) => {
-            json!({ "status": "rejected", "id": null, "path": shown, "reason": reason }).to_string()
-        }
+        (Ok((status, id)), true) => json!({
+            "status": status, "id": id, "path": shown, "reason": null, "parent": null,
+        })
+        .to_string(),
+        (Err(reason), true) => json!({
+            "status": "rejected", "id": null, "path": shown, "reason": reason, "parent": null,
+        })
+        .to_string(),
         (Ok((status, id)), false) => format!("{status} {id} {shown}"),
         (Err(reason), false) => format!("rejected {shown}: {reason}"),
+    }
+}
+
+/// One `import` line (or JSON object) for a part of an e-mail message stored from `path` as
+/// document `parent`: imported, duplicate (linked to the document already there) or skipped.
+fn part_line(path: &Path, parent: &str, part: &PartOutcome, json: bool) -> String {
+    let shown = path.display().to_string();
+    if json {
+        return json!({
+            "status": part.status, "id": part.id, "path": shown, "part": part.name,
+            "reason": part.reason, "parent": parent,
+        })
+        .to_string();
+    }
+    let status = serde_json::to_value(part.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    match (&part.id, &part.reason) {
+        (Some(id), _) => format!("{status} {id} {shown} / {}", part.name),
+        (None, reason) => format!(
+            "{status} {shown} / {}: {}",
+            part.name,
+            reason.as_deref().unwrap_or_default()
+        ),
     }
 }
 

@@ -23,7 +23,9 @@ use std::thread::JoinHandle;
 
 use serde::Serialize;
 
-use crate::vault::{ImportOutcome, Prepared, Sealer, Vault, read_limited};
+use crate::vault::{
+    ImportOutcome, ImportStatus, PartOutcome, Prepared, Sealer, Vault, read_limited,
+};
 use crate::{Error, Result};
 
 /// Where an import job came from.
@@ -114,6 +116,8 @@ pub enum IngestEvent {
         id: String,
         /// Bytes stored.
         bytes: u64,
+        /// For an e-mail message: what became of each of its parts.
+        parts: Vec<PartOutcome>,
         /// Totals.
         counts: Counts,
     },
@@ -385,18 +389,19 @@ fn run_job(shared: &Shared, job: Job) {
     let (event, reply) = match result {
         Ok((outcome, bytes)) => {
             let doc = outcome.document();
-            let event = match &outcome {
-                ImportOutcome::Imported(_) => IngestEvent::Stored {
+            let event = match outcome.status {
+                ImportStatus::Imported => IngestEvent::Stored {
                     job: job.id,
                     path: job.path.clone(),
                     id: doc.id.clone(),
                     bytes,
+                    parts: outcome.parts.clone(),
                     counts: shared.count(|c| {
                         c.stored += 1;
                         c.bytes += bytes;
                     }),
                 },
-                ImportOutcome::Duplicate(_) => IngestEvent::Duplicate {
+                ImportStatus::Duplicate => IngestEvent::Duplicate {
                     job: job.id,
                     path: job.path.clone(),
                     id: doc.id.clone(),
@@ -467,7 +472,7 @@ fn import_one(shared: &Shared, job: &Job) -> Result<(ImportOutcome, u64)> {
         let mut vault = lock(&shared.vault);
         if let Some(existing) = vault.find_duplicate(&fp)? {
             vault.end_job(job.id, "duplicate", Some(&existing.id), None)?;
-            return Ok((ImportOutcome::Duplicate(existing), bytes));
+            return Ok((ImportOutcome::duplicate(existing), bytes));
         }
     }
     let name = path
@@ -543,8 +548,8 @@ impl crate::intake::watch::ImportTarget for QueueTarget {
     ) -> std::result::Result<crate::intake::watch::FileOutcome, String> {
         use crate::intake::watch::FileOutcome;
         match self.ingest.import_and_wait(path, Origin::Watch) {
-            Ok(ImportOutcome::Imported(d)) => Ok(FileOutcome::Imported(d.id)),
-            Ok(ImportOutcome::Duplicate(d)) => Ok(FileOutcome::Duplicate(d.id)),
+            Ok(o) if o.is_imported() => Ok(FileOutcome::Imported(o.document.id)),
+            Ok(o) => Ok(FileOutcome::Duplicate(o.document.id)),
             Err(Error::Interrupted) => Ok(FileOutcome::Deferred),
             Err(e) => Err(failure_reason(&e)),
         }

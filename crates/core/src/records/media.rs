@@ -17,6 +17,10 @@ pub enum MediaKind {
     Jpeg,
     /// A TIFF image (a scanner's multi-page format).
     Tiff,
+    /// An e-mail message (`.eml`, RFC 5322).
+    Message,
+    /// An Outlook message (`.msg`).
+    Outlook,
     /// Anything else, stored as is.
     Other,
 }
@@ -31,6 +35,8 @@ impl MediaKind {
             coffre_extract::Sniffed::Png => MediaKind::Png,
             coffre_extract::Sniffed::Jpeg => MediaKind::Jpeg,
             coffre_extract::Sniffed::Tiff => MediaKind::Tiff,
+            coffre_extract::Sniffed::Message(coffre_extract::mail::Kind::Eml) => MediaKind::Message,
+            coffre_extract::Sniffed::Message(coffre_extract::mail::Kind::Msg) => MediaKind::Outlook,
             coffre_extract::Sniffed::Other => MediaKind::Other,
         }
     }
@@ -43,6 +49,8 @@ impl MediaKind {
             MediaKind::Png => "image/png",
             MediaKind::Jpeg => "image/jpeg",
             MediaKind::Tiff => "image/tiff",
+            MediaKind::Message => "message/rfc822",
+            MediaKind::Outlook => "application/vnd.ms-outlook",
             MediaKind::Other => "application/octet-stream",
         }
     }
@@ -55,6 +63,8 @@ impl MediaKind {
             "image/png" => MediaKind::Png,
             "image/jpeg" => MediaKind::Jpeg,
             "image/tiff" => MediaKind::Tiff,
+            "message/rfc822" => MediaKind::Message,
+            "application/vnd.ms-outlook" => MediaKind::Outlook,
             _ => MediaKind::Other,
         }
     }
@@ -78,8 +88,12 @@ mod tests {
         );
         assert_eq!(MediaKind::sniff(b"<Invoice xmlns='x'/>", "a"), Xml);
         assert_eq!(MediaKind::sniff(b"hello <b>", "a"), Other);
+        assert_eq!(
+            MediaKind::sniff(b"From: a@b.fr\r\nSubject: x\r\n\r\nbody", "a"),
+            Message
+        );
         assert_eq!(MediaKind::sniff(b"", "a"), Other);
-        for k in [Pdf, Xml, Png, Jpeg, Tiff, Other] {
+        for k in [Pdf, Xml, Png, Jpeg, Tiff, Message, Outlook, Other] {
             assert_eq!(MediaKind::from_mime(k.mime()), k);
         }
     }

@@ -1,6 +1,7 @@
 //! What a document says, before any storage: its fields, media kind and retention rules, the extraction worker that reads them from untrusted files, sample invoices.
 
 pub mod fields;
+pub mod frames;
 pub mod media;
 pub mod retention;
 pub mod sample;

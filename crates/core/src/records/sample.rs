@@ -132,10 +132,10 @@ pub fn text_pdf(items: &[(u32, u32, &str)]) -> Vec<u8> {
     pdf_of(&objects.map(String::into_bytes))
 }
 
-/// An A4 PDF of `pages` pages, each drawing one white grey image (uncompressed, 100 x 141
-/// pixels) and no text: a scan, as far as extraction can tell.
+/// An A4 PDF of `pages` pages, each drawing one blank page image (black and white at 150 dpi,
+/// 1240 x 1754 pixels, uncompressed) and no text: a scan, as far as extraction can tell.
 pub fn scan_pdf(pages: usize) -> Vec<u8> {
-    let pixels = vec![0xFFu8; 100 * 141];
+    let pixels = vec![0xFFu8; 155 * 1754];
     let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 3 + 2 * i)).collect();
     let mut objects = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
@@ -155,8 +155,8 @@ pub fn scan_pdf(pages: usize) -> Vec<u8> {
             .into_bytes(),
         );
         let dict = format!(
-            "<< /Type /XObject /Subtype /Image /Width 100 /Height 141 \
-             /ColorSpace /DeviceGray /BitsPerComponent 8 /Length {} >>\nstream\n",
+            "<< /Type /XObject /Subtype /Image /Width 1240 /Height 1754 \
+             /ColorSpace /DeviceGray /BitsPerComponent 1 /Length {} >>\nstream\n",
             pixels.len()
         );
         objects.push([dict.as_bytes(), &pixels, b"\nendstream"].concat());

@@ -3,9 +3,10 @@
 //! A PDF, an XML file or an image from outside can be hostile (a decompression bomb, a parser
 //! bug that loops or crashes). Coffre never parses one in the process that holds the vault: an
 //! [`Extractor`] hands the bytes to a *worker*, a child process started from the same program
-//! with [`WORKER_ARG`], which runs [`coffre_extract::extract_with_progress`] and answers, in
-//! length-prefixed frames tagged by their first byte, with progress reports as they happen (`p`:
-//! the page OCR is reading), then the extraction's JSON (`j`) and text (`t`). The worker:
+//! with [`WORKER_ARG`], which runs [`coffre_extract::extract_with_progress`] and answers in the
+//! frames of [`crate::records::frames`]: progress reports as they happen, the extraction's JSON
+//! and text, and for an e-mail message each of its parts (attachments, taken out here, never
+//! in the vault's process). The worker:
 //!
 //! - caps its own address space (`RLIMIT_AS`, [`WorkerLimits::memory_bytes`]) and writes no core
 //!   dump (`RLIMIT_CORE` = 0) before it reads anything;
@@ -22,7 +23,7 @@
 //! applied yet (a job object would do it); the time limit and the process boundary hold.
 
 use std::ffi::OsString;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,6 +33,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::records::frames::{
+    MessagePart, TAG_END, TAG_JSON, TAG_PART, TAG_PROGRESS, TAG_TEXT, progress_bytes, progress_of,
+    read_frame, read_part, write_frame, write_part, write_tagged,
+};
+
 /// The first argument that makes a Coffre program serve as an extraction worker.
 pub const WORKER_ARG: &str = "--coffre-extract-worker";
 
@@ -39,7 +45,7 @@ pub const WORKER_ARG: &str = "--coffre-extract-worker";
 pub const MEMORY_ENV: &str = "COFFRE_WORKER_MEMORY_MIB";
 
 /// The first bytes a worker writes, so a program that is not a worker is told apart at once.
-const HELLO: &[u8] = b"coffre-extract-worker/2";
+const HELLO: &[u8] = b"coffre-extract-worker/3";
 
 /// The worker's exit code when a document does not fit in its memory cap.
 const EXIT_OUT_OF_MEMORY: i32 = 3;
@@ -192,6 +198,11 @@ fn serve(memory: u64) -> io::Result<()> {
             },
         );
         sent?;
+        let parts = if e.format == coffre_extract::Format::Message {
+            coffre_extract::message_parts(&bytes, Some(&name), &coffre_extract::Limits::default())
+        } else {
+            Vec::new()
+        };
         drop(bytes);
         write_tagged(&mut output, TAG_JSON, e.to_json().as_bytes())?;
         write_tagged(
@@ -199,72 +210,16 @@ fn serve(memory: u64) -> io::Result<()> {
             TAG_TEXT,
             e.text().unwrap_or_default().as_bytes(),
         )?;
+        for part in &parts {
+            write_part(&mut output, part)?;
+        }
+        write_tagged(&mut output, TAG_END, b"")?;
         output.flush()?;
         if e.abandoned_work {
             // A timed-out PDF thread is still running: end the process to stop it.
             return Ok(());
         }
     }
-}
-
-/// What a worker's answer frame holds: its first byte.
-const TAG_PROGRESS: u8 = b'p';
-const TAG_JSON: u8 = b'j';
-const TAG_TEXT: u8 = b't';
-
-/// A frame of the worker's answer: its tag, then its data.
-fn write_tagged(w: &mut impl Write, tag: u8, data: &[u8]) -> io::Result<()> {
-    w.write_all(&(data.len() as u64 + 1).to_le_bytes())?;
-    w.write_all(&[tag])?;
-    w.write_all(data)
-}
-
-/// A progress report as sent: kind (1: an OCR page), page, pages (u32, little-endian).
-fn progress_bytes(p: coffre_extract::Progress) -> [u8; 9] {
-    let coffre_extract::Progress::OcrPage { page, pages } = p;
-    let mut out = [1u8; 9];
-    out[1..5].copy_from_slice(&u32::try_from(page).unwrap_or(u32::MAX).to_le_bytes());
-    out[5..9].copy_from_slice(&u32::try_from(pages).unwrap_or(u32::MAX).to_le_bytes());
-    out
-}
-
-fn progress_of(data: &[u8]) -> Option<coffre_extract::Progress> {
-    let n = |r: std::ops::Range<usize>| -> Option<usize> {
-        Some(u32::from_le_bytes(data.get(r)?.try_into().ok()?) as usize)
-    };
-    (data.len() == 9 && data[0] == 1).then_some(())?;
-    Some(coffre_extract::Progress::OcrPage {
-        page: n(1..5)?,
-        pages: n(5..9)?,
-    })
-}
-
-fn write_frame(w: &mut impl Write, data: &[u8]) -> io::Result<()> {
-    w.write_all(&(data.len() as u64).to_le_bytes())?;
-    w.write_all(data)
-}
-
-/// One frame, or `None` at a clean end of input.
-fn read_frame(r: &mut impl Read, max: u64) -> io::Result<Option<Vec<u8>>> {
-    let mut len = [0u8; 8];
-    match r.read_exact(&mut len) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e),
-    }
-    let len = u64::from_le_bytes(len);
-    if len > max {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "frame too large",
-        ));
-    }
-    let mut buf = Vec::new();
-    r.take(len).read_to_end(&mut buf)?;
-    if buf.len() as u64 != len {
-        return Err(io::ErrorKind::UnexpectedEof.into());
-    }
-    Ok(Some(buf))
 }
 
 /// The result of extracting one document.
@@ -274,6 +229,8 @@ pub struct Extracted {
     pub json: String,
     /// The plain text, for search.
     pub text: String,
+    /// An e-mail message's parts (attachments), each to be stored as a document of its own.
+    pub parts: Vec<MessagePart>,
 }
 
 impl Extracted {
@@ -281,6 +238,7 @@ impl Extracted {
         Extracted {
             json: e.to_json(),
             text: e.text().unwrap_or_default().to_owned(),
+            parts: Vec::new(),
         }
     }
 
@@ -453,13 +411,25 @@ impl Worker {
                     _ => return Err(Died::Crashed("an answer out of order".into())),
                 }
             };
-            match self.frame(deadline)?.split_first() {
-                Some((&TAG_TEXT, text)) => Ok(Extracted {
-                    json: String::from_utf8_lossy(&json).into_owned(),
-                    text: String::from_utf8_lossy(text).into_owned(),
-                }),
-                _ => Err(Died::Crashed("an answer out of order".into())),
+            let text = match self.frame(deadline)?.split_first() {
+                Some((&TAG_TEXT, text)) => String::from_utf8_lossy(text).into_owned(),
+                _ => return Err(Died::Crashed("an answer out of order".into())),
+            };
+            let mut parts = Vec::new();
+            loop {
+                let frame = self.frame(deadline)?;
+                match frame.split_first() {
+                    Some((&TAG_PART, data)) => parts
+                        .push(read_part(data).ok_or_else(|| Died::Crashed("a bad part".into()))?),
+                    Some((&TAG_END, _)) => break,
+                    _ => return Err(Died::Crashed("an answer out of order".into())),
+                }
             }
+            Ok(Extracted {
+                json: String::from_utf8_lossy(&json).into_owned(),
+                text,
+                parts,
+            })
         })();
         match answer {
             Err(Died::Timeout(_)) => {
@@ -539,13 +509,16 @@ impl Extractor {
             limits,
         } = &self.isolation
         else {
-            let e = coffre_extract::extract_with_progress(
-                bytes,
-                Some(name),
-                &coffre_extract::Limits::default(),
-                progress,
-            );
-            return Ok(Extracted::of(&e));
+            let limits = coffre_extract::Limits::default();
+            let e = coffre_extract::extract_with_progress(bytes, Some(name), &limits, progress);
+            let mut x = Extracted::of(&e);
+            if e.format == coffre_extract::Format::Message {
+                x.parts = coffre_extract::message_parts(bytes, Some(name), &limits)
+                    .into_iter()
+                    .map(MessagePart::from)
+                    .collect();
+            }
+            return Ok(x);
         };
         let mut last = None;
         for _ in 0..2 {
@@ -644,38 +617,6 @@ impl Drop for Extractor {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn frames_round_trip_and_refuse_oversize() {
-        let mut buf = Vec::new();
-        write_frame(&mut buf, b"abc").unwrap();
-        write_frame(&mut buf, b"").unwrap();
-        let mut r = &buf[..];
-        assert_eq!(read_frame(&mut r, 10).unwrap().unwrap(), b"abc");
-        assert_eq!(read_frame(&mut r, 10).unwrap().unwrap(), b"");
-        assert!(read_frame(&mut r, 10).unwrap().is_none());
-        let mut big = Vec::new();
-        write_frame(&mut big, &[0u8; 20]).unwrap();
-        assert!(read_frame(&mut &big[..], 10).is_err());
-        // A length announcing more than is there is an error, not a hang or a huge allocation.
-        let lie = (u64::MAX / 2).to_le_bytes();
-        assert!(read_frame(&mut &lie[..], u64::MAX).is_err());
-    }
-
-    #[test]
-    fn tagged_answers_carry_progress() {
-        let mut buf = Vec::new();
-        let p = coffre_extract::Progress::OcrPage { page: 2, pages: 7 };
-        write_tagged(&mut buf, TAG_PROGRESS, &progress_bytes(p)).unwrap();
-        write_tagged(&mut buf, TAG_JSON, b"{}").unwrap();
-        let mut r = &buf[..];
-        let frame = read_frame(&mut r, 100).unwrap().unwrap();
-        assert_eq!(frame[0], TAG_PROGRESS);
-        assert_eq!(progress_of(&frame[1..]), Some(p));
-        assert_eq!(read_frame(&mut r, 100).unwrap().unwrap(), b"j{}");
-        assert_eq!(progress_of(&[1, 2, 3]), None);
-        assert_eq!(progress_of(&[9; 9]), None);
-    }
 
     #[test]
     fn a_program_that_is_not_a_worker_is_unavailable_and_the_document_unreadable() {

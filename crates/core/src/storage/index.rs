@@ -38,6 +38,8 @@ pub struct Document {
     pub sha256: String,
     /// Import time, RFC 3339 UTC.
     pub imported_at: String,
+    /// The e-mail message it was stored from (its id), if any.
+    pub parent: Option<String>,
 }
 
 /// A row to insert for a new document.
@@ -252,7 +254,7 @@ impl Index {
         Ok(())
     }
 
-    /// A document from the first six columns of a row, in [`Index::DOC_COLUMNS`]'s order.
+    /// A document from the first seven columns of a row, in [`Index::DOC_COLUMNS`]'s order.
     pub(crate) fn row_to_document(r: &rusqlite::Row<'_>) -> rusqlite::Result<Document> {
         let media_type: String = r.get(3)?;
         let sha: Vec<u8> = r.get(4)?;
@@ -264,11 +266,15 @@ impl Index {
             media_type,
             sha256: hex::encode(sha),
             imported_at: r.get(5)?,
+            parent: r.get(6)?,
         })
     }
 
-    /// The columns [`Index::row_to_document`] reads, in order.
-    pub(crate) const DOC_COLUMNS: &str = "id, name, size, media_type, sha256, imported_at";
+    /// The columns [`Index::row_to_document`] reads, in order (`parent`: the message it was
+    /// first stored from).
+    pub(crate) const DOC_COLUMNS: &str = "id, name, size, media_type, sha256, imported_at,
+        (SELECT p.parent FROM document_parts p WHERE p.child = documents.id
+         ORDER BY p.rowid LIMIT 1)";
 
     /// Every document, oldest import first.
     pub fn documents(&self) -> Result<Vec<Document>> {

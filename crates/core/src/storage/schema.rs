@@ -138,10 +138,29 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     INSERT OR REPLACE INTO settings (key, value) VALUES ('backfill.watch_names', '1');",
     // 12: supplier memory (`vault::memory`).
     SUPPLIER_MEMORY,
+    // 13: e-mail messages and their parts (`vault::message`).
+    MESSAGES,
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// E-mail messages: each part stored from a message is linked to it (a document may be a part
+/// of several messages: the same invoice sent twice is stored once, linked twice; the first
+/// link is its `parent`); a message's key (a keyed MAC of its Message-ID and content) finds the
+/// same message imported again. Both go with their documents.
+pub const MESSAGES: &str = "CREATE TABLE document_parts (
+        parent TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        child TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        UNIQUE (parent, child)
+    );
+    CREATE INDEX document_parts_by_child ON document_parts(child);
+    CREATE TABLE message_keys (
+        key BLOB PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE
+    );";
 
 /// Supplier memory: how a supplier lays out a field, learned from a correction. `ids` are the
 /// supplier's identifiers (VAT ids, SIREN, IBAN), comma-separated; `placement` is `right` or

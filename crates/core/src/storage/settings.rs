@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result, Why};
 use crate::records::retention::{Category, Jurisdiction, Policy};
+use coffre_extract::mail::rules::Rules;
 
 /// The import size limit of a new vault, in bytes.
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 100 * 1024 * 1024;
@@ -42,6 +43,15 @@ pub enum Setting {
     OwnerIds,
     /// Years to keep a category under the custom jurisdiction ([`Value::Count`], 1 to 100).
     RetentionYears(Category),
+    /// Kinds of e-mail attachment stored ([`Value::Ids`] of `pdf`, `xml`, `image`, `message`,
+    /// `other`).
+    MailKeepTypes,
+    /// Words that make an attachment skipped when its name contains one ([`Value::Ids`]).
+    MailSkipNames,
+    /// Inline images smaller than this are logos or signatures, skipped ([`Value::Bytes`]).
+    MailInlineImageBelow,
+    /// Whether a message with no attachment kept is stored ([`Value::Flag`]).
+    MailKeepWithoutAttachments,
 }
 
 /// A setting's value.
@@ -57,6 +67,8 @@ pub enum Value {
     MonthDay(u8, u8),
     /// A list of identifiers.
     Ids(Vec<String>),
+    /// Yes or no.
+    Flag(bool),
 }
 
 impl Value {
@@ -68,6 +80,7 @@ impl Value {
             Value::Jurisdiction(j) => j.as_str().to_owned(),
             Value::MonthDay(m, d) => format!("{m:02}-{d:02}"),
             Value::Ids(ids) => ids.join(","),
+            Value::Flag(b) => if *b { "yes" } else { "no" }.to_owned(),
         }
     }
 
@@ -79,7 +92,7 @@ impl Value {
     }
 }
 
-const FIXED: [Setting; 7] = [
+const FIXED: [Setting; 11] = [
     Setting::MaxImportSize,
     Setting::AuditAccessMonths,
     Setting::AutoLockMinutes,
@@ -87,7 +100,14 @@ const FIXED: [Setting; 7] = [
     Setting::Jurisdiction,
     Setting::FiscalYearEnd,
     Setting::OwnerIds,
+    Setting::MailKeepTypes,
+    Setting::MailSkipNames,
+    Setting::MailInlineImageBelow,
+    Setting::MailKeepWithoutAttachments,
 ];
+
+/// The kinds of attachment `mail.keep-types` may name.
+const MAIL_KINDS: [&str; 5] = ["pdf", "xml", "image", "message", "other"];
 
 const RETENTION_PREFIX: &str = "retention.";
 
@@ -111,6 +131,10 @@ impl Setting {
             Setting::FiscalYearEnd => "fiscal-year-end".into(),
             Setting::OwnerIds => "owner-ids".into(),
             Setting::RetentionYears(c) => format!("{RETENTION_PREFIX}{}", c.as_str()),
+            Setting::MailKeepTypes => "mail.keep-types".into(),
+            Setting::MailSkipNames => "mail.skip-names".into(),
+            Setting::MailInlineImageBelow => "mail.inline-image-below".into(),
+            Setting::MailKeepWithoutAttachments => "mail.keep-without-attachments".into(),
         }
     }
 
@@ -136,6 +160,17 @@ impl Setting {
         })
     }
 
+    /// Whether it is one of the rules deciding which parts of an e-mail message are stored.
+    pub fn is_mail_rule(self) -> bool {
+        matches!(
+            self,
+            Setting::MailKeepTypes
+                | Setting::MailSkipNames
+                | Setting::MailInlineImageBelow
+                | Setting::MailKeepWithoutAttachments
+        )
+    }
+
     /// Whether changing it changes documents' retention dates.
     pub fn affects_retention(self) -> bool {
         matches!(
@@ -158,6 +193,10 @@ impl Setting {
             Setting::FiscalYearEnd => "retention.fiscal_year_end".into(),
             Setting::OwnerIds => "owner.ids".into(),
             Setting::RetentionYears(c) => format!("retention.custom.{}", c.as_str()),
+            Setting::MailKeepTypes => "mail.keep_types".into(),
+            Setting::MailSkipNames => "mail.skip_names".into(),
+            Setting::MailInlineImageBelow => "mail.inline_image_below".into(),
+            Setting::MailKeepWithoutAttachments => "mail.keep_without_attachments".into(),
         }
     }
 
@@ -173,6 +212,12 @@ impl Setting {
             Setting::FiscalYearEnd => Value::MonthDay(12, 31),
             Setting::OwnerIds => Value::Ids(Vec::new()),
             Setting::RetentionYears(_) => return None,
+            Setting::MailKeepTypes => Value::Ids(Rules::default().keep_types),
+            Setting::MailSkipNames => Value::Ids(Rules::default().skip_names),
+            Setting::MailInlineImageBelow => Value::Bytes(Rules::default().inline_image_below),
+            Setting::MailKeepWithoutAttachments => {
+                Value::Flag(Rules::default().keep_without_attachments)
+            }
         })
     }
 
@@ -217,14 +262,44 @@ impl Setting {
                 let (m, d) = Policy::parse_fiscal_year_end(text)?;
                 Ok(Value::MonthDay(m, d))
             }
-            Setting::OwnerIds => Ok(Value::Ids(
-                text.split(',')
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect(),
-            )),
+            Setting::OwnerIds | Setting::MailSkipNames => Ok(Value::Ids(list(text))),
+            Setting::MailKeepTypes => {
+                let kinds: Vec<String> = list(text).iter().map(|k| k.to_lowercase()).collect();
+                match kinds.iter().find(|k| !MAIL_KINDS.contains(&k.as_str())) {
+                    Some(bad) => Err(Error::invalid(
+                        &field,
+                        Why::NotOneOf {
+                            value: bad.clone(),
+                            allowed: MAIL_KINDS.join(", "),
+                        },
+                    )),
+                    None => Ok(Value::Ids(kinds)),
+                }
+            }
+            Setting::MailInlineImageBelow => Ok(Value::Bytes(crate::support::sizes::parse_size(
+                &field, text,
+            )?)),
+            Setting::MailKeepWithoutAttachments => match text.trim().to_lowercase().as_str() {
+                "yes" | "true" | "on" | "1" => Ok(Value::Flag(true)),
+                "no" | "false" | "off" | "0" => Ok(Value::Flag(false)),
+                other => Err(Error::invalid(
+                    &field,
+                    Why::NotOneOf {
+                        value: other.to_owned(),
+                        allowed: "yes, no".into(),
+                    },
+                )),
+            },
         }
     }
+}
+
+/// A comma-separated list, trimmed, empty items left out.
+fn list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// A setting's stored value, or its default when unset or unreadable (an older or hand-edited
@@ -284,6 +359,14 @@ pub struct Settings {
     pub owner_ids: Vec<String>,
     /// `retention.CATEGORY`: the years in force per category (the preset's unless custom).
     pub retention_years: Vec<(String, u32)>,
+    /// `mail.keep-types`.
+    pub mail_keep_types: Vec<String>,
+    /// `mail.skip-names`.
+    pub mail_skip_names: Vec<String>,
+    /// `mail.inline-image-below`, in bytes.
+    pub mail_inline_image_below: u64,
+    /// `mail.keep-without-attachments`.
+    pub mail_keep_without_attachments: bool,
 }
 
 impl Settings {
@@ -297,6 +380,7 @@ impl Settings {
             Some(Value::Ids(ids)) => ids,
             _ => Vec::new(),
         };
+        let rules = mail_rules(conn)?;
         Ok(Settings {
             max_import_size: match get(conn, Setting::MaxImportSize)? {
                 Some(Value::Bytes(n)) => n,
@@ -312,6 +396,10 @@ impl Settings {
                 .into_iter()
                 .map(|c| (c.as_str().to_owned(), policy.years(c)))
                 .collect(),
+            mail_keep_types: rules.keep_types,
+            mail_skip_names: rules.skip_names,
+            mail_inline_image_below: rules.inline_image_below,
+            mail_keep_without_attachments: rules.keep_without_attachments,
         })
     }
 
@@ -331,8 +419,32 @@ impl Settings {
                 .find(|(name, _)| name == c.as_str())
                 .map(|(_, y)| y.to_string())
                 .unwrap_or_default(),
+            Setting::MailKeepTypes => self.mail_keep_types.join(","),
+            Setting::MailSkipNames => self.mail_skip_names.join(","),
+            Setting::MailInlineImageBelow => self.mail_inline_image_below.to_string(),
+            Setting::MailKeepWithoutAttachments => {
+                Value::Flag(self.mail_keep_without_attachments).to_text()
+            }
         }
     }
+}
+
+/// The rules deciding which parts of an e-mail message are stored (`mail.*`).
+pub fn mail_rules(conn: &Connection) -> Result<Rules> {
+    let mut rules = Rules::default();
+    if let Some(Value::Ids(kinds)) = get(conn, Setting::MailKeepTypes)? {
+        rules.keep_types = kinds;
+    }
+    if let Some(Value::Ids(words)) = get(conn, Setting::MailSkipNames)? {
+        rules.skip_names = words;
+    }
+    if let Some(Value::Bytes(n)) = get(conn, Setting::MailInlineImageBelow)? {
+        rules.inline_image_below = n;
+    }
+    if let Some(Value::Flag(keep)) = get(conn, Setting::MailKeepWithoutAttachments)? {
+        rules.keep_without_attachments = keep;
+    }
+    Ok(rules)
 }
 
 /// The retention policy the settings describe.
@@ -406,5 +518,15 @@ mod tests {
             v(Setting::OwnerIds, " FR1 , ,DE2").unwrap(),
             Value::Ids(vec!["FR1".into(), "DE2".into()])
         );
+        assert_eq!(
+            v(Setting::MailKeepTypes, "PDF, xml").unwrap(),
+            Value::Ids(vec!["pdf".into(), "xml".into()])
+        );
+        assert!(v(Setting::MailKeepTypes, "pdf,exe").is_err());
+        assert_eq!(
+            v(Setting::MailKeepWithoutAttachments, "Yes").unwrap(),
+            Value::Flag(true)
+        );
+        assert!(v(Setting::MailKeepWithoutAttachments, "maybe").is_err());
     }
 }

@@ -17,34 +17,61 @@ use serde_json::json;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use coffre_extract::mail::rules::{self, Rules};
+
 use crate::format::crypto::{self, MacKey, random_key, wrap_key};
 use crate::format::secret::SecretKey;
 use crate::format::stream::{BlobHeader, BlobWriter};
+use crate::records::frames::MessagePart;
 use crate::records::media::MediaKind;
 use crate::records::worker::Extractor;
 use crate::storage::audit;
 use crate::storage::index::{Document, Index, NewDocument};
 use crate::storage::store::{BlobStore, PendingBlob};
 use crate::support::files::sync_dir;
+use crate::vault::message::{self, PartOutcome, PartStatus};
 use crate::vault::{Vault, doc_key_aad, now};
 use crate::{Error, Result};
 
 /// What became of a file offered for import.
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "status", content = "document", rename_all = "lowercase")]
-pub enum ImportOutcome {
+pub struct ImportOutcome {
+    /// Stored, or found already in the vault.
+    pub status: ImportStatus,
+    /// The document stored, or the one already there.
+    pub document: Document,
+    /// For an e-mail message stored now: what became of each of its parts.
+    pub parts: Vec<PartOutcome>,
+}
+
+/// See [`ImportOutcome::status`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportStatus {
     /// Stored as a new document.
-    Imported(Document),
-    /// The same bytes were already in the vault: this is the existing document.
-    Duplicate(Document),
+    Imported,
+    /// The same content (or the same e-mail message) was already in the vault.
+    Duplicate,
 }
 
 impl ImportOutcome {
+    /// A document found already in the vault.
+    pub fn duplicate(document: Document) -> Self {
+        ImportOutcome {
+            status: ImportStatus::Duplicate,
+            document,
+            parts: Vec::new(),
+        }
+    }
+
     /// The document stored or found.
     pub fn document(&self) -> &Document {
-        match self {
-            ImportOutcome::Imported(d) | ImportOutcome::Duplicate(d) => d,
-        }
+        &self.document
+    }
+
+    /// Whether it was stored now.
+    pub fn is_imported(&self) -> bool {
+        self.status == ImportStatus::Imported
     }
 }
 
@@ -84,6 +111,8 @@ pub struct Sealer {
     inner: Arc<SealerKeys>,
     store: BlobStore,
     extractor: Arc<Extractor>,
+    /// Which parts of an e-mail message are stored (the `mail.*` settings).
+    rules: Arc<std::sync::RwLock<Rules>>,
 }
 
 struct SealerKeys {
@@ -92,8 +121,20 @@ struct SealerKeys {
 }
 
 /// A document read, fingerprinted, extracted, encrypted and synced under `tmp/`, waiting for
-/// [`Vault::commit`]. Dropping it deletes its temporary blob.
+/// [`Vault::commit`], with the parts of an e-mail message prepared the same way. Dropping it
+/// deletes its temporary blobs.
 pub struct Prepared {
+    record: Record,
+    /// A message's parts the rules keep: (name in the message, the part).
+    parts: Vec<(String, Prepared)>,
+    /// A message's parts the rules skip.
+    skipped: Vec<PartOutcome>,
+    /// A message's key (see [`message::key`]).
+    message_key: Option<[u8; 32]>,
+}
+
+/// What one document's commit writes.
+struct Record {
     doc: Document,
     content_mac: [u8; 32],
     wrapped_key: Vec<u8>,
@@ -107,19 +148,30 @@ pub struct Prepared {
 impl Prepared {
     /// The document as it will be stored.
     pub fn document(&self) -> &Document {
-        &self.doc
+        &self.record.doc
     }
 }
 
 impl Sealer {
     /// The sealer of a vault being opened: its document-wrapping and deduplication keys, its
     /// blob store, and a new extractor.
-    pub(super) fn new(doc_wrap: SecretKey, dedup: SecretKey, store: BlobStore) -> Sealer {
+    pub(super) fn new(
+        doc_wrap: SecretKey,
+        dedup: SecretKey,
+        store: BlobStore,
+        rules: Rules,
+    ) -> Sealer {
         Sealer {
             inner: Arc::new(SealerKeys { doc_wrap, dedup }),
             store,
             extractor: Arc::new(Extractor::default()),
+            rules: Arc::new(std::sync::RwLock::new(rules)),
         }
+    }
+
+    /// Applies changed mail rules to the imports prepared from now on.
+    pub(super) fn set_rules(&self, rules: Rules) {
+        *self.rules.write().unwrap_or_else(|p| p.into_inner()) = rules;
     }
 
     /// The extractor that import uses (and re-extraction).
@@ -180,7 +232,7 @@ impl Sealer {
         let kind = MediaKind::sniff(plain, name);
         let data = extraction.data();
         let sealed_name = crate::vault::shred::seal_name(&doc_key, &id, name)?;
-        Ok(Prepared {
+        let record = Record {
             doc: Document {
                 id: id_str,
                 name: name.to_owned(),
@@ -189,6 +241,7 @@ impl Sealer {
                 kind,
                 sha256: hex::encode(fp.sha256),
                 imported_at: now(),
+                parent: None,
             },
             content_mac: fp.content_mac,
             wrapped_key: wrap_key(&self.inner.doc_wrap, &doc_key, &doc_key_aad(&id))?,
@@ -196,8 +249,105 @@ impl Sealer {
             text: extraction.text,
             sealed_name,
             pending,
+        };
+        if matches!(kind, MediaKind::Message | MediaKind::Outlook) {
+            return self.prepare_message(record, extraction.parts, progress);
+        }
+        Ok(Prepared {
+            record,
+            parts: Vec::new(),
+            skipped: Vec::new(),
+            message_key: None,
         })
     }
+
+    /// A message prepared with the parts the mail rules keep; [`Error::NothingKept`] when
+    /// there is none and the rules keep no bare message.
+    fn prepare_message(
+        &self,
+        record: Record,
+        found: Vec<MessagePart>,
+        progress: &mut dyn FnMut(coffre_extract::Progress),
+    ) -> Result<Prepared> {
+        let rules = self.rules.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut parts = Vec::new();
+        let mut skipped = Vec::new();
+        let mut digests = Vec::new();
+        for part in found {
+            if let Err(why) = rules::keep(&part.name, &part.bytes, part.inline, &rules) {
+                skipped.push(PartOutcome::skipped(&part.name, why));
+                continue;
+            }
+            let fp = self.fingerprint(&part.bytes);
+            digests.push(fp.sha256);
+            let prepared = self.prepare_with_progress(&part.name, &part.bytes, fp, progress)?;
+            parts.push((part.name, prepared));
+        }
+        if parts.is_empty() && !rules.keep_without_attachments {
+            let skipped = if skipped.is_empty() {
+                "no attachment".to_owned()
+            } else {
+                skipped
+                    .iter()
+                    .map(|s| format!("{}: {}", s.name, s.reason.as_deref().unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            return Err(Error::NothingKept { skipped });
+        }
+        let message_key = record.data["message"]["message_id"]
+            .as_str()
+            .filter(|id| !id.trim().is_empty())
+            .map(|id| message::key(&MacKey::new(&self.inner.dedup), id, &record.text, &digests));
+        Ok(Prepared {
+            record,
+            parts,
+            skipped,
+            message_key,
+        })
+    }
+}
+
+/// Places a document's blob and writes its rows (document and key, extraction with the supplier
+/// memory applied, search entry, retention, audit entry) through `sp`; returns the blob's
+/// folder, to be synced before the transaction commits.
+fn write_record(
+    sp: &rusqlite::Connection,
+    store: &BlobStore,
+    audit_key: &MacKey,
+    record: Record,
+) -> Result<PathBuf> {
+    let Record {
+        doc,
+        content_mac,
+        wrapped_key,
+        mut data,
+        text,
+        sealed_name,
+        pending,
+    } = record;
+    let shard = store.place(pending, &doc.id)?;
+    Index::insert_document(
+        sp,
+        &NewDocument {
+            doc: &doc,
+            content_mac: &content_mac,
+            wrapped_key: &wrapped_key,
+        },
+    )?;
+    crate::vault::memory::apply(sp, &mut data, &text)?;
+    Index::put_extraction(sp, &doc.id, EXTRACTOR_VERSION, &data)?;
+    Index::refresh_search(sp, &doc.id, &data, Some(&text))?;
+    crate::vault::lifecycle::compute_retention(sp, &doc.id)?;
+    audit::append(
+        sp,
+        audit_key,
+        "document.import",
+        Some(&doc.id),
+        json!({ "name": sealed_name, "size": doc.size, "media_type": doc.media_type,
+                "format": data.get("format") }),
+    )?;
+    Ok(shard)
 }
 
 impl Vault {
@@ -245,7 +395,7 @@ impl Vault {
         let sealer = self.sealer();
         let fp = sealer.fingerprint(&plain);
         if let Some(existing) = self.find_duplicate(&fp)? {
-            return Ok(ImportOutcome::Duplicate(existing));
+            return Ok(ImportOutcome::duplicate(existing));
         }
         let prepared = sealer.prepare(name, &plain, fp)?;
         drop(plain);
@@ -289,61 +439,79 @@ impl Vault {
         let mut shards = std::collections::BTreeSet::new();
         let mut placed = Vec::new();
         for (prepared, job) in batch {
-            if let Some(existing) = Index::find_by_mac(&tx, &prepared.content_mac)? {
-                drop(prepared); // removes its temporary blob
+            // The same content, or the same message delivered again.
+            let mut existing = Index::find_by_mac(&tx, &prepared.record.content_mac)?;
+            if existing.is_none()
+                && let Some(key) = &prepared.message_key
+            {
+                existing = message::find(&tx, key)?;
+            }
+            if let Some(existing) = existing {
+                drop(prepared); // removes its temporary blobs
                 let doc = Index::resolve_in(&tx, &existing)?;
                 if let Some(job) = job {
                     Index::finish_job(&tx, job, "duplicate", Some(&doc.id), None)?;
                 }
-                results.push(Ok(ImportOutcome::Duplicate(doc)));
+                results.push(Ok(ImportOutcome::duplicate(doc)));
                 continue;
             }
-            let Prepared {
-                doc,
-                content_mac,
-                wrapped_key,
-                mut data,
-                text,
-                sealed_name,
-                pending,
-            } = prepared;
             let sp = tx.savepoint()?;
-            let one = (|| -> Result<()> {
-                shards.insert(store.place(pending, &doc.id)?);
-                Index::insert_document(
-                    &sp,
-                    &NewDocument {
-                        doc: &doc,
-                        content_mac: &content_mac,
-                        wrapped_key: &wrapped_key,
-                    },
-                )?;
-                crate::vault::memory::apply(&sp, &mut data, &text)?;
-                Index::put_extraction(&sp, &doc.id, EXTRACTOR_VERSION, &data)?;
-                Index::refresh_search(&sp, &doc.id, &data, Some(&text))?;
-                crate::vault::lifecycle::compute_retention(&sp, &doc.id)?;
+            let mut placed_here = Vec::new();
+            let mut shards_here = Vec::new();
+            let one = (|| -> Result<ImportOutcome> {
+                let Prepared {
+                    record,
+                    parts,
+                    skipped,
+                    message_key,
+                } = prepared;
+                let mut stored = |record: Record| -> Result<Document> {
+                    let doc = record.doc.clone();
+                    placed_here.push(doc.id.clone());
+                    shards_here.push(write_record(&sp, &store, &audit_key, record)?);
+                    Ok(doc)
+                };
+                let doc = stored(record)?;
                 if let Some(job) = job {
                     Index::finish_job(&sp, job, "done", Some(&doc.id), None)?;
                 }
-                audit::append(
-                    &sp,
-                    &audit_key,
-                    "document.import",
-                    Some(&doc.id),
-                    json!({ "name": sealed_name, "size": doc.size, "media_type": doc.media_type,
-                            "format": data.get("format") }),
-                )?;
-                Ok(())
+                if let Some(key) = &message_key {
+                    message::remember(&sp, key, &doc.id)?;
+                }
+                let mut outcomes = Vec::new();
+                for (position, (name, part)) in parts.into_iter().enumerate() {
+                    // A part already stored (before, or earlier in this message) is linked.
+                    let (id, status) = match Index::find_by_mac(&sp, &part.record.content_mac)? {
+                        Some(id) => (id, PartStatus::Duplicate),
+                        None => (stored(part.record)?.id, PartStatus::Imported),
+                    };
+                    message::link(&sp, &doc.id, &id, &name, position)?;
+                    outcomes.push(PartOutcome {
+                        name,
+                        status,
+                        id: Some(id),
+                        reason: None,
+                    });
+                }
+                outcomes.extend(skipped);
+                Ok(ImportOutcome {
+                    status: ImportStatus::Imported,
+                    document: doc,
+                    parts: outcomes,
+                })
             })();
             match one {
-                Ok(()) => {
+                Ok(outcome) => {
                     sp.commit()?;
-                    placed.push(doc.id.clone());
-                    results.push(Ok(ImportOutcome::Imported(doc)));
+                    placed.extend(placed_here);
+                    shards.extend(shards_here);
+                    results.push(Ok(outcome));
                 }
                 Err(e) => {
-                    drop(sp); // rolls back this document only
-                    let _ = store.remove(&doc.id);
+                    drop(sp); // rolls back this document (and its parts) only
+                    for id in &placed_here {
+                        let _ = store.remove(id);
+                    }
                     results.push(Err(e));
                 }
             }

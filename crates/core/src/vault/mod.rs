@@ -11,7 +11,8 @@
 //!
 //! This file holds the [`Vault`] itself, its accessors and `Vault::audited`; the operations
 //! are in one module per concern: `open` (create, unlock, the passphrase, failed unlocks),
-//! `import` (sealing and committing documents, the import journal), `documents` (reading and
+//! `import` (sealing and committing documents, the import journal), `message` (e-mail
+//! messages and their parts), `documents` (reading and
 //! correcting them), `verify` (the whole check and quarantine), `trail` (the audit trail as
 //! read). Only this folder touches the `Vault`'s fields: the features above it read the index
 //! through `Vault::conn` and `Vault::raw_setting`, find blobs through `Vault::blob_path` and
@@ -22,6 +23,7 @@ mod documents;
 mod import;
 pub mod lifecycle;
 pub mod memory;
+pub mod message;
 mod open;
 pub mod outputs;
 pub(crate) mod rotation;
@@ -46,7 +48,10 @@ use crate::{Error, Result};
 
 pub use crate::storage::settings::{DEFAULT_AUTO_LOCK_MINUTES, DEFAULT_MAX_IMPORT_BYTES};
 pub use documents::DocumentDetails;
-pub use import::{EXTRACTOR_VERSION, Fingerprint, ImportOutcome, Prepared, Sealer, read_limited};
+pub use import::{
+    EXTRACTOR_VERSION, Fingerprint, ImportOutcome, ImportStatus, Prepared, Sealer, read_limited,
+};
+pub use message::{MessagePartRow, PartOutcome, PartStatus};
 pub use open::{CreateOptions, OpenOptions};
 pub use verify::{DocumentFault, QuarantineReport, VerifyReport};
 

@@ -341,10 +341,12 @@ impl Vault {
             signing_seed: stable.signing_seed,
         };
         let store = BlobStore::open(dir)?;
+        let rules = crate::storage::settings::mail_rules(index.conn())?;
         let sealer = Sealer::new(
             derive_subkey(master, salt, labels::DOCUMENT_WRAP)?,
             stable.dedup,
             store.clone(),
+            rules,
         );
         let mut vault = Vault {
             dir: dir.to_path_buf(),

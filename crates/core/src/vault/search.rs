@@ -163,7 +163,9 @@ fn amount_bound(value: &str, key: &str) -> Result<i64> {
 /// Runs a search.
 pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
     let mut sql = String::from(
-        "SELECT d.id, d.name, d.size, d.media_type, d.sha256, d.imported_at, f.number,
+        "SELECT d.id, d.name, d.size, d.media_type, d.sha256, d.imported_at,
+                (SELECT p.parent FROM document_parts p WHERE p.child = d.id
+                 ORDER BY p.rowid LIMIT 1), f.number,
                 f.issue_date, f.seller_name, f.total_with_vat, f.currency, f.format,
                 COALESCE(f.needs_review, 0), ",
     );
@@ -238,7 +240,8 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
             )),
             "credit-note" => sql.push_str(&format!(" AND f.type_code IN ({credit_notes})")),
             "review" => sql.push_str(" AND f.needs_review = 1"),
-            "factur-x" | "ubl" | "cii" | "pdf-text" | "pdf-scan" | "image" | "other" => {
+            "factur-x" | "ubl" | "cii" | "pdf-text" | "pdf-scan" | "image" | "message"
+            | "other" => {
                 sql.push_str(" AND f.format = ?");
                 args.push(Box::new(kind.clone()));
             }
@@ -248,7 +251,7 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
                     Why::NotOneOf {
                         value: other.to_owned(),
                         allowed: "invoice, credit-note, review, factur-x, ubl, cii, pdf-text, \
-                                  pdf-scan, image, other"
+                                  pdf-scan, image, message, other"
                             .into(),
                     },
                 ));
@@ -267,16 +270,16 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
     let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
     let rows = stmt.query_map(params.as_slice(), |r| {
         Ok(SearchHit {
-            // The first six columns are the document's, in `Index::row_to_document`'s order.
+            // The first seven columns are the document's, in `Index::row_to_document`'s order.
             document: Index::row_to_document(r)?,
-            number: r.get(6)?,
-            issue_date: r.get(7)?,
-            seller: r.get(8)?,
-            total_with_vat: r.get(9)?,
-            currency: r.get(10)?,
-            format: r.get(11)?,
-            needs_review: r.get(12)?,
-            score: r.get(13)?,
+            number: r.get(7)?,
+            issue_date: r.get(8)?,
+            seller: r.get(9)?,
+            total_with_vat: r.get(10)?,
+            currency: r.get(11)?,
+            format: r.get(12)?,
+            needs_review: r.get(13)?,
+            score: r.get(14)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

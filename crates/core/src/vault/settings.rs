@@ -32,7 +32,12 @@ impl Vault {
                 detail["recomputed"] = ids.len().into();
             }
             Ok(((), detail))
-        })
+        })?;
+        if setting.is_mail_rule() {
+            self.sealer
+                .set_rules(settings::mail_rules(self.index.conn())?);
+        }
+        Ok(())
     }
 
     /// The largest file import accepts, in bytes (this session's override if one is set).

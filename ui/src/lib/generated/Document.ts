@@ -32,4 +32,8 @@ sha256: string,
 /**
  * Import time, RFC 3339 UTC.
  */
-imported_at: string, };
+imported_at: string, 
+/**
+ * The e-mail message it was stored from (its id), if any.
+ */
+parent: string | null, };

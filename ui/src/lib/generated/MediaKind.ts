@@ -3,4 +3,4 @@
 /**
  * The kinds of document the vault distinguishes.
  */
-export type MediaKind = "pdf" | "xml" | "png" | "jpeg" | "tiff" | "other";
+export type MediaKind = "pdf" | "xml" | "png" | "jpeg" | "tiff" | "message" | "outlook" | "other";

@@ -35,4 +35,20 @@ owner_ids: Array<string>,
 /**
  * `retention.CATEGORY`: the years in force per category (the preset's unless custom).
  */
-retention_years: Array<[string, number]>, };
+retention_years: Array<[string, number]>, 
+/**
+ * `mail.keep-types`.
+ */
+mail_keep_types: Array<string>, 
+/**
+ * `mail.skip-names`.
+ */
+mail_skip_names: Array<string>, 
+/**
+ * `mail.inline-image-below`, in bytes.
+ */
+mail_inline_image_below: number, 
+/**
+ * `mail.keep-without-attachments`.
+ */
+mail_keep_without_attachments: boolean, };
