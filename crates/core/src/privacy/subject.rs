@@ -42,9 +42,9 @@ pub struct Erasure {
 }
 
 impl Vault {
-    /// Answers an erasure request: every document mentioning `subject` is disposed of when no
-    /// legal duty keeps it any more (its retention ended and it is not on hold); the others are
-    /// restricted, with the legal ground and the date until which they are kept (GDPR art.
+    /// Answers an erasure request: every document mentioning `subject`, and every e-mail message
+    /// holding one of them, is disposed of when no legal duty keeps it any more (its retention
+    /// ended and it is not on hold); the others are restricted, with the legal ground and the date until which they are kept (GDPR art.
     /// 17(3)(b)). `request` is the register's id, recorded in each reason.
     pub fn erase_subject(&mut self, subject: &str, request: Option<i64>) -> Result<Vec<Erasure>> {
         let label = request.map_or_else(
@@ -53,8 +53,18 @@ impl Vault {
         );
         let today = crate::records::retention::format_date(crate::records::retention::today());
         let mut out = Vec::new();
+        // An e-mail message holds the bytes of its parts: it goes with any part found.
+        let mut targets: Vec<String> = Vec::new();
         for hit in self.subject_search(subject)? {
-            let r = self.retention_of(&hit.document.id)?;
+            let messages = self.messages_of(&hit.document.id)?;
+            for id in std::iter::once(hit.document.id).chain(messages.into_iter().map(|m| m.id)) {
+                if !targets.contains(&id) {
+                    targets.push(id);
+                }
+            }
+        }
+        for id in targets {
+            let r = self.retention_of(&id)?;
             if r.hold_reason.is_none() && r.retain_until < today {
                 let done = self.dispose(std::slice::from_ref(&r.id), false, None, None)?;
                 if let Some(d) = done.into_iter().next().filter(|d| d.disposed) {

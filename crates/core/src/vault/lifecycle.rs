@@ -268,13 +268,23 @@ impl Vault {
     /// Restricts a document (GDPR art. 18): kept, but left out of searches and bundles.
     pub fn restrict(&mut self, id_or_prefix: &str, reason: &str) -> Result<()> {
         let reason = non_empty("reason", reason)?;
-        self.update_retention(
-            id_or_prefix,
-            "document.restrict",
-            "UPDATE retention SET restricted_reason = ?2, restricted_at = ?3 WHERE doc_id = ?1",
-            &[&reason, &crate::storage::audit::now_rfc3339()],
-            json!({ "reason": reason }),
-        )
+        let doc = self.document(id_or_prefix)?;
+        let restrict = |v: &mut Vault, id: &str, reason: &str| {
+            v.update_retention(
+                id,
+                "document.restrict",
+                "UPDATE retention SET restricted_reason = ?2, restricted_at = ?3 WHERE doc_id = ?1",
+                &[&reason, &crate::storage::audit::now_rfc3339()],
+                json!({ "reason": reason }),
+            )
+        };
+        restrict(self, &doc.id, reason)?;
+        // An e-mail message holds its parts' bytes: it is restricted with them.
+        for message in self.messages_of(&doc.id)? {
+            let why = format!("{reason} (it holds {}, restricted)", doc.name);
+            restrict(self, &message.id, &why)?;
+        }
+        Ok(())
     }
 
     /// Lifts a restriction.
