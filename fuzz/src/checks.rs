@@ -7,6 +7,35 @@ use coffre_core::format::vault_format::{HEADER_FILE, VaultHeader};
 use coffre_core::{RecoveryKey, SearchQuery, Vault};
 use coffre_extract::Extraction;
 
+/// An e-mail message: its extraction as any document's, and its parts within the bounds of
+/// untrusted input (count, each part's size, names of one path component per container, no
+/// `..` component).
+pub fn mail(input: &[u8], limits: &coffre_extract::Limits) {
+    check_extraction(&coffre_extract::extract(input, Some("message.eml"), limits));
+    let parts = coffre_extract::message_parts(input, Some("message.eml"), limits);
+    assert!(
+        parts.len() <= coffre_extract::mail::MAX_PARTS,
+        "{} parts",
+        parts.len()
+    );
+    for p in &parts {
+        assert!(
+            p.bytes.len() <= limits.max_input_bytes,
+            "{}: too large",
+            p.name
+        );
+        let components: Vec<&str> = p.name.split('/').collect();
+        assert!(
+            components.len() <= coffre_extract::mail::MAX_DEPTH + 1
+                && components
+                    .iter()
+                    .all(|c| !c.is_empty() && *c != ".." && !c.contains('\\')),
+            "part name {:?}",
+            p.name
+        );
+    }
+}
+
 /// What the vault does with an extraction: its JSON, search text and amounts.
 pub fn check_extraction(e: &Extraction) {
     let json = e.to_json();

@@ -69,9 +69,11 @@ impl Harness {
     pub fn new(target: Target, work: &Path, pdf_timeout: Duration) -> Result<Harness, String> {
         setup::fresh_dir(work)?;
         let state = match target {
-            Target::PdfText | Target::PdfAttachment | Target::Xml | Target::RecoveryKey => {
-                State::Stateless
-            }
+            Target::PdfText
+            | Target::PdfAttachment
+            | Target::Xml
+            | Target::Mail
+            | Target::RecoveryKey => State::Stateless,
             Target::Blob => blob_state()?,
             Target::Header => State::Header {
                 dir: work.join("header"),
@@ -174,6 +176,18 @@ impl Harness {
                 out.push(seed("ubl.xml", MINIMAL_UBL.into()));
                 out.push(seed("cii.xml", MINIMAL_CII.into()));
             }
+            (Target::Mail, _) => {
+                let mail = format!(
+                    "From: a@b.example\r\nDate: Tue, 3 Mar 2026 09:15:00 +0100\r\n\
+                     Subject: Facture\r\nMessage-ID: <1@b.example>\r\nMIME-Version: 1.0\r\n\
+                     Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+                     Content-Type: text/html\r\n\r\n<p>Bonjour</p>\r\n--b\r\n\
+                     Content-Type: application/xml\r\n\
+                     Content-Disposition: attachment; filename=\"facture.xml\"\r\n\r\n\
+                     {MINIMAL_UBL}\r\n--b--\r\n"
+                );
+                out.push(seed("facture.eml", mail.into_bytes()));
+            }
             (_, State::Blob { blobs, .. }) => {
                 for (i, b) in blobs.iter().enumerate() {
                     out.push(seed(&format!("blob-{i}"), b.clone()));
@@ -275,6 +289,7 @@ impl Harness {
                     Some("invoice.xml"),
                     limits,
                 )),
+                Target::Mail => checks::mail(input, limits),
                 Target::RecoveryKey => checks::recovery_key(input),
                 _ => unreachable!("stateful target without state"),
             },

@@ -145,6 +145,14 @@ pub fn from_files(target: Target, extra: &[PathBuf]) -> Loaded {
             add_dir(&mut out, &paths::fixtures(), &einvoice_pdf);
             add_shared(&mut out, "third-party/files", &einvoice_pdf);
         }
+        Target::Mail => {
+            let mail = |p: &Path, _: &[u8]| has_ext(p, &["eml", "msg"]);
+            add_dir(
+                &mut out,
+                &paths::root().join("crates/cli/tests/fixtures/mail"),
+                &mail,
+            );
+        }
         Target::Xml => {
             add_dir(&mut out, &paths::fixtures(), &xml);
             add_shared(&mut out, "en16931", &xml);

@@ -7,6 +7,9 @@
 //! - `pdf-attachment`: [`coffre_extract::pdf::process`], then the embedded XML it found through
 //!   `extract`, likewise;
 //! - `xml`: `extract` on a `.xml` (UBL, CII, ZUGFeRD), likewise;
+//! - `mail`: `extract` on an e-mail message (`.eml`, `.msg`), likewise, and
+//!   [`coffre_extract::message_parts`], whose parts must keep to the bounds of untrusted input
+//!   (count, size, names of one path component);
 //! - `blob`: [`coffre_core::format::stream::BlobReader`] with a fixed key; a blob that reads through must
 //!   give back one of the plaintexts written under that key, else it was not authenticated;
 //! - `header`: [`coffre_core::format::vault_format::VaultHeader::read`] of a `vault.json`; an accepted
@@ -35,6 +38,8 @@ pub enum Target {
     PdfAttachment,
     /// UBL / CII XML through `extract`.
     Xml,
+    /// E-mail messages through `extract` and `message_parts`.
+    Mail,
     /// The encrypted blob format.
     Blob,
     /// `vault.json`.
@@ -53,10 +58,11 @@ pub enum Target {
 
 impl Target {
     /// Every target, in the order `all` runs them.
-    pub const ALL: [Target; 10] = [
+    pub const ALL: [Target; 11] = [
         Target::PdfText,
         Target::PdfAttachment,
         Target::Xml,
+        Target::Mail,
         Target::Blob,
         Target::Header,
         Target::Bundle,
@@ -72,6 +78,7 @@ impl Target {
             Target::PdfText => "pdf-text",
             Target::PdfAttachment => "pdf-attachment",
             Target::Xml => "xml",
+            Target::Mail => "mail",
             Target::Blob => "blob",
             Target::Header => "header",
             Target::Bundle => "bundle",
@@ -116,6 +123,13 @@ impl Target {
             Target::Header | Target::Bundle | Target::BundleManifest | Target::Backup => &[
                 b"\"", b"\\u0000", b"\\ud800", b"{", b"}", b"[", b"]", b"null", b"..", b"../",
                 b"/", b"\\", b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06",
+            ],
+            Target::Mail => &[
+                b"\r\n", b"\r\n\r\n", b"From: ", b"Date: ", b"Subject: =?utf-8?B?", b"?=",
+                b"Content-Type: multipart/mixed; boundary=\"b\"", b"--b\r\n", b"--b--",
+                b"Content-Type: message/rfc822\r\n", b"Content-Transfer-Encoding: base64\r\n",
+                b"Content-Disposition: attachment; filename=\"../x.pdf\"", b"PK\x03\x04",
+                b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", b"_\0_\0s\0u\0b\0s\0t\0g\0",
             ],
             Target::RecoveryKey => &[b"-", b" ", b"0", b"1", b"8", b"=", b"\xc3\xa9"],
             Target::SearchQuery => &[

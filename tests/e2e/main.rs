@@ -433,6 +433,7 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
         .wait("[data-testid=settings-supplier-memory-empty]", WAIT)?;
 
     scan_read_by_ocr(app)?;
+    email_with_invoices(app, &tmp)?;
 
     // The other screens, for the screenshots and to see that each one renders.
     for screen in ["retention", "privacy", "audit", "settings"] {
@@ -510,6 +511,85 @@ fn scan_read_by_ocr(app: &mut App) -> Result<()> {
         return Err(format!("the recognised text shows {text:?}"));
     }
     app.shot("document-detail-ocr")?;
+    app.driver.exec(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))",
+        json!([]),
+    )?;
+    app.driver.fill("[data-testid=search-input]", "")?;
+    Ok(())
+}
+
+/// An e-mail (written by Python's `email` package around two real third-party invoices and a
+/// logo) dropped on the window: found by a word of its body, its detail shows the envelope and
+/// the two invoices stored from it (not the logo); an invoice links back to its e-mail.
+fn email_with_invoices(app: &mut App, tmp: &Path) -> Result<()> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = manifest.join("../../shared/corpus/third-party/files");
+    if !files.is_dir() {
+        eprintln!("e-mail step skipped: the shared corpus is not here");
+        return Ok(());
+    }
+    let eml = tmp.join("mail/facture-netpresse.eml");
+    std::fs::create_dir_all(tmp.join("mail")).map_err(|e| e.to_string())?;
+    let status = std::process::Command::new("python3")
+        .arg(manifest.join("../crates/cli/tests/support/compose_mail.py"))
+        .arg(&eml)
+        .args(["--subject", "Votre facture Netpresse"])
+        .args([
+            "--body",
+            "Bonjour, voici vos factures. Cordialement, Zygomatique SARL.",
+        ])
+        .arg("--attach")
+        .arg(files.join("i2d-NetpresseInvoice.pdf"))
+        .arg("--attach")
+        .arg(files.join("zfc-fx-EN16931_1_Teilrechnung.pdf"))
+        .args(["--inline-image", "logo"])
+        .status()
+        .map_err(|e| format!("python3: {e}"))?;
+    if !status.success() {
+        return Err("compose_mail.py failed".into());
+    }
+    app.click("[data-testid=nav-documents]")?;
+    app.driver.wait("[data-testid=search-input]", WAIT)?;
+    app.emit_drag("tauri://drag-drop", &[eml])?;
+    app.import_summary(&["1"], "import-email")?;
+    app.click("[data-testid=import-close]")?;
+    app.driver
+        .fill("[data-testid=search-input]", "Zygomatique")?;
+    app.driver.until(
+        "the e-mail found by a word of its body",
+        Duration::from_secs(30),
+        || Ok((app.count("[data-testid=doc-row]")? == 1).then_some(())),
+    )?;
+    app.click("[data-testid=doc-row]")?;
+    app.driver
+        .wait("[data-testid=detail-message-subject]", WAIT)?;
+    let subject = app.text("[data-testid=detail-message-subject]")?;
+    if subject.trim() != "Votre facture Netpresse" {
+        return Err(format!("the e-mail's subject shows {subject:?}"));
+    }
+    let parts = app.count("[data-testid=detail-message-part]")?;
+    if parts != 2 {
+        return Err(format!("{parts} attachments shown, not the 2 invoices"));
+    }
+    let skipped = app.text("[data-testid=detail-message-skipped]")?;
+    if !skipped.contains("logo.png") {
+        return Err(format!("the skipped parts show {skipped:?}"));
+    }
+    app.driver.wait("[data-testid=detail-message-text]", WAIT)?;
+    let body = app.text("[data-testid=detail-message-text]")?;
+    if !body.contains("Zygomatique") || !body.contains("Subject: Votre facture Netpresse") {
+        return Err(format!("the e-mail's text shows {body:?}"));
+    }
+    app.shot("document-detail-email")?;
+    app.click("[data-testid=detail-message-part]")?;
+    app.driver
+        .wait("[data-testid=detail-parent-message-link]", WAIT)?;
+    app.driver.wait("[data-testid=field-number]", WAIT)?;
+    app.shot("document-detail-email-attachment")?;
+    app.click("[data-testid=detail-parent-message-link]")?;
+    app.driver
+        .wait("[data-testid=detail-message-subject]", WAIT)?;
     app.driver.exec(
         "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))",
         json!([]),

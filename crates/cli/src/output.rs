@@ -98,6 +98,29 @@ pub fn print_fields(data: &serde_json::Value) {
     {
         outln!("ocr          not run: {why}");
     }
+    if let Some(m) = data["message"].as_object() {
+        let text = |k: &str| {
+            m.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let list = |k: &str| {
+            m.get(k)
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default()
+        };
+        outln!("from         {}", text("from"));
+        outln!("to           {}", list("to"));
+        outln!("date         {}", text("date"));
+        outln!("subject      {}", text("subject"));
+    }
     for path in coffre_core::records::fields::CORRECTABLE {
         if let Some(v) = get(path) {
             let source = data["fields"][path]["source"].as_str().unwrap_or("");

@@ -219,9 +219,23 @@ export interface InvoiceFields {
   media_type?: string;
   /** What OCR did, for a scan or photo read by OCR. */
   ocr?: OcrRun | null;
+  /** An e-mail message's envelope (coffre-extract's `MessageInfo`). */
+  message?: MessageInfo | null;
   needs_review?: boolean;
   issues?: string[];
   [key: string]: unknown;
+}
+
+/** An e-mail message's envelope, as it says it. */
+export interface MessageInfo {
+  message_id: string | null;
+  from: string | null;
+  to: string[];
+  cc: string[];
+  /** RFC 3339. */
+  date: string | null;
+  subject: string | null;
+  attachments: { name: string; media_type: string; size: number; inline: boolean }[];
 }
 
 /** What OCR did on a document (coffre-extract's `OcrRun`). */
@@ -391,6 +405,10 @@ export type SettingKey =
   | 'jurisdiction'
   | 'fiscal-year-end'
   | 'owner-ids'
+  | 'mail.keep-types'
+  | 'mail.skip-names'
+  | 'mail.inline-image-below'
+  | 'mail.keep-without-attachments'
   | `retention.${string}`;
 
 /**

@@ -46,6 +46,8 @@ pub fn show(ctx: &Ctx, id: &str, json: bool) -> Result<ExitCode> {
             }
         }
         v["corrections"] = serde_json::to_value(&details.corrections)?;
+        v["parts"] = serde_json::to_value(&details.parts)?;
+        v["messages"] = serde_json::to_value(&details.messages)?;
         v["history"] = serde_json::to_value(&history)?;
         print_json(&v)?;
     } else {
@@ -55,7 +57,16 @@ pub fn show(ctx: &Ctx, id: &str, json: bool) -> Result<ExitCode> {
         outln!("media type   {}", doc.media_type);
         outln!("sha-256      {}", doc.sha256);
         outln!("imported at  {}", doc.imported_at);
+        for m in &details.messages {
+            outln!("from message {}  {}", m.id, m.name);
+        }
         print_fields(&details.fields);
+        if !details.parts.is_empty() {
+            outln!("attachments");
+            for p in &details.parts {
+                outln!("  {}  {}", p.document.id, p.name);
+            }
+        }
         if !details.corrections.is_empty() {
             outln!("corrections");
             for c in &details.corrections {

@@ -38,6 +38,10 @@ pub struct DocumentDetails {
     pub fields: serde_json::Value,
     /// Every correction, oldest first.
     pub corrections: Vec<fields::Correction>,
+    /// For an e-mail message: the documents stored from its parts, in order.
+    pub parts: Vec<crate::vault::MessagePartRow>,
+    /// The e-mail messages it was found in, first one first.
+    pub messages: Vec<Document>,
 }
 
 fn parse_id(id: &str) -> Result<Uuid> {
@@ -188,6 +192,8 @@ impl Vault {
         let corrections = Index::corrections(conn, &document.id)?;
         Ok(DocumentDetails {
             fields: fields::effective(&extracted, &corrections),
+            parts: self.message_parts(&document.id)?,
+            messages: self.messages_of(&document.id)?,
             document,
             corrections,
         })
