@@ -30,7 +30,7 @@ fn hanging_worker(dir: &Path) -> PathBuf {
     std::fs::write(
         &path,
         format!(
-            "#!/bin/sh\nprintf '\\027\\000\\000\\000\\000\\000\\000\\000coffre-extract-worker/2'\n\
+            "#!/bin/sh\nprintf '\\027\\000\\000\\000\\000\\000\\000\\000coffre-extract-worker/3'\n\
              sleep {} &\nexec sleep 600\n",
             engine_marker()
         ),
