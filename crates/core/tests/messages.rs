@@ -3,6 +3,7 @@
 //! when the message's own text never names the person.
 
 use coffre_core::records::sample::text_pdf;
+use coffre_core::storage::settings::Setting;
 use coffre_core::{CreateOptions, KdfParams, Passphrase, Vault};
 
 fn open() -> (tempfile::TempDir, Vault) {
@@ -96,4 +97,44 @@ fn an_erasure_request_reaches_the_messages_of_what_it_finds() {
             (message_id.as_str(), "restricted")
         ]
     );
+}
+
+/// `inner` attached, as is, to a new message.
+fn wrapped(level: usize, inner: &[u8]) -> Vec<u8> {
+    let mut m = format!(
+        "From: a@b.example\r\nSubject: level {level}\r\nDate: Tue, 03 Mar 2026 09:15:00 +0100\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"L{level}\"\r\n\r\n\
+         --L{level}\r\nContent-Type: message/rfc822\r\n\
+         Content-Disposition: attachment; filename=\"level{level}.eml\"\r\n\r\n"
+    )
+    .into_bytes();
+    m.extend_from_slice(inner);
+    m.extend_from_slice(format!("\r\n--L{level}--\r\n").as_bytes());
+    m
+}
+
+#[test]
+fn a_message_kept_as_a_part_is_stored_whole() {
+    let (_tmp, mut v) = open();
+    v.set_setting(Setting::MailKeepTypes, "pdf,message")
+        .unwrap();
+    // A message nested deeper than the levels opened, itself without attachment: kept whole,
+    // not refused for having nothing to keep.
+    let mut nested = b"From: x@y.example\r\nSubject: deep\r\nDate: Tue, 03 Mar 2026 09:15:00 +0100\r\n\r\nhello\r\n".to_vec();
+    for level in 0..4 {
+        nested = wrapped(level, &nested);
+    }
+    let out = v.import_reader("nested.eml", &nested[..], None).unwrap();
+    assert!(out.is_imported());
+    let parts: Vec<(&str, String)> = out
+        .parts
+        .iter()
+        .map(|p| (p.name.as_str(), format!("{:?}", p.status)))
+        .collect();
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    assert!(parts[0].0.ends_with(".eml"), "{parts:?}");
+    assert_eq!(parts[0].1, "Imported");
+    let part = v.document(out.parts[0].id.as_deref().unwrap()).unwrap();
+    assert_eq!(part.media_type, "message/rfc822");
+    assert!(v.message_parts(&part.id).unwrap().is_empty());
 }

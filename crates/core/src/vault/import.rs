@@ -213,6 +213,20 @@ impl Sealer {
         fp: Fingerprint,
         progress: &mut dyn FnMut(coffre_extract::Progress),
     ) -> Result<Prepared> {
+        self.prepare_document(name, plain, fp, progress, true)
+    }
+
+    /// [`Sealer::prepare_with_progress`]; an e-mail message is split into its parts only when
+    /// `split` (a message kept as a part of another is stored whole: its own parts were opened
+    /// with the outer message's).
+    fn prepare_document(
+        &self,
+        name: &str,
+        plain: &[u8],
+        fp: Fingerprint,
+        progress: &mut dyn FnMut(coffre_extract::Progress),
+        split: bool,
+    ) -> Result<Prepared> {
         let extraction = self
             .extractor
             .extract_with_progress(plain, name, progress)
@@ -250,7 +264,7 @@ impl Sealer {
             sealed_name,
             pending,
         };
-        if matches!(kind, MediaKind::Message | MediaKind::Outlook) {
+        if split && matches!(kind, MediaKind::Message | MediaKind::Outlook) {
             return self.prepare_message(record, extraction.parts, progress);
         }
         Ok(Prepared {
@@ -280,7 +294,7 @@ impl Sealer {
             }
             let fp = self.fingerprint(&part.bytes);
             digests.push(fp.sha256);
-            let prepared = self.prepare_with_progress(&part.name, &part.bytes, fp, progress)?;
+            let prepared = self.prepare_document(&part.name, &part.bytes, fp, progress, false)?;
             parts.push((part.name, prepared));
         }
         if parts.is_empty() && !rules.keep_without_attachments {
