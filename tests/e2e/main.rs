@@ -553,6 +553,12 @@ fn email_with_invoices(app: &mut App, tmp: &Path) -> Result<()> {
     app.driver.wait("[data-testid=search-input]", WAIT)?;
     app.emit_drag("tauri://drag-drop", &[eml])?;
     app.import_summary(&["1"], "import-email")?;
+    let parts = app.text("[data-testid=import-parts]")?;
+    if !parts.contains('2') || !parts.contains('1') {
+        return Err(format!(
+            "the import panel shows the e-mail's parts as {parts:?}"
+        ));
+    }
     app.click("[data-testid=import-close]")?;
     app.driver
         .fill("[data-testid=search-input]", "Zygomatique")?;

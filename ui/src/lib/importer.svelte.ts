@@ -13,6 +13,8 @@ export interface FileRow {
   id: string | null;
   /** While OCR reads a scan: the page it reads, of how many. */
   ocr: { page: number; pages: number } | null;
+  /** For an e-mail stored: its attachments kept (stored or linked) and left out by the rules. */
+  parts: { kept: number; skipped: number } | null;
 }
 
 export const importer = $state<{ rows: FileRow[]; open: boolean }>({ rows: [], open: false });
@@ -36,7 +38,7 @@ export function closeImport(): void {
 function row(e: IngestEvent): FileRow {
   let i = byJob.get(e.job);
   if (i === undefined) {
-    importer.rows.push({ job: e.job, path: e.path, name: baseName(e.path), state: 'queued', reason: null, id: null, ocr: null });
+    importer.rows.push({ job: e.job, path: e.path, name: baseName(e.path), state: 'queued', reason: null, id: null, ocr: null, parts: null });
     i = importer.rows.length - 1;
     byJob.set(e.job, i);
   }
@@ -61,6 +63,10 @@ export function handleIngest(e: IngestEvent): void {
       r.state = 'stored';
       r.ocr = null;
       r.id = e.id;
+      if (e.parts.length > 0) {
+        const skipped = e.parts.filter((p) => p.status === 'skipped').length;
+        r.parts = { kept: e.parts.length - skipped, skipped };
+      }
       documentsChanged();
       break;
     case 'duplicate':

@@ -31,6 +31,27 @@ describe('import panel state', () => {
     expect(importer.rows[0]).toMatchObject({ state: 'stored', ocr: null });
   });
 
+  it('counts an e-mail\'s attachments kept and left out', () => {
+    closeImport();
+    handleIngest({ event: 'extracting', job: 4, path: '/in/facture.eml' });
+    const part = (name: string, status: 'imported' | 'duplicate' | 'skipped') => ({
+      name,
+      status,
+      id: status === 'skipped' ? null : `id-${name}`,
+      reason: status === 'skipped' ? 'a small inline image (logo or signature)' : null,
+    });
+    handleIngest({
+      event: 'stored',
+      job: 4,
+      path: '/in/facture.eml',
+      id: 'm4',
+      bytes: 10,
+      parts: [part('a.pdf', 'imported'), part('b.pdf', 'duplicate'), part('logo.png', 'skipped')],
+      counts,
+    });
+    expect(importer.rows[0]).toMatchObject({ state: 'stored', parts: { kept: 2, skipped: 1 } });
+  });
+
   it('is not reopened by a late reply for a batch already finished and closed', () => {
     closeImport();
     // The events beat the command's reply: the batch ends, the user closes the panel...
