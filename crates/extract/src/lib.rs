@@ -185,28 +185,48 @@ pub fn extract_with_progress(
     limits: &Limits,
     progress: &mut dyn FnMut(Progress),
 ) -> Extraction {
+    extract_with_parts(bytes, file_name, limits, progress).0
+}
+
+/// [`extract_with_progress`], and for an e-mail message its parts (see [`message_parts`]),
+/// from one reading of the message; no parts for any other file.
+pub fn extract_with_parts(
+    bytes: &[u8],
+    file_name: Option<&str>,
+    limits: &Limits,
+    progress: &mut dyn FnMut(Progress),
+) -> (Extraction, Vec<mail::Part>) {
     match catch_unwind(AssertUnwindSafe(|| {
-        extract_inner(bytes, file_name, limits, progress)
+        let kind = sniff(bytes, file_name);
+        match kind {
+            Sniffed::Message(k) if bytes.len() <= limits.max_input_bytes => {
+                mail::extract(bytes, k, limits)
+            }
+            _ => (
+                extract_inner(bytes, kind, file_name, limits, progress),
+                Vec::new(),
+            ),
+        }
     })) {
-        Ok(mut e) => {
+        Ok((mut e, parts)) => {
             e.check_types();
-            e
+            (e, parts)
         }
         Err(_) => {
             let mut e = Extraction::empty(Format::Other, "application/octet-stream");
             e.issue("internal error while extracting (contained)");
-            e
+            (e, Vec::new())
         }
     }
 }
 
 fn extract_inner(
     bytes: &[u8],
+    kind: Sniffed,
     file_name: Option<&str>,
     limits: &Limits,
     progress: &mut dyn FnMut(Progress),
 ) -> Extraction {
-    let kind = sniff(bytes, file_name);
     if bytes.len() > limits.max_input_bytes {
         return not_read(
             bytes,
@@ -221,7 +241,7 @@ fn extract_inner(
     match kind {
         Sniffed::Pdf => from_pdf(bytes, limits, progress),
         Sniffed::Xml => from_xml(bytes, limits),
-        Sniffed::Message(k) => mail::extract(bytes, k, limits),
+        Sniffed::Message(k) => mail::extract(bytes, k, limits).0,
         Sniffed::Png | Sniffed::Jpeg | Sniffed::Tiff => {
             let media = match kind {
                 Sniffed::Png => "image/png",

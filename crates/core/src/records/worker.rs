@@ -186,7 +186,7 @@ fn serve(memory: u64) -> io::Result<()> {
         };
         // Progress goes out as it happens; a parent that stopped reading ends this process.
         let mut sent = Ok(());
-        let e = coffre_extract::extract_with_progress(
+        let (e, parts) = coffre_extract::extract_with_parts(
             &bytes,
             Some(&name),
             &coffre_extract::Limits::default(),
@@ -198,11 +198,6 @@ fn serve(memory: u64) -> io::Result<()> {
             },
         );
         sent?;
-        let parts = if e.format == coffre_extract::Format::Message {
-            coffre_extract::message_parts(&bytes, Some(&name), &coffre_extract::Limits::default())
-        } else {
-            Vec::new()
-        };
         drop(bytes);
         write_tagged(&mut output, TAG_JSON, e.to_json().as_bytes())?;
         write_tagged(
@@ -510,14 +505,10 @@ impl Extractor {
         } = &self.isolation
         else {
             let limits = coffre_extract::Limits::default();
-            let e = coffre_extract::extract_with_progress(bytes, Some(name), &limits, progress);
+            let (e, parts) =
+                coffre_extract::extract_with_parts(bytes, Some(name), &limits, progress);
             let mut x = Extracted::of(&e);
-            if e.format == coffre_extract::Format::Message {
-                x.parts = coffre_extract::message_parts(bytes, Some(name), &limits)
-                    .into_iter()
-                    .map(MessagePart::from)
-                    .collect();
-            }
+            x.parts = parts.into_iter().map(MessagePart::from).collect();
             return Ok(x);
         };
         let mut last = None;

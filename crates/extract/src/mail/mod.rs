@@ -86,15 +86,15 @@ fn read(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Read, String> {
     }
 }
 
-/// The extraction of a message: its envelope in `message`, its searchable text (the envelope's
-/// lines, then the body), and the list of its parts (containers opened).
-pub fn extract(bytes: &[u8], kind: Kind, limits: &Limits) -> Extraction {
+/// The extraction of a message (its envelope in `message`, its searchable text: the envelope's
+/// lines, then the body) and its parts (containers opened), from one reading.
+pub fn extract(bytes: &[u8], kind: Kind, limits: &Limits) -> (Extraction, Vec<Part>) {
     let mut e = Extraction::empty(Format::Message, kind.media_type());
     let read = match read(bytes, kind, limits) {
         Ok(r) => r,
         Err(why) => {
             e.issue(format!("unreadable message: {why}"));
-            return e;
+            return (e, Vec::new());
         }
     };
     let mut issues = Vec::new();
@@ -129,7 +129,7 @@ pub fn extract(bytes: &[u8], kind: Kind, limits: &Limits) -> Extraction {
     for i in issues {
         e.issue(i);
     }
-    e
+    (e, parts)
 }
 
 /// The parts of a message, containers opened (see the module docs); nothing when it cannot be

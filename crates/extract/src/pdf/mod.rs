@@ -203,10 +203,12 @@ fn pages_to_read(
     doc: &lopdf::Document,
     texts: &[layout::PageText],
 ) -> Vec<(usize, lopdf::ObjectId)> {
+    let by_number: std::collections::HashMap<u32, &layout::PageText> =
+        texts.iter().map(|t| (t.number, t)).collect();
     doc.get_pages()
         .into_iter()
         .filter(|(number, id)| {
-            let visible = match texts.iter().find(|t| t.number == *number) {
+            let visible = match by_number.get(number) {
                 Some(t) if !t.complete => return false,
                 Some(t) => t.text.chars().filter(|c| !c.is_whitespace()).count(),
                 None => 0,
