@@ -31,8 +31,11 @@ const APT_PACKAGES: &[&str] = &[
     "xdotool",
     "python3-gi",
     "gir1.2-gtk-3.0",
-    // Mail tests write their messages with Python's `email` package, as a mail client would.
+    // Mail tests write their messages with Python's `email` package, as a mail client would,
+    // and fetch them from a real IMAP server (Dovecot) over TLS with a test CA made by openssl.
     "python3",
+    "dovecot-imapd",
+    "openssl",
     // Bundle tests open AES ZIPs with 7-Zip, as an accountant would.
     "p7zip-full",
     // The extraction benchmark's baseline (pdftotext, same run).

@@ -74,6 +74,11 @@ pub enum Command {
         /// Document ids or unique prefixes.
         ids: Vec<String>,
     },
+    /// Mail accounts: collect invoices from an IMAP folder (add, list, test, fetch, remove).
+    Mail {
+        #[command(subcommand)]
+        action: MailCommand,
+    },
     /// Supplier memory: where each supplier prints the fields you corrected (list, forget).
     SupplierMemory {
         #[command(subcommand)]
@@ -481,6 +486,69 @@ pub enum SupplierMemoryCommand {
         /// The layout's id.
         id: i64,
     },
+}
+
+#[derive(Subcommand)]
+pub enum MailCommand {
+    /// Add an IMAP account (its password is stored encrypted in the vault); tests it first.
+    Add(MailAddArgs),
+    /// The accounts and how their last fetch went.
+    List {
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Log in and open the folder, changing nothing.
+    Test {
+        /// The account's name.
+        name: String,
+    },
+    /// Fetch new messages (one account, or all) into the vault. One line per message.
+    Fetch {
+        /// The account's name (all accounts when omitted).
+        name: Option<String>,
+        /// One JSON object per line: {account, uid, status, id, reason, parts}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an account, its password and its fetch record (the documents stay).
+    Remove {
+        /// The account's name.
+        name: String,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct MailAddArgs {
+    /// A name for the account (letters, digits, - _ . @).
+    pub name: String,
+    /// The IMAP server.
+    #[arg(long)]
+    pub host: String,
+    /// Its port (993 for tls, 143 for starttls).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// tls, starttls, or none (none only to this machine).
+    #[arg(long, default_value = "tls")]
+    pub security: String,
+    /// The user name.
+    #[arg(long)]
+    pub user: String,
+    /// A file holding the password (an application password for most providers).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: PathBuf,
+    /// The folder to collect from.
+    #[arg(long, default_value = "INBOX")]
+    pub folder: String,
+    /// PEM certificate(s) to trust for this server instead of the system's.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// What to do with a message once stored: keep, seen, or move:FOLDER.
+    #[arg(long, default_value = "keep")]
+    pub after: String,
+    /// Save the account without testing the connection first.
+    #[arg(long)]
+    pub no_test: bool,
 }
 
 #[derive(Subcommand)]

@@ -61,6 +61,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Search(args) => cmd::records::search(&ctx, args),
         Command::Correct(args) => cmd::records::correct(&ctx, args),
         Command::Reextract { ids } => cmd::records::reextract(&ctx, &ids),
+        Command::Mail { action } => cmd::mail::mail(&ctx, action),
         Command::SupplierMemory { action } => cmd::records::supplier_memory(&ctx, action),
         Command::Retention { action } => cmd::retention::retention(&ctx, action),
         Command::Restrict { id, reason } => cmd::retention::restrict(&ctx, &id, &reason),

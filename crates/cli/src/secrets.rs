@@ -107,3 +107,13 @@ pub fn bundle_password(file: &Path) -> Result<Zeroizing<String>> {
     }
     Ok(text)
 }
+
+/// A mail account's password read from a file (one trailing line break dropped); an empty one is
+/// refused.
+pub fn mail_password(file: &Path) -> Result<Zeroizing<String>> {
+    let text = read_secret_file(file)?;
+    if text.is_empty() {
+        bail!("{} is empty: give the account's password", file.display());
+    }
+    Ok(text)
+}

@@ -185,6 +185,31 @@ pub enum Error {
         /// Its parts and why each was skipped, in English (`logo.png: a small inline image`).
         skipped: String,
     },
+    /// A mail server cannot be used as asked (unreachable, refused the password, no such folder).
+    #[error("mail: {detail}")]
+    Mail {
+        /// What is wrong, as a reason code.
+        fault: MailFault,
+        /// The details, in English (the server's words, a host, a folder). Never a password.
+        detail: String,
+    },
+}
+
+/// What went wrong with a mail server ([`Error::Mail`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum MailFault {
+    /// The server could not be reached (no such host, refused, timed out, connection lost).
+    Connect,
+    /// The secure connection failed (certificate not trusted or not for that host, no TLS).
+    Tls,
+    /// The server refused the user name or password.
+    Login,
+    /// The folder does not exist or cannot be opened.
+    Folder,
+    /// The server answered something Coffre cannot use (no UIDs, a protocol error).
+    Protocol,
 }
 
 /// Result alias of the core.
@@ -241,6 +266,8 @@ pub enum Code {
     NothingKept,
     /// `backup`: see [`BackupFault`].
     Backup,
+    /// `mail`: see [`MailFault`].
+    Mail,
     /// `invalid`: A value was refused: see [`Why`].
     Invalid,
     /// `io`.
@@ -251,7 +278,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for shells that must translate each one.
-    pub const ALL: [Code; 26] = [
+    pub const ALL: [Code; 27] = [
         Code::WrongPassphrase,
         Code::WrongRecoveryKey,
         Code::MalformedRecoveryKey,
@@ -275,6 +302,7 @@ impl Code {
         Code::TooLarge,
         Code::NothingKept,
         Code::Backup,
+        Code::Mail,
         Code::Invalid,
         Code::Io,
         Code::Internal,
@@ -306,6 +334,7 @@ impl Code {
             Code::TooLarge => "too_large",
             Code::NothingKept => "nothing_kept",
             Code::Backup => "backup",
+            Code::Mail => "mail",
             Code::Invalid => "invalid",
             Code::Io => "io",
             Code::Internal => "internal",
@@ -349,6 +378,8 @@ pub enum Kind {
     Snapshot,
     /// A supplier layout remembered by supplier memory.
     SupplierLayout,
+    /// A mail account.
+    MailAccount,
 }
 
 impl std::fmt::Display for Kind {
@@ -359,6 +390,7 @@ impl std::fmt::Display for Kind {
             Kind::Request => "request",
             Kind::Snapshot => "snapshot",
             Kind::SupplierLayout => "supplier layout",
+            Kind::MailAccount => "mail account",
         })
     }
 }
@@ -511,6 +543,18 @@ pub enum Why {
         /// When.
         on: String,
     },
+    /// Mail without encryption to a server that is not on this machine.
+    #[error("{value:?} is not this machine: a mail server elsewhere needs tls or starttls")]
+    NotLoopback {
+        /// The host given.
+        value: String,
+    },
+    /// A name already taken (a mail account).
+    #[error("{value:?} is already taken")]
+    Taken {
+        /// The name given.
+        value: String,
+    },
     /// A request's deadline can be extended once only.
     #[error("already extended (due {due}); it can be extended only once")]
     AlreadyExtended {
@@ -531,6 +575,14 @@ impl Error {
     /// A backup folder that cannot serve.
     pub(crate) fn backup(fault: BackupFault, detail: impl Into<String>) -> Error {
         Error::Backup {
+            fault,
+            detail: detail.into(),
+        }
+    }
+
+    /// A mail server that cannot serve.
+    pub fn mail(fault: MailFault, detail: impl Into<String>) -> Error {
+        Error::Mail {
             fault,
             detail: detail.into(),
         }
@@ -573,6 +625,7 @@ impl Error {
             Error::Invalid { .. } => Code::Invalid,
             Error::Io { .. } => Code::Io,
             Error::Backup { .. } => Code::Backup,
+            Error::Mail { .. } => Code::Mail,
             Error::Index(_) | Error::Crypto(_) => Code::Internal,
         }
     }

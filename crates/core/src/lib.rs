@@ -40,7 +40,7 @@ pub mod storage;
 pub mod support;
 pub mod vault;
 
-pub use error::{BackupFault, Code, Error, Kind, Result, Why};
+pub use error::{BackupFault, Code, Error, Kind, MailFault, Result, Why};
 pub use format::crypto::KdfParams;
 pub use format::secret::{Passphrase, SecretKey, Strength};
 pub use format::vault_format::RecoveryKey;

@@ -1,11 +1,12 @@
 //! The subcommands' work, one file per area, named like `coffre-core`'s folders: `vault` (create,
 //! open, keys, checks, settings), `records` (the documents and their invoice data), `intake`
-//! (import, watch), `retention`, `sharing` (consents, bundles), `privacy` (GDPR requests, data
-//! subjects, the full export) and `backup`. Each function is one command (or one command group)
+//! (import, watch), `mail` (mail accounts), `retention`, `sharing` (consents, bundles),
+//! `privacy` (GDPR requests, data subjects, the full export) and `backup`. Each function is one command (or one command group)
 //! and returns its exit code; [`Ctx`] is what they share.
 
 pub mod backup;
 pub mod intake;
+pub mod mail;
 pub mod privacy;
 pub mod records;
 pub mod retention;

@@ -4,11 +4,13 @@
 
 usage: compose_mail.py OUT --subject S --body TEXT [--html] [--message-id ID]
                        [--attach PATH[:NAME]]... [--inline PATH[:NAME]]...
-                       [--inline-image PATH[:NAME]]... [--forward EML]...
+                       [--inline-image PATH[:NAME]]... [--forward EML]... [--count N]
 
 --attach adds an attachment; --inline a part with Content-Disposition: inline; --inline-image
 an inline image referenced from an HTML body by its Content-ID (a logo); --forward attaches a
-message file as message/rfc822.
+message file as message/rfc822. --count N writes N messages OUT/0000.eml... instead, message i
+with subject "S i" and each attachment followed by a PDF comment naming i after its end (so
+every attachment differs, as every invoice does).
 """
 import argparse
 import email.policy
@@ -58,13 +60,29 @@ def main():
     p.add_argument("--inline", action="append", default=[])
     p.add_argument("--inline-image", action="append", default=[])
     p.add_argument("--forward", action="append", default=[])
+    p.add_argument("--count", type=int)
     a = p.parse_args()
+    if a.count is None:
+        write(a, a.out, None)
+        return 0
+    os.makedirs(a.out, exist_ok=True)
+    for i in range(a.count):
+        write(a, os.path.join(a.out, f"{i:04}.eml"), i)
+    return 0
+
+
+def write(a, out, i):
+    """Writes one message to `out`; `i` numbers it within a --count series."""
+    def read(path):
+        with open(path, "rb") as f:
+            data = f.read()
+        return data if i is None else data + f"\n%coffre-series {i}\n".encode()
 
     m = EmailMessage()
     m["From"] = a.sender
     m["To"] = a.to
     m["Date"] = a.date
-    m["Subject"] = a.subject
+    m["Subject"] = a.subject if i is None else f"{a.subject} {i}"
     m["Message-ID"] = a.message_id or email.utils.make_msgid(domain="fournisseur.example")
     m.set_content(a.body)
     if a.html or a.inline_image:
@@ -87,19 +105,17 @@ def main():
     for spec in a.attach:
         path, name = split(spec)
         maintype, subtype = guess(name)
-        with open(path, "rb") as f:
-            m.add_attachment(f.read(), maintype=maintype, subtype=subtype, filename=name)
+        m.add_attachment(read(path), maintype=maintype, subtype=subtype, filename=name)
     for spec in a.inline:
         path, name = split(spec)
         maintype, subtype = guess(name)
-        with open(path, "rb") as f:
-            m.add_attachment(f.read(), maintype=maintype, subtype=subtype, filename=name,
-                             disposition="inline")
+        m.add_attachment(read(path), maintype=maintype, subtype=subtype, filename=name,
+                         disposition="inline")
     for path in a.forward:
         with open(path, "rb") as f:
             inner = email.message_from_binary_file(f, policy=email.policy.default)
         m.add_attachment(inner)
-    with open(a.out, "wb") as f:
+    with open(out, "wb") as f:
         f.write(m.as_bytes(policy=email.policy.SMTP))
 
 

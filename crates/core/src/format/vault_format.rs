@@ -67,6 +67,8 @@ pub mod labels {
     pub const WRAP_RECOVERY: &str = "coffre/v1/master/recovery";
     /// Associated data prefix of a document key.
     pub const WRAP_DOCUMENT: &str = "coffre/v1/document-key";
+    /// Seals the passwords of mail accounts (and is the prefix of their associated data).
+    pub const CREDENTIALS: &str = "coffre/v1/credentials";
 }
 
 /// The Argon2id section of the header.

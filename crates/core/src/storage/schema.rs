@@ -140,6 +140,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     SUPPLIER_MEMORY,
     // 13: e-mail messages and their parts (`vault::message`).
     MESSAGES,
+    // 14: mail accounts and the messages fetched from them (`vault::mailbox`).
+    MAILBOXES,
 ];
 
 /// The schema version this build writes.
@@ -161,6 +163,37 @@ pub const MESSAGES: &str = "CREATE TABLE document_parts (
         key BLOB PRIMARY KEY,
         doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE
     );";
+
+/// Mail accounts (IMAP folders to collect from), their password sealed under the credentials
+/// key, and every message fetched from them, by (UIDVALIDITY, UID): a row is written in the
+/// transaction that stores the message (or records why it was skipped or failed), so a message
+/// is fetched again only if it was not committed, or failed. `acted` is set once the account's after-fetch action
+/// (mark seen, move) was applied on the server. A row outlives its document (`doc_id` becomes
+/// null when the document is erased), so an erased message is not fetched back.
+pub const MAILBOXES: &str = "CREATE TABLE mail_accounts (
+        name TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        security TEXT NOT NULL CHECK (security IN ('tls', 'starttls', 'none')),
+        user TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        ca_pem TEXT,
+        after TEXT NOT NULL,
+        password BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        last_fetch TEXT
+    );
+    CREATE TABLE mail_seen (
+        account TEXT NOT NULL REFERENCES mail_accounts(name) ON DELETE CASCADE,
+        uidvalidity INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('imported', 'duplicate', 'skipped', 'failed')),
+        doc_id TEXT REFERENCES documents(id) ON DELETE SET NULL,
+        reason TEXT,
+        acted INTEGER NOT NULL DEFAULT 0,
+        at TEXT NOT NULL,
+        PRIMARY KEY (account, uidvalidity, uid)
+    ) WITHOUT ROWID;";
 
 /// Supplier memory: how a supplier lays out a field, learned from a correction. `ids` are the
 /// supplier's identifiers (VAT ids, SIREN, IBAN), comma-separated; `placement` is `right` or

@@ -29,6 +29,7 @@ use crate::storage::audit;
 use crate::storage::index::{Document, Index, NewDocument};
 use crate::storage::store::{BlobStore, PendingBlob};
 use crate::support::files::sync_dir;
+use crate::vault::mailbox::{self, FetchStatus, MailUid};
 use crate::vault::message::{self, PartOutcome, PartStatus};
 use crate::vault::{Vault, doc_key_aad, now};
 use crate::{Error, Result};
@@ -216,7 +217,14 @@ impl Sealer {
         self.prepare_document(name, plain, fp, progress, true)
     }
 
-    /// [`Sealer::prepare_with_progress`]; an e-mail message is split into its parts only when
+    /// A message fetched from a mail server: prepared like a dropped `.eml`, and named after
+    /// its subject (`Facture 2026-114.eml`).
+    pub fn prepare_fetched(&self, plain: &[u8], fp: Fingerprint) -> Result<Prepared> {
+        self.prepare_document("", plain, fp, &mut |_| {}, true)
+    }
+
+    /// [`Sealer::prepare_with_progress`] (an empty `name`: named after the message's subject);
+    /// an e-mail message is split into its parts only when
     /// `split` (a message kept as a part of another is stored whole: its own parts were opened
     /// with the outer message's).
     fn prepare_document(
@@ -231,6 +239,19 @@ impl Sealer {
             .extractor
             .extract_with_progress(plain, name, progress)
             .map_err(|_| Error::Interrupted)?;
+        let data = extraction.data();
+        let subject_name;
+        let name = if name.is_empty() {
+            let subject = data["message"]["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            subject_name = message_name(&subject);
+            subject_name.as_str()
+        } else {
+            name
+        };
         let id = Uuid::new_v4();
         let id_str = id.hyphenated().to_string();
         let doc_key = random_key()?;
@@ -244,7 +265,6 @@ impl Sealer {
         file.sync_all()?;
         drop(file);
         let kind = MediaKind::sniff(plain, name);
-        let data = extraction.data();
         let sealed_name = crate::vault::shred::seal_name(&doc_key, &id, name)?;
         let record = Record {
             doc: Document {
@@ -319,6 +339,77 @@ impl Sealer {
             skipped,
             message_key,
         })
+    }
+}
+
+/// The name of a message fetched from a mail server: its subject as the owner reads it (spaces
+/// kept, folder separators and controls not, at most 100 characters) with `.eml`.
+fn message_name(subject: &str) -> String {
+    let words: Vec<String> = subject
+        .split_whitespace()
+        .map(|w| {
+            w.chars()
+                .map(|c| match c {
+                    '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '-',
+                    c if c.is_control() => '-',
+                    c => c,
+                })
+                .collect()
+        })
+        .collect();
+    let stem: String = words.join(" ").chars().take(100).collect();
+    let stem = stem.trim_matches(['.', ' ', '-']);
+    if stem.is_empty() {
+        "message.eml".to_owned()
+    } else {
+        format!("{stem}.eml")
+    }
+}
+
+/// What a commit ends besides storing the document: the import journal's job that brought it
+/// (if any), or the mail fetch record of the message it is.
+pub(super) enum Receipt {
+    /// A journaled import job (or none).
+    Job(Option<i64>),
+    /// A message fetched from the mail account named here.
+    Mail(String, MailUid),
+}
+
+impl Receipt {
+    fn finish(&self, tx: &rusqlite::Connection, status: ImportStatus, doc_id: &str) -> Result<()> {
+        match self {
+            Receipt::Job(None) => Ok(()),
+            Receipt::Job(Some(job)) => {
+                let state = match status {
+                    ImportStatus::Imported => "done",
+                    ImportStatus::Duplicate => "duplicate",
+                };
+                Index::finish_job(tx, *job, state, Some(doc_id), None)
+            }
+            Receipt::Mail(account, at) => {
+                let status = match status {
+                    ImportStatus::Imported => FetchStatus::Imported,
+                    ImportStatus::Duplicate => FetchStatus::Duplicate,
+                };
+                mailbox::record(tx, account, *at, status, Some(doc_id), None)
+            }
+        }
+    }
+
+    /// Records a document that could not be stored: a fetched message is marked failed (tried
+    /// again at the next fetch); a journal job stays pending for its caller to end.
+    fn failed(&self, tx: &rusqlite::Connection, e: &Error) -> Result<()> {
+        match self {
+            Receipt::Job(_) => Ok(()),
+            Receipt::Mail(account, at) => mailbox::record(
+                tx,
+                account,
+                *at,
+                FetchStatus::Failed,
+                None,
+                Some(&e.to_string()),
+            ),
+        }
     }
 }
 
@@ -446,13 +537,29 @@ impl Vault {
         &mut self,
         batch: Vec<(Prepared, Option<i64>)>,
     ) -> Result<Vec<Result<ImportOutcome>>> {
+        self.commit_receipts(
+            batch
+                .into_iter()
+                .map(|(prepared, job)| (prepared, Receipt::Job(job)))
+                .collect(),
+            |_| Ok(()),
+        )
+    }
+
+    /// [`Vault::commit_batch`], ending each document's receipt (its journal job, or its mail
+    /// fetch record) in the transaction that stores it; `also` writes more in that transaction.
+    pub(super) fn commit_receipts(
+        &mut self,
+        batch: Vec<(Prepared, Receipt)>,
+        also: impl FnOnce(&rusqlite::Connection) -> Result<()>,
+    ) -> Result<Vec<Result<ImportOutcome>>> {
         let audit_key = self.audit_key();
         let store = self.store.clone();
         let mut tx = self.index.transaction()?;
         let mut results = Vec::with_capacity(batch.len());
         let mut shards = std::collections::BTreeSet::new();
         let mut placed = Vec::new();
-        for (prepared, job) in batch {
+        for (prepared, receipt) in batch {
             // The same content, or the same message delivered again.
             let mut existing = Index::find_by_mac(&tx, &prepared.record.content_mac)?;
             if existing.is_none()
@@ -463,9 +570,7 @@ impl Vault {
             if let Some(existing) = existing {
                 drop(prepared); // removes its temporary blobs
                 let doc = Index::resolve_in(&tx, &existing)?;
-                if let Some(job) = job {
-                    Index::finish_job(&tx, job, "duplicate", Some(&doc.id), None)?;
-                }
+                receipt.finish(&tx, ImportStatus::Duplicate, &doc.id)?;
                 results.push(Ok(ImportOutcome::duplicate(doc)));
                 continue;
             }
@@ -486,9 +591,7 @@ impl Vault {
                     Ok(doc)
                 };
                 let doc = stored(record)?;
-                if let Some(job) = job {
-                    Index::finish_job(&sp, job, "done", Some(&doc.id), None)?;
-                }
+                receipt.finish(&sp, ImportStatus::Imported, &doc.id)?;
                 if let Some(key) = &message_key {
                     message::remember(&sp, key, &doc.id)?;
                 }
@@ -526,10 +629,12 @@ impl Vault {
                     for id in &placed_here {
                         let _ = store.remove(id);
                     }
+                    receipt.failed(&tx, &e)?;
                     results.push(Err(e));
                 }
             }
         }
+        also(&tx)?;
         // Blobs durable before the rows that point to them.
         let durable = shards
             .iter()
@@ -633,5 +738,21 @@ impl Vault {
             [],
         )?;
         tx.commit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message_name;
+
+    #[test]
+    fn a_fetched_message_is_named_after_its_subject() {
+        assert_eq!(
+            message_name("Votre facture  n°2026-114"),
+            "Votre facture n°2026-114.eml"
+        );
+        assert_eq!(message_name("Re: a/b\\c\r\nBcc: x"), "Re- a-b-c Bcc- x.eml");
+        assert_eq!(message_name("  ..  "), "message.eml");
+        assert_eq!(message_name(&"x".repeat(300)).len(), 104);
     }
 }

@@ -12,8 +12,8 @@
 //! This file holds the [`Vault`] itself, its accessors and `Vault::audited`; the operations
 //! are in one module per concern: `open` (create, unlock, the passphrase, failed unlocks),
 //! `import` (sealing and committing documents, the import journal), `message` (e-mail
-//! messages and their parts), `documents` (reading and
-//! correcting them), `verify` (the whole check and quarantine), `trail` (the audit trail as
+//! messages and their parts), `mailbox` (mail accounts and what was fetched from them),
+//! `documents` (reading and correcting them), `verify` (the whole check and quarantine), `trail` (the audit trail as
 //! read). Only this folder touches the `Vault`'s fields: the features above it read the index
 //! through `Vault::conn` and `Vault::raw_setting`, find blobs through `Vault::blob_path` and
 //! make every change through `Vault::audited`.
@@ -22,6 +22,7 @@ pub mod browse;
 mod documents;
 mod import;
 pub mod lifecycle;
+pub mod mailbox;
 pub mod memory;
 pub mod message;
 mod open;

@@ -196,6 +196,12 @@ fn rewrap(conn: &Connection, previous: &SecretKey, new: &SecretKey, id: &Uuid) -
             params![doc, wrap_key(&new_wrap, &key, &aad)?],
         )?;
     }
+    crate::vault::mailbox::reseal(
+        &tx,
+        &crate::vault::mailbox::credentials_key(previous, id)?,
+        &crate::vault::mailbox::credentials_key(new, id)?,
+        id,
+    )?;
     for (k, v) in [
         (SETTING_STABLE, fmt::b64(&stable.seal(new, id)?)),
         (SETTING_TARGET, target),
