@@ -4,7 +4,7 @@
 //! own translated text, built from `why` and `kind` when they are there; `message` is the
 //! core's English explanation, for logs, never shown.
 
-use coffre_core::{BackupFault, Code, Kind, Why};
+use coffre_core::{BackupFault, Code, Kind, MailFault, Why};
 use serde::Serialize;
 
 /// A failed command, as the UI receives it.
@@ -24,9 +24,17 @@ pub struct ApiError {
     /// With `not_found`: the kind of record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
-    /// With `backup`: what is wrong with the backup folder.
+    /// With `backup`: what is wrong with the backup folder; with `mail`: with the mail server.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fault: Option<BackupFault>,
+    pub fault: Option<Fault>,
+}
+
+/// [`ApiError::fault`]: a backup's or a mail server's reason code, as a plain string.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(untagged)]
+pub enum Fault {
+    Backup(BackupFault),
+    Mail(MailFault),
 }
 
 impl ApiError {
@@ -55,7 +63,8 @@ impl From<coffre_core::Error> for ApiError {
                 api.why = Some(why);
             }
             coffre_core::Error::NotFound { kind, .. } => api.kind = Some(kind),
-            coffre_core::Error::Backup { fault, .. } => api.fault = Some(fault),
+            coffre_core::Error::Backup { fault, .. } => api.fault = Some(Fault::Backup(fault)),
+            coffre_core::Error::Mail { fault, .. } => api.fault = Some(Fault::Mail(fault)),
             _ => {}
         }
         api
@@ -76,6 +85,12 @@ mod tests {
         assert_eq!(json["field"], "auto-lock-minutes");
         assert_eq!(json["why"]["why"], "out_of_range");
         assert_eq!(json["why"]["max"], 1440);
+        let mail = coffre_core::Error::mail(coffre_core::MailFault::Login, "refused");
+        let json = serde_json::to_value(ApiError::from(mail)).unwrap();
+        assert_eq!(
+            (&json["code"], &json["fault"]),
+            (&"mail".into(), &"login".into())
+        );
         let locked = serde_json::to_value(ApiError::locked()).unwrap();
         assert_eq!(
             locked,

@@ -89,6 +89,7 @@ fn main() {
                 app.state::<AppState>().open(session, minutes);
             }
             session::start_auto_lock(app.handle().clone());
+            session::start_mail_schedule(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"));

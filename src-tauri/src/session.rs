@@ -301,3 +301,39 @@ pub fn start_auto_lock(app: AppHandle) {
         eprintln!("coffre: auto-lock thread not started: {e}");
     }
 }
+
+/// Fetches the mail accounts while the vault is unlocked: each account whose last fetch is
+/// older than `mail.fetch-every-minutes` (0: never), checked every minute. A failed fetch is
+/// kept with the account (Settings shows it) and tried again at the next period.
+pub fn start_mail_schedule(app: AppHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("mail-schedule".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(60));
+                let state = app.state::<AppState>();
+                let Ok(vault) = state.vault() else { continue };
+                let due = {
+                    let v = lock(&vault);
+                    let every = v.settings().map_or(0, |s| s.mail_fetch_every_minutes);
+                    if every == 0 {
+                        continue;
+                    }
+                    let accounts = v.mail_accounts().unwrap_or_default();
+                    coffre_core::vault::mailbox::due(
+                        &accounts,
+                        every,
+                        &coffre_core::storage::audit::now_rfc3339(),
+                    )
+                };
+                for name in due {
+                    if let Err(e) = crate::commands::mail::fetch_and_tell(&app, &vault, &name) {
+                        eprintln!("coffre: fetching mail account {name}: {e}");
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("coffre: mail schedule not started: {e}");
+    }
+}

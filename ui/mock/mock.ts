@@ -17,6 +17,13 @@ let memory = [
   { id: 2, supplier: 'Atelier Dupont SARL', ids: ['FR40303265045'], field: 'total_with_vat', label: 'votre reglement', placement: 'right', doc_id: 'doc1', learned_at: '2026-03-01T10:00:00Z' },
   { id: 1, supplier: 'Atelier Dupont SARL', ids: ['FR40303265045'], field: 'number', label: 'ecriture', placement: 'below:1', doc_id: 'doc1', learned_at: '2026-03-01T10:00:00Z' },
 ];
+let mailAccounts = [
+  {
+    name: 'factures', host: 'imap.example.com', port: 993, security: 'tls', user: 'marie@example.com', folder: 'INBOX',
+    ca_pem: null, after: 'move:Factures', created_at: '2026-03-01T10:00:00Z',
+    last_fetch: { at: '2026-03-02T08:15:00Z', imported: 4, duplicate: 1, skipped: 2, failed: 0, error_code: null, error_fault: null, error: null },
+  },
+];
 function row(i: number) {
   const d = new Date(Date.UTC(2026, 0, 1) - i * 3600_000 * 5);
   return {
@@ -84,12 +91,43 @@ mockIPC(
       case 'settings_get':
         return { jurisdiction: 'france', fiscal_year_end: '12-31', auto_lock_minutes: 10, owner_ids: [], max_import_size: 100 * 1024 * 1024,
           audit_access_months: 12, backup_warn_days: 7, retention_years: [],
+          mail_keep_types: ['pdf', 'xml', 'image'], mail_skip_names: ['CGV'], mail_inline_image_below: 20480,
+          mail_keep_without_attachments: false, mail_fetch_every_minutes: 15,
           backup: { folder: null, last_at: null, warn_after_days: 7, overdue: false } };
       case 'supplier_memory':
         return memory;
       case 'supplier_memory_forget':
         memory = memory.filter((m) => m.id !== a.id);
         return memory;
+      case 'mail_accounts':
+        return mailAccounts;
+      case 'mail_add': {
+        await sleep(800);
+        const n = a.account;
+        if (n.password === 'wrong') throw { code: 'mail', fault: 'login', message: 'mail: LOGIN refused' };
+        if (mailAccounts.some((m) => m.name === n.name))
+          throw { code: 'invalid', field: 'name', why: { why: 'taken', value: n.name }, message: 'taken' };
+        const added = { ...n, password: undefined, port: n.port ?? (n.security === 'tls' ? 993 : 143), folder: n.folder ?? 'INBOX', created_at: new Date().toISOString(), last_fetch: null };
+        mailAccounts = [...mailAccounts, added];
+        return added;
+      }
+      case 'mail_test':
+        await sleep(500);
+        return { messages: 42, uidvalidity: 1 };
+      case 'mail_fetch': {
+        const total = 5;
+        for (let done = 1; done <= total; done++) {
+          await sleep(400);
+          await emit('mail', { account: a.name, uid: 100 + done, status: done === 3 ? 'skipped' : 'imported', done, total });
+        }
+        const summary = { at: new Date().toISOString(), imported: 4, duplicate: 0, skipped: 1, failed: 0, error_code: null, error_fault: null, error: null };
+        mailAccounts = mailAccounts.map((m) => (m.name === a.name ? { ...m, last_fetch: summary } : m));
+        await emit('mail-fetched', a.name);
+        return summary;
+      }
+      case 'mail_remove':
+        mailAccounts = mailAccounts.filter((m) => m.name !== a.name);
+        return null;
       case 'categories':
         return cats;
       case 'documents_page': {

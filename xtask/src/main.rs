@@ -54,7 +54,7 @@ fn dispatch() -> Result<()> {
         "fuzz" => fuzz(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bindings | run [--demo | --vault DIR] | cli [ARGS...] | setup | bench [vault|search|extract|worker|ingest|bundle|backup|app]... | fuzz [TARGET...] [--seconds N]>"
+                "usage: cargo xtask <test | bindings | run [--demo | --vault DIR] | cli [ARGS...] | setup | bench [vault|search|extract|worker|ingest|bundle|backup|ocr|mail|app]... | fuzz [TARGET...] [--seconds N]>"
             );
             bail!("unknown task {task:?}")
         }

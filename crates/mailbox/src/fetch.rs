@@ -100,6 +100,10 @@ fn folder_error(folder: &str, e: Error) -> Error {
     }
 }
 
+/// Fetches run one after another in a process (the app's schedule and "fetch now" may meet):
+/// a second would only download the same messages again to find them duplicates.
+static FETCHING: Mutex<()> = Mutex::new(());
+
 /// Fetches the account named `name` into the vault; `on_message` hears of each message in
 /// order. The summary (also on error) is kept with the account.
 pub fn fetch(
@@ -107,11 +111,15 @@ pub fn fetch(
     name: &str,
     on_message: &mut dyn FnMut(&MessageOutcome, Progress),
 ) -> Result<FetchSummary> {
+    let _one_at_a_time = FETCHING.lock().unwrap_or_else(|p| p.into_inner());
     let mut summary = FetchSummary::default();
     let result = run(vault, name, &mut summary, on_message);
     summary.at = coffre_core::storage::audit::now_rfc3339();
     if let Err(e) = &result {
         summary.error_code = Some(e.code().as_str().to_owned());
+        if let Error::Mail { fault, .. } = e {
+            summary.error_fault = Some(*fault);
+        }
         summary.error = Some(e.to_string());
     }
     let kept = lock(vault).mail_record_fetch(name, &summary);

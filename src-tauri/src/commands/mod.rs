@@ -3,13 +3,14 @@
 //! list is `ui/src/lib/api.ts`.
 //!
 //! One file per area, named after the core's folders: [`vault`] (create, unlock, lock,
-//! passphrase, settings), [`records`] (documents), [`intake`] (import and the watched folder),
+//! passphrase, settings), [`records`] (documents), [`intake`] (import and the watched folder), [`mail`] (mail accounts),
 //! [`sharing`] (consents and bundles), [`retention`], [`privacy`] (GDPR requests), [`storage`]
 //! (audit chain and quarantine) and [`backup`]. This file holds what they share and
 //! [`handler`], the list the builder registers.
 
 mod backup;
 mod intake;
+pub mod mail;
 mod privacy;
 mod records;
 mod retention;
@@ -101,5 +102,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         vault::settings_get,
         vault::settings_set,
         backup::backup_now,
+        mail::mail_accounts,
+        mail::mail_add,
+        mail::mail_test,
+        mail::mail_fetch,
+        mail::mail_remove,
     ]
 }

@@ -1,16 +1,18 @@
 // Messages for every error the core can return, by reason code. The codes, the reasons of
-// `invalid` and the kinds of `not_found` are generated from the Rust types (`lib/generated/`):
+// `invalid`, the kinds of `not_found` and the faults of `backup` and `mail` are generated from the Rust types (`lib/generated/`):
 // the types below make \`npm run check\` fail when one has no message, and `errorText.test.ts`
 // checks the generated lists against both languages at run time.
 import type { BackupFault } from '../lib/generated/BackupFault';
 import type { Code } from '../lib/generated/Code';
 import type { Kind } from '../lib/generated/Kind';
+import type { MailFault } from '../lib/generated/MailFault';
 import type { Why } from '../lib/generated/Why';
 
 type Catalog = Record<`errors.code.${Code}`, string> &
   Record<`errors.why.${Why['why']}`, string> &
   Record<`errors.not_found.${Kind}`, string> &
   Record<`errors.backup.${BackupFault}`, string> &
+  Record<`errors.mail.${MailFault}`, string> &
   Record<`errors.field.${string}`, string>;
 
 const en: Catalog = {
@@ -121,6 +123,25 @@ const en: Catalog = {
     'errors.backup.altered': 'Files of this backup were altered or damaged: they do not match its signed list. Nothing was restored; use another backup.',
     'errors.backup.no_space': 'There is not enough free space for this backup. Free some space or choose another disk.',
     'errors.backup.bad_path': 'The backup folder’s path contains characters the vault cannot record. Choose another folder.',
+    'errors.code.mail': 'The mail server could not be used as asked.',
+    'errors.mail.connect': 'The mail server cannot be reached. Check the server name and port, and the network connection.',
+    'errors.mail.tls': 'The secure connection to the mail server failed: its certificate is not trusted or not made for this server name, or it does not offer this security. Check the security and the server name, or give its CA certificate.',
+    'errors.mail.login': 'The mail server refused the user name or password. Gmail and Outlook/Microsoft 365 need an app password, not your usual one.',
+    'errors.mail.folder': 'This folder does not exist on the mail server or cannot be opened. Check its name (INBOX for the inbox).',
+    'errors.mail.protocol': 'The mail server answered something Coffre cannot use. Try again later; if it goes on, this server may not be supported.',
+    'errors.why.not_loopback': '{field}: “{value}” is not this computer: use TLS or STARTTLS.',
+    'errors.why.taken': '{field}: “{value}” is already taken. Choose another.',
+    'errors.not_found.mail_account': 'This mail account no longer exists. Refresh the page.',
+    'errors.field.name': 'Account name',
+    'errors.field.host': 'Server',
+    'errors.field.port': 'Port',
+    'errors.field.security': 'Security',
+    'errors.field.user': 'User name',
+    'errors.field.password': 'Password',
+    'errors.field.folder': 'Folder',
+    'errors.field.ca-file': 'CA certificate',
+    'errors.field.after': 'Afterwards',
+    'errors.field.mail.fetch-every-minutes': 'Fetch mail every (minutes)',
 };
 
 const fr: Catalog = {
@@ -231,6 +252,25 @@ const fr: Catalog = {
     'errors.backup.altered': 'Des fichiers de cette sauvegarde ont été modifiés ou endommagés : ils ne correspondent pas à sa liste signée. Rien n’a été restauré ; utilisez une autre sauvegarde.',
     'errors.backup.no_space': 'Il n’y a pas assez d’espace libre pour cette sauvegarde. Libérez de l’espace ou choisissez un autre disque.',
     'errors.backup.bad_path': 'Le chemin du dossier de sauvegarde contient des caractères que le coffre ne peut pas enregistrer. Choisissez un autre dossier.',
+    'errors.code.mail': 'Le serveur de messagerie n’a pas pu être utilisé comme demandé.',
+    'errors.mail.connect': 'Le serveur de messagerie est injoignable. Vérifiez le nom du serveur et le port, et la connexion réseau.',
+    'errors.mail.tls': 'La connexion sécurisée au serveur de messagerie a échoué : son certificat n’est pas reconnu ou n’est pas fait pour ce nom de serveur, ou il ne propose pas cette sécurité. Vérifiez la sécurité et le nom du serveur, ou fournissez son certificat d’autorité.',
+    'errors.mail.login': 'Le serveur de messagerie a refusé l’identifiant ou le mot de passe. Gmail et Outlook/Microsoft 365 demandent un mot de passe d’application, pas votre mot de passe habituel.',
+    'errors.mail.folder': 'Ce dossier n’existe pas sur le serveur de messagerie ou ne peut pas être ouvert. Vérifiez son nom (INBOX pour la boîte de réception).',
+    'errors.mail.protocol': 'Le serveur de messagerie a répondu quelque chose que Coffre ne sait pas utiliser. Réessayez plus tard ; si cela continue, ce serveur n’est peut-être pas pris en charge.',
+    'errors.why.not_loopback': '{field} : « {value} » n’est pas cet ordinateur : utilisez TLS ou STARTTLS.',
+    'errors.why.taken': '{field} : « {value} » est déjà pris. Choisissez-en un autre.',
+    'errors.not_found.mail_account': 'Ce compte de messagerie n’existe plus. Actualisez la page.',
+    'errors.field.name': 'Nom du compte',
+    'errors.field.host': 'Serveur',
+    'errors.field.port': 'Port',
+    'errors.field.security': 'Sécurité',
+    'errors.field.user': 'Identifiant',
+    'errors.field.password': 'Mot de passe',
+    'errors.field.folder': 'Dossier',
+    'errors.field.ca-file': 'Certificat d’autorité',
+    'errors.field.after': 'Ensuite',
+    'errors.field.mail.fetch-every-minutes': 'Relever le courrier toutes les (minutes)',
 };
 
 export const messages = { en, fr };

@@ -22,8 +22,12 @@ import type { Disposal } from './generated/Disposal';
 import type { Document } from './generated/Document';
 import type { DocumentDetails } from './generated/DocumentDetails';
 import type { FailedFile } from './generated/FailedFile';
+import type { FetchStatus } from './generated/FetchStatus';
+import type { FetchSummary } from './generated/FetchSummary';
 import type { IngestEvent } from './generated/IngestEvent';
 import type { Kind } from './generated/Kind';
+import type { MailAccount } from './generated/MailAccount';
+import type { MailFault } from './generated/MailFault';
 import type { Page } from './generated/Page';
 import type { QuarantineReport } from './generated/QuarantineReport';
 import type { Request as GdprRequest } from './generated/Request';
@@ -31,6 +35,7 @@ import type { RequestType as RequestKind } from './generated/RequestType';
 import type { RetentionRow } from './generated/RetentionRow';
 import type { RetentionStatus } from './generated/RetentionStatus';
 import type { Row as DocRow } from './generated/Row';
+import type { Security } from './generated/Security';
 import type { Settings as CoreSettings } from './generated/Settings';
 import type { Strength } from './generated/Strength';
 import type { SupplierLayout } from './generated/SupplierLayout';
@@ -57,13 +62,17 @@ export type {
   DocQuery,
   DocRow,
   Document,
+  FetchStatus,
+  FetchSummary,
   GdprRequest,
   IngestEvent,
+  MailAccount,
   Page,
   QuarantineReport,
   RequestKind,
   RetentionRow,
   RetentionStatus,
+  Security,
   Strength,
   SupplierLayout,
   Tombstone,
@@ -82,8 +91,8 @@ export interface ApiError {
   why?: Why | null;
   /** With `not_found`: what kind of record. */
   kind?: Kind | null;
-  /** With `backup`: what is wrong with the backup folder. */
-  fault?: BackupFault | null;
+  /** With `backup`: what is wrong with the backup folder; with `mail`: what is wrong with the server. */
+  fault?: BackupFault | MailFault | null;
 }
 
 export function isApiError(e: unknown): e is ApiError {
@@ -310,6 +319,54 @@ export const watchStop = () => call<WatchInfo>('watch_stop');
 export const onWatch = (f: (w: WatchInfo) => void): Promise<UnlistenFn> =>
   listen<WatchInfo>('watch', (e) => f(e.payload));
 
+// ---------------------------------------------------------------- mail accounts
+
+/** A mail account as the Settings form sends it (`mail_add`); the password is never sent back. */
+export interface MailAccountInput {
+  name: string;
+  host: string;
+  /** Null: 993 with TLS, 143 otherwise. */
+  port: number | null;
+  security: Security;
+  user: string;
+  password: string;
+  /** Null: INBOX. */
+  folder: string | null;
+  /** A certificate authority (PEM) trusted for this server instead of the system's. */
+  ca_pem: string | null;
+  /** `keep`, `seen` or `move:FOLDER`. */
+  after: string;
+}
+
+/** What the folder holds, as a connection test sees it (coffre-mailbox's `FolderInfo`). */
+export interface FolderInfo {
+  messages: number;
+  uidvalidity: number;
+}
+
+/** One message of a running fetch (manual or periodic). */
+export interface MailEvent {
+  account: string;
+  uid: number;
+  status: FetchStatus;
+  done: number;
+  total: number;
+}
+
+export const mailAccounts = () => call<MailAccount[]>('mail_accounts');
+/** Tests the connection (server, login, folder), then stores the account with its password sealed. */
+export const mailAdd = (account: MailAccountInput) => call<MailAccount>('mail_add', { account });
+export const mailTest = (name: string) => call<FolderInfo>('mail_test', { name });
+/** Fetches the account's new messages now; progress arrives as `mail` events, then `mail-fetched`. */
+export const mailFetch = (name: string) => call<FetchSummary>('mail_fetch', { name });
+/** Forgets the account, its password and its fetch record; documents stay. */
+export const mailRemove = (name: string) => call<void>('mail_remove', { name });
+export const onMail = (f: (e: MailEvent) => void): Promise<UnlistenFn> =>
+  listen<MailEvent>('mail', (e) => f(e.payload));
+/** Sent with the account's name when a fetch ends (manual or periodic, success or not). */
+export const onMailFetched = (f: (account: string) => void): Promise<UnlistenFn> =>
+  listen<string>('mail-fetched', (e) => f(e.payload));
+
 // ---------------------------------------------------------------- sharing
 
 export interface GrantInput {
@@ -409,6 +466,7 @@ export type SettingKey =
   | 'mail.skip-names'
   | 'mail.inline-image-below'
   | 'mail.keep-without-attachments'
+  | 'mail.fetch-every-minutes'
   | `retention.${string}`;
 
 /**

@@ -27,6 +27,8 @@ export const KNOWN_ACTIONS = [
   'request.extend',
   'request.close',
   'settings.change',
+  'mail.account.add',
+  'mail.account.remove',
   'subject.export',
   'audit.prune',
   'vault.quarantine',

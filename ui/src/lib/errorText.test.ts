@@ -25,12 +25,14 @@ describe('every error the core can return has a message in both languages', () =
   const whys = literals('Why.ts', /"why": "([a-z_]+)"/g);
   const kinds = literals('Kind.ts', /"([a-z_]+)"/g);
   const faults = literals('BackupFault.ts', /"([a-z_]+)"/g);
+  const mailFaults = literals('MailFault.ts', /"([a-z_]+)"/g);
 
   it('reads the generated lists', () => {
     expect(codes).toContain('wrong_passphrase');
     expect(whys).toContain('not_a_siren');
     expect(kinds).toContain('document');
     expect(faults).toContain('altered');
+    expect(mailFaults).toContain('login');
   });
 
   for (const locale of ['en', 'fr'] as const) {
@@ -41,6 +43,7 @@ describe('every error the core can return has a message in both languages', () =
         ...whys.map((w) => `errors.why.${w}`),
         ...kinds.map((k) => `errors.not_found.${k}`),
         ...faults.map((f) => `errors.backup.${f}`),
+        ...mailFaults.map((f) => `errors.mail.${f}`),
       ].filter((k) => !cat[k]?.trim());
       expect(missing).toEqual([]);
     });
@@ -67,6 +70,32 @@ describe('describeError', () => {
   it('names the kind of a missing record', () => {
     const e = { code: 'not_found', message: 'no consent 4', kind: 'consent' };
     expect(describeError(e, fr.t, fr.has)).toBe('Ce consentement n’existe plus. Actualisez la page.');
+  });
+
+  it('says what is wrong with a mail server, by its fault', () => {
+    const e = { code: 'mail', fault: 'login', message: 'mail: LOGIN refused: [AUTHENTICATIONFAILED]' };
+    expect(describeError(e, fr.t, fr.has)).toContain('a refusé l’identifiant ou le mot de passe');
+    expect(describeError(e, en.t, en.has)).toContain('refused the user name or password');
+    const unknown = { code: 'mail', fault: 'something_new', message: 'mail: ?' };
+    expect(describeError(unknown, en.t, en.has)).toBe('The mail server could not be used as asked.');
+    const backup = { code: 'backup', fault: 'empty', message: 'backup: empty' };
+    expect(describeError(backup, en.t, en.has)).toBe('This backup folder holds no backup yet.');
+  });
+
+  it('names a refused mail account value', () => {
+    const e = {
+      code: 'invalid',
+      message: '"imap.example.com" is not this machine',
+      field: 'security',
+      why: { why: 'not_loopback', value: 'imap.example.com' },
+    };
+    expect(describeError(e, en.t, en.has)).toBe(
+      'Security: “imap.example.com” is not this computer: use TLS or STARTTLS.',
+    );
+    const taken = { code: 'invalid', message: 'taken', field: 'name', why: { why: 'taken', value: 'factures' } };
+    expect(describeError(taken, fr.t, fr.has)).toBe(
+      'Nom du compte : « factures » est déjà pris. Choisissez-en un autre.',
+    );
   });
 
   it('never shows the core’s English message', () => {

@@ -1,6 +1,6 @@
 // The text to show for a failed command, in the UI's language. Every error the core returns has a
 // reason code (`code`); `invalid` adds the refused `field` and `why` with its facts, `not_found`
-// the `kind` of record. The core's English `message` is never shown: a code this build does not
+// the `kind` of record, `backup` and `mail` the `fault`. The core's English `message` is never shown: a code this build does not
 // know reads as the generic internal error, with the code for support.
 import { isApiError } from './api';
 
@@ -19,8 +19,8 @@ export function describeError(e: unknown, t: Translate, hasKey: HasKey): string 
       return t(key, { ...(facts as Params), field });
     }
   }
-  if (e.code === 'backup' && e.fault && hasKey(`errors.backup.${e.fault}`)) {
-    return t(`errors.backup.${e.fault}`);
+  if ((e.code === 'backup' || e.code === 'mail') && e.fault && hasKey(`errors.${e.code}.${e.fault}`)) {
+    return t(`errors.${e.code}.${e.fault}`);
   }
   if (e.code === 'not_found' && e.kind && hasKey(`errors.not_found.${e.kind}`)) {
     return t(`errors.not_found.${e.kind}`);

@@ -6,6 +6,7 @@ import { KNOWN_CATEGORIES } from '../components/share/labels';
 import { KNOWN_ACTIONS } from './auditFormat';
 import { GDPR_ARTICLE } from './gdpr';
 import { PERIOD_PRESETS } from './periods';
+import { AFTER_KINDS, SECURITIES } from './mailForm';
 
 const SRC = join(__dirname, '..');
 
@@ -65,6 +66,8 @@ describe('dynamic message keys', () => {
     'import.watch.health': ['off', 'watching', 'folder_unavailable', 'error'],
     'import.watch.after': ['keep', 'move', 'delete', 'keep.help', 'move.help', 'delete.help'],
     'retention.jurisdiction': ['france', 'germany', 'custom'],
+    'settings.imap.security': SECURITIES,
+    'settings.imap.after': AFTER_KINDS,
     'common.nav': ['documents', 'share', 'retention', 'privacy', 'audit', 'settings'],
   };
   for (const [family, values] of Object.entries(FAMILIES)) {

@@ -25,10 +25,11 @@ use ocr::ocr_bench;
 /// The benchmarks, by name: `vault` (blob crypto, import), `search` (latency over 100,000
 /// documents), `extract` (extraction against pdftotext), `app` (the desktop app's launch,
 /// unlock-to-rows time and memory over 100,000 documents), `ocr` (300 dpi scans through
-/// `coffre extract` against the `tesseract` program). No name runs them all.
+/// `coffre extract` against the `tesseract` program), `mail` (an IMAP folder fetched into a
+/// vault against Python's `imaplib` download). No name runs them all.
 pub(crate) fn bench(names: &[String]) -> Result<()> {
     let all = [
-        "vault", "search", "extract", "worker", "ingest", "bundle", "backup", "ocr", "app",
+        "vault", "search", "extract", "worker", "ingest", "bundle", "backup", "ocr", "mail", "app",
     ];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
@@ -83,6 +84,10 @@ pub(crate) fn bench(names: &[String]) -> Result<()> {
             "bundle" => bundle_bench()?,
             "backup" => backup_bench()?,
             "ocr" => ocr_bench()?,
+            "mail" => {
+                setup()?; // Dovecot
+                cargo(&["bench", "--locked", "-p", "coffre-cli", "--bench", "mail"])?
+            }
             "app" => {
                 // The release app over the search benchmark's 100,000-document vault.
                 if !root()
@@ -110,7 +115,7 @@ pub(crate) fn bench(names: &[String]) -> Result<()> {
                 ])?
             }
             other => bail!(
-                "unknown benchmark {other:?} (vault, search, extract, worker, ingest, bundle, backup, ocr, app)"
+                "unknown benchmark {other:?} (vault, search, extract, worker, ingest, bundle, backup, ocr, mail, app)"
             ),
         }
     }

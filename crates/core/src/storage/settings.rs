@@ -21,6 +21,8 @@ pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 100 * 1024 * 1024;
 pub const DEFAULT_AUTO_LOCK_MINUTES: u32 = 10;
 /// Months access entries (unlocks, reads) stay in the audit trail, by default.
 pub const DEFAULT_ACCESS_RETENTION_MONTHS: u32 = 12;
+/// Minutes between two fetches of the mail accounts while the app is unlocked, by default.
+pub const DEFAULT_MAIL_FETCH_MINUTES: u32 = 15;
 /// Days without a backup after which one is overdue, by default.
 pub const DEFAULT_WARN_AFTER_DAYS: u32 = 7;
 
@@ -52,6 +54,9 @@ pub enum Setting {
     MailInlineImageBelow,
     /// Whether a message with no attachment kept is stored ([`Value::Flag`]).
     MailKeepWithoutAttachments,
+    /// Minutes between two fetches of the mail accounts while the app is unlocked
+    /// ([`Value::Count`], 0 never, at most 1440).
+    MailFetchMinutes,
 }
 
 /// A setting's value.
@@ -92,7 +97,7 @@ impl Value {
     }
 }
 
-const FIXED: [Setting; 11] = [
+const FIXED: [Setting; 12] = [
     Setting::MaxImportSize,
     Setting::AuditAccessMonths,
     Setting::AutoLockMinutes,
@@ -104,6 +109,7 @@ const FIXED: [Setting; 11] = [
     Setting::MailSkipNames,
     Setting::MailInlineImageBelow,
     Setting::MailKeepWithoutAttachments,
+    Setting::MailFetchMinutes,
 ];
 
 /// The kinds of attachment `mail.keep-types` may name.
@@ -135,6 +141,7 @@ impl Setting {
             Setting::MailSkipNames => "mail.skip-names".into(),
             Setting::MailInlineImageBelow => "mail.inline-image-below".into(),
             Setting::MailKeepWithoutAttachments => "mail.keep-without-attachments".into(),
+            Setting::MailFetchMinutes => "mail.fetch-every-minutes".into(),
         }
     }
 
@@ -197,6 +204,7 @@ impl Setting {
             Setting::MailSkipNames => "mail.skip_names".into(),
             Setting::MailInlineImageBelow => "mail.inline_image_below".into(),
             Setting::MailKeepWithoutAttachments => "mail.keep_without_attachments".into(),
+            Setting::MailFetchMinutes => "mail.fetch_every_minutes".into(),
         }
     }
 
@@ -218,6 +226,7 @@ impl Setting {
             Setting::MailKeepWithoutAttachments => {
                 Value::Flag(Rules::default().keep_without_attachments)
             }
+            Setting::MailFetchMinutes => Value::Count(DEFAULT_MAIL_FETCH_MINUTES),
         })
     }
 
@@ -254,7 +263,7 @@ impl Setting {
                 Ok(Value::Bytes(bytes))
             }
             Setting::AuditAccessMonths => count(1, 120),
-            Setting::AutoLockMinutes => count(0, 24 * 60),
+            Setting::AutoLockMinutes | Setting::MailFetchMinutes => count(0, 24 * 60),
             Setting::BackupWarnDays => count(1, 3650),
             Setting::RetentionYears(_) => count(1, 100),
             Setting::Jurisdiction => Ok(Value::Jurisdiction(Jurisdiction::parse(text)?)),
@@ -367,6 +376,8 @@ pub struct Settings {
     pub mail_inline_image_below: u64,
     /// `mail.keep-without-attachments`.
     pub mail_keep_without_attachments: bool,
+    /// `mail.fetch-every-minutes` (0: never).
+    pub mail_fetch_every_minutes: u32,
 }
 
 impl Settings {
@@ -400,6 +411,7 @@ impl Settings {
             mail_skip_names: rules.skip_names,
             mail_inline_image_below: rules.inline_image_below,
             mail_keep_without_attachments: rules.keep_without_attachments,
+            mail_fetch_every_minutes: count(conn, Setting::MailFetchMinutes)?,
         })
     }
 
@@ -425,6 +437,7 @@ impl Settings {
             Setting::MailKeepWithoutAttachments => {
                 Value::Flag(self.mail_keep_without_attachments).to_text()
             }
+            Setting::MailFetchMinutes => self.mail_fetch_every_minutes.to_string(),
         }
     }
 }

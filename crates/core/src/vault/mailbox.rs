@@ -205,6 +205,8 @@ pub struct FetchSummary {
     pub failed: u64,
     /// The error that stopped the fetch, as a reason code (`mail`, `interrupted`...), if any.
     pub error_code: Option<String>,
+    /// With the `mail` code: what went wrong with the server.
+    pub error_fault: Option<crate::MailFault>,
     /// The error that stopped the fetch, in English, if any.
     pub error: Option<String>,
 }
@@ -266,6 +268,27 @@ pub fn is_loopback(host: &str) -> bool {
     let host = host.trim().trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The accounts a schedule of one fetch every `every_minutes` should fetch at `now` (RFC 3339):
+/// those never fetched, and those whose last fetch ended that long ago (or at an unreadable or
+/// future time, as after a clock change).
+pub fn due(accounts: &[MailAccount], every_minutes: u32, now: &str) -> Vec<String> {
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+    let Ok(now) = OffsetDateTime::parse(now, &Rfc3339) else {
+        return Vec::new();
+    };
+    let period = time::Duration::minutes(i64::from(every_minutes));
+    accounts
+        .iter()
+        .filter(|a| match &a.last_fetch {
+            None => true,
+            Some(last) => OffsetDateTime::parse(&last.at, &Rfc3339)
+                .map_or(true, |at| at > now || now - at >= period),
+        })
+        .map(|a| a.name.clone())
+        .collect()
 }
 
 fn valid_folder(folder: &str) -> bool {
@@ -738,6 +761,15 @@ mod tests {
         }
     }
 
+    impl NewMailAccount {
+        fn preview_named(&self, name: &str) -> MailAccount {
+            MailAccount {
+                name: name.into(),
+                ..self.preview()
+            }
+        }
+    }
+
     fn account(host: &str, security: Security) -> NewMailAccount {
         NewMailAccount {
             name: "factures".into(),
@@ -764,6 +796,27 @@ mod tests {
             }
         ));
         assert!(validate(&account("imap.example.org", Security::Tls)).is_ok());
+    }
+
+    #[test]
+    fn accounts_are_due_once_their_period_has_passed() {
+        let at = |name: &str, last: Option<&str>| MailAccount {
+            last_fetch: last.map(|at| FetchSummary {
+                at: at.into(),
+                ..FetchSummary::default()
+            }),
+            ..account(name, Security::Tls).preview_named(name)
+        };
+        let accounts = [
+            at("never", None),
+            at("recent", Some("2026-12-01T10:50:00Z")),
+            at("old", Some("2026-12-01T10:44:59Z")),
+            at("future", Some("2026-12-02T10:00:00Z")),
+        ];
+        assert_eq!(
+            due(&accounts, 15, "2026-12-01T11:00:00Z"),
+            ["never", "old", "future"]
+        );
     }
 
     #[test]

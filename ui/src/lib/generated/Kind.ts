@@ -3,4 +3,4 @@
 /**
  * The kinds of record [`Error::NotFound`] names.
  */
-export type Kind = "document" | "consent" | "request" | "snapshot" | "supplier_layout";
+export type Kind = "document" | "consent" | "request" | "snapshot" | "supplier_layout" | "mail_account";

@@ -51,4 +51,8 @@ mail_inline_image_below: number,
 /**
  * `mail.keep-without-attachments`.
  */
-mail_keep_without_attachments: boolean, };
+mail_keep_without_attachments: boolean, 
+/**
+ * `mail.fetch-every-minutes` (0: never).
+ */
+mail_fetch_every_minutes: number, };

@@ -112,7 +112,15 @@ value: string, } | { "why": "already_closed",
 /**
  * When.
  */
-on: string, } | { "why": "already_extended", 
+on: string, } | { "why": "not_loopback", 
+/**
+ * The host given.
+ */
+value: string, } | { "why": "taken", 
+/**
+ * The name given.
+ */
+value: string, } | { "why": "already_extended", 
 /**
  * The extended due date.
  */
