@@ -8,6 +8,9 @@
 // Shared with the app benchmark, which uses other parts of it.
 #[allow(dead_code)]
 mod webdriver;
+// The mail tests' throw-away IMAP server.
+#[path = "../../crates/cli/tests/support/dovecot.rs"]
+mod dovecot;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -434,6 +437,7 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
 
     scan_read_by_ocr(app)?;
     email_with_invoices(app, &tmp)?;
+    mail_account_fetch(app, &tmp)?;
 
     // The other screens, for the screenshots and to see that each one renders.
     for screen in ["retention", "privacy", "audit", "settings"] {
@@ -600,6 +604,116 @@ fn email_with_invoices(app: &mut App, tmp: &Path) -> Result<()> {
         "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))",
         json!([]),
     )?;
+    app.driver.fill("[data-testid=search-input]", "")?;
+    Ok(())
+}
+
+/// Settings → Mail accounts: an IMAP account on a real (loopback) Dovecot is added through the
+/// form (TLS, the test CA pasted as PEM), its connection tested, "fetch now" brings its three
+/// messages with their invoices, the last fetch says so, and they are found in the documents.
+fn mail_account_fetch(app: &mut App, tmp: &Path) -> Result<()> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pdf = manifest.join("../../shared/corpus/third-party/files/i2d-free_fiber.pdf");
+    let pdf = if pdf.is_file() {
+        pdf
+    } else {
+        let generated = tmp.join("generated.pdf");
+        std::fs::write(&generated, b"%PDF-1.4\n% generated\n%%EOF\n").map_err(|e| e.to_string())?;
+        generated
+    };
+    let server = dovecot::Dovecot::start();
+    let out = tmp.join("imap-messages");
+    let status = std::process::Command::new("python3")
+        .arg(manifest.join("../crates/cli/tests/support/compose_mail.py"))
+        .arg(&out)
+        .args([
+            "--subject",
+            "Facture Quenouille",
+            "--body",
+            "Facture Quenouille ci-jointe.",
+        ])
+        .arg("--attach")
+        .arg(format!("{}:facture.pdf", pdf.display()))
+        .args(["--count", "3"])
+        .status()
+        .map_err(|e| format!("python3: {e}"))?;
+    if !status.success() {
+        return Err("compose_mail.py failed".into());
+    }
+    for i in 0..3 {
+        let m = std::fs::read(out.join(format!("{i:04}.eml"))).map_err(|e| e.to_string())?;
+        server.deliver("INBOX", &m);
+    }
+    let ca = std::fs::read_to_string(server.ca_file()).map_err(|e| e.to_string())?;
+
+    app.click("[data-testid=nav-settings]")?;
+    app.driver
+        .wait("[data-testid=settings-mail-accounts]", WAIT)?;
+    app.driver.fill("[data-testid=mail-add-name]", "factures")?;
+    app.driver
+        .fill("[data-testid=mail-add-host]", "localhost")?;
+    app.driver
+        .fill("[data-testid=mail-add-port]", &server.tls_port.to_string())?;
+    app.driver
+        .fill("[data-testid=mail-add-user]", server.user)?;
+    app.driver
+        .fill("[data-testid=mail-add-password]", server.password)?;
+    app.driver.exec(
+        "const f = document.querySelector('[data-testid=mail-add-form] details');\
+         f.open = true;\
+         const ca = document.querySelector('[data-testid=mail-add-ca]');\
+         ca.value = arguments[0];\
+         ca.dispatchEvent(new Event('input', {bubbles: true}));\
+         const after = document.querySelector('[data-testid=mail-add-after]');\
+         after.value = 'seen';\
+         after.dispatchEvent(new Event('change', {bubbles: true}));",
+        json!([ca]),
+    )?;
+    app.click("[data-testid=mail-add-submit]")?;
+    app.driver.wait("[data-testid=mail-account]", WAIT)?;
+    app.click("[data-testid=mail-account-test]")?;
+    app.driver.until("the connection test's result", WAIT, || {
+        let text = app
+            .text("[data-testid=mail-account-test-result]")
+            .unwrap_or_default();
+        Ok(text.contains('3').then_some(()))
+    })?;
+    app.click("[data-testid=mail-account-fetch]")?;
+    let accounts = app
+        .driver
+        .until("the fetch's end", Duration::from_secs(60), || {
+            let accounts = app.driver.exec_async(
+                "const done = arguments[arguments.length - 1];\
+                 window.__TAURI_INTERNALS__.invoke('mail_accounts')\
+                   .then((a) => done(a), (e) => done('error: ' + JSON.stringify(e)));",
+            )?;
+            Ok((!accounts[0]["last_fetch"].is_null()).then_some(accounts))
+        })?;
+    let last = &accounts[0]["last_fetch"];
+    if last["imported"] != 3 || !last["error"].is_null() {
+        return Err(format!("the fetch ended with {last}"));
+    }
+    let shown = app.text("[data-testid=mail-account-last]")?;
+    if !shown.contains("3") {
+        return Err(format!("the last fetch shows {shown:?}"));
+    }
+    if server.seen("INBOX") != 3 {
+        return Err("the fetched messages are not marked read on the server".into());
+    }
+    app.driver.exec(
+        "document.querySelector('[data-testid=settings-mail-accounts]').scrollIntoView({block: 'center'})",
+        json!([]),
+    )?;
+    app.shot("settings-mail-accounts")?;
+    app.click("[data-testid=nav-documents]")?;
+    app.driver
+        .fill("[data-testid=search-input]", "Quenouille")?;
+    app.driver.until(
+        "the fetched messages found by a word of their body",
+        Duration::from_secs(30),
+        || Ok((app.count("[data-testid=doc-row]")? == 3).then_some(())),
+    )?;
+    app.shot("documents-fetched-mail")?;
     app.driver.fill("[data-testid=search-input]", "")?;
     Ok(())
 }
