@@ -407,3 +407,23 @@ fn a_new_uidvalidity_brings_back_duplicates_not_copies() {
     assert_eq!(counts(&vault), (3, 3));
     assert!(fetch_lines(&vault).is_empty());
 }
+
+#[test]
+fn a_message_over_the_import_limit_is_skipped_without_being_downloaded_or_touched() {
+    let (_tmp, vault, server) = setup(2);
+    ok(&vault, &["config", "max-import-size", "20000"]);
+    let out = add(&vault, &server, &["--after", "seen"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = fetch_lines(&vault);
+    assert_eq!(lines.len(), 2);
+    for l in &lines {
+        assert_eq!(l["status"], "skipped");
+        assert!(l["reason"].as_str().unwrap().contains("too large"), "{l}");
+    }
+    assert_eq!(counts(&vault), (0, 0));
+    assert_eq!(server.seen("INBOX"), 0, "a skipped message stays unread");
+    assert!(
+        fetch_lines(&vault).is_empty(),
+        "skipped is done: not fetched again"
+    );
+}

@@ -245,7 +245,7 @@ async fn download(
                 if !batch.is_empty()
                     && (batch.len() >= BATCH_MESSAGES || bytes + size > BATCH_BYTES)
                 {
-                    if !flush(&mut session, &mut batch, &mut out).await? {
+                    if !flush(&mut session, &mut batch, limit, &mut out).await? {
                         return Ok(session);
                     }
                     bytes = 0;
@@ -255,7 +255,7 @@ async fn download(
             }
             size => {
                 // The batch before it first, to keep the numbering in UID order.
-                if !flush(&mut session, &mut batch, &mut out).await? {
+                if !flush(&mut session, &mut batch, limit, &mut out).await? {
                     return Ok(session);
                 }
                 bytes = 0;
@@ -269,7 +269,7 @@ async fn download(
             }
         }
     }
-    flush(&mut session, &mut batch, &mut out).await?;
+    flush(&mut session, &mut batch, limit, &mut out).await?;
     Ok(session)
 }
 
@@ -288,11 +288,12 @@ impl Numbered {
     }
 }
 
-/// Downloads `batch` in one `UID FETCH` and queues its messages in UID order; false when the
-/// store side stopped.
+/// Downloads `batch` in one `UID FETCH` and queues its messages in UID order (one larger than
+/// `limit`, whatever size the server announced, is skipped); false when the store side stopped.
 async fn flush(
     session: &mut ImapSession,
     batch: &mut Vec<u32>,
+    limit: u64,
     out: &mut Numbered,
 ) -> Result<bool> {
     if batch.is_empty() {
@@ -315,6 +316,13 @@ async fn flush(
     }
     for uid in batch.drain(..) {
         let item = match got.remove(&uid) {
+            Some(body) if body.len() as u64 > limit => Item::Skip(
+                uid,
+                format!(
+                    "too large ({} bytes; the import limit is {limit})",
+                    body.len()
+                ),
+            ),
             Some(body) => Item::Body(uid, body),
             None => Item::Skip(uid, "no longer on the server".into()),
         };

@@ -25,6 +25,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::error::Kind;
+use crate::error::MailFault;
 use crate::format::crypto::{derive_subkey, open_bytes, seal_bytes};
 use crate::format::secret::SecretKey;
 use crate::format::vault_format::labels;
@@ -206,7 +207,7 @@ pub struct FetchSummary {
     /// The error that stopped the fetch, as a reason code (`mail`, `interrupted`...), if any.
     pub error_code: Option<String>,
     /// With the `mail` code: what went wrong with the server.
-    pub error_fault: Option<crate::MailFault>,
+    pub error_fault: Option<MailFault>,
     /// The error that stopped the fetch, in English, if any.
     pub error: Option<String>,
 }
