@@ -36,6 +36,9 @@ const APT_PACKAGES: &[&str] = &[
     "python3",
     "dovecot-imapd",
     "openssl",
+    // The .msg tests convert their messages with a third-party Outlook writer (Python, in a
+    // virtual environment: see `msg_writer`).
+    "python3-venv",
     // Bundle tests open AES ZIPs with 7-Zip, as an accountant would.
     "p7zip-full",
     // The extraction benchmark's baseline (pdftotext, same run).
@@ -95,6 +98,7 @@ pub(crate) fn setup() -> Result<()> {
     if !have("npm") {
         bail!("Node.js 20.19+ and npm are needed to build the UI (https://nodejs.org)");
     }
+    msg_writer()?;
     let ui = root().join("ui");
     if !ui.join("node_modules/.package-lock.json").exists()
         || modified(&ui.join("package-lock.json"))
@@ -103,6 +107,46 @@ pub(crate) fn setup() -> Result<()> {
         // `npm install` follows the lock file. Not `npm ci`: registries that serve only this
         // platform's optional packages write locks that `npm ci` then calls out of sync.
         npm(&["install", "--no-audit", "--no-fund"])?;
+    }
+    Ok(())
+}
+
+/// The third-party Outlook `.msg` writer the mail tests convert their messages with
+/// (`aspose-email-foss`, MIT, pure Python), in a virtual environment of its own under the user's
+/// cache (`$XDG_CACHE_HOME` or `~/.cache`, then `coffre/py-mail`): Debian's Python refuses
+/// `pip install` outside one.
+const MSG_WRITER_VERSION: &str = "aspose-email-foss==26.3";
+
+fn msg_writer() -> Result<()> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")));
+    let Some(cache) = cache else {
+        return Ok(());
+    };
+    let venv = cache.join("coffre/py-mail");
+    let python = venv.join("bin/python");
+    let ready = Command::new(&python)
+        .args(["-c", "import aspose.email_foss.msg"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ready || !have("python3") {
+        return Ok(());
+    }
+    eprintln!("Installing {MSG_WRITER_VERSION} into {}", venv.display());
+    let ok = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .context("python3 -m venv")?
+        .success()
+        && Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", MSG_WRITER_VERSION])
+            .status()
+            .context("pip install")?
+            .success();
+    if !ok {
+        bail!("installing {MSG_WRITER_VERSION} failed");
     }
     Ok(())
 }

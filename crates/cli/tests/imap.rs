@@ -66,27 +66,36 @@ fn setup(n: usize) -> (tempfile::TempDir, PathBuf, Dovecot) {
     (tmp, vault, server)
 }
 
-fn add(vault: &Path, server: &Dovecot, extra: &[&str]) -> std::process::Output {
-    let pw = server.password_file(server.password);
-    let port = server.tls_port.to_string();
+/// `coffre mail add factures` for the test server's user with `password`, over `security`
+/// (`tls` and `starttls` trust the test CA; `none` goes to 127.0.0.1), then `extra`.
+fn add_with(
+    vault: &Path,
+    server: &Dovecot,
+    security: &str,
+    password: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let pw = server.password_file(password);
+    let (host, port) = match security {
+        "tls" => ("localhost", server.tls_port),
+        "starttls" => ("localhost", server.port),
+        _ => ("127.0.0.1", server.port),
+    };
+    let port = port.to_string();
     let ca = server.ca_file();
-    let mut args = vec![
-        "mail",
-        "add",
-        "factures",
-        "--host",
-        "localhost",
-        "--port",
-        &port,
-        "--user",
-        server.user,
-        "--password-file",
-        pw.to_str().unwrap(),
-        "--ca-file",
-        ca.to_str().unwrap(),
-    ];
+    let mut args = vec!["mail", "add", "factures", "--host", host, "--port", &port];
+    args.extend(["--security", security, "--user", server.user]);
+    args.extend(["--password-file", pw.to_str().unwrap()]);
+    if security != "none" {
+        args.extend(["--ca-file", ca.to_str().unwrap()]);
+    }
     args.extend_from_slice(extra);
     coffre(vault, &args)
+}
+
+/// [`add_with`] over TLS with the right password.
+fn add(vault: &Path, server: &Dovecot, extra: &[&str]) -> std::process::Output {
+    add_with(vault, server, "tls", server.password, extra)
 }
 
 fn fetch_lines(vault: &Path) -> Vec<Value> {
@@ -173,26 +182,8 @@ fn fifty_messages_are_fetched_once_and_a_second_fetch_imports_nothing() {
 #[test]
 fn a_fetch_killed_in_the_middle_resumes_and_leaves_exactly_fifty() {
     let (_tmp, vault, server) = setup(50);
-    let pw = server.password_file(server.password);
-    let port = server.port.to_string();
-    ok(
-        &vault,
-        &[
-            "mail",
-            "add",
-            "factures",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--security",
-            "none",
-            "--user",
-            server.user,
-            "--password-file",
-            pw.to_str().unwrap(),
-        ],
-    );
+    let out = add_with(&vault, &server, "none", server.password, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let mut child = command(&vault, &["mail", "fetch", "factures", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -237,25 +228,7 @@ fn a_fetch_killed_in_the_middle_resumes_and_leaves_exactly_fifty() {
 #[test]
 fn a_wrong_password_is_a_clear_error_and_changes_nothing() {
     let (_tmp, vault, server) = setup(2);
-    let wrong = server.password_file("not-the-password");
-    let port = server.tls_port.to_string();
-    let ca = server.ca_file();
-    let args = [
-        "mail",
-        "add",
-        "factures",
-        "--host",
-        "localhost",
-        "--port",
-        &port,
-        "--user",
-        server.user,
-        "--password-file",
-        wrong.to_str().unwrap(),
-        "--ca-file",
-        ca.to_str().unwrap(),
-    ];
-    let out = coffre(&vault, &args);
+    let out = add_with(&vault, &server, "tls", "not-the-password", &[]);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("refused the user name or password"), "{err}");
@@ -266,9 +239,8 @@ fn a_wrong_password_is_a_clear_error_and_changes_nothing() {
     assert_eq!(ok(&vault, &["mail", "list", "--json"]).trim(), "[]");
 
     // Saved without the test, the fetch fails the same way and stores nothing.
-    let mut saved = args.to_vec();
-    saved.push("--no-test");
-    ok(&vault, &saved);
+    let out = add_with(&vault, &server, "tls", "not-the-password", &["--no-test"]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let out = coffre(&vault, &["mail", "fetch", "factures", "--json"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("refused the user name or password"));
@@ -357,31 +329,14 @@ fn no_encryption_is_refused_for_another_machine_and_tls_checks_the_certificate()
 #[test]
 fn starttls_with_a_move_after_the_fetch() {
     let (_tmp, vault, server) = setup(5);
-    let pw = server.password_file(server.password);
-    let port = server.port.to_string();
-    let ca = server.ca_file();
-    ok(
+    let out = add_with(
         &vault,
-        &[
-            "mail",
-            "add",
-            "factures",
-            "--host",
-            "localhost",
-            "--port",
-            &port,
-            "--security",
-            "starttls",
-            "--user",
-            server.user,
-            "--password-file",
-            pw.to_str().unwrap(),
-            "--ca-file",
-            ca.to_str().unwrap(),
-            "--after",
-            "move:Archive",
-        ],
+        &server,
+        "starttls",
+        server.password,
+        &["--after", "move:Archive"],
     );
+    assert!(out.status.success(), "{}", stderr(&out));
     let lines = fetch_lines(&vault);
     assert_eq!(lines.len(), 5);
     assert_eq!(server.count("INBOX"), 0);

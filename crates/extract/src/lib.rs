@@ -112,7 +112,11 @@ pub enum Sniffed {
 /// Detects the file kind from magic bytes (the file name is only a fallback hint for XML).
 pub fn sniff(bytes: &[u8], file_name: Option<&str>) -> Sniffed {
     let head = &bytes[..bytes.len().min(1024)];
-    if head.windows(5).any(|w| w == b"%PDF-") {
+    // A message before a PDF: a `.msg` (a compound file) may hold its PDF attachment's first
+    // bytes within its first KiB, and an `.eml` may carry an unencoded PDF there.
+    if let Some(kind) = mail::sniff(bytes, file_name) {
+        Sniffed::Message(kind)
+    } else if head.windows(5).any(|w| w == b"%PDF-") {
         Sniffed::Pdf
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Sniffed::Png
@@ -120,8 +124,6 @@ pub fn sniff(bytes: &[u8], file_name: Option<&str>) -> Sniffed {
         Sniffed::Jpeg
     } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
         Sniffed::Tiff
-    } else if let Some(kind) = mail::sniff(bytes, file_name) {
-        Sniffed::Message(kind)
     } else if xml::looks_like_xml(bytes)
         || file_name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".xml"))
     {
@@ -463,5 +465,36 @@ fn apply_text_fields(e: &mut Extraction, f: heuristics::TextFields, source: Sour
     e.vat_breakdown = f.vat_breakdown;
     for i in f.issues {
         e.issue(i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Sniffed, mail, sniff};
+
+    #[test]
+    fn a_message_holding_a_pdf_near_its_start_is_a_message() {
+        // An Outlook writer (aspose-email-foss) puts an attachment's first bytes in the compound
+        // file's first sectors: `%PDF-` within the first KiB.
+        let mut msg = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        msg.extend(b"\0\0%PDF-1.7\n");
+        msg.extend(
+            "__substg1.0_0037001F"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        assert!(matches!(
+            sniff(&msg, None),
+            Sniffed::Message(mail::Kind::Msg)
+        ));
+        let eml = b"From: a@example.org\r\nSubject: x\r\n\r\n%PDF-1.4 sent unencoded\r\n";
+        assert!(matches!(
+            sniff(eml, None),
+            Sniffed::Message(mail::Kind::Eml)
+        ));
+        assert!(matches!(
+            sniff(b"%PDF-1.7\n...", Some("a.eml")),
+            Sniffed::Pdf
+        ));
     }
 }
