@@ -6,8 +6,9 @@
 //! nothing; a fetch killed in the middle (SIGKILL) and run again leaves exactly 50 messages and
 //! their attachments; a wrong password is a clear error that changes nothing; an unencrypted
 //! connection to another machine is refused before any byte is sent; STARTTLS with a move
-//! after the fetch; a UIDVALIDITY change brings back duplicates, not copies; the password is
-//! stored nowhere in plain.
+//! after the fetch to a folder named in French; a UIDVALIDITY change brings back duplicates,
+//! not copies; a message over the import limit is skipped; the password is stored nowhere in
+//! plain.
 
 mod common;
 #[path = "support/dovecot.rs"]
@@ -327,21 +328,39 @@ fn no_encryption_is_refused_for_another_machine_and_tls_checks_the_certificate()
 }
 
 #[test]
-fn starttls_with_a_move_after_the_fetch() {
+fn starttls_with_a_move_to_a_folder_named_in_french_after_the_fetch() {
     let (_tmp, vault, server) = setup(5);
+    let target = format!("move:{}", dovecot::ACCENTED.0);
     let out = add_with(
         &vault,
         &server,
         "starttls",
         server.password,
-        &["--after", "move:Archive"],
+        &["--after", &target],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let lines = fetch_lines(&vault);
     assert_eq!(lines.len(), 5);
     assert_eq!(server.count("INBOX"), 0);
-    assert_eq!(server.count("Archive"), 5);
+    assert_eq!(server.count(dovecot::ACCENTED.0), 5);
     assert_eq!(counts(&vault), (5, 5));
+
+    // Collecting from that folder (named in modified UTF-7 on the wire) finds them again.
+    ok(&vault, &["mail", "remove", "factures"]);
+    let out = add_with(
+        &vault,
+        &server,
+        "starttls",
+        server.password,
+        &["--folder", dovecot::ACCENTED.0],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = fetch_lines(&vault);
+    assert_eq!(lines.len(), 5);
+    assert!(
+        lines.iter().all(|l| l["status"] == "duplicate"),
+        "{lines:?}"
+    );
 }
 
 #[test]

@@ -71,11 +71,11 @@ pub fn test(account: &MailAccount, password: &str) -> Result<FolderInfo> {
     let rt = runtime()?;
     rt.block_on(async {
         let mut session = connect::login(account, password).await?;
-        let mailbox = step("EXAMINE", session.examine(&account.folder))
+        let mailbox = step("EXAMINE", session.examine(wire_name(&account.folder)))
             .await
             .map_err(|e| folder_error(&account.folder, e))?;
         if let After::Move(target) = &account.after {
-            step("EXAMINE", session.examine(target))
+            step("EXAMINE", session.examine(wire_name(target)))
                 .await
                 .map_err(|e| folder_error(target, e))?;
         }
@@ -153,7 +153,7 @@ fn run(
     let mut session = rt.block_on(connect::login(&account, &password))?;
     drop(password);
     let mailbox = rt
-        .block_on(step("SELECT", session.select(&account.folder)))
+        .block_on(step("SELECT", session.select(wire_name(&account.folder))))
         .map_err(|e| folder_error(&account.folder, e))?;
     let validity = mailbox
         .uid_validity
@@ -488,13 +488,13 @@ async fn act(session: &mut ImapSession, after: &After, uids: &[u32]) -> Result<(
         After::Move(folder) => {
             let caps = step("CAPABILITY", session.capabilities()).await?;
             if caps.has_str("MOVE") {
-                step("UID MOVE", session.uid_mv(&set, folder))
+                step("UID MOVE", session.uid_mv(&set, wire_name(folder)))
                     .await
                     .map_err(|e| folder_error(folder, e))
             } else {
                 // Copy, then flag as deleted; expunge only these UIDs, and only where the
                 // server can (UIDPLUS): a plain EXPUNGE would remove other deleted mail too.
-                step("UID COPY", session.uid_copy(&set, folder))
+                step("UID COPY", session.uid_copy(&set, wire_name(folder)))
                     .await
                     .map_err(|e| folder_error(folder, e))?;
                 drain(session, &set, "+FLAGS.SILENT (\\Deleted)").await?;
@@ -514,6 +514,12 @@ async fn drain(session: &mut ImapSession, set: &str, flags: &str) -> Result<()> 
     let mut stream = Box::pin(stream);
     while next(&mut stream).await?.is_some() {}
     Ok(())
+}
+
+/// A folder's name as IMAP sends it: modified UTF-7 (RFC 3501 5.1.3), so that `Factures reçues`
+/// is `Factures re&AOc-ues`, and `&` is `&-`.
+pub fn wire_name(folder: &str) -> String {
+    utf7_imap::encode_utf7_imap(folder.to_owned())
 }
 
 /// `1:3,7,9:10` for these sorted UIDs.
@@ -543,6 +549,14 @@ pub fn uid_set(uids: &[u32]) -> String {
 #[cfg(test)]
 mod tests {
     use super::uid_set;
+
+    #[test]
+    fn folder_names_are_modified_utf7() {
+        use super::wire_name;
+        assert_eq!(wire_name("INBOX"), "INBOX");
+        assert_eq!(wire_name("Factures reçues"), "Factures re&AOc-ues");
+        assert_eq!(wire_name("R&D"), "R&-D");
+    }
 
     #[test]
     fn uid_sets_are_compressed_ranges() {

@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A folder whose name is not ASCII, and its name on disk and on the wire (modified UTF-7).
+pub const ACCENTED: (&str, &str) = ("Factures reçues", "Factures re&AOc-ues");
+
 /// A running test server.
 pub struct Dovecot {
     dir: tempfile::TempDir,
@@ -52,7 +55,8 @@ pub fn installed() -> bool {
 }
 
 impl Dovecot {
-    /// Starts a server with one user and an empty INBOX (and an empty `Archive` folder).
+    /// Starts a server with one user and an empty INBOX (and empty `Archive` and
+    /// [`ACCENTED`] folders).
     pub fn start() -> Dovecot {
         assert!(
             installed(),
@@ -77,7 +81,8 @@ impl Dovecot {
         }
         // The mail processes (not root) write the Maildir.
         let mail = d.join("mail").join(user);
-        for folder in [mail.clone(), mail.join(".Archive")] {
+        let accented = mail.join(format!(".{}", ACCENTED.1));
+        for folder in [mail.clone(), mail.join(".Archive"), accented] {
             for sub in ["cur", "new", "tmp"] {
                 std::fs::create_dir_all(folder.join(sub)).unwrap();
             }
@@ -196,10 +201,10 @@ service imap-login {{
     /// The Maildir folder of `folder` (`INBOX`, `Archive`).
     pub fn folder_path(&self, folder: &str) -> PathBuf {
         let mail = self.dir.path().join("mail").join(self.user);
-        if folder == "INBOX" {
-            mail
-        } else {
-            mail.join(format!(".{folder}"))
+        match folder {
+            "INBOX" => mail,
+            f if f == ACCENTED.0 => mail.join(format!(".{}", ACCENTED.1)),
+            f => mail.join(format!(".{f}")),
         }
     }
 
