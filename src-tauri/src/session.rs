@@ -326,7 +326,10 @@ pub fn start_mail_schedule(app: AppHandle) {
                         &coffre_core::storage::audit::now_rfc3339(),
                     )
                 };
+                drop(vault);
                 for name in due {
+                    // Locked since (or unlocked again): that session's vault, or none.
+                    let Ok(vault) = state.vault() else { break };
                     if let Err(e) = crate::commands::mail::fetch_and_tell(&app, &vault, &name) {
                         eprintln!("coffre: fetching mail account {name}: {e}");
                     }

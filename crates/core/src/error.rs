@@ -95,6 +95,13 @@ pub enum Error {
     /// Work stopped because the vault is locking; it resumes at the next unlock.
     #[error("stopped because the vault is locking; it resumes at the next unlock")]
     Interrupted,
+    /// No extraction worker could read a fetched e-mail message (killed by its time or memory
+    /// limit twice): it is not stored now and is fetched again next time.
+    #[error("the message could not be read ({reason}); it is tried again at the next fetch")]
+    Unreadable {
+        /// Why the workers gave no answer.
+        reason: String,
+    },
     /// Key derivation parameters are out of the accepted range.
     #[error("key derivation parameters rejected: {0}")]
     KdfParams(String),
@@ -252,6 +259,8 @@ pub enum Code {
     OutputRefused,
     /// `interrupted`.
     Interrupted,
+    /// `unreadable`: a fetched message no extraction worker could read; fetched again later.
+    Unreadable,
     /// `kdf_params`.
     KdfParams,
     /// `not_found`.
@@ -278,7 +287,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for shells that must translate each one.
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 28] = [
         Code::WrongPassphrase,
         Code::WrongRecoveryKey,
         Code::MalformedRecoveryKey,
@@ -295,6 +304,7 @@ impl Code {
         Code::WeakPassword,
         Code::OutputRefused,
         Code::Interrupted,
+        Code::Unreadable,
         Code::KdfParams,
         Code::NotFound,
         Code::AmbiguousId,
@@ -327,6 +337,7 @@ impl Code {
             Code::WeakPassword => "weak_password",
             Code::OutputRefused => "output_refused",
             Code::Interrupted => "interrupted",
+            Code::Unreadable => "unreadable",
             Code::KdfParams => "kdf_params",
             Code::NotFound => "not_found",
             Code::AmbiguousId => "ambiguous_id",
@@ -616,6 +627,7 @@ impl Error {
             Error::WeakBundlePassword(_) => Code::WeakPassword,
             Error::OutputRefused { .. } => Code::OutputRefused,
             Error::Interrupted => Code::Interrupted,
+            Error::Unreadable { .. } => Code::Unreadable,
             Error::KdfParams(_) => Code::KdfParams,
             Error::NotFound { .. } => Code::NotFound,
             Error::AmbiguousId(_) => Code::AmbiguousId,

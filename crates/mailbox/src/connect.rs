@@ -164,7 +164,15 @@ async fn greeting(client: &mut Client<Stream>) -> Result<()> {
         .await
         .map_err(|_| Error::mail(MailFault::Connect, "the server sent no greeting"))?
         .map_err(|e| Error::mail(MailFault::Connect, format!("greeting: {e}")))?;
-    match answer {
+    use async_imap::imap_proto::{Response, Status};
+    match answer.as_ref().map(|a| a.parsed()) {
+        Some(Response::Data {
+            status: Status::Bye,
+            ..
+        }) => Err(Error::mail(
+            MailFault::Connect,
+            "the server refused the connection (BYE)",
+        )),
         Some(_) => Ok(()),
         None => Err(Error::mail(
             MailFault::Connect,

@@ -14,7 +14,12 @@
 //! - a message larger than the import limit is not downloaded (skipped, with its size);
 //! - the server is never changed before the commit: messages are read with `BODY.PEEK[]`
 //!   (unread stays unread), the after-fetch action comes after the commit;
-//! - at most [`BATCH_BYTES`] of message bytes are downloaded ahead of the commits.
+//! - at most [`BATCH_BYTES`] of messages are downloaded in one request, and about three times
+//!   that held ahead of the commits (queued, being prepared, waiting for their turn);
+//! - a message the server does not send, or that no worker could read, is recorded failed and
+//!   asked again at the next fetch (a failed message no longer on the server is then skipped);
+//! - the vault locking (its sealer halted) stops the fetch between messages; what was committed
+//!   stays, the rest is fetched next time.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -32,7 +37,7 @@ use zeroize::Zeroizing;
 
 use crate::connect::{self, ImapSession, STEP_TIMEOUT, step};
 
-/// Bytes of messages downloaded in one `UID FETCH` (and at most twice that held ahead).
+/// Bytes of messages downloaded in one `UID FETCH` (a single larger message goes alone).
 pub const BATCH_BYTES: u64 = 32 * 1024 * 1024;
 /// Messages downloaded in one `UID FETCH`.
 const BATCH_MESSAGES: usize = 64;
@@ -128,11 +133,21 @@ pub fn fetch(
     Ok(summary)
 }
 
-/// One downloaded message (or why it was not), in UID order.
+/// One downloaded message (or why it was not), in UID order, with its share of the bytes that
+/// may be held ahead of the commits ([`AHEAD_KIB`]), released when it is committed.
 enum Item {
-    Body(u32, Zeroizing<Vec<u8>>),
+    Body(u32, Zeroizing<Vec<u8>>, Ahead),
     Skip(u32, String),
+    /// Asked for, not sent by the server: recorded failed, asked again next time.
+    Missing(u32),
 }
+
+/// A message's share of [`AHEAD_KIB`].
+type Ahead = Option<tokio::sync::OwnedSemaphorePermit>;
+
+/// KiB of downloaded messages held ahead of the commits (in the queue, being prepared, prepared
+/// and waiting for their turn), at most (a single larger message passes alone).
+const AHEAD_KIB: u32 = 96 * 1024;
 
 fn run(
     vault: &Mutex<Vault>,
@@ -165,9 +180,25 @@ fn run(
             v.mail_failed(name, validity)?,
         )
     };
-    settle(&rt, &mut session, vault, &account, validity)?;
+    // An after-fetch action that cannot be applied (its folder was deleted) does not hold back
+    // the new messages: it is reported once they are stored.
+    let mut warning = settle(&rt, &mut session, vault, &account, validity).err();
 
-    let mut uids = failed;
+    // Messages that failed before: those still on the server are fetched again.
+    let mut gone = std::collections::HashSet::new();
+    let mut uids = Vec::new();
+    if !failed.is_empty() {
+        let still = rt.block_on(step(
+            "UID SEARCH",
+            session.uid_search(format!("UID {}", uid_set(&failed))),
+        ))?;
+        for uid in failed {
+            if !still.contains(&uid) {
+                gone.insert(uid);
+            }
+            uids.push(uid);
+        }
+    }
     if mailbox.exists > 0 {
         let found = rt.block_on(step(
             "UID SEARCH",
@@ -178,20 +209,38 @@ fn run(
     }
     uids.sort_unstable();
     uids.dedup();
-    let sizes = rt.block_on(sizes(&mut session, &uids))?;
+    let asked: Vec<u32> = uids.iter().copied().filter(|u| !gone.contains(u)).collect();
+    let sizes = rt.block_on(sizes(&mut session, &asked))?;
 
     let total = uids.len() as u64;
     let (items_tx, items_rx) = tokio::sync::mpsc::channel::<(usize, Item)>(BATCH_MESSAGES * 2);
-    let download = rt.spawn(download(session, uids.clone(), sizes, limit, items_tx));
+    let plan = Plan {
+        uids,
+        gone,
+        sizes,
+        limit,
+        sealer: sealer.clone(),
+        ahead: std::sync::Arc::new(tokio::sync::Semaphore::new(AHEAD_KIB as usize)),
+    };
+    let download = rt.spawn(download(session, plan, items_tx));
     let outcome = store(
         vault, name, validity, &sealer, items_rx, total, summary, on_message,
     );
-    let session = rt.block_on(download).map_err(|_| Error::Interrupted)?;
+    if outcome.is_err() {
+        // Stopped early (locking, a failed commit): the download stops with it.
+        download.abort();
+    }
+    let session = rt.block_on(download);
     outcome?;
-    let mut session = session?;
-    settle(&rt, &mut session, vault, &account, validity)?;
+    let mut session = session.map_err(|_| Error::Interrupted)??;
+    if let Err(e) = settle(&rt, &mut session, vault, &account, validity) {
+        warning.get_or_insert(e);
+    }
     let _ = rt.block_on(async { tokio::time::timeout(STEP_TIMEOUT, session.logout()).await });
-    Ok(())
+    match warning {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// The sizes the server gives for these UIDs (`RFC822.SIZE`).
@@ -203,7 +252,7 @@ async fn sizes(session: &mut ImapSession, uids: &[u32]) -> Result<HashMap<u32, u
             session.uid_fetch(uid_set(chunk), "(UID RFC822.SIZE)"),
         )
         .await?;
-        while let Some(item) = next(&mut stream).await? {
+        while let Some(item) = next(&mut stream, STEP_TIMEOUT).await? {
             if let (Some(uid), Some(size)) = (item.uid, item.size) {
                 sizes.insert(uid, u64::from(size));
             }
@@ -212,11 +261,12 @@ async fn sizes(session: &mut ImapSession, uids: &[u32]) -> Result<HashMap<u32, u
     Ok(sizes)
 }
 
-async fn next<S, T>(stream: &mut S) -> Result<Option<T>>
+/// The stream's next item, waiting at most `within`.
+async fn next<S, T>(stream: &mut S, within: std::time::Duration) -> Result<Option<T>>
 where
     S: futures_util::Stream<Item = std::result::Result<T, async_imap::error::Error>> + Unpin,
 {
-    match tokio::time::timeout(STEP_TIMEOUT, stream.next()).await {
+    match tokio::time::timeout(within, stream.next()).await {
         Err(_) => Err(Error::mail(
             MailFault::Connect,
             "the server stopped answering in the middle of a download",
@@ -227,25 +277,38 @@ where
     }
 }
 
+/// What the download takes, in UID order.
+struct Plan {
+    uids: Vec<u32>,
+    /// Failed before and no longer on the server.
+    gone: std::collections::HashSet<u32>,
+    sizes: HashMap<u32, u64>,
+    limit: u64,
+    /// Its halt (the vault is locking) stops the download.
+    sealer: Sealer,
+    ahead: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
 /// Downloads the messages in UID order, in batches bounded in count and bytes, and hands each
 /// (or why it was skipped) to the preparers, numbered in UID order. Gives the session back.
 async fn download(
     mut session: ImapSession,
-    uids: Vec<u32>,
-    sizes: HashMap<u32, u64>,
-    limit: u64,
+    plan: Plan,
     items: tokio::sync::mpsc::Sender<(usize, Item)>,
 ) -> Result<ImapSession> {
     let mut out = Numbered { items, seq: 0 };
     let mut batch: Vec<u32> = Vec::new();
     let mut bytes = 0u64;
-    for uid in uids {
-        match sizes.get(&uid).copied() {
-            Some(size) if size <= limit => {
+    for &uid in &plan.uids {
+        if plan.sealer.is_halted() {
+            return Ok(session);
+        }
+        match plan.sizes.get(&uid).copied() {
+            Some(size) if size <= plan.limit && !plan.gone.contains(&uid) => {
                 if !batch.is_empty()
                     && (batch.len() >= BATCH_MESSAGES || bytes + size > BATCH_BYTES)
                 {
-                    if !flush(&mut session, &mut batch, limit, &mut out).await? {
+                    if !flush(&mut session, &mut batch, bytes, &plan, &mut out).await? {
                         return Ok(session);
                     }
                     bytes = 0;
@@ -255,21 +318,30 @@ async fn download(
             }
             size => {
                 // The batch before it first, to keep the numbering in UID order.
-                if !flush(&mut session, &mut batch, limit, &mut out).await? {
+                if !flush(&mut session, &mut batch, bytes, &plan, &mut out).await? {
                     return Ok(session);
                 }
                 bytes = 0;
-                let why = match size {
-                    Some(size) => format!("too large ({size} bytes; the import limit is {limit})"),
-                    None => "no longer on the server".into(),
+                let item = match size {
+                    _ if plan.gone.contains(&uid) => {
+                        Item::Skip(uid, "no longer on the server".into())
+                    }
+                    Some(size) => Item::Skip(
+                        uid,
+                        format!(
+                            "too large ({size} bytes; the import limit is {})",
+                            plan.limit
+                        ),
+                    ),
+                    None => Item::Missing(uid),
                 };
-                if !out.send(Item::Skip(uid, why)).await {
+                if !out.send(item).await {
                     return Ok(session);
                 }
             }
         }
     }
-    flush(&mut session, &mut batch, limit, &mut out).await?;
+    flush(&mut session, &mut batch, bytes, &plan, &mut out).await?;
     Ok(session)
 }
 
@@ -288,17 +360,22 @@ impl Numbered {
     }
 }
 
-/// Downloads `batch` in one `UID FETCH` and queues its messages in UID order (one larger than
-/// `limit`, whatever size the server announced, is skipped); false when the store side stopped.
+/// Downloads `batch` (about `bytes`) in one `UID FETCH` and queues its messages in UID order
+/// (one larger than the limit, whatever size the server announced, is skipped; one not sent is
+/// missing); false when the store side stopped.
 async fn flush(
     session: &mut ImapSession,
     batch: &mut Vec<u32>,
-    limit: u64,
+    bytes: u64,
+    plan: &Plan,
     out: &mut Numbered,
 ) -> Result<bool> {
     if batch.is_empty() {
         return Ok(true);
     }
+    // A slow link still gets a large message through: the wait grows with the batch's size
+    // (at 64 KiB/s at least).
+    let within = STEP_TIMEOUT + std::time::Duration::from_secs(bytes / (64 * 1024));
     let mut got: BTreeMap<u32, Zeroizing<Vec<u8>>> = BTreeMap::new();
     {
         let mut stream = step(
@@ -306,7 +383,7 @@ async fn flush(
             session.uid_fetch(uid_set(batch), "(UID BODY.PEEK[])"),
         )
         .await?;
-        while let Some(fetch) = next(&mut stream).await? {
+        while let Some(fetch) = next(&mut stream, within).await? {
             if let (Some(uid), Some(body)) = (fetch.uid, fetch.body())
                 && batch.binary_search(&uid).is_ok()
             {
@@ -316,15 +393,22 @@ async fn flush(
     }
     for uid in batch.drain(..) {
         let item = match got.remove(&uid) {
-            Some(body) if body.len() as u64 > limit => Item::Skip(
+            Some(body) if body.len() as u64 > plan.limit => Item::Skip(
                 uid,
                 format!(
-                    "too large ({} bytes; the import limit is {limit})",
-                    body.len()
+                    "too large ({} bytes; the import limit is {})",
+                    body.len(),
+                    plan.limit
                 ),
             ),
-            Some(body) => Item::Body(uid, body),
-            None => Item::Skip(uid, "no longer on the server".into()),
+            Some(body) => {
+                let kib = (body.len() / 1024 + 1).min(AHEAD_KIB as usize) as u32;
+                let Ok(permit) = plan.ahead.clone().acquire_many_owned(kib).await else {
+                    return Ok(false);
+                };
+                Item::Body(uid, body, Some(permit))
+            }
+            None => Item::Missing(uid),
         };
         if !out.send(item).await {
             return Ok(false);
@@ -332,6 +416,9 @@ async fn flush(
     }
     Ok(true)
 }
+
+/// A prepared message waiting for its turn, holding its share of the bytes ahead.
+type Ready = (usize, MailUid, Fetched, Ahead);
 
 /// Prepares the downloaded messages on worker threads and commits them in order, in batches.
 #[allow(clippy::too_many_arguments)]
@@ -349,7 +436,7 @@ fn store(
         .map_or(2, |n| n.get())
         .clamp(1, 4);
     let items = Mutex::new(items);
-    let (ready_tx, ready_rx) = mpsc::channel::<(usize, MailUid, Fetched)>();
+    let (ready_tx, ready_rx) = mpsc::channel::<Ready>();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let ready_tx = ready_tx.clone();
@@ -361,9 +448,33 @@ fn store(
                         .unwrap_or_else(|p| p.into_inner())
                         .blocking_recv();
                     let Some((seq, item)) = next else { break };
-                    let (uid, fetched) = prepare(vault, sealer, item);
+                    // A panic is this message's failure (tried again next time), never the
+                    // caller's.
+                    let (uid, fetched, ahead) = match item {
+                        Item::Body(uid, bytes, ahead) => {
+                            let fetched =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    prepare(vault, sealer, &bytes)
+                                }))
+                                .unwrap_or_else(|_| {
+                                    Fetched::Failed(Error::Unreadable {
+                                        reason: "reading it failed unexpectedly".into(),
+                                    })
+                                });
+                            (uid, fetched, ahead)
+                        }
+                        Item::Skip(uid, why) => (uid, Fetched::Skipped(why), None),
+                        Item::Missing(uid) => (
+                            uid,
+                            Fetched::Failed(Error::mail(
+                                MailFault::Protocol,
+                                "the server did not send it; it is asked again next time",
+                            )),
+                            None,
+                        ),
+                    };
                     let at = MailUid { validity, uid };
-                    if ready_tx.send((seq, at, fetched)).is_err() {
+                    if ready_tx.send((seq, at, fetched, ahead)).is_err() {
                         break;
                     }
                 }
@@ -377,58 +488,64 @@ fn store(
     })
 }
 
-fn prepare(vault: &Mutex<Vault>, sealer: &Sealer, item: Item) -> (u32, Fetched) {
-    match item {
-        Item::Skip(uid, why) => (uid, Fetched::Skipped(why)),
-        Item::Body(uid, bytes) => {
-            let fp = sealer.fingerprint(&bytes);
-            let known = lock(vault).mail_known(&fp);
-            let fetched = match known {
-                Ok(Some(doc)) => Fetched::Duplicate(doc),
-                Ok(None) => match sealer.prepare_fetched(&bytes, fp) {
-                    Ok(prepared) => Fetched::Prepared(Box::new(prepared)),
-                    Err(e) => Fetched::Failed(e),
-                },
-                Err(e) => Fetched::Failed(e),
-            };
-            (uid, fetched)
-        }
+fn prepare(vault: &Mutex<Vault>, sealer: &Sealer, bytes: &[u8]) -> Fetched {
+    let fp = sealer.fingerprint(bytes);
+    let known = lock(vault).mail_known(&fp);
+    match known {
+        Ok(Some(doc)) => Fetched::Duplicate(doc),
+        Ok(None) => match sealer.prepare_fetched(bytes, fp) {
+            Ok(prepared) => Fetched::Prepared(Box::new(prepared)),
+            Err(e) => Fetched::Failed(e),
+        },
+        Err(e) => Fetched::Failed(e),
     }
 }
 
 fn commit_in_order(
     vault: &Mutex<Vault>,
     name: &str,
-    ready: mpsc::Receiver<(usize, MailUid, Fetched)>,
+    ready: mpsc::Receiver<Ready>,
     total: u64,
     summary: &mut FetchSummary,
     on_message: &mut dyn FnMut(&MessageOutcome, Progress),
 ) -> Result<()> {
-    let mut waiting: BTreeMap<usize, (MailUid, Fetched)> = BTreeMap::new();
+    let mut waiting: BTreeMap<usize, (MailUid, Fetched, Ahead)> = BTreeMap::new();
     let mut next_seq = 0usize;
     let mut done = 0u64;
     loop {
-        // Wait for one, then take whatever else is ready without waiting.
-        let Ok(first) = ready.recv() else { break };
-        waiting.insert(first.0, (first.1, first.2));
-        while let Ok((seq, at, fetched)) = ready.try_recv() {
-            waiting.insert(seq, (at, fetched));
-        }
-        let mut batch = Vec::new();
-        while batch.len() < COMMIT_MESSAGES
-            && let Some(entry) = waiting.remove(&next_seq)
-        {
-            if let Fetched::Failed(Error::Interrupted) = entry.1 {
-                // The vault is locking: stop here; this one and the rest are fetched next time.
-                commit(vault, name, batch, &mut done, total, summary, on_message)?;
-                return Err(Error::Interrupted);
+        // Everything that can go in order now, in batches.
+        loop {
+            let mut batch = Vec::new();
+            let mut held = Vec::new();
+            while batch.len() < COMMIT_MESSAGES
+                && let Some((at, fetched, ahead)) = waiting.remove(&next_seq)
+            {
+                if let Fetched::Failed(Error::Interrupted) = fetched {
+                    // The vault is locking: stop here; this one and the rest come next time.
+                    commit(vault, name, batch, &mut done, total, summary, on_message)?;
+                    return Err(Error::Interrupted);
+                }
+                batch.push((at, fetched));
+                held.push(ahead);
+                next_seq += 1;
             }
-            batch.push(entry);
-            next_seq += 1;
+            if batch.is_empty() {
+                break;
+            }
+            commit(vault, name, batch, &mut done, total, summary, on_message)?;
+            drop(held); // their bytes may now be downloaded ahead
         }
-        commit(vault, name, batch, &mut done, total, summary, on_message)?;
+        // Wait for one, then take whatever else is ready without waiting.
+        let Ok((seq, at, fetched, ahead)) = ready.recv() else {
+            break;
+        };
+        waiting.insert(seq, (at, fetched, ahead));
+        while let Ok((seq, at, fetched, ahead)) = ready.try_recv() {
+            waiting.insert(seq, (at, fetched, ahead));
+        }
     }
     if !waiting.is_empty() {
+        // A gap: what came after it is fetched again next time.
         return Err(Error::Interrupted);
     }
     Ok(())
@@ -501,7 +618,7 @@ async fn act(session: &mut ImapSession, after: &After, uids: &[u32]) -> Result<(
                 if caps.has_str("UIDPLUS") {
                     let stream = step("UID EXPUNGE", session.uid_expunge(&set)).await?;
                     let mut stream = Box::pin(stream);
-                    while next(&mut stream).await?.is_some() {}
+                    while next(&mut stream, STEP_TIMEOUT).await?.is_some() {}
                 }
                 Ok(())
             }
@@ -512,7 +629,7 @@ async fn act(session: &mut ImapSession, after: &After, uids: &[u32]) -> Result<(
 async fn drain(session: &mut ImapSession, set: &str, flags: &str) -> Result<()> {
     let stream = step("UID STORE", session.uid_store(set, flags)).await?;
     let mut stream = Box::pin(stream);
-    while next(&mut stream).await?.is_some() {}
+    while next(&mut stream, STEP_TIMEOUT).await?.is_some() {}
     Ok(())
 }
 

@@ -32,6 +32,8 @@ const en: Catalog = {
     'errors.code.weak_password': 'The bundle password is too weak: use at least 12 characters with several unrelated words, or generate one.',
     'errors.code.output_refused': 'Coffre will not write there: not inside the vault or the import folder, and never over an existing file. Choose another place or name.',
     'errors.code.interrupted': 'Stopped because the vault is locking. It will resume at the next unlock.',
+    'errors.code.unreadable':
+      'A fetched message could not be read (it took too long or too much memory). It was not stored and will be fetched again next time.',
     'errors.code.kdf_params': 'The key-derivation settings of this vault are outside the accepted range. Nothing was changed.',
     'errors.code.not_found': 'This item no longer exists. Refresh the page.',
     'errors.code.ambiguous_id': 'Several documents start with this identifier. Give more characters.',
@@ -161,6 +163,8 @@ const fr: Catalog = {
     'errors.code.weak_password': 'Le mot de passe du lot est trop faible : utilisez au moins 12 caractères avec plusieurs mots sans rapport entre eux, ou générez-en un.',
     'errors.code.output_refused': 'Coffre n’écrira pas à cet endroit : ni dans le coffre, ni dans le dossier d’import, et jamais par-dessus un fichier existant. Choisissez un autre emplacement ou un autre nom.',
     'errors.code.interrupted': 'Interrompu parce que le coffre se verrouille. Cela reprendra au prochain déverrouillage.',
+    'errors.code.unreadable':
+      'Un message relevé n’a pas pu être lu (trop long ou trop de mémoire). Il n’a pas été enregistré et sera relevé de nouveau la prochaine fois.',
     'errors.code.kdf_params': 'Les paramètres de dérivation de clé de ce coffre sont hors des limites acceptées. Rien n’a été modifié.',
     'errors.code.not_found': 'Cet élément n’existe plus. Actualisez la page.',
     'errors.code.ambiguous_id': 'Plusieurs documents commencent par cet identifiant. Donnez plus de caractères.',

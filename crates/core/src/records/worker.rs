@@ -226,6 +226,8 @@ pub struct Extracted {
     pub text: String,
     /// An e-mail message's parts (attachments), each to be stored as a document of its own.
     pub parts: Vec<MessagePart>,
+    /// Why no worker could read it, when none could (the document is stored flagged).
+    pub unreadable: Option<String>,
 }
 
 impl Extracted {
@@ -234,6 +236,7 @@ impl Extracted {
             json: e.to_json(),
             text: e.text().unwrap_or_default().to_owned(),
             parts: Vec::new(),
+            unreadable: None,
         }
     }
 
@@ -245,11 +248,13 @@ impl Extracted {
     /// What is stored for a document no worker could read: its kind from its first bytes,
     /// flagged for review with the reason.
     fn unreadable(bytes: &[u8], name: &str, reason: &str) -> Self {
-        Extracted::of(&coffre_extract::not_read(
+        let mut x = Extracted::of(&coffre_extract::not_read(
             bytes,
             Some(name),
             format!("{UNREADABLE}: {reason}"),
-        ))
+        ));
+        x.unreadable = Some(reason.to_owned());
+        x
     }
 }
 
@@ -424,6 +429,7 @@ impl Worker {
                 json: String::from_utf8_lossy(&json).into_owned(),
                 text,
                 parts,
+                unreadable: None,
             })
         })();
         match answer {
@@ -566,6 +572,11 @@ impl Extractor {
                 .push(worker);
         }
         result
+    }
+
+    /// Whether [`Extractor::halt`] was called.
+    pub fn is_halted(&self) -> bool {
+        self.halted.load(Ordering::SeqCst)
     }
 
     /// Kills every worker, busy or idle, and refuses further work: the documents being read

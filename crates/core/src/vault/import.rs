@@ -132,6 +132,8 @@ pub struct Prepared {
     skipped: Vec<PartOutcome>,
     /// A message's key (see [`message::key`]).
     message_key: Option<[u8; 32]>,
+    /// Why no worker could read it, if none could: it is prepared whole, flagged, unsplit.
+    unreadable: Option<String>,
 }
 
 /// What one document's commit writes.
@@ -186,6 +188,11 @@ impl Sealer {
         self.extractor.halt();
     }
 
+    /// Whether [`Sealer::halt`] was called (the vault is locking): long work stops.
+    pub fn is_halted(&self) -> bool {
+        self.extractor.is_halted()
+    }
+
     /// The content's SHA-256 and keyed fingerprint (HMAC of the SHA-256 under the dedup key).
     pub fn fingerprint(&self, plain: &[u8]) -> Fingerprint {
         let sha256 = crypto::sha256_of(plain);
@@ -219,8 +226,16 @@ impl Sealer {
 
     /// A message fetched from a mail server: prepared like a dropped `.eml`, and named after
     /// its subject (`Facture 2026-114.eml`).
+    /// A message no worker could read is [`Error::Unreadable`] (not stored, fetched again), not
+    /// a message without attachments.
     pub fn prepare_fetched(&self, plain: &[u8], fp: Fingerprint) -> Result<Prepared> {
-        self.prepare_document("", plain, fp, &mut |_| {}, true)
+        let prepared = self.prepare_document("", plain, fp, &mut |_| {}, true)?;
+        match &prepared.unreadable {
+            Some(reason) => Err(Error::Unreadable {
+                reason: reason.clone(),
+            }),
+            None => Ok(prepared),
+        }
     }
 
     /// [`Sealer::prepare_with_progress`] (an empty `name`: named after the message's subject);
@@ -284,7 +299,12 @@ impl Sealer {
             sealed_name,
             pending,
         };
-        if split && matches!(kind, MediaKind::Message | MediaKind::Outlook) {
+        // A message no worker could read is kept whole, flagged, like any unreadable document
+        // (never taken for a message without attachments).
+        if split
+            && extraction.unreadable.is_none()
+            && matches!(kind, MediaKind::Message | MediaKind::Outlook)
+        {
             return self.prepare_message(record, extraction.parts, progress);
         }
         Ok(Prepared {
@@ -292,6 +312,7 @@ impl Sealer {
             parts: Vec::new(),
             skipped: Vec::new(),
             message_key: None,
+            unreadable: extraction.unreadable,
         })
     }
 
@@ -338,6 +359,7 @@ impl Sealer {
             parts,
             skipped,
             message_key,
+            unreadable: None,
         })
     }
 }
@@ -583,6 +605,7 @@ impl Vault {
                     parts,
                     skipped,
                     message_key,
+                    unreadable: _,
                 } = prepared;
                 let mut stored = |record: Record| -> Result<Document> {
                     let doc = record.doc.clone();

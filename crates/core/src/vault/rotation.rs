@@ -196,12 +196,21 @@ fn rewrap(conn: &Connection, previous: &SecretKey, new: &SecretKey, id: &Uuid) -
             params![doc, wrap_key(&new_wrap, &key, &aad)?],
         )?;
     }
-    crate::vault::mailbox::reseal(
-        &tx,
-        &crate::vault::mailbox::credentials_key(previous, id)?,
-        &crate::vault::mailbox::credentials_key(new, id)?,
-        id,
+    // An index of a schema before mail accounts (a rotation cut short by an older Coffre) has
+    // no passwords to re-seal; its migration comes after.
+    let has_accounts: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'mail_accounts'",
+        [],
+        |r| r.get(0),
     )?;
+    if has_accounts {
+        crate::vault::mailbox::reseal(
+            &tx,
+            &crate::vault::mailbox::credentials_key(previous, id)?,
+            &crate::vault::mailbox::credentials_key(new, id)?,
+            id,
+        )?;
+    }
     for (k, v) in [
         (SETTING_STABLE, fmt::b64(&stable.seal(new, id)?)),
         (SETTING_TARGET, target),
