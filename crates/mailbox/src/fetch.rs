@@ -490,7 +490,7 @@ fn store(
 
 fn prepare(vault: &Mutex<Vault>, sealer: &Sealer, bytes: &[u8]) -> Fetched {
     let fp = sealer.fingerprint(bytes);
-    let known = lock(vault).mail_known(&fp);
+    let known = lock(vault).find_duplicate(&fp);
     match known {
         Ok(Some(doc)) => Fetched::Duplicate(doc),
         Ok(None) => match sealer.prepare_fetched(bytes, fp) {

@@ -717,12 +717,6 @@ impl Vault {
         )?;
         tx.commit()
     }
-
-    /// The document stored with these bytes' fingerprint, if any (for the collector, which
-    /// skips extracting a message already in the vault).
-    pub fn mail_known(&self, fp: &crate::vault::Fingerprint) -> Result<Option<Document>> {
-        self.find_duplicate(fp)
-    }
 }
 
 #[cfg(test)]
