@@ -1,5 +1,5 @@
 fn main() {
-    // tauri.conf.json lives at the repository root; only the folder of this path is used.
-    tauri_build::try_build(tauri_build::Attributes::new().config_path("../tauri.conf.json"))
+    // The standard layout: tauri.conf.json beside this crate's manifest.
+    tauri_build::try_build(tauri_build::Attributes::new().config_path("tauri.conf.json"))
         .expect("tauri build configuration");
 }

@@ -92,7 +92,7 @@ fn main() {
             session::start_mail_schedule(app.handle().clone());
             Ok(())
         })
-        .build(tauri::generate_context!("../tauri.conf.json"));
+        .build(tauri::generate_context!());
     let app = match result {
         Ok(app) => app,
         Err(e) => {
@@ -103,9 +103,11 @@ fn main() {
     app.run(move |handle, event| {
         if let tauri::RunEvent::Exit = event {
             // Lock on the way out: the watcher stops, jobs in flight finish, keys are wiped.
-            if let Some(s) = lock(&handle.state::<AppState>().session).take() {
+            let state = handle.state::<AppState>();
+            if let Some(s) = lock(&state.session).take() {
                 s.close();
             }
+            state.stop_locked_watch();
             if let Some(d) = &demo_dir {
                 let _ = std::fs::remove_dir_all(d);
             }

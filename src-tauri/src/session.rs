@@ -1,6 +1,8 @@
 //! The unlocked vault and what runs over it while the app is open: the ingest queue and the
 //! watched import folder. Locking drops all of it: the watcher stops, the queue finishes its
-//! jobs in flight, and the vault's keys are wiped when the last reference goes.
+//! jobs in flight, and the vault's keys are wiped when the last reference goes; the import
+//! folder is then watched by a locked watcher that seals new files into the vault's inbox
+//! (imported at the next unlock).
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -10,7 +12,10 @@ use std::time::{Duration, Instant};
 
 use coffre_core::intake::ingest::Ingest;
 use coffre_core::intake::session::Intake;
-use coffre_core::intake::watch::{self, WatchConfig, WatchEvent, WatchOptions, WatchState};
+use coffre_core::intake::watch::{
+    self, WatchConfig, WatchEvent, WatchOptions, WatchState, Watcher,
+};
+use coffre_core::vault::inbox::IntakeKey;
 use coffre_core::{Code, Vault};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
@@ -129,8 +134,15 @@ pub struct Session {
 impl Session {
     /// Starts the ingest queue over `vault` (forwarding its events to the window as `ingest`)
     /// and resumes the remembered import folder, if any.
-    pub fn start(vault: Vault, app: &AppHandle) -> Result<Session, ApiError> {
+    /// Files sealed into the inbox while the vault was locked are imported first (the folder's
+    /// locked watcher stopped before).
+    pub fn start(mut vault: Vault, app: &AppHandle) -> Result<Session, ApiError> {
+        app.state::<AppState>().stop_locked_watch();
         let config = vault.watch_config()?;
+        let inbox = vault.import_inbox()?;
+        if !inbox.is_empty() {
+            let _ = app.emit("inbox-imported", &inbox);
+        }
         let intake = Intake::start(vault)?;
         let events = intake.ingest().subscribe();
         let handle = app.clone();
@@ -217,6 +229,15 @@ impl Session {
         drop(self.close_keeping_vault());
     }
 
+    /// What a watcher needs to go on once the vault is locked: the folder, how it is watched,
+    /// and the intake key verified at this unlock. `None` when no folder is watched.
+    fn locked_intake(&self) -> Option<(WatchConfig, IntakeKey)> {
+        let vault = lock(self.vault());
+        let config = vault.watch_config().ok()??;
+        let key = vault.intake_key().ok()?;
+        Some((config, key))
+    }
+
     /// [`Session::close`], handing back the vault when nothing else holds it any more (for an
     /// operation that needs it whole, like a master-key rotation).
     pub fn close_keeping_vault(self) -> Option<Vault> {
@@ -234,6 +255,8 @@ pub struct AppState {
     pub last_activity: Mutex<Instant>,
     /// The vault's auto-lock delay, read at unlock and when changed (0: never).
     pub auto_lock_minutes: AtomicU32,
+    /// While locked: the import folder's watcher that seals new files into the inbox.
+    locked_watch: Mutex<Option<Watcher>>,
 }
 
 impl AppState {
@@ -244,6 +267,41 @@ impl AppState {
             session: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
             auto_lock_minutes: AtomicU32::new(coffre_core::vault::DEFAULT_AUTO_LOCK_MINUTES),
+            locked_watch: Mutex::new(None),
+        }
+    }
+
+    /// Locks the vault (if unlocked): the session closes (keys wiped), and an import folder
+    /// goes on being watched, each new file sealed into the inbox with the intake key this
+    /// session verified. True if it was unlocked.
+    pub fn lock_now(&self) -> bool {
+        let Some(session) = lock(&self.session).take() else {
+            return false;
+        };
+        let next = session.locked_intake();
+        session.close();
+        if let Some((config, key)) = next {
+            let options = WatchOptions {
+                after: config.after,
+                recursive: config.recursive,
+                ..WatchOptions::default()
+            };
+            match coffre_core::intake::locked::watch_locked(key, &config.folder, options, |_| {}) {
+                Ok(w) => {
+                    if let Some(old) = lock(&self.locked_watch).replace(w) {
+                        old.stop();
+                    }
+                }
+                Err(e) => eprintln!("coffre: import folder not watched while locked: {e}"),
+            }
+        }
+        true
+    }
+
+    /// Stops the locked watcher, if any (at unlock, and when the app quits).
+    pub fn stop_locked_watch(&self) {
+        if let Some(w) = lock(&self.locked_watch).take() {
+            w.stop();
         }
     }
 
@@ -279,8 +337,7 @@ impl AppState {
         {
             return false;
         }
-        let session = lock(&self.session).take();
-        session.map(Session::close).is_some()
+        self.lock_now()
     }
 }
 

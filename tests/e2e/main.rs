@@ -156,6 +156,34 @@ fn desktop_app_end_to_end() {
     }
 }
 
+/// The app a package installed (`COFFRE_INSTALLED_APP`, set by `cargo xtask package-check`),
+/// started with no argument as from the desktop menu: on a fresh account it opens the default
+/// vault's place and offers to create a vault.
+#[test]
+#[ignore = "run by `cargo xtask package-check` on an installed package"]
+fn installed_app_first_screen() {
+    let binary = std::env::var_os("COFFRE_INSTALLED_APP")
+        .map(PathBuf::from)
+        .expect("COFFRE_INSTALLED_APP names the installed app");
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).expect("a home folder");
+    let check = || -> Result<String> {
+        let (_xvfb, display) = xvfb(1280, 800)?;
+        let (_driver_process, port) = webkit_driver(&display, &home)?;
+        let driver = Driver::start(port, &binary, &[])?;
+        driver.wait("[data-testid=create-vault-form]", WAIT)?;
+        driver.wait("[data-testid=passphrase]", WAIT)?;
+        let shot = shots_dir().join("installed-first-screen.png");
+        driver.screenshot(&shot)?;
+        let text = driver.exec("return document.body.innerText", json!([]))?;
+        let _ = driver.quit();
+        Ok(text.as_str().unwrap_or_default().to_owned())
+    };
+    let text = check().unwrap_or_else(|e| panic!("{e}"));
+    assert!(!text.trim().is_empty(), "the first screen shows no text");
+}
+
 fn run() -> Result<()> {
     let mut app: Option<App> = None;
     let result = steps(&mut app);

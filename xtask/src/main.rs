@@ -8,12 +8,15 @@
 //!   packages the app needs, then the UI's npm packages.
 //! - `cargo xtask cli [ARGS...]`: the `coffre` CLI (release build); with no ARGS it creates the
 //!   default vault if there is none, then lists it.
+//! - `cargo xtask dist [--debug]`: the installers of this OS in `target/dist/` (Tauri's bundler);
+//!   `cargo xtask package-check`: the `.deb` installed, run, checked and removed (Linux, CI).
 //! - `cargo xtask bench`: the benchmarks, with their baselines measured in the same run.
 //! - `cargo xtask fuzz [TARGET...] [--seconds N]`: the committed fuzzing inputs, then each
 //!   fuzzing target (all by default) for N seconds (default 600), release build.
 
 mod bench;
 mod bindings;
+mod dist;
 mod fuzz;
 mod launch;
 mod setup;
@@ -50,11 +53,13 @@ fn dispatch() -> Result<()> {
         "run" => run(&rest),
         "cli" => cli(&rest),
         "setup" => setup(),
+        "dist" => dist::dist(&rest),
+        "package-check" => dist::package_check(),
         "bench" => bench(&rest),
         "fuzz" => fuzz(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bindings | run [--demo | --vault DIR] | cli [ARGS...] | setup | bench [vault|search|extract|worker|ingest|bundle|backup|ocr|mail|app]... | fuzz [TARGET...] [--seconds N]>"
+                "usage: cargo xtask <test | bindings | run [--demo | --vault DIR] | cli [ARGS...] | setup | dist [--debug] | package-check | bench [vault|search|extract|worker|ingest|bundle|backup|ocr|mail|app]... | fuzz [TARGET...] [--seconds N]>"
             );
             bail!("unknown task {task:?}")
         }

@@ -1,14 +1,14 @@
 //! `cargo xtask setup`: the system and npm packages the app and its tests need.
 //!
 //! Promises: only what is missing is installed (Debian packages through apt-get, with sudo
-//! unless root; the UI's npm packages when the lock file is newer than `node_modules`); on other
+//! unless root; the UI's npm packages, with `npm ci`, when the lock file is newer than `node_modules`); on other
 //! systems it says what to install instead.
 
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::util::{have, modified, npm, root};
+use crate::util::{as_root, have, modified, npm, root};
 
 /// Debian packages the desktop app builds against, runs on, and is tested with.
 const APT_PACKAGES: &[&str] = &[
@@ -51,7 +51,7 @@ const APT_PACKAGES: &[&str] = &[
 ];
 
 /// Installs what is missing: Debian packages (with apt-get, through sudo unless root) and the
-/// UI's npm packages (`npm install`, from the lock file).
+/// UI's npm packages (`npm ci`, from the lock file).
 pub(crate) fn setup() -> Result<()> {
     if have("apt-get") && have("dpkg-query") {
         let missing: Vec<&str> = APT_PACKAGES
@@ -66,28 +66,10 @@ pub(crate) fn setup() -> Result<()> {
             .collect();
         if !missing.is_empty() {
             eprintln!("Installing system packages: {}", missing.join(" "));
-            let root_user = Command::new("id")
-                .arg("-u")
-                .output()
-                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-            let sudo: &[&str] = if root_user { &[] } else { &["sudo"] };
-            let run = |args: &[&str]| -> Result<()> {
-                let all: Vec<&str> = sudo.iter().chain(args).copied().collect();
-                let ok = Command::new(all[0])
-                    .args(&all[1..])
-                    .env("DEBIAN_FRONTEND", "noninteractive")
-                    .status()
-                    .with_context(|| format!("running {}", all.join(" ")))?
-                    .success();
-                if !ok {
-                    bail!("{} failed", all.join(" "));
-                }
-                Ok(())
-            };
-            run(&["apt-get", "update", "-qq"])?;
+            as_root(&["apt-get", "update", "-qq"])?;
             let mut install = vec!["apt-get", "install", "-y", "-qq", "--no-install-recommends"];
             install.extend(&missing);
-            run(&install)?;
+            as_root(&install)?;
         }
     } else {
         eprintln!(
@@ -104,9 +86,8 @@ pub(crate) fn setup() -> Result<()> {
         || modified(&ui.join("package-lock.json"))
             > modified(&ui.join("node_modules/.package-lock.json"))
     {
-        // `npm install` follows the lock file. Not `npm ci`: registries that serve only this
-        // platform's optional packages write locks that `npm ci` then calls out of sync.
-        npm(&["install", "--no-audit", "--no-fund"])?;
+        // The lock file lists every platform's optional packages: `npm ci` installs exactly it.
+        npm(&["ci", "--no-audit", "--no-fund"])?;
     }
     Ok(())
 }

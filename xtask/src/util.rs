@@ -62,3 +62,24 @@ pub(crate) fn npm(args: &[&str]) -> Result<()> {
     }
     Ok(())
 }
+
+/// Runs a command as root: directly when this is root, else through `sudo`.
+pub(crate) fn as_root(args: &[&str]) -> Result<()> {
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let sudo: &[&str] = if root_user { &[] } else { &["sudo"] };
+    let all: Vec<&str> = sudo.iter().chain(args).copied().collect();
+    eprintln!("$ {}", all.join(" "));
+    let ok = Command::new(all[0])
+        .args(&all[1..])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .with_context(|| format!("running {}", all.join(" ")))?
+        .success();
+    if !ok {
+        bail!("{} failed", all.join(" "));
+    }
+    Ok(())
+}

@@ -238,6 +238,11 @@ pub struct WatchArgs {
     /// One JSON object per event.
     #[arg(long)]
     pub json: bool,
+    /// Unlock once (to import what waits and to verify the vault's intake key), then lock and
+    /// go on watching: each new file is sealed into the vault's inbox, unreadable without the
+    /// passphrase, and imported at the next unlock.
+    #[arg(long)]
+    pub locked: bool,
 }
 
 /// The arguments of `coffre search`.

@@ -35,18 +35,29 @@ impl Env {
     }
 
     fn watch(&self, after: &str) -> Watch {
+        self.watch_with(after, &[])
+    }
+
+    /// `coffre watch --locked`: unlocks once, locks, then seals new files into the inbox.
+    fn watch_locked(&self, after: &str) -> Watch {
+        self.watch_with(after, &["--locked"])
+    }
+
+    fn watch_with(&self, after: &str, extra: &[&str]) -> Watch {
+        let mut args = vec![
+            "watch",
+            self.inbox.to_str().unwrap(),
+            "--after",
+            after,
+            "--settle-ms",
+            "300",
+            "--rescan-s",
+            "2",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
         let mut child = self
-            .cmd(&[
-                "watch",
-                self.inbox.to_str().unwrap(),
-                "--after",
-                after,
-                "--settle-ms",
-                "300",
-                "--rescan-s",
-                "2",
-                "--json",
-            ])
+            .cmd(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -329,4 +340,218 @@ fn keep_writes_nothing_into_the_watched_folder() {
     assert_eq!(w.count("imported") + w.count("duplicate"), 0);
     w.stop();
     assert_eq!(env.list().len(), 2);
+}
+
+/// The sealed files waiting in the vault's inbox.
+fn sealed(env: &Env) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(env.vault.vault.join("inbox")) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sealed"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Whether any 24-byte run of `plain` (taken every 997 bytes, and its first bytes) is in `data`.
+fn holds_any_of(data: &[u8], plain: &[u8]) -> bool {
+    (0..plain.len().saturating_sub(24))
+        .step_by(997)
+        .any(|at| data.windows(24).any(|w| w == &plain[at..at + 24]))
+}
+
+#[test]
+fn locked_watch_seals_and_the_next_unlock_imports_once_with_the_name() {
+    for after in ["delete", "move"] {
+        let env = Env::new();
+        let w = env.watch_locked(after);
+        let pdf = common::fixture("real/libreoffice/lo-fr-1.pdf");
+        let plain = std::fs::read(&pdf).unwrap();
+        let dropped = env.inbox.join("Facture mars.pdf");
+        std::fs::copy(&pdf, &dropped).unwrap();
+        w.wait_for("the sealed file handled", |e| {
+            e.iter().any(|v| v["kind"] == "handled")
+        });
+        assert!(!dropped.exists(), "{after}: the plaintext left the folder");
+        if after == "move" {
+            let moved = env
+                .inbox
+                .join("Imported")
+                .join(time_month())
+                .join("Facture mars.pdf");
+            assert!(moved.exists(), "move keeps the file under Imported/");
+        }
+        let files = sealed(&env);
+        assert_eq!(files.len(), 1, "one sealed file: {files:?}");
+        let data = std::fs::read(&files[0]).unwrap();
+        assert!(
+            !holds_any_of(&data, &plain),
+            "no run of the file's bytes in clear"
+        );
+        assert!(!data.windows(7).any(|w| w == b"Facture"), "nor its name");
+        // Nothing else of it anywhere in the vault's folder while locked.
+        for f in common_walk(&env.vault.vault) {
+            let bytes = std::fs::read(&f).unwrap_or_default();
+            assert!(
+                !holds_any_of(&bytes, &plain),
+                "{} holds plaintext",
+                f.display()
+            );
+        }
+        // The next unlock (any command) imports it, under its name; the one after, nothing.
+        let docs = env.list();
+        assert_eq!(docs.len(), 1, "{docs:?}");
+        assert_eq!(docs[0]["name"], "Facture mars.pdf");
+        let id = docs[0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(env.run(&["cat", &id]).stdout, plain, "the same bytes");
+        assert!(sealed(&env).is_empty(), "the inbox is emptied");
+        assert_eq!(env.list().len(), 1);
+        assert!(env.audit_actions().iter().any(|a| a == "intake.inbox"));
+        w.stop();
+    }
+}
+
+fn common_walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(common_walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_locked_watcher_killed_while_sealing_loses_and_doubles_nothing() {
+    let env = Env::new();
+    // Large enough that sealing takes a while; each run is killed a little later.
+    let data = pdf_body(7, 24 << 20);
+    let dropped = env.inbox.join("scan-lot.pdf");
+    write(&dropped, &data);
+    let mut delays_ms = 250;
+    let mut sealed_runs = 0;
+    let mut killed_mid_seal = false;
+    for _ in 0..60 {
+        let w = env.watch_locked("delete");
+        std::thread::sleep(Duration::from_millis(delays_ms));
+        w.kill();
+        // Never both gone: the plaintext stays until a sealed copy is durable.
+        let left = dropped.exists();
+        let copies = sealed(&env).len();
+        let parts = common_walk(&env.vault.vault.join("inbox")).len() - copies;
+        eprintln!("kill at {delays_ms} ms: plaintext {left}, sealed {copies}, parts {parts}");
+        killed_mid_seal |= left && parts > 0;
+        assert!(left || copies >= 1, "lost: no plaintext and no sealed copy");
+        if !left {
+            sealed_runs += 1;
+            break;
+        }
+        delays_ms += 25;
+    }
+    if dropped.exists() {
+        // Let one run finish.
+        let w = env.watch_locked("delete");
+        w.wait_for("sealed", |e| e.iter().any(|v| v["kind"] == "handled"));
+        w.stop();
+    }
+    assert!(
+        killed_mid_seal,
+        "no kill fell while a file was being sealed"
+    );
+    assert!(!dropped.exists());
+    let docs = env.list();
+    assert_eq!(docs.len(), 1, "one document whatever was killed: {docs:?}");
+    assert_eq!(
+        env.run(&["cat", docs[0]["id"].as_str().unwrap()]).stdout,
+        data
+    );
+    assert!(sealed(&env).is_empty());
+    let leftovers: Vec<_> = common_walk(&env.vault.vault.join("inbox"));
+    assert!(
+        leftovers
+            .iter()
+            .all(|p| p.extension().is_some_and(|e| e == "part")),
+        "only abandoned parts may remain: {leftovers:?} (after {sealed_runs} sealed run)"
+    );
+}
+
+#[test]
+fn an_unlock_killed_while_importing_the_inbox_loses_and_doubles_nothing() {
+    let env = Env::new();
+    let w = env.watch_locked("delete");
+    for i in 0..6 {
+        write(&env.inbox.join(format!("f{i}.pdf")), &pdf_body(i, 300_000));
+    }
+    w.wait_for("six sealed", |e| {
+        e.iter().filter(|v| v["kind"] == "handled").count() == 6
+    });
+    w.stop();
+    assert_eq!(sealed(&env).len(), 6);
+    // `coffre list` unlocks and imports; killed earlier than it can finish, then later.
+    let mut delay = 20;
+    let mut remaining = Vec::new();
+    while !sealed(&env).is_empty() && delay < 30_000 {
+        let mut child = env
+            .cmd(&["list"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill();
+        child.wait().unwrap();
+        remaining.push(sealed(&env).len());
+        delay += 20;
+    }
+    assert!(
+        remaining.iter().any(|&n| n > 0 && n < 6),
+        "some kill fell between two imports: {remaining:?}"
+    );
+    let docs = env.list();
+    assert_eq!(docs.len(), 6, "each sealed file once: {docs:?}");
+    let mut names: Vec<_> = docs
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        (0..6).map(|i| format!("f{i}.pdf")).collect::<Vec<_>>()
+    );
+    assert!(sealed(&env).is_empty());
+}
+
+#[test]
+fn an_edited_header_cannot_redirect_the_running_locked_watcher() {
+    let env = Env::new();
+    let w = env.watch_locked("delete");
+    // Someone replaces the intake key in the header with their own.
+    let header_path = env.vault.vault.join("vault.json");
+    let mut header: Value = serde_json::from_slice(&std::fs::read(&header_path).unwrap()).unwrap();
+    let genuine = header["intake"]["public"].as_str().unwrap().to_owned();
+    header["intake"]["public"] = Value::from("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+    std::fs::write(&header_path, serde_json::to_vec_pretty(&header).unwrap()).unwrap();
+    write(&env.inbox.join("after-edit.pdf"), &pdf_body(3, 50_000));
+    w.wait_for("sealed", |e| e.iter().any(|v| v["kind"] == "handled"));
+    w.stop();
+    // Sealed to the key verified at unlock: the vault reads it; the header is put right.
+    let docs = env.list();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0]["name"], "after-edit.pdf");
+    let header: Value = serde_json::from_slice(&std::fs::read(&header_path).unwrap()).unwrap();
+    assert_eq!(header["intake"]["public"], Value::from(genuine));
+    assert!(
+        env.audit_actions()
+            .iter()
+            .any(|a| a == "intake.key_restored")
+    );
 }

@@ -7,7 +7,7 @@ use coffre_core::Code;
 use coffre_core::storage::settings::Setting;
 use coffre_core::{CreateOptions, Passphrase, RecoveryKey, Strength, Vault};
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use zeroize::Zeroizing;
 
 use super::{Res, blocking, with_vault};
@@ -133,16 +133,12 @@ pub async fn vault_recover(
 }
 
 #[tauri::command]
-pub async fn vault_lock(state: State<'_, AppState>) -> Res<()> {
-    let session = lock(&state.session).take();
-    if let Some(s) = session {
-        blocking(move || {
-            s.close();
-            Ok(())
-        })
-        .await?;
-    }
-    Ok(())
+pub async fn vault_lock(app: AppHandle) -> Res<()> {
+    blocking(move || {
+        app.state::<AppState>().lock_now();
+        Ok(())
+    })
+    .await
 }
 
 #[tauri::command]

@@ -164,6 +164,7 @@ pub fn watch(ctx: &Ctx, args: WatchArgs) -> Result<ExitCode> {
         recursive,
         rescan_s,
         json,
+        locked,
     } = args;
     let vault = ctx.open()?;
     let folder = folder.as_path();
@@ -190,6 +191,7 @@ pub fn watch(ctx: &Ctx, args: WatchArgs) -> Result<ExitCode> {
             match &event {
                 WatchEvent::Started { folder } => format!("watching {}", p(folder)),
                 WatchEvent::Seen { path } => format!("seen {}", p(path)),
+                WatchEvent::Imported { path, id } if locked => format!("sealed {id} {}", p(path)),
                 WatchEvent::Imported { path, id } => format!("imported {id} {}", p(path)),
                 WatchEvent::Duplicate { path, id } => format!("duplicate {id} {}", p(path)),
                 WatchEvent::Failed {
@@ -222,6 +224,20 @@ pub fn watch(ctx: &Ctx, args: WatchArgs) -> Result<ExitCode> {
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
     };
+    if locked {
+        // Verified at this unlock; the vault is then locked (keys wiped, folder released).
+        let key = {
+            let vault = coffre_core::intake::session::lock(intake.vault());
+            vault.check_import_folder(folder, options.recursive)?;
+            vault.intake_key()?
+        };
+        intake.close();
+        eprintln!("coffre: the vault is locked; new files are sealed into its inbox");
+        let watcher = coffre_core::intake::locked::watch_locked(key, folder, options, print)?;
+        let _ = stop_rx.recv();
+        watcher.stop();
+        return Ok(ExitCode::SUCCESS);
+    }
     intake.watch(folder, options, print)?;
     let _ = stop_rx.recv();
     intake.close();

@@ -41,10 +41,26 @@ impl Ctx {
         secrets::existing(self.pass_file())
     }
 
-    /// Opens the vault with its passphrase.
+    /// Opens the vault with its passphrase; files sealed into its inbox while it was locked
+    /// are imported first (said on stderr).
     pub fn open(&self) -> Result<Vault> {
         let pass = self.passphrase()?;
-        Ok(Vault::open(&self.dir, &pass)?)
+        let mut vault = Vault::open(&self.dir, &pass)?;
+        if vault.inbox_count() > 0 {
+            for item in vault.import_inbox()? {
+                let name = item.name.as_deref().unwrap_or("?");
+                match (&item.id, &item.reason) {
+                    (Some(id), _) => {
+                        eprintln!("coffre: {} {id} {name} (sealed while locked)", item.status);
+                    }
+                    (None, reason) => eprintln!(
+                        "coffre: a file sealed while locked could not be imported (kept in the inbox): {}",
+                        reason.as_deref().unwrap_or("")
+                    ),
+                }
+            }
+        }
+        Ok(vault)
     }
 
     /// The vault's header, or `None` when there is no vault in the folder (no passphrase needed).

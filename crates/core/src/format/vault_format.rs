@@ -35,6 +35,8 @@ pub const TMP_DIR: &str = "tmp";
 pub const QUARANTINE_DIR: &str = "quarantine";
 /// File name of the lock.
 pub const LOCK_FILE: &str = "lock";
+/// Files sealed to the intake key while the vault was locked (section 15).
+pub const INBOX_DIR: &str = "inbox";
 /// The `format` value of the header.
 pub const FORMAT_NAME: &str = "coffre-vault";
 /// The only header version this build reads and writes.
@@ -106,6 +108,19 @@ pub struct VaultHeader {
     /// derived from this one (see `rotation`). Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_master: Option<String>,
+    /// The intake public key (section 15); written at the first unlock that lacks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intake: Option<IntakeSection>,
+}
+
+/// The vault's intake public key and its MAC (base64 each). Checked against the key derived
+/// at every unlock; a reader without the master key must not trust it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntakeSection {
+    /// The X25519 public key (32 bytes).
+    pub public: String,
+    /// HMAC-SHA256 of "coffre/v1/intake-public" || UUID(vault_id) || public.
+    pub mac: String,
 }
 
 impl VaultHeader {

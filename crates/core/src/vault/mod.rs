@@ -21,6 +21,7 @@
 pub mod browse;
 mod documents;
 mod import;
+pub mod inbox;
 pub mod lifecycle;
 pub mod mailbox;
 pub mod memory;
@@ -64,8 +65,7 @@ struct Keys {
     audit: SecretKey,
     /// MACs file names kept in the watched folders' memory.
     names: SecretKey,
-    #[allow(dead_code)]
-    // Signs bundles and backups (later issues); derived now so the format is fixed.
+    /// Signs bundles and backups; the intake key pair derives from it.
     signing_seed: SecretKey,
 }
 

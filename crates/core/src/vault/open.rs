@@ -179,6 +179,7 @@ impl Vault {
             passphrase_wrap: String::new(),
             recovery_wrap: String::new(),
             previous_master: None,
+            intake: None,
         };
         let kek = derive_kek(passphrase, &salt, &options.kdf)?;
         header.passphrase_wrap = fmt::b64(&wrap_key(
@@ -373,6 +374,7 @@ impl Vault {
         // Documents stored before retention existed (schema 3) get their dates now, once.
         crate::vault::lifecycle::compute_missing_retention(&mut vault)?;
         vault.backfill_watch_names()?;
+        vault.ensure_intake_header()?;
         let audit_key = vault.audit_key();
         let noted = take_failed_unlocks(dir);
         let months = vault.audit_access_months()?;

@@ -103,6 +103,11 @@ fn format_utc(t: OffsetDateTime) -> String {
         .expect("UTC time formats")
 }
 
+/// A file-system time, RFC 3339 UTC like [`now_rfc3339`].
+pub fn rfc3339(t: std::time::SystemTime) -> String {
+    format_utc(OffsetDateTime::from(t))
+}
+
 /// The current time, RFC 3339 UTC with exactly three fractional digits (sortable as text).
 pub fn now_rfc3339() -> String {
     format_utc(OffsetDateTime::now_utc())
