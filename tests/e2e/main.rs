@@ -174,14 +174,23 @@ fn installed_app_first_screen() {
         let driver = Driver::start(port, &binary, &[])?;
         driver.wait("[data-testid=create-vault-form]", WAIT)?;
         driver.wait("[data-testid=passphrase]", WAIT)?;
+        // The screen as painted: its text, once nothing is loading any more.
+        let text = driver.until("the create-vault screen", WAIT, || {
+            let text = driver.exec("return document.body.innerText", json!([]))?;
+            let text = text.as_str().unwrap_or_default().to_owned();
+            Ok((!text.contains("Loading") && !text.contains("Chargement")).then_some(text))
+        })?;
+        // Give the window a moment to paint what the DOM holds before the picture.
+        std::thread::sleep(Duration::from_secs(1));
         let shot = shots_dir().join("installed-first-screen.png");
         driver.screenshot(&shot)?;
-        let text = driver.exec("return document.body.innerText", json!([]))?;
         let _ = driver.quit();
-        Ok(text.as_str().unwrap_or_default().to_owned())
+        Ok(text)
     };
     let text = check().unwrap_or_else(|e| panic!("{e}"));
-    assert!(!text.trim().is_empty(), "the first screen shows no text");
+    // The default vault's place, under the (private) user's data folder.
+    let data = home.join(".local/share").to_string_lossy().into_owned();
+    assert!(text.contains(&data), "not the default vault folder under {data}: {text}");
 }
 
 fn run() -> Result<()> {

@@ -597,3 +597,43 @@ fn a_signed_manifest_with_odd_ids_is_reported_not_a_panic() {
     assert!(backup_restore(&dir, None, &to).is_err());
     assert!(!to.exists());
 }
+
+/// The computer's clock `minutes` from now, in a zone with daylight saving (Paris).
+fn paris_in(minutes: i64) -> jiff::ZonedDateTime {
+    jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_mins(minutes))
+        .unwrap()
+        .to_zoned_datetime(jiff::tz::TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap())
+}
+
+#[test]
+fn the_schedule_says_when_a_backup_is_due_and_when_one_was_missed() {
+    use coffre_core::storage::settings::Setting;
+    let (tmp, mut v, _, _) = setup();
+    // No folder chosen yet: nothing is ever due, whatever the schedule.
+    let status = v.backup_status_at(&paris_in(0)).unwrap();
+    assert_eq!(status.schedule, "daily 12:30");
+    assert!(!status.due && !status.missed && status.overdue);
+    v.backup_create(&tmp.path().join("b"), &Rotation::default())
+        .unwrap();
+    // Just backed up: the next occurrence is ahead, nothing is due.
+    let status = v.backup_status_at(&paris_in(0)).unwrap();
+    assert!(!status.due && !status.missed && !status.overdue);
+    assert!(status.next_at.is_some());
+    // Every day at the time it is two hours from now: due once that time has passed.
+    let in_two_hours = paris_in(120);
+    let at = format!("daily {:02}:{:02}", in_two_hours.hour(), in_two_hours.minute());
+    v.set_setting(Setting::BackupSchedule, &at).unwrap();
+    let status = v.backup_status_at(&paris_in(119)).unwrap();
+    assert!(!status.due, "not before its time");
+    let status = v.backup_status_at(&paris_in(130)).unwrap();
+    assert!(status.due && !status.missed, "due at its time: {status:?}");
+    // Not made within the hour (the computer was off, the disk unplugged): missed.
+    let status = v.backup_status_at(&paris_in(200)).unwrap();
+    assert!(status.due && status.missed);
+    // A backup made then settles it; turned off, nothing is due.
+    v.set_setting(Setting::BackupSchedule, "off").unwrap();
+    let status = v.backup_status_at(&paris_in(200)).unwrap();
+    assert!(!status.due && !status.missed && status.next_at.is_none());
+    assert!(v.set_setting(Setting::BackupSchedule, "daily 25:00").is_err());
+}

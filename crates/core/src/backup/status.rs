@@ -1,8 +1,11 @@
-//! The vault's backup situation, for reminders: when and where the last backup was made, and
-//! whether one is overdue.
+//! The vault's backup situation, for reminders and the schedule: when and where the last backup
+//! was made, whether one is overdue, and whether the schedule wants one now.
 //!
 //! Promises: never made counts as overdue; the delay is a vault setting of at least one day
-//! (7 by default), and changing it is audited.
+//! (7 by default), and changing it is audited. A backup is `due` when a folder is known, the
+//! schedule (`backup-schedule`, in the computer's time zone) is on, and no backup was made since
+//! its latest occurrence; `missed` when it has been due for more than an hour (the computer was
+//! off, the disk unplugged, the backup failed).
 
 use serde::Serialize;
 
@@ -26,13 +29,39 @@ pub struct BackupStatus {
     pub warn_after_days: u32,
     /// No backup yet, or the last one is older than `warn_after_days`.
     pub overdue: bool,
+    /// `backup-schedule`: `off`, `daily HH:MM` or `weekly DAY HH:MM`.
+    pub schedule: String,
+    /// The schedule's next occurrence (RFC 3339 with the local offset), when on.
+    pub next_at: Option<String>,
+    /// The schedule wants a backup now (see the module's promises).
+    pub due: bool,
+    /// Due for more than an hour: a scheduled backup did not happen.
+    pub missed: bool,
 }
 
 impl Vault {
     /// When the last backup was made, where, and whether one is overdue (older than the
     /// `backup.warn_after_days` setting, 7 days by default, or never made).
     pub fn backup_status(&self) -> Result<BackupStatus> {
+        self.backup_status_at(&jiff::ZonedDateTime::now())
+    }
+
+    /// [`Vault::backup_status`] as of `now` (its zone is the schedule's).
+    pub fn backup_status_at(&self, now: &jiff::ZonedDateTime) -> Result<BackupStatus> {
         let last_at = self.raw_setting(SETTING_LAST_AT)?;
+        let folder = self.raw_setting(SETTING_FOLDER)?;
+        let schedule = match crate::storage::settings::get(self.conn(), Setting::BackupSchedule)? {
+            Some(crate::storage::settings::Value::Schedule(s)) => s,
+            _ => crate::storage::settings::DEFAULT_BACKUP_SCHEDULE,
+        };
+        let last_ts = last_at
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        let slot = schedule.last(now).map(|z| z.timestamp());
+        let due = folder.is_some()
+            && slot.is_some_and(|slot| last_ts.is_none_or(|last| last < slot));
+        let missed = due
+            && slot.is_some_and(|slot| now.timestamp() - jiff::SignedDuration::from_hours(1) > slot);
         let warn_after_days = self.settings()?.backup_warn_days;
         let age_days = last_at.as_deref().and_then(|t| {
             let at = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
@@ -40,10 +69,14 @@ impl Vault {
             Some((time::OffsetDateTime::now_utc() - at).whole_days())
         });
         Ok(BackupStatus {
-            folder: self.raw_setting(SETTING_FOLDER)?,
+            folder,
             overdue: age_days.is_none_or(|d| d >= i64::from(warn_after_days)),
             last_at,
             warn_after_days,
+            schedule: schedule.to_string(),
+            next_at: schedule.next(now).map(|z| z.timestamp().display_with_offset(z.offset()).to_string()),
+            due,
+            missed,
         })
     }
 

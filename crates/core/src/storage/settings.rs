@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result, Why};
 use crate::records::retention::{Category, Jurisdiction, Policy};
+use crate::support::schedule::Schedule;
 use coffre_extract::mail::rules::Rules;
 
 /// The import size limit of a new vault, in bytes.
@@ -25,6 +26,9 @@ pub const DEFAULT_ACCESS_RETENTION_MONTHS: u32 = 12;
 pub const DEFAULT_MAIL_FETCH_MINUTES: u32 = 15;
 /// Days without a backup after which one is overdue, by default.
 pub const DEFAULT_WARN_AFTER_DAYS: u32 = 7;
+/// When the app backs up on its own, by default: every day at 12:30 (a time the computer is
+/// usually on), once a backup folder has been chosen.
+pub const DEFAULT_BACKUP_SCHEDULE: Schedule = Schedule::Daily(jiff::civil::time(12, 30, 0, 0));
 
 /// One setting a user may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +41,8 @@ pub enum Setting {
     AutoLockMinutes,
     /// Days without a backup before one is overdue ([`Value::Count`], 1 to 3650).
     BackupWarnDays,
+    /// When the app backs up on its own ([`Value::Schedule`]; `daily 12:30` by default).
+    BackupSchedule,
     /// Whose retention rules apply ([`Value::Jurisdiction`]).
     Jurisdiction,
     /// The fiscal year's last day ([`Value::MonthDay`]).
@@ -74,6 +80,8 @@ pub enum Value {
     Ids(Vec<String>),
     /// Yes or no.
     Flag(bool),
+    /// A recurring time.
+    Schedule(Schedule),
 }
 
 impl Value {
@@ -86,6 +94,7 @@ impl Value {
             Value::MonthDay(m, d) => format!("{m:02}-{d:02}"),
             Value::Ids(ids) => ids.join(","),
             Value::Flag(b) => if *b { "yes" } else { "no" }.to_owned(),
+            Value::Schedule(s) => s.to_string(),
         }
     }
 
@@ -97,11 +106,12 @@ impl Value {
     }
 }
 
-const FIXED: [Setting; 12] = [
+const FIXED: [Setting; 13] = [
     Setting::MaxImportSize,
     Setting::AuditAccessMonths,
     Setting::AutoLockMinutes,
     Setting::BackupWarnDays,
+    Setting::BackupSchedule,
     Setting::Jurisdiction,
     Setting::FiscalYearEnd,
     Setting::OwnerIds,
@@ -133,6 +143,7 @@ impl Setting {
             Setting::AuditAccessMonths => "audit-access-months".into(),
             Setting::AutoLockMinutes => "auto-lock-minutes".into(),
             Setting::BackupWarnDays => "backup-warn-days".into(),
+            Setting::BackupSchedule => "backup-schedule".into(),
             Setting::Jurisdiction => "jurisdiction".into(),
             Setting::FiscalYearEnd => "fiscal-year-end".into(),
             Setting::OwnerIds => "owner-ids".into(),
@@ -196,6 +207,7 @@ impl Setting {
             Setting::AuditAccessMonths => "audit.access_months".into(),
             Setting::AutoLockMinutes => "app.auto_lock_minutes".into(),
             Setting::BackupWarnDays => "backup.warn_after_days".into(),
+            Setting::BackupSchedule => "backup.schedule".into(),
             Setting::Jurisdiction => "retention.jurisdiction".into(),
             Setting::FiscalYearEnd => "retention.fiscal_year_end".into(),
             Setting::OwnerIds => "owner.ids".into(),
@@ -216,6 +228,7 @@ impl Setting {
             Setting::AuditAccessMonths => Value::Count(DEFAULT_ACCESS_RETENTION_MONTHS),
             Setting::AutoLockMinutes => Value::Count(DEFAULT_AUTO_LOCK_MINUTES),
             Setting::BackupWarnDays => Value::Count(DEFAULT_WARN_AFTER_DAYS),
+            Setting::BackupSchedule => Value::Schedule(DEFAULT_BACKUP_SCHEDULE),
             Setting::Jurisdiction => Value::Jurisdiction(Jurisdiction::France),
             Setting::FiscalYearEnd => Value::MonthDay(12, 31),
             Setting::OwnerIds => Value::Ids(Vec::new()),
@@ -265,6 +278,15 @@ impl Setting {
             Setting::AuditAccessMonths => count(1, 120),
             Setting::AutoLockMinutes | Setting::MailFetchMinutes => count(0, 24 * 60),
             Setting::BackupWarnDays => count(1, 3650),
+            Setting::BackupSchedule => text.parse().map(Value::Schedule).map_err(|_| {
+                Error::invalid(
+                    &field,
+                    Why::NotOneOf {
+                        value: text.trim().to_owned(),
+                        allowed: "off, daily HH:MM, weekly DAY HH:MM (DAY: mon..sun)".into(),
+                    },
+                )
+            }),
             Setting::RetentionYears(_) => count(1, 100),
             Setting::Jurisdiction => Ok(Value::Jurisdiction(Jurisdiction::parse(text)?)),
             Setting::FiscalYearEnd => {
@@ -360,6 +382,8 @@ pub struct Settings {
     pub auto_lock_minutes: u32,
     /// `backup-warn-days`.
     pub backup_warn_days: u32,
+    /// `backup-schedule`: `off`, `daily HH:MM` or `weekly DAY HH:MM`.
+    pub backup_schedule: String,
     /// `jurisdiction`: `france`, `germany` or `custom`.
     pub jurisdiction: String,
     /// `fiscal-year-end`, `MM-DD`.
@@ -400,6 +424,7 @@ impl Settings {
             audit_access_months: count(conn, Setting::AuditAccessMonths)?,
             auto_lock_minutes: count(conn, Setting::AutoLockMinutes)?,
             backup_warn_days: count(conn, Setting::BackupWarnDays)?,
+            backup_schedule: text(Setting::BackupSchedule)?,
             jurisdiction: text(Setting::Jurisdiction)?,
             fiscal_year_end: text(Setting::FiscalYearEnd)?,
             owner_ids: ids,
@@ -422,6 +447,7 @@ impl Settings {
             Setting::AuditAccessMonths => self.audit_access_months.to_string(),
             Setting::AutoLockMinutes => self.auto_lock_minutes.to_string(),
             Setting::BackupWarnDays => self.backup_warn_days.to_string(),
+            Setting::BackupSchedule => self.backup_schedule.clone(),
             Setting::Jurisdiction => self.jurisdiction.clone(),
             Setting::FiscalYearEnd => self.fiscal_year_end.clone(),
             Setting::OwnerIds => self.owner_ids.join(","),

@@ -4,4 +4,5 @@ pub mod csv;
 pub mod dates;
 pub mod files;
 pub mod names;
+pub mod schedule;
 pub mod sizes;
