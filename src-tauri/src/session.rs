@@ -257,6 +257,10 @@ pub struct AppState {
     pub auto_lock_minutes: AtomicU32,
     /// While locked: the import folder's watcher that seals new files into the inbox.
     locked_watch: Mutex<Option<Watcher>>,
+    /// Files opened with Coffre while it was locked, imported at the next unlock.
+    opened: Mutex<Vec<PathBuf>>,
+    /// The last backup time seen while unlocked (for the tray while locked).
+    pub last_backup: Mutex<Option<String>>,
 }
 
 impl AppState {
@@ -268,6 +272,30 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             auto_lock_minutes: AtomicU32::new(coffre_core::vault::DEFAULT_AUTO_LOCK_MINUTES),
             locked_watch: Mutex::new(None),
+            opened: Mutex::new(Vec::new()),
+            last_backup: Mutex::new(None),
+        }
+    }
+
+    /// Files opened with Coffre: imported now if unlocked, else at the next unlock.
+    pub fn open_files(&self, files: Vec<PathBuf>) {
+        if files.is_empty() {
+            return;
+        }
+        lock(&self.opened).extend(files);
+        self.import_opened();
+    }
+
+    /// Queues the files opened while locked, once unlocked.
+    fn import_opened(&self) {
+        let Some(ingest) = lock(&self.session).as_ref().map(|s| s.ingest().clone()) else {
+            return;
+        };
+        let files = std::mem::take(&mut *lock(&self.opened));
+        if !files.is_empty()
+            && let Err(e) = ingest.submit(&files, coffre_core::intake::ingest::Origin::Drop)
+        {
+            eprintln!("coffre: opened files not imported: {e}");
         }
     }
 
@@ -326,6 +354,7 @@ impl AppState {
         if let Some(old) = lock(&self.session).replace(session) {
             old.close();
         }
+        self.import_opened();
     }
 
     /// Locks the vault if the owner has been away longer than the auto-lock delay; true if it
@@ -338,62 +367,5 @@ impl AppState {
             return false;
         }
         self.lock_now()
-    }
-}
-
-/// Checks for inactivity every 15 s and locks the vault, telling the window with `locked`.
-pub fn start_auto_lock(app: AppHandle) {
-    let spawned = std::thread::Builder::new()
-        .name("auto-lock".into())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(Duration::from_secs(15));
-                let state = app.state::<AppState>();
-                if state.lock_if_idle() {
-                    let _ = app.emit("locked", ());
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        eprintln!("coffre: auto-lock thread not started: {e}");
-    }
-}
-
-/// Fetches the mail accounts while the vault is unlocked: each account whose last fetch is
-/// older than `mail.fetch-every-minutes` (0: never), checked every minute. A failed fetch is
-/// kept with the account (Settings shows it) and tried again at the next period.
-pub fn start_mail_schedule(app: AppHandle) {
-    let spawned = std::thread::Builder::new()
-        .name("mail-schedule".into())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(Duration::from_secs(60));
-                let state = app.state::<AppState>();
-                let Ok(vault) = state.vault() else { continue };
-                let due = {
-                    let v = lock(&vault);
-                    let every = v.settings().map_or(0, |s| s.mail_fetch_every_minutes);
-                    if every == 0 {
-                        continue;
-                    }
-                    let accounts = v.mail_accounts().unwrap_or_default();
-                    coffre_core::vault::mailbox::due(
-                        &accounts,
-                        every,
-                        &coffre_core::storage::audit::now_rfc3339(),
-                    )
-                };
-                drop(vault);
-                for name in due {
-                    // Locked since (or unlocked again): that session's vault, or none.
-                    let Ok(vault) = state.vault() else { break };
-                    if let Err(e) = crate::commands::mail::fetch_and_tell(&app, &vault, &name) {
-                        eprintln!("coffre: fetching mail account {name}: {e}");
-                    }
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        eprintln!("coffre: mail schedule not started: {e}");
     }
 }

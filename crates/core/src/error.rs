@@ -283,11 +283,14 @@ pub enum Code {
     Io,
     /// `internal`: An index or cryptographic failure that is not the user's to fix.
     Internal,
+    /// `busy`: the app refuses to do it while an import, a fetch or a backup runs (used by the
+    /// shells: installing an update).
+    Busy,
 }
 
 impl Code {
     /// Every code, for shells that must translate each one.
-    pub const ALL: [Code; 28] = [
+    pub const ALL: [Code; 29] = [
         Code::WrongPassphrase,
         Code::WrongRecoveryKey,
         Code::MalformedRecoveryKey,
@@ -316,6 +319,7 @@ impl Code {
         Code::Invalid,
         Code::Io,
         Code::Internal,
+        Code::Busy,
     ];
 
     /// The code as written on the wire (`wrong_passphrase`).
@@ -349,6 +353,7 @@ impl Code {
             Code::Invalid => "invalid",
             Code::Io => "io",
             Code::Internal => "internal",
+            Code::Busy => "busy",
         }
     }
 }

@@ -622,7 +622,11 @@ fn the_schedule_says_when_a_backup_is_due_and_when_one_was_missed() {
     assert!(status.next_at.is_some());
     // Every day at the time it is two hours from now: due once that time has passed.
     let in_two_hours = paris_in(120);
-    let at = format!("daily {:02}:{:02}", in_two_hours.hour(), in_two_hours.minute());
+    let at = format!(
+        "daily {:02}:{:02}",
+        in_two_hours.hour(),
+        in_two_hours.minute()
+    );
     v.set_setting(Setting::BackupSchedule, &at).unwrap();
     let status = v.backup_status_at(&paris_in(119)).unwrap();
     assert!(!status.due, "not before its time");
@@ -635,5 +639,8 @@ fn the_schedule_says_when_a_backup_is_due_and_when_one_was_missed() {
     v.set_setting(Setting::BackupSchedule, "off").unwrap();
     let status = v.backup_status_at(&paris_in(200)).unwrap();
     assert!(!status.due && !status.missed && status.next_at.is_none());
-    assert!(v.set_setting(Setting::BackupSchedule, "daily 25:00").is_err());
+    assert!(
+        v.set_setting(Setting::BackupSchedule, "daily 25:00")
+            .is_err()
+    );
 }

@@ -5,9 +5,11 @@
 //! One file per area, named after the core's folders: [`vault`] (create, unlock, lock,
 //! passphrase, settings), [`records`] (documents), [`intake`] (import and the watched folder), [`mail`] (mail accounts),
 //! [`sharing`] (consents and bundles), [`retention`], [`privacy`] (GDPR requests), [`storage`]
-//! (audit chain and quarantine) and [`backup`]. This file holds what they share and
+//! (audit chain and quarantine), [`backup`], and [`app`] (the app's own preferences and
+//! updates). This file holds what they share and
 //! [`handler`], the list the builder registers.
 
+mod app;
 mod backup;
 mod intake;
 pub mod mail;
@@ -107,5 +109,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         mail::mail_test,
         mail::mail_fetch,
         mail::mail_remove,
+        app::ui_locale,
+        app::app_prefs_get,
+        app::app_prefs_set,
+        app::update_check,
+        app::update_install,
     ]
 }

@@ -58,10 +58,11 @@ impl Vault {
             .as_deref()
             .and_then(|t| t.parse::<jiff::Timestamp>().ok());
         let slot = schedule.last(now).map(|z| z.timestamp());
-        let due = folder.is_some()
-            && slot.is_some_and(|slot| last_ts.is_none_or(|last| last < slot));
+        let due =
+            folder.is_some() && slot.is_some_and(|slot| last_ts.is_none_or(|last| last < slot));
         let missed = due
-            && slot.is_some_and(|slot| now.timestamp() - jiff::SignedDuration::from_hours(1) > slot);
+            && slot
+                .is_some_and(|slot| now.timestamp() - jiff::SignedDuration::from_hours(1) > slot);
         let warn_after_days = self.settings()?.backup_warn_days;
         let age_days = last_at.as_deref().and_then(|t| {
             let at = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
@@ -74,7 +75,9 @@ impl Vault {
             last_at,
             warn_after_days,
             schedule: schedule.to_string(),
-            next_at: schedule.next(now).map(|z| z.timestamp().display_with_offset(z.offset()).to_string()),
+            next_at: schedule
+                .next(now)
+                .map(|z| z.timestamp().display_with_offset(z.offset()).to_string()),
             due,
             missed,
         })

@@ -103,7 +103,10 @@ impl Schedule {
         if weekday.is_some_and(|w| w != day.weekday()) {
             return None;
         }
-        day.date().to_datetime(at).to_zoned_datetime(day.time_zone().clone()).ok()
+        day.date()
+            .to_datetime(at)
+            .to_zoned_datetime(day.time_zone().clone())
+            .ok()
     }
 
     /// The latest occurrence at or before `now` (within the last eight days).
@@ -150,14 +153,31 @@ mod tests {
 
     #[test]
     fn parses_and_prints() {
-        for text in ["off", "daily 12:30", "weekly fri 18:00", "daily 00:00", "weekly sun 23:59"] {
+        for text in [
+            "off",
+            "daily 12:30",
+            "weekly fri 18:00",
+            "daily 00:00",
+            "weekly sun 23:59",
+        ] {
             assert_eq!(text.parse::<Schedule>().unwrap().to_string(), text);
         }
         assert_eq!(
-            " Weekly Friday 7:05 ".parse::<Schedule>().unwrap().to_string(),
+            " Weekly Friday 7:05 "
+                .parse::<Schedule>()
+                .unwrap()
+                .to_string(),
             "weekly fri 07:05"
         );
-        for bad in ["", "daily", "daily 24:00", "daily 12:60", "hourly 12:00", "weekly xyz 10:00", "daily -1:00"] {
+        for bad in [
+            "",
+            "daily",
+            "daily 24:00",
+            "daily 12:60",
+            "hourly 12:00",
+            "weekly xyz 10:00",
+            "daily -1:00",
+        ] {
             assert!(bad.parse::<Schedule>().is_err(), "{bad:?}");
         }
     }
@@ -189,9 +209,16 @@ mod tests {
         assert_eq!(after, at("2026-03-30T02:30"));
         let fall = nightly.next(&at("2026-10-24T03:00")).unwrap();
         assert_eq!(fall.date(), "2026-10-25".parse().unwrap());
-        assert_eq!(nightly.next(&fall).unwrap(), at("2026-10-26T02:30"), "not doubled");
+        assert_eq!(
+            nightly.next(&fall).unwrap(),
+            at("2026-10-26T02:30"),
+            "not doubled"
+        );
         // A wall-clock noon stays noon across the change.
         let noon: Schedule = "daily 12:00".parse().unwrap();
-        assert_eq!(noon.next(&at("2026-03-29T00:00")).unwrap(), at("2026-03-29T12:00"));
+        assert_eq!(
+            noon.next(&at("2026-03-29T00:00")).unwrap(),
+            at("2026-03-29T12:00")
+        );
     }
 }

@@ -19,4 +19,20 @@ warn_after_days: number,
 /**
  * No backup yet, or the last one is older than `warn_after_days`.
  */
-overdue: boolean, };
+overdue: boolean, 
+/**
+ * `backup-schedule`: `off`, `daily HH:MM` or `weekly DAY HH:MM`.
+ */
+schedule: string, 
+/**
+ * The schedule's next occurrence (RFC 3339 with the local offset), when on.
+ */
+next_at: string | null, 
+/**
+ * The schedule wants a backup now (see the module's promises).
+ */
+due: boolean, 
+/**
+ * Due for more than an hour: a scheduled backup did not happen.
+ */
+missed: boolean, };

@@ -3,4 +3,4 @@
 /**
  * The stable reason codes of [`Error::code`]: what shells branch on and translate.
  */
-export type Code = "wrong_passphrase" | "wrong_recovery_key" | "malformed_recovery_key" | "weak_passphrase" | "vault_in_use" | "no_vault" | "vault_exists" | "locked" | "tampered" | "index_missing" | "index_unusable" | "index_rolled_back" | "newer_index" | "weak_password" | "output_refused" | "interrupted" | "unreadable" | "kdf_params" | "not_found" | "ambiguous_id" | "no_consent" | "too_large" | "nothing_kept" | "backup" | "mail" | "invalid" | "io" | "internal";
+export type Code = "wrong_passphrase" | "wrong_recovery_key" | "malformed_recovery_key" | "weak_passphrase" | "vault_in_use" | "no_vault" | "vault_exists" | "locked" | "tampered" | "index_missing" | "index_unusable" | "index_rolled_back" | "newer_index" | "weak_password" | "output_refused" | "interrupted" | "unreadable" | "kdf_params" | "not_found" | "ambiguous_id" | "no_consent" | "too_large" | "nothing_kept" | "backup" | "mail" | "invalid" | "io" | "internal" | "busy";

@@ -21,6 +21,10 @@ auto_lock_minutes: number,
  */
 backup_warn_days: number, 
 /**
+ * `backup-schedule`: `off`, `daily HH:MM` or `weekly DAY HH:MM`.
+ */
+backup_schedule: string, 
+/**
  * `jurisdiction`: `france`, `germany` or `custom`.
  */
 jurisdiction: string, 

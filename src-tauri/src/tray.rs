@@ -1,0 +1,116 @@
+//! The tray icon: Coffre's state at a glance (locked or unlocked, importing, last backup) and
+//! Open, Lock, Import, Quit. With "keep in the tray" on, closing the window only hides it.
+
+use std::time::Duration;
+
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Emitter, Manager, Wry};
+
+use crate::session::{AppState, lock};
+use crate::texts::{Text, text};
+
+/// Shows, un-minimises and focuses the main window.
+pub fn show_main(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// The state line: locked or unlocked (importing N), and the last backup known.
+fn state_line(app: &AppHandle) -> String {
+    let state = app.state::<AppState>();
+    let session = lock(&state.session);
+    let mut line = match session.as_ref() {
+        None => text(Text::StateLocked).to_owned(),
+        Some(s) => {
+            let c = s.ingest().counts();
+            let busy = c.queued.saturating_sub(c.finished());
+            if let Ok(status) = lock(s.vault()).backup_status() {
+                *lock(&state.last_backup) = status.last_at;
+            }
+            if busy > 0 {
+                format!("{} ({busy})", text(Text::StateImporting))
+            } else {
+                text(Text::StateUnlocked).to_owned()
+            }
+        }
+    };
+    drop(session);
+    let last = lock(&state.last_backup).clone();
+    line.push_str(" · ");
+    match last {
+        Some(at) => {
+            line.push_str(text(Text::LastBackup));
+            line.push(' ');
+            line.push_str(at.get(..10).unwrap_or(&at));
+        }
+        None => line.push_str(text(Text::LastBackupNever)),
+    }
+    line
+}
+
+/// Creates the tray icon and keeps its state line current (every 3 s).
+pub fn install(app: &AppHandle) -> tauri::Result<()> {
+    let status = MenuItem::with_id(app, "status", state_line(app), false, None::<&str>)?;
+    let open = MenuItem::with_id(app, "open", text(Text::Open), true, None::<&str>)?;
+    let lock_item = MenuItem::with_id(app, "lock", text(Text::Lock), true, None::<&str>)?;
+    let import = MenuItem::with_id(app, "import", text(Text::Import), true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", text(Text::Quit), true, None::<&str>)?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &status,
+            &PredefinedMenuItem::separator(app)?,
+            &open,
+            &lock_item,
+            &import,
+            &PredefinedMenuItem::separator(app)?,
+            &quit,
+        ],
+    )?;
+    let mut tray = TrayIconBuilder::with_id("coffre")
+        .tooltip("Coffre")
+        .menu(&menu)
+        .on_menu_event(|app, event| match event.id().as_ref() {
+            "open" => show_main(app),
+            "lock" if app.state::<AppState>().lock_now() => {
+                let _ = app.emit("locked", ());
+            }
+            "import" => {
+                show_main(app);
+                let _ = app.emit("tray-import", ());
+            }
+            "quit" => app.exit(0),
+            _ => {}
+        });
+    if let Some(icon) = app.default_window_icon() {
+        tray = tray.icon(icon.clone());
+    }
+    tray.build(app)?;
+    let items: [(MenuItem<Wry>, Option<Text>); 5] = [
+        (status, None),
+        (open, Some(Text::Open)),
+        (lock_item, Some(Text::Lock)),
+        (import, Some(Text::Import)),
+        (quit, Some(Text::Quit)),
+    ];
+    let handle = app.clone();
+    std::thread::Builder::new()
+        .name("tray".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(3));
+                for (item, key) in &items {
+                    let label = match key {
+                        Some(k) => text(*k).to_owned(),
+                        None => state_line(&handle),
+                    };
+                    let _ = item.set_text(label);
+                }
+            }
+        })?;
+    Ok(())
+}
