@@ -190,7 +190,10 @@ fn installed_app_first_screen() {
     let text = check().unwrap_or_else(|e| panic!("{e}"));
     // The default vault's place, under the (private) user's data folder.
     let data = home.join(".local/share").to_string_lossy().into_owned();
-    assert!(text.contains(&data), "not the default vault folder under {data}: {text}");
+    assert!(
+        text.contains(&data),
+        "not the default vault folder under {data}: {text}"
+    );
 }
 
 fn run() -> Result<()> {
@@ -487,6 +490,9 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     app.click("[data-testid=lock-button]")?;
     app.driver.wait("[data-testid=unlock-form]", WAIT)?;
     app.shot("unlock")?;
+    // While locked, a file landing in the import folder is sealed into the vault's inbox.
+    let sealed_name = "Rechnung-while-locked.pdf";
+    let plain = sealed_while_locked(&scans, &vault, sealed_name)?;
     app.driver
         .fill("[data-testid=passphrase]", "not the passphrase")?;
     app.click("[data-testid=unlock-submit]")?;
@@ -499,8 +505,140 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     app.click("[data-testid=unlock-submit]")?;
     app.driver.wait("[data-testid=doc-row]", WAIT)?;
     app.shot("unlocked")?;
+    imported_at_unlock(app, &vault, sealed_name, &plain)?;
+    scheduled_backup(app, &tmp)?;
     french_errors(app, &vault)?;
     app.driver.quit()
+}
+
+/// A third-party PDF dropped into the import folder (policy `move`) while the vault is locked:
+/// moved out of the folder once sealed; the sealed file in `inbox/` holds none of its bytes.
+fn sealed_while_locked(scans: &Path, vault: &Path, name: &str) -> Result<Vec<u8>> {
+    let plain = std::fs::read(fixtures().join("real/chromium/chr-de-3.pdf"))
+        .map_err(|e| e.to_string())?;
+    std::fs::write(scans.join(name), &plain).map_err(|e| e.to_string())?;
+    let inbox = vault.join("inbox");
+    let sealed = wait_for("the file sealed while locked", Duration::from_secs(40), || {
+        let sealed: Vec<PathBuf> = walk(&inbox)
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "sealed"))
+            .collect();
+        let moved = walk(&scans.join("Imported")).iter().any(|p| p.ends_with(name));
+        (moved && !scans.join(name).exists() && sealed.len() == 1).then(|| sealed[0].clone())
+    })?;
+    let bytes = std::fs::read(&sealed).map_err(|e| e.to_string())?;
+    let in_clear = (0..plain.len().saturating_sub(24))
+        .step_by(509)
+        .any(|at| bytes.windows(24).any(|w| w == &plain[at..at + 24]));
+    if in_clear || bytes.windows(8).any(|w| w == b"Rechnung") {
+        return Err("the sealed file holds plaintext".into());
+    }
+    Ok(plain)
+}
+
+/// Polls `f` every 200 ms until it gives a value.
+fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Result<T> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return Ok(v);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("timed out waiting for {what}"));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// At unlock, the sealed file is imported once, under its name, with its bytes; the inbox is
+/// empty.
+fn imported_at_unlock(app: &mut App, vault: &Path, name: &str, plain: &[u8]) -> Result<()> {
+    let rows = app.driver.exec_async(
+        "const done = arguments[arguments.length - 1];\
+         window.__TAURI_INTERNALS__.invoke('documents_page', {query: {}, offset: 0, limit: 500})\
+           .then((p) => done(p.rows.filter((r) => r.name === arguments[0]).map((r) => r.id)),\
+                 (e) => done('error: ' + JSON.stringify(e)));"
+            .replace("arguments[0]", &format!("{name:?}"))
+            .as_str(),
+    )?;
+    let ids = rows.as_array().cloned().unwrap_or_default();
+    if ids.len() != 1 {
+        return Err(format!("{name} in the vault after unlock: {rows}"));
+    }
+    let sealed_left = walk(&vault.join("inbox"))
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "sealed"))
+        .count();
+    if sealed_left != 0 {
+        return Err(format!("{sealed_left} sealed file(s) left in the inbox"));
+    }
+    let size = app.driver.exec_async(
+        &format!(
+            "const done = arguments[arguments.length - 1];\
+             window.__TAURI_INTERNALS__.invoke('document_detail', {{id: {}}})\
+               .then((d) => done(d.size ?? d.document?.size), (e) => done('error: ' + JSON.stringify(e)));",
+            ids[0]
+        ),
+    )?;
+    if size != json!(plain.len()) {
+        return Err(format!("the imported file's size is {size}, not {}", plain.len()));
+    }
+    Ok(())
+}
+
+/// Backups on schedule: the first backup (its folder chosen in a native dialog, so the test
+/// calls the command the dialog's answer goes to) sets the folder; with the schedule set to the
+/// next minute, a second generation appears without a click, and Settings shows it.
+fn scheduled_backup(app: &mut App, tmp: &Path) -> Result<()> {
+    app.click("[data-testid=nav-settings]")?;
+    let before = app.text("[data-testid=settings-backup-status]")?;
+    let folder = tmp.join("backups");
+    app.driver.exec_async(
+        &format!(
+            "const done = arguments[arguments.length - 1];\
+             window.__TAURI_INTERNALS__.invoke('backup_now', {{folder: {:?}}})\
+               .then(() => done(null), (e) => done('error: ' + JSON.stringify(e)));",
+            folder.to_string_lossy()
+        ),
+    )?;
+    let generations = |folder: &Path| -> usize {
+        std::fs::read_dir(folder.join("generations")).map_or(0, |d| {
+            d.flatten()
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
+    };
+    if generations(&folder) != 1 {
+        return Err(format!("the first backup made {} generations", generations(&folder)));
+    }
+    // The next whole minute, local time, as the owner would type it.
+    let next = Command::new("date")
+        .args(["-d", "+1 minute", "+%H:%M"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let at = String::from_utf8_lossy(&next.stdout).trim().to_owned();
+    let set = app.driver.exec_async(
+        &format!(
+            "const done = arguments[arguments.length - 1];\
+             window.__TAURI_INTERNALS__.invoke('settings_set', {{key: 'backup-schedule', value: 'daily {at}'}})\
+               .then((s) => done(s.backup.schedule), (e) => done('error: ' + JSON.stringify(e)));"
+        ),
+    )?;
+    if set != json!(format!("daily {at}")) {
+        return Err(format!("setting the schedule answered {set}"));
+    }
+    // Generations are named by the second: the scheduled one is a second generation.
+    wait_for("a backup on schedule", Duration::from_secs(100), || {
+        (generations(&folder) == 2).then_some(())
+    })?;
+    app.click("[data-testid=nav-documents]")?;
+    app.click("[data-testid=nav-settings]")?;
+    let after = app.text("[data-testid=settings-backup-status]")?;
+    if after == before {
+        return Err(format!("Settings still shows {after:?} after the scheduled backup"));
+    }
+    app.shot("settings-scheduled-backup")?;
+    Ok(())
 }
 
 /// A real scan (a JPEG of a third-party invoice, from the shared corpus when it is here and

@@ -6,8 +6,9 @@
 //! the app (Tauri's `externalBin`: `/usr/bin/coffre` on Linux, next to the app's program on
 //! Windows and macOS). On Linux the packages are a `.deb` and an `.rpm` (both made offline by
 //! the bundler itself), plus an AppImage only when its tools are already in Tauri's cache.
-//! Updater artifacts (`.sig`) are made only when `TAURI_SIGNING_PRIVATE_KEY` is set; code
-//! signing reads the bundler's own variables (see docs/release.md). `--debug` builds the debug
+//! Updater artifacts (`.sig`) are made only when `TAURI_SIGNING_PRIVATE_KEY` is set; Windows
+//! code signing uses the certificate whose thumbprint is `TAURI_WINDOWS_THUMBPRINT`, macOS the
+//! bundler's own `APPLE_*` variables (see docs/release.md). `--debug` builds the debug
 //! profile (CI's package check: the packaging is what it tests, in minutes instead of a cold
 //! release build).
 //!
@@ -54,6 +55,13 @@ pub(crate) fn dist(args: &[String]) -> Result<()> {
     let mut overlay = serde_json::json!({ "bundle": { "externalBin": ["binaries/coffre"] } });
     if std::env::var_os("TAURI_SIGNING_PRIVATE_KEY").is_some() {
         overlay["bundle"]["createUpdaterArtifacts"] = true.into();
+    }
+    if let Ok(thumbprint) = std::env::var("TAURI_WINDOWS_THUMBPRINT") {
+        overlay["bundle"]["windows"] = serde_json::json!({
+            "certificateThumbprint": thumbprint,
+            "digestAlgorithm": "sha256",
+            "timestampUrl": "http://timestamp.digicert.com",
+        });
     }
     let mut tauri: Vec<String> = vec!["build".into(), "--ci".into()];
     if debug {
