@@ -139,9 +139,13 @@ impl Session {
     pub fn start(mut vault: Vault, app: &AppHandle) -> Result<Session, ApiError> {
         app.state::<AppState>().stop_locked_watch();
         let config = vault.watch_config()?;
-        let inbox = vault.import_inbox()?;
-        if !inbox.is_empty() {
-            let _ = app.emit("inbox-imported", &inbox);
+        // Never a reason not to unlock: what could not be imported stays in the inbox.
+        match vault.import_inbox() {
+            Ok(inbox) if !inbox.is_empty() => {
+                let _ = app.emit("inbox-imported", &inbox);
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("coffre: files sealed while locked not imported yet: {e}"),
         }
         let intake = Intake::start(vault)?;
         let events = intake.ingest().subscribe();

@@ -22,15 +22,19 @@ pub fn show_main(app: &AppHandle) {
 /// The state line: locked or unlocked (importing N), and the last backup known.
 fn state_line(app: &AppHandle) -> String {
     let state = app.state::<AppState>();
-    let session = lock(&state.session);
-    let mut line = match session.as_ref() {
+    // Never wait for the vault here (a backup may hold it for minutes), nor hold the session.
+    let open = lock(&state.session)
+        .as_ref()
+        .map(|s| (s.ingest().counts(), s.vault().clone()));
+    let mut line = match open {
         None => text(Text::StateLocked).to_owned(),
-        Some(s) => {
-            let c = s.ingest().counts();
-            let busy = c.queued.saturating_sub(c.finished());
-            if let Ok(status) = lock(s.vault()).backup_status() {
+        Some((c, vault)) => {
+            if let Ok(v) = vault.try_lock()
+                && let Ok(status) = v.backup_status()
+            {
                 *lock(&state.last_backup) = status.last_at;
             }
+            let busy = c.queued.saturating_sub(c.finished());
             if busy > 0 {
                 format!("{} ({busy})", text(Text::StateImporting))
             } else {
@@ -38,7 +42,6 @@ fn state_line(app: &AppHandle) -> String {
             }
         }
     };
-    drop(session);
     let last = lock(&state.last_backup).clone();
     line.push_str(" · ");
     match last {

@@ -617,16 +617,24 @@ fn scheduled_backup(app: &mut App, tmp: &Path) -> Result<()> {
         .output()
         .map_err(|e| e.to_string())?;
     let at = String::from_utf8_lossy(&next.stdout).trim().to_owned();
-    let set = app.driver.exec_async(
-        &format!(
-            "const done = arguments[arguments.length - 1];\
-             window.__TAURI_INTERNALS__.invoke('settings_set', {{key: 'backup-schedule', value: 'daily {at}'}})\
-               .then((s) => done(s.backup.schedule), (e) => done('error: ' + JSON.stringify(e)));"
-        ),
+    // Set in Settings as the owner would: every day, at that time.
+    app.click("[data-testid=nav-documents]")?;
+    app.click("[data-testid=nav-settings]")?;
+    app.driver.wait("[data-testid=backup-schedule-kind]", WAIT)?;
+    app.driver.exec(
+        "const set = (sel, v) => { const el = document.querySelector(sel); el.value = v;\
+           el.dispatchEvent(new Event('input', {bubbles: true}));\
+           el.dispatchEvent(new Event('change', {bubbles: true})); };\
+         set('[data-testid=backup-schedule-kind]', 'daily');\
+         set('[data-testid=backup-schedule-time]', arguments[0]);",
+        json!([at]),
     )?;
-    if set != json!(format!("daily {at}")) {
-        return Err(format!("setting the schedule answered {set}"));
+    app.click_enabled("[data-testid=backup-schedule-save]")?;
+    let next = app.text("[data-testid=backup-next]")?;
+    if !next.contains(&at) {
+        return Err(format!("the next backup shows {next:?}, not {at}"));
     }
+    app.shot("settings-backup-schedule")?;
     // Generations are named by the second: the scheduled one is a second generation.
     wait_for("a backup on schedule", Duration::from_secs(100), || {
         (generations(&folder) == 2).then_some(())

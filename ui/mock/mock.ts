@@ -10,6 +10,7 @@ const state = params.get('state') ?? 'open';
 const N = Number(params.get('n') ?? 100000);
 let unlocked = state === 'open';
 let exists = state !== 'new';
+let appPrefs = { close_to_tray: true, autostart: false };
 
 const sellers = ['ACME SARL', 'Boulangerie Martin', 'EDF', 'Orange SA', 'Papeterie du Centre', 'OVH', 'Garage Dupont'];
 const cats = ['invoice-received', 'invoice-issued', 'credit-note', 'contract', 'other'];
@@ -92,8 +93,21 @@ mockIPC(
         return { jurisdiction: 'france', fiscal_year_end: '12-31', auto_lock_minutes: 10, owner_ids: [], max_import_size: 100 * 1024 * 1024,
           audit_access_months: 12, backup_warn_days: 7, retention_years: [],
           mail_keep_types: ['pdf', 'xml', 'image'], mail_skip_names: ['CGV'], mail_inline_image_below: 20480,
-          mail_keep_without_attachments: false, mail_fetch_every_minutes: 15,
-          backup: { folder: null, last_at: null, warn_after_days: 7, overdue: false } };
+          mail_keep_without_attachments: false, mail_fetch_every_minutes: 15, backup_schedule: 'daily 12:30',
+          backup: { folder: null, last_at: null, warn_after_days: 7, overdue: false, schedule: 'daily 12:30',
+                    next_at: null, due: false, missed: false } };
+      case 'ui_locale':
+        return null;
+      case 'app_prefs_get':
+        return appPrefs;
+      case 'app_prefs_set':
+        if (typeof a.closeToTray === 'boolean') appPrefs.close_to_tray = a.closeToTray;
+        if (typeof a.autostart === 'boolean') appPrefs.autostart = a.autostart;
+        return appPrefs;
+      case 'update_check':
+        return null;
+      case 'update_install':
+        return null;
       case 'supplier_memory':
         return memory;
       case 'supplier_memory_forget':

@@ -459,6 +459,7 @@ export type SettingKey =
   | 'audit-access-months'
   | 'auto-lock-minutes'
   | 'backup-warn-days'
+  | 'backup-schedule'
   | 'jurisdiction'
   | 'fiscal-year-end'
   | 'owner-ids'
@@ -488,3 +489,68 @@ export const touch = () => call<void>('touch');
 
 /** Sent when the backend locked the vault by itself (auto-lock after inactivity). */
 export const onLocked = (f: () => void): Promise<UnlistenFn> => listen('locked', () => f());
+
+/** What a scheduled backup did (sent as `backup-run` when one ran). */
+export interface BackupRun {
+  ok: boolean;
+  /** The new backup's generation, when it worked. */
+  generation: string | null;
+  /** Why it failed (the core's text), when it did not. */
+  error: string | null;
+}
+
+/** Sent when the backup schedule ran a backup (success or not). */
+export const onBackupRun = (f: (run: BackupRun) => void): Promise<UnlistenFn> =>
+  listen<BackupRun>('backup-run', (e) => f(e.payload));
+
+// ---------------------------------------------------------------- the app: tray, prefs, updates
+
+/** One file that arrived in the import folder while the vault was locked, as imported at unlock. */
+export interface InboxFile {
+  name: string | null;
+  status: 'imported' | 'duplicate' | 'failed';
+  id: string | null;
+  reason: string | null;
+}
+
+/** The app's own preferences (kept outside the vault). */
+export interface AppPrefs {
+  /** Closing the window keeps Coffre running in the tray. */
+  close_to_tray: boolean;
+  /** Coffre starts (in the tray) when the owner logs in. */
+  autostart: boolean;
+}
+
+/** An update found by a check. */
+export interface UpdateInfo {
+  /** The version offered. */
+  version: string;
+  /** The version running. */
+  current: string;
+  notes: string | null;
+  /** When it was published, if said. */
+  date: string | null;
+}
+
+/** Tells the backend the UI's language: the tray menu and OS notifications follow it. */
+export const uiLocale = (lang: 'fr' | 'en') => call<void>('ui_locale', { lang });
+export const appPrefsGet = () => call<AppPrefs>('app_prefs_get');
+/** Changes the given preferences (the others stay); resolves with all of them. */
+export const appPrefsSet = (prefs: { closeToTray?: boolean; autostart?: boolean }) =>
+  call<AppPrefs>('app_prefs_set', prefs);
+/** Looks for an update now; null when Coffre is up to date. */
+export const updateCheck = () => call<UpdateInfo | null>('update_check');
+/**
+ * Installs the update the last check found, then restarts the app (the vault locks first).
+ * Rejects with `busy` while an import, a mail fetch or a backup runs.
+ */
+export const updateInstall = () => call<void>('update_install');
+
+/** Sent at unlock with the files sealed into the import folder's inbox while locked, now imported. */
+export const onInboxImported = (f: (files: InboxFile[]) => void): Promise<UnlistenFn> =>
+  listen<InboxFile[]>('inbox-imported', (e) => f(e.payload));
+/** Sent when the tray menu's "Import files…" was clicked (the window is shown first). */
+export const onTrayImport = (f: () => void): Promise<UnlistenFn> => listen('tray-import', () => f());
+/** Sent when the daily check found an update; nothing is installed without the owner's click. */
+export const onUpdateAvailable = (f: (u: UpdateInfo) => void): Promise<UnlistenFn> =>
+  listen<UpdateInfo>('update-available', (e) => f(e.payload));

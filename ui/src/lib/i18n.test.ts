@@ -7,6 +7,7 @@ import { KNOWN_ACTIONS } from './auditFormat';
 import { GDPR_ARTICLE } from './gdpr';
 import { PERIOD_PRESETS } from './periods';
 import { AFTER_KINDS, SECURITIES } from './mailForm';
+import { DAYS, SCHEDULE_KINDS } from './schedule';
 
 const SRC = join(__dirname, '..');
 
@@ -68,6 +69,8 @@ describe('dynamic message keys', () => {
     'retention.jurisdiction': ['france', 'germany', 'custom'],
     'settings.imap.security': SECURITIES,
     'settings.imap.after': AFTER_KINDS,
+    'settings.schedule.kind': SCHEDULE_KINDS,
+    'settings.schedule.day': DAYS,
     'common.nav': ['documents', 'share', 'retention', 'privacy', 'audit', 'settings'],
   };
   for (const [family, values] of Object.entries(FAMILIES)) {

@@ -1,10 +1,11 @@
-// State shared across screens: the app info and a counter bumped whenever documents change
-// (imports, corrections...) so lists can refresh themselves.
-import type { AppInfo } from './api';
+// State shared across screens: the app info, a counter bumped whenever documents change
+// (imports, corrections...) so lists can refresh themselves, and the last backup status read.
+import type { AppInfo, BackupStatus } from './api';
 
-export const session = $state<{ info: AppInfo | null; docsVersion: number }>({
+export const session = $state<{ info: AppInfo | null; docsVersion: number; backup: BackupStatus | null }>({
   info: null,
   docsVersion: 0,
+  backup: null,
 });
 
 let pending: ReturnType<typeof setTimeout> | null = null;

@@ -47,7 +47,12 @@ impl Ctx {
         let pass = self.passphrase()?;
         let mut vault = Vault::open(&self.dir, &pass)?;
         if vault.inbox_count() > 0 {
-            for item in vault.import_inbox()? {
+            // Never a reason to refuse the command: what is not imported stays in the inbox.
+            let items = vault.import_inbox().unwrap_or_else(|e| {
+                eprintln!("coffre: files sealed while locked not imported yet: {e}");
+                Vec::new()
+            });
+            for item in items {
                 let name = item.name.as_deref().unwrap_or("?");
                 match (&item.id, &item.reason) {
                     (Some(id), _) => {
