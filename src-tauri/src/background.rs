@@ -117,10 +117,18 @@ pub fn start_backup_schedule(app: AppHandle) {
                 let Some(folder) = status.folder else {
                     continue;
                 };
-                let result = lock(&vault).backup_create(
-                    Path::new(&folder),
-                    &coffre_core::backup::Rotation::default(),
-                );
+                // An unplugged disk leaves an empty mount point: never back up into it.
+                let result = if Path::new(&folder).is_dir() {
+                    lock(&vault).backup_create(
+                        Path::new(&folder),
+                        &coffre_core::backup::Rotation::default(),
+                    )
+                } else {
+                    Err(coffre_core::Error::from(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        format!("the backup folder {folder} is not available"),
+                    )))
+                };
                 let run = match result {
                     Ok(summary) => {
                         notify(&app, "Coffre", text(Text::BackupDone));

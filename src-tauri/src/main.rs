@@ -18,7 +18,7 @@ mod texts;
 mod tray;
 mod updates;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tauri::Manager;
 
 use crate::session::{AppState, Session, lock};
@@ -109,9 +109,11 @@ fn main() {
     let hidden = args.hidden;
     let result = tauri::Builder::default()
         // First: a second launch ends here, handing over its files (see the module's docs).
-        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+        .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
             if let Ok(again) = parse_args(argv.into_iter().skip(1).map(Into::into)) {
-                app.state::<AppState>().open_files(again.files);
+                // Relative to where the second launch was made, not to this process.
+                let files = again.files.into_iter().map(|f| Path::new(&cwd).join(f));
+                app.state::<AppState>().open_files(files.collect());
             }
             tray::show_main(app);
         }))
@@ -168,6 +170,13 @@ fn main() {
         }
     };
     app.run(move |handle, event| {
+        // macOS hands files opened with the app ("Open with", a double click) as an event.
+        #[cfg(target_os = "macos")]
+        if let tauri::RunEvent::Opened { urls } = &event {
+            let files = urls.iter().filter_map(|u| u.to_file_path().ok()).collect();
+            handle.state::<AppState>().open_files(files);
+            tray::show_main(handle);
+        }
         if let tauri::RunEvent::Exit = event {
             // Lock on the way out: the watcher stops, jobs in flight finish, keys are wiped.
             let state = handle.state::<AppState>();

@@ -16,6 +16,9 @@ use coffre_core::intake::watch::{
     self, WatchConfig, WatchEvent, WatchOptions, WatchState, Watcher,
 };
 use coffre_core::vault::inbox::IntakeKey;
+
+/// Files kept in place in the import folder, by relative path: (size, modification time).
+type KeptFiles = std::collections::HashMap<PathBuf, (u64, i128)>;
 use coffre_core::{Code, Vault};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
@@ -129,6 +132,10 @@ impl WatchInfo {
 pub struct Session {
     intake: Intake,
     pub watch: Arc<Mutex<WatchInfo>>,
+    /// The intake key verified at this unlock and the import folder watched: what a locked
+    /// watcher needs, known without waiting for the vault when locking.
+    intake_key: IntakeKey,
+    folder: Option<WatchConfig>,
 }
 
 impl Session {
@@ -139,8 +146,9 @@ impl Session {
     pub fn start(mut vault: Vault, app: &AppHandle) -> Result<Session, ApiError> {
         app.state::<AppState>().stop_locked_watch();
         let config = vault.watch_config()?;
+        let intake_key = vault.intake_key()?;
         // Never a reason not to unlock: what could not be imported stays in the inbox.
-        match vault.import_inbox() {
+        match coffre_core::intake::locked::import_inbox(&mut vault) {
             Ok(inbox) if !inbox.is_empty() => {
                 let _ = app.emit("inbox-imported", &inbox);
             }
@@ -177,6 +185,8 @@ impl Session {
         let mut session = Session {
             intake,
             watch: Arc::new(Mutex::new(WatchInfo::off(config.as_ref()))),
+            intake_key,
+            folder: None,
         };
         if let Some(c) = config {
             // A folder that is gone is reported by the watcher itself; other errors too.
@@ -199,6 +209,7 @@ impl Session {
     /// Watches `config.folder` (stopping any previous watch).
     pub fn watch_start(&mut self, config: &WatchConfig, app: &AppHandle) -> Result<(), ApiError> {
         *lock(&self.watch) = WatchInfo::off(Some(config));
+        self.folder = Some(config.clone());
         let info = self.watch.clone();
         let handle = app.clone();
         let options = WatchOptions {
@@ -218,6 +229,7 @@ impl Session {
     }
 
     pub fn watch_stop(&mut self) {
+        self.folder = None;
         self.intake.unwatch();
         lock(&self.watch).health = Health::Off;
     }
@@ -234,12 +246,13 @@ impl Session {
     }
 
     /// What a watcher needs to go on once the vault is locked: the folder, how it is watched,
-    /// and the intake key verified at this unlock. `None` when no folder is watched.
-    fn locked_intake(&self) -> Option<(WatchConfig, IntakeKey)> {
-        let vault = lock(self.vault());
-        let config = vault.watch_config().ok()??;
-        let key = vault.intake_key().ok()?;
-        Some((config, key))
+    /// the intake key verified at this unlock, and the files kept in place the vault remembers.
+    /// `None` when no folder is watched. The queue is halted first, so the vault is free soon.
+    fn locked_intake(&self) -> Option<(WatchConfig, IntakeKey, KeptFiles)> {
+        let config = self.folder.clone()?;
+        self.intake.ingest().halt();
+        let kept = coffre_core::intake::locked::kept_files(&lock(self.vault()), &config);
+        Some((config, self.intake_key.clone(), kept))
     }
 
     /// [`Session::close`], handing back the vault when nothing else holds it any more (for an
@@ -312,13 +325,20 @@ impl AppState {
         };
         let next = session.locked_intake();
         session.close();
-        if let Some((config, key)) = next {
+        if let Some((config, key, kept)) = next {
             let options = WatchOptions {
                 after: config.after,
                 recursive: config.recursive,
                 ..WatchOptions::default()
             };
-            match coffre_core::intake::locked::watch_locked(key, &config.folder, options, |_| {}) {
+            let watch = coffre_core::intake::locked::watch_locked(
+                key,
+                &config.folder,
+                options,
+                kept,
+                |_| {},
+            );
+            match watch {
                 Ok(w) => {
                     if let Some(old) = lock(&self.locked_watch).replace(w) {
                         old.stop();

@@ -79,8 +79,14 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
         .menu(&menu)
         .on_menu_event(|app, event| match event.id().as_ref() {
             "open" => show_main(app),
-            "lock" if app.state::<AppState>().lock_now() => {
-                let _ = app.emit("locked", ());
+            "lock" => {
+                // Off the event loop: locking may wait for a backup to finish.
+                let app = app.clone();
+                std::thread::spawn(move || {
+                    if app.state::<AppState>().lock_now() {
+                        let _ = app.emit("locked", ());
+                    }
+                });
             }
             "import" => {
                 show_main(app);

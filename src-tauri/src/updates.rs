@@ -113,7 +113,7 @@ pub async fn install(app: &AppHandle) -> Result<(), ApiError> {
 /// Looks for an update a minute after start, then whenever the last look is a day old.
 pub fn start_daily_check(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
-        tokio_sleep(Duration::from_secs(60)).await;
+        pause(Duration::from_secs(60)).await;
         loop {
             let last = app.state::<PrefsFile>().get().last_update_check;
             let due = last
@@ -131,12 +131,12 @@ pub fn start_daily_check(app: AppHandle) {
                     Err(e) => eprintln!("coffre: {}", e.message),
                 }
             }
-            tokio_sleep(Duration::from_secs(3600)).await;
+            pause(Duration::from_secs(3600)).await;
         }
     });
 }
 
-async fn tokio_sleep(d: Duration) {
+async fn pause(d: Duration) {
     let _ = tauri::async_runtime::spawn_blocking(move || std::thread::sleep(d)).await;
 }
 

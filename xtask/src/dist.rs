@@ -8,9 +8,8 @@
 //! the bundler itself), plus an AppImage only when its tools are already in Tauri's cache.
 //! Updater artifacts (`.sig`) are made only when `TAURI_SIGNING_PRIVATE_KEY` is set; Windows
 //! code signing uses the certificate whose thumbprint is `TAURI_WINDOWS_THUMBPRINT`, macOS the
-//! bundler's own `APPLE_*` variables (see docs/release.md). `--debug` builds the debug
-//! profile (CI's package check: the packaging is what it tests, in minutes instead of a cold
-//! release build).
+//! bundler's own `APPLE_*` variables (see docs/release.md). `--debug` packages the debug build
+//! the tests use (CI's package check: the packaging is what it tests, without a second build).
 //!
 //! Promises (package-check, Linux, root or sudo): `dpkg -i` of the `.deb` in `target/dist/`,
 //! the installed `coffre --version`, the installed app started under Xvfb and its first screen
@@ -37,11 +36,20 @@ pub(crate) fn dist(args: &[String]) -> Result<()> {
     setup()?;
     npm(&["run", "build"])?;
     let profile = if debug { "debug" } else { "release" };
-    let mut build_cli = vec!["build", "--locked", "-p", "coffre-cli"];
-    if !debug {
-        build_cli.push("--release");
+    if debug {
+        // The debug app exactly as the tests build it (no feature changes, so nothing is
+        // rebuilt after `cargo test`); `tauri bundle` then packages it.
+        cargo(&[
+            "build",
+            "--locked",
+            "-p",
+            "coffre-cli",
+            "-p",
+            "coffre-desktop",
+        ])?;
+    } else {
+        cargo(&["build", "--locked", "--release", "-p", "coffre-cli"])?;
     }
-    cargo(&build_cli)?;
 
     // Tauri's externalBin: the program named after the target triple, beside the app's crate.
     let triple = host_triple()?;
@@ -63,10 +71,11 @@ pub(crate) fn dist(args: &[String]) -> Result<()> {
             "timestampUrl": "http://timestamp.digicert.com",
         });
     }
-    let mut tauri: Vec<String> = vec!["build".into(), "--ci".into()];
-    if debug {
-        tauri.push("--debug".into());
-    }
+    let mut tauri: Vec<String> = if debug {
+        vec!["bundle".into(), "--ci".into(), "--debug".into()]
+    } else {
+        vec!["build".into(), "--ci".into()]
+    };
     if cfg!(target_os = "linux") {
         let mut bundles = vec!["deb", "rpm"];
         if appimage_tools() {
@@ -75,7 +84,9 @@ pub(crate) fn dist(args: &[String]) -> Result<()> {
         tauri.extend(["--bundles".into(), bundles.join(",")]);
     }
     tauri.extend(["--config".into(), overlay.to_string()]);
-    tauri.extend(["--".into(), "--locked".into()]);
+    if !debug {
+        tauri.extend(["--".into(), "--locked".into()]);
+    }
     let bin = root().join("ui/node_modules/.bin/tauri");
     eprintln!("$ tauri {} (in src-tauri/)", tauri.join(" "));
     let ok = Command::new(&bin)
@@ -168,8 +179,7 @@ pub(crate) fn package_check() -> Result<()> {
     let [deb] = debs.as_slice() else {
         bail!("expected one .deb in target/dist (run cargo xtask dist first), found {debs:?}");
     };
-    as_root(&["dpkg", "-i", &deb.to_string_lossy()])?;
-    let checked = check_installed();
+    let checked = as_root(&["dpkg", "-i", &deb.to_string_lossy()]).and_then(|()| check_installed());
     // Removed whatever the checks said.
     as_root(&["dpkg", "-r", PACKAGE])?;
     checked?;

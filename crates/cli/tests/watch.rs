@@ -555,3 +555,116 @@ fn an_edited_header_cannot_redirect_the_running_locked_watcher() {
             .any(|a| a == "intake.key_restored")
     );
 }
+
+#[test]
+fn an_edited_header_is_put_right_at_the_unlock_that_starts_a_locked_watch() {
+    let env = Env::new();
+    env.list(); // the first unlock writes the intake key
+    let header_path = env.vault.vault.join("vault.json");
+    let mut header: Value = serde_json::from_slice(&std::fs::read(&header_path).unwrap()).unwrap();
+    let genuine = header["intake"]["public"].as_str().unwrap().to_owned();
+    // Someone puts their own key in the header while the vault is locked.
+    header["intake"]["public"] = Value::from("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+    std::fs::write(&header_path, serde_json::to_vec_pretty(&header).unwrap()).unwrap();
+    let w = env.watch_locked("delete");
+    write(&env.inbox.join("next.pdf"), &pdf_body(5, 40_000));
+    w.wait_for("sealed", |e| e.iter().any(|v| v["kind"] == "handled"));
+    w.stop();
+    let header: Value = serde_json::from_slice(&std::fs::read(&header_path).unwrap()).unwrap();
+    assert_eq!(header["intake"]["public"], Value::from(genuine));
+    let docs = env.list();
+    assert_eq!(docs.len(), 1, "sealed to the vault's own key: {docs:?}");
+    assert!(
+        env.audit_actions()
+            .iter()
+            .any(|a| a == "intake.key_restored")
+    );
+}
+
+#[test]
+fn a_file_forged_with_the_public_key_alone_is_never_imported() {
+    let env = Env::new();
+    env.list();
+    let header: Value =
+        serde_json::from_slice(&std::fs::read(env.vault.vault.join("vault.json")).unwrap())
+            .unwrap();
+    let public = data_encoding_b64(header["intake"]["public"].as_str().unwrap());
+    let item = uuid_v4();
+    let meta = coffre_core::format::sealed::SealedMeta {
+        name: "forged.pdf".into(),
+        rel: "forged.pdf".into(),
+        folder: "/".into(),
+        modified: None,
+        sealed_at: "2026-12-01T00:00:00Z".into(),
+        size: 20,
+    };
+    let mut out = Vec::new();
+    coffre_core::format::sealed::seal(
+        &public,
+        &coffre_core::format::crypto::random_key().unwrap(),
+        &item.parse().unwrap(),
+        &meta,
+        &mut &b"%PDF-1.7 forged 1234"[..],
+        &mut out,
+    )
+    .unwrap();
+    let inbox = env.vault.vault.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::write(inbox.join(format!("{item}.sealed")), &out).unwrap();
+    let listed = env.run(&["list", "--json"]);
+    assert!(listed.status.success());
+    assert!(
+        common::stderr(&listed).contains("could not be imported"),
+        "{}",
+        common::stderr(&listed)
+    );
+    assert!(env.list().is_empty(), "the forged file is not a document");
+    assert_eq!(sealed(&env).len(), 1, "kept, never deleted");
+}
+
+#[test]
+fn keep_while_locked_does_not_seal_what_the_vault_already_has_and_refusals_go_to_failed() {
+    let env = Env::new();
+    // Imported while unlocked and kept in place: remembered by the vault.
+    let w = env.watch("keep");
+    write(&env.inbox.join("old.pdf"), &pdf_body(1, 30_000));
+    w.wait_for("import", |e| e.iter().any(|v| v["kind"] == "imported"));
+    w.stop();
+    let w = env.watch_locked("keep");
+    // A message with nothing the mail rules keep: sealed now, refused for good at the unlock.
+    let eml = "From: a@example.org\r\nTo: b@example.org\r\nSubject: hello\r\n\
+               Date: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <x1@example.org>\r\n\
+               Content-Type: text/plain\r\n\r\nJust saying hello.\r\n";
+    write(&env.inbox.join("hello.eml"), eml.as_bytes());
+    w.wait_for("the new file sealed", |e| {
+        e.iter().any(|v| v["kind"] == "handled")
+    });
+    std::thread::sleep(Duration::from_millis(2500)); // a rescan passes
+    w.stop();
+    assert_eq!(sealed(&env).len(), 1, "only the new file is sealed");
+    let listed = env.run(&["list", "--json"]);
+    assert!(listed.status.success());
+    assert_eq!(env.list().len(), 1, "the message is not a document");
+    assert!(
+        sealed(&env).is_empty(),
+        "set aside, then removed from the inbox"
+    );
+    let failed = env.inbox.join("Failed").join("hello.eml");
+    assert_eq!(std::fs::read(&failed).unwrap(), eml.as_bytes());
+    assert!(
+        env.inbox
+            .join("Failed")
+            .join("hello.eml.reason.txt")
+            .exists()
+    );
+}
+
+fn data_encoding_b64(text: &str) -> [u8; 32] {
+    let bytes = coffre_core::format::vault_format::decode_b64(text).unwrap();
+    bytes.try_into().unwrap()
+}
+
+fn uuid_v4() -> String {
+    let out = std::fs::read_to_string("/proc/sys/kernel/random/uuid").unwrap();
+    out.trim().to_owned()
+}

@@ -61,9 +61,12 @@ fn strong_enough(pass: &Passphrase) -> Res<()> {
     }
 }
 
-fn open_session(state: &AppState, app: &AppHandle, vault: Vault) -> Res<()> {
+/// Starts the session on a blocking thread (it imports what arrived while locked first).
+async fn open_session(state: &AppState, app: &AppHandle, vault: Vault) -> Res<()> {
     let minutes = vault.auto_lock_minutes()?;
-    state.open(Session::start(vault, app)?, minutes);
+    let handle = app.clone();
+    let session = blocking(move || Session::start(vault, &handle)).await?;
+    state.open(session, minutes);
     Ok(())
 }
 
@@ -90,7 +93,7 @@ pub async fn vault_create(
     let (vault, recovery) =
         blocking(move || Ok(Vault::create(&dir, &pass, &CreateOptions::default())?)).await?;
     let recovery_key = recovery.to_display_string().to_string();
-    open_session(&state, &app, vault)?;
+    open_session(&state, &app, vault).await?;
     Ok(Created { recovery_key })
 }
 
@@ -108,7 +111,7 @@ pub async fn vault_unlock(
         ..Default::default()
     };
     let vault = blocking(move || Ok(Vault::open_with(&dir, &pass, &options)?)).await?;
-    open_session(&state, &app, vault)
+    open_session(&state, &app, vault).await
 }
 
 #[tauri::command]
@@ -129,7 +132,7 @@ pub async fn vault_recover(
         Ok(vault)
     })
     .await?;
-    open_session(&state, &app, vault)
+    open_session(&state, &app, vault).await
 }
 
 #[tauri::command]
@@ -179,7 +182,7 @@ pub async fn vault_rekey(
         Ok(vault.rekey(&next)?)
     })
     .await?;
-    open_session(&state, &app, vault)?;
+    open_session(&state, &app, vault).await?;
     Ok(Created {
         recovery_key: recovery.to_display_string().to_string(),
     })

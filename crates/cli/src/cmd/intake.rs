@@ -226,14 +226,20 @@ pub fn watch(ctx: &Ctx, args: WatchArgs) -> Result<ExitCode> {
     };
     if locked {
         // Verified at this unlock; the vault is then locked (keys wiped, folder released).
-        let key = {
+        let (key, kept) = {
             let vault = coffre_core::intake::session::lock(intake.vault());
             vault.check_import_folder(folder, options.recursive)?;
-            vault.intake_key()?
+            let config = coffre_core::intake::watch::WatchConfig {
+                folder: folder.to_path_buf(),
+                after,
+                recursive,
+            };
+            let kept = coffre_core::intake::locked::kept_files(&vault, &config);
+            (vault.intake_key()?, kept)
         };
         intake.close();
         eprintln!("coffre: the vault is locked; new files are sealed into its inbox");
-        let watcher = coffre_core::intake::locked::watch_locked(key, folder, options, print)?;
+        let watcher = coffre_core::intake::locked::watch_locked(key, folder, options, kept, print)?;
         let _ = stop_rx.recv();
         watcher.stop();
         return Ok(ExitCode::SUCCESS);

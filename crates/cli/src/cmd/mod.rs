@@ -48,7 +48,7 @@ impl Ctx {
         let mut vault = Vault::open(&self.dir, &pass)?;
         if vault.inbox_count() > 0 {
             // Never a reason to refuse the command: what is not imported stays in the inbox.
-            let items = vault.import_inbox().unwrap_or_else(|e| {
+            let items = coffre_core::intake::locked::import_inbox(&mut vault).unwrap_or_else(|e| {
                 eprintln!("coffre: files sealed while locked not imported yet: {e}");
                 Vec::new()
             });

@@ -228,6 +228,11 @@ impl MacKey {
         tag32(ctx.sign())
     }
 
+    /// Constant-time comparison of the MAC of `data` with `expected`.
+    pub fn verify(&self, data: &[u8], expected: &[u8]) -> bool {
+        hmac::verify(&self.0, data, expected).is_ok()
+    }
+
     /// Constant-time comparison of a MAC of `parts` with `expected`.
     pub fn verify_parts(&self, parts: &[&[u8]], expected: &[u8]) -> bool {
         let mut data = Vec::new();

@@ -6,7 +6,8 @@
 //! Layout (see docs/vault-format.md, section 15):
 //!
 //! ```text
-//! sealed = "COFFREI" 0x01 | ephemeral public key (32) | u32 len | meta (len bytes) | blob
+//! body   = "COFFREI" 0x01 | ephemeral public key (32) | u32 len | meta (len bytes) | blob
+//! sealed = body | HMAC-SHA256(auth key, body)
 //! shared = X25519(ephemeral secret, intake public)            refused if all zero
 //! salt   = ephemeral public || intake public
 //! meta   = Seal(HKDF(shared, salt, "coffre/v1/inbox-meta"), JSON, aad = "coffre/v1/inbox-meta" || UUID(item))
@@ -14,9 +15,11 @@
 //! ```
 //!
 //! Promises: only the holder of the intake secret key (derived from the master key's stable
-//! signing seed: see `vault::inbox`) can read a sealed file's name, times or bytes; any change to
-//! a sealed file, or a sealed file renamed to another item's id, is refused when opened; the
-//! sealer needs no secret of the vault and keeps no plaintext beyond one 64 KiB chunk.
+//! signing seed: see `vault::inbox`) can read a sealed file's name, times or bytes; only a
+//! holder of the auth key (given to a locked watcher at unlock, never written) can make a file
+//! the vault accepts, so writing the vault's folder is not enough to add a document; any change
+//! to a sealed file, or a sealed file renamed to another item's id, is refused when opened; the
+//! sealer cannot open what it sealed and keeps no plaintext beyond one 64 KiB chunk.
 
 use std::io::{self, Read, Write};
 
@@ -25,7 +28,7 @@ use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
-use crate::format::crypto::{self, derive_subkey, random_array};
+use crate::format::crypto::{self, MacKey, derive_subkey, random_array};
 use crate::format::secret::SecretKey;
 use crate::format::stream::{BlobHeader, BlobReader, BlobWriter};
 
@@ -33,6 +36,8 @@ use crate::format::stream::{BlobHeader, BlobReader, BlobWriter};
 pub const MAGIC: [u8; 8] = *b"COFFREI\x01";
 /// A sealed file's metadata is at most this long (a name and two times fit many times over).
 const META_MAX: u32 = 64 * 1024;
+/// Bytes of the authentication tag that ends a sealed file.
+const TAG_LEN: usize = 32;
 const LABEL_META: &str = "coffre/v1/inbox-meta";
 const LABEL_FILE: &str = "coffre/v1/inbox-file";
 
@@ -90,10 +95,35 @@ fn meta_aad(item: &uuid::Uuid) -> Vec<u8> {
     aad
 }
 
+/// The largest sealed file of content up to `limit` bytes.
+pub fn max_sealed_len(limit: u64) -> u64 {
+    (8 + 32 + 4 + u64::from(META_MAX) + TAG_LEN as u64)
+        .saturating_add(crate::format::stream::blob_len(limit))
+}
+
+/// A writer that MACs what goes through it.
+struct MacWriter<'a> {
+    inner: &'a mut dyn Write,
+    mac: ring::hmac::Context,
+}
+
+impl Write for MacWriter<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(data)?;
+        self.mac.update(&data[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Seals `content` (read to its end) with `meta` to the intake public key `to`, as item `item`,
-/// writing the sealed file to `out`. The caller syncs and renames.
+/// authenticated with `auth`, writing the sealed file to `out`. The caller syncs and renames.
 pub fn seal(
     to: &[u8; 32],
+    auth: &SecretKey,
     item: &uuid::Uuid,
     meta: &SealedMeta,
     content: &mut dyn Read,
@@ -113,15 +143,23 @@ pub fn seal(
     let meta_json = Zeroizing::new(serde_json::to_vec(meta).map_err(io::Error::other)?);
     let sealed_meta = crypto::seal_bytes(&meta_key, &meta_json, &meta_aad(item))?;
     let io = |e: io::Error| Error::from(e);
+    let auth = MacKey::new(auth);
+    let mut out = MacWriter {
+        inner: out,
+        mac: auth.start(),
+    };
+    let out = &mut out;
     out.write_all(&MAGIC).map_err(io)?;
     out.write_all(&eph_public).map_err(io)?;
     let len = u32::try_from(sealed_meta.len()).map_err(|_| Error::Crypto("metadata too long"))?;
     out.write_all(&len.to_be_bytes()).map_err(io)?;
     out.write_all(&sealed_meta).map_err(io)?;
     let mut blob =
-        BlobWriter::new(out, &file_key, BlobHeader::new(*item.as_bytes())?).map_err(io)?;
+        BlobWriter::new(&mut *out, &file_key, BlobHeader::new(*item.as_bytes())?).map_err(io)?;
     let copied = io::copy(content, &mut blob).map_err(io)?;
     blob.finish().map_err(io)?;
+    let tag = out.mac.clone().sign();
+    out.inner.write_all(tag.as_ref()).map_err(io)?;
     Ok(copied)
 }
 
@@ -139,14 +177,24 @@ pub enum OpenError {
     Io(#[from] io::Error),
 }
 
-/// Opens a sealed file of item `item` with the intake secret: its metadata, and its content
-/// (authenticated, in zeroizing memory) when no larger than `limit` bytes.
+/// Opens the sealed file `whole` of item `item`: checks its tag with `auth`, then opens it with
+/// the intake secret; its metadata, and its content (authenticated, in zeroizing memory) when
+/// no larger than `limit` bytes.
 pub fn open(
     secret: &IntakeSecret,
+    auth: &SecretKey,
     item: &uuid::Uuid,
-    sealed: &mut dyn Read,
+    whole: &[u8],
     limit: u64,
 ) -> std::result::Result<(SealedMeta, Zeroizing<Vec<u8>>), OpenError> {
+    let Some(body_len) = whole.len().checked_sub(TAG_LEN) else {
+        return Err(OpenError::Refused("too short"));
+    };
+    let (body, tag) = whole.split_at(body_len);
+    if !MacKey::new(auth).verify(body, tag) {
+        return Err(OpenError::Refused("not sealed by this vault's watcher"));
+    }
+    let sealed = &mut &body[..];
     let mut head = [0u8; 8 + 32 + 4];
     sealed
         .read_exact(&mut head)
@@ -177,7 +225,7 @@ pub fn open(
     if meta.size > limit {
         return Err(OpenError::TooLarge(limit));
     }
-    let mut reader = BlobReader::new(sealed, &file_key, item.as_bytes())
+    let mut reader = BlobReader::new(&mut *sealed, &file_key, item.as_bytes())
         .map_err(|_| OpenError::Refused("content header"))?;
     let mut content = Zeroizing::new(Vec::with_capacity(usize::try_from(meta.size).unwrap_or(0)));
     (&mut reader)
@@ -198,6 +246,10 @@ mod tests {
         IntakeSecret::from_key(&SecretKey::from_bytes([7u8; 32]))
     }
 
+    fn auth() -> SecretKey {
+        SecretKey::from_bytes([9u8; 32])
+    }
+
     fn meta(size: u64) -> SealedMeta {
         SealedMeta {
             name: "Facture 12.pdf".into(),
@@ -213,6 +265,7 @@ mod tests {
         let mut out = Vec::new();
         seal(
             &secret().public(),
+            &auth(),
             item,
             &meta(content.len() as u64),
             &mut &content[..],
@@ -235,7 +288,7 @@ mod tests {
         for needle in [&b"ACME SARL"[..], b"Facture 12", b"Scans", b"%PDF"] {
             assert!(!out.windows(needle.len()).any(|w| w == needle));
         }
-        let (m, plain) = open(&secret(), &item, &mut &out[..], 1 << 20).unwrap();
+        let (m, plain) = open(&secret(), &auth(), &item, &out, 1 << 20).unwrap();
         assert_eq!(m, meta(content.len() as u64));
         assert_eq!(&plain[..], &content[..]);
     }
@@ -248,20 +301,44 @@ mod tests {
             let mut bad = out.clone();
             bad[at] ^= 1;
             assert!(
-                open(&secret(), &item, &mut &bad[..], 1 << 20).is_err(),
+                open(&secret(), &auth(), &item, &bad, 1 << 20).is_err(),
                 "flip at {at}"
             );
         }
-        assert!(open(&secret(), &item, &mut &out[..out.len() - 10], 1 << 20).is_err());
+        assert!(open(&secret(), &auth(), &item, &out[..out.len() - 10], 1 << 20).is_err());
         let other = IntakeSecret::from_key(&SecretKey::from_bytes([8u8; 32]));
-        assert!(open(&other, &item, &mut &out[..], 1 << 20).is_err());
-        assert!(open(&secret(), &uuid::Uuid::new_v4(), &mut &out[..], 1 << 20).is_err());
+        assert!(open(&other, &auth(), &item, &out, 1 << 20).is_err());
+        assert!(open(&secret(), &auth(), &uuid::Uuid::new_v4(), &out, 1 << 20).is_err());
         assert!(matches!(
-            open(&secret(), &item, &mut &out[..], 1000),
+            open(&secret(), &auth(), &item, &out, 1000),
             Err(OpenError::TooLarge(1000))
         ));
         // A low-order point as the intake key is refused rather than sealed to nobody.
         let mut sink = Vec::new();
-        assert!(seal(&[0u8; 32], &item, &meta(1), &mut &b"x"[..], &mut sink).is_err());
+        assert!(
+            seal(
+                &[0u8; 32],
+                &auth(),
+                &item,
+                &meta(1),
+                &mut &b"x"[..],
+                &mut sink
+            )
+            .is_err()
+        );
+        // Someone who knows only the public key (it is in the header) cannot make a file the
+        // vault accepts: sealed with another auth key, refused.
+        let mut forged = Vec::new();
+        let content = b"%PDF-1.7 a forged invoice";
+        seal(
+            &secret().public(),
+            &SecretKey::from_bytes([1u8; 32]),
+            &item,
+            &meta(content.len() as u64),
+            &mut &content[..],
+            &mut forged,
+        )
+        .unwrap();
+        assert!(open(&secret(), &auth(), &item, &forged, 1 << 20).is_err());
     }
 }

@@ -119,7 +119,8 @@ pub struct VaultHeader {
 pub struct IntakeSection {
     /// The X25519 public key (32 bytes).
     pub public: String,
-    /// HMAC-SHA256 of "coffre/v1/intake-public" || UUID(vault_id) || public.
+    /// HMAC-SHA256 of L("coffre/v1/intake-public") || L(UUID(vault_id)) || L(public), each part
+    /// prefixed by its length (u64, big-endian).
     pub mac: String,
 }
 

@@ -14,10 +14,16 @@
 //! - [`IntakeKey::seal_file`] writes `inbox/ID.part`, syncs it, renames it to `inbox/ID.sealed`
 //!   and syncs the folder before it returns: once it returns the file may be removed from the
 //!   watched folder; a kill before leaves the original where it was (and at most a `.part`);
+//! - only files sealed with the auth key (derived like the intake key, held in memory by a
+//!   locked watcher, never written) are opened: knowing the public key is not enough to add a
+//!   document by writing into the vault's folder;
 //! - [`Vault::import_inbox`] imports each sealed file under its original name, then removes it;
 //!   a kill between the two finds the content already stored at the next unlock (a duplicate,
 //!   removed then): nothing is lost or stored twice. A sealed file that cannot be opened
-//!   (altered, or larger than the limit) is kept in `inbox/` and reported, never deleted.
+//!   (altered, forged, or larger than the limit) is kept in `inbox/` and reported, never
+//!   deleted; one whose import is refused for good (an e-mail with nothing to keep, a damaged
+//!   file the rules refuse) is handed to `set_aside` (the `Failed/` of the folder it came from,
+//!   as when unlocked) and removed only once that succeeded.
 
 use std::fs::{self, File};
 use std::io::{BufReader, Read};
@@ -39,6 +45,7 @@ use crate::vault::import::ImportStatus;
 
 const LABEL_KEY: &str = "coffre/v1/intake-key";
 const LABEL_MAC: &str = "coffre/v1/intake-mac";
+const LABEL_AUTH: &str = "coffre/v1/intake-auth";
 const MAC_CONTEXT: &[u8] = b"coffre/v1/intake-public";
 /// Suffix of a sealed file in `inbox/`.
 pub const SEALED_SUFFIX: &str = ".sealed";
@@ -46,11 +53,13 @@ const PART_SUFFIX: &str = ".part";
 /// A `.part` older than this is an abandoned sealing (a kill), removed at unlock.
 const STALE_PART: Duration = Duration::from_secs(3600);
 
-/// The verified public intake key of an unlocked vault: what a locked watcher seals to.
+/// The verified public intake key of an unlocked vault, and the key that authenticates what is
+/// sealed to it: what a locked watcher needs.
 #[derive(Debug, Clone)]
 pub struct IntakeKey {
     inbox: PathBuf,
     public: [u8; 32],
+    auth: std::sync::Arc<crate::format::secret::SecretKey>,
     max_size: u64,
 }
 
@@ -72,6 +81,16 @@ impl IntakeKey {
         }
         let file = File::open(path).map_err(Error::io(path))?;
         let meta = file.metadata().map_err(Error::io(path))?;
+        #[cfg(unix)]
+        {
+            // The file opened is the one checked (not a link swapped in between).
+            use std::os::unix::fs::MetadataExt;
+            if (meta.dev(), meta.ino()) != (link.dev(), link.ino()) {
+                return Err(Error::io(path)(std::io::Error::other(
+                    "the file was replaced while it was opened",
+                )));
+            }
+        }
         if meta.len() > self.max_size {
             return Err(Error::TooLarge {
                 limit: self.max_size,
@@ -88,7 +107,7 @@ impl IntakeKey {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
-        let modified = meta.modified().ok().map(audit::rfc3339);
+        let modified = meta.modified().ok().and_then(audit::rfc3339);
         let sealed_meta = SealedMeta {
             name,
             rel,
@@ -97,7 +116,13 @@ impl IntakeKey {
             sealed_at: audit::now_rfc3339(),
             size: meta.len(),
         };
-        fs::create_dir_all(&self.inbox).map_err(Error::io(&self.inbox))?;
+        if !self.inbox.is_dir() {
+            fs::create_dir_all(&self.inbox).map_err(Error::io(&self.inbox))?;
+            // The new folder's entry in the vault's folder survives a power cut too.
+            if let Some(vault_dir) = self.inbox.parent() {
+                sync_dir(vault_dir)?;
+            }
+        }
         let item = Uuid::new_v4();
         let part = self.inbox.join(format!("{item}{PART_SUFFIX}"));
         let done = self.inbox.join(format!("{item}{SEALED_SUFFIX}"));
@@ -110,7 +135,14 @@ impl IntakeKey {
                     .map_err(Error::io(&part))?,
             );
             let mut content = BufReader::new(file).take(self.max_size.saturating_add(1));
-            let copied = sealed::seal(&self.public, &item, &sealed_meta, &mut content, &mut out)?;
+            let copied = sealed::seal(
+                &self.public,
+                &self.auth,
+                &item,
+                &sealed_meta,
+                &mut content,
+                &mut out,
+            )?;
             if copied != sealed_meta.size {
                 return Err(Error::io(path)(std::io::Error::other(
                     "the file changed while it was sealed",
@@ -129,6 +161,10 @@ impl IntakeKey {
         result.map(|()| item.to_string())
     }
 }
+
+/// Keeps a file whose import was refused for good: `(folder it came from, name, bytes,
+/// reason)`; where it went.
+pub type SetAside<'a> = dyn Fn(&Path, &str, &[u8], &str) -> std::io::Result<PathBuf> + 'a;
 
 /// What [`Vault::import_inbox`] did with one sealed file.
 #[derive(Debug, Clone, Serialize)]
@@ -151,6 +187,14 @@ impl Vault {
             LABEL_KEY,
         )?;
         Ok(IntakeSecret::from_key(&key))
+    }
+
+    fn intake_auth(&self) -> Result<crate::format::secret::SecretKey> {
+        derive_subkey(
+            &self.keys.signing_seed,
+            self.header.vault_id.as_bytes(),
+            LABEL_AUTH,
+        )
     }
 
     fn intake_mac(&self) -> Result<MacKey> {
@@ -202,6 +246,7 @@ impl Vault {
         Ok(IntakeKey {
             inbox: self.dir.join(INBOX_DIR),
             public: self.intake_secret()?.public(),
+            auth: std::sync::Arc::new(self.intake_auth()?),
             max_size: self.max_import_size()?,
         })
     }
@@ -212,39 +257,54 @@ impl Vault {
     }
 
     /// Imports the files sealed while the vault was locked (see the module's promises), oldest
-    /// first, stopping at [`Error::Interrupted`] (the vault is locking).
-    pub fn import_inbox(&mut self) -> Result<Vec<InboxItem>> {
+    /// first, stopping at [`Error::Interrupted`] (the vault is locking). `set_aside(folder,
+    /// name, bytes, reason)` keeps a file whose import is refused for good in the folder it came
+    /// from (authenticated metadata), saying where.
+    pub fn import_inbox(&mut self, set_aside: &SetAside<'_>) -> Result<Vec<InboxItem>> {
         let inbox = self.dir.join(INBOX_DIR);
         remove_stale_parts(&inbox);
         let secret = self.intake_secret()?;
+        let auth = self.intake_auth()?;
         let limit = self.max_import_size()?;
         let mut report = Vec::new();
+        let failed = |name: Option<String>, reason: String| InboxItem {
+            name,
+            status: "failed",
+            id: None,
+            reason: Some(reason),
+        };
         for (item, path) in sealed_items(&inbox) {
-            let opened = File::open(&path)
-                .map_err(OpenError::Io)
-                .and_then(|f| sealed::open(&secret, &item, &mut BufReader::new(f), limit));
+            let opened = read_bounded(&path, sealed::max_sealed_len(limit))
+                .and_then(|whole| sealed::open(&secret, &auth, &item, &whole, limit));
             let (meta, plain) = match opened {
                 Ok(o) => o,
                 Err(e) => {
-                    report.push(InboxItem {
-                        name: None,
-                        status: "failed",
-                        id: None,
-                        reason: Some(format!("{}: {e}", path.display())),
-                    });
+                    report.push(failed(None, format!("{}: {e}", path.display())));
                     continue;
                 }
             };
             let outcome = match self.import_reader(&meta.name, &plain[..], Some(limit)) {
                 Ok(o) => o,
                 Err(Error::Interrupted) => return Err(Error::Interrupted),
+                // Perhaps passing (a full disk): kept for the next unlock.
+                Err(e @ Error::Io { .. }) => {
+                    report.push(failed(Some(meta.name), e.to_string()));
+                    continue;
+                }
                 Err(e) => {
-                    report.push(InboxItem {
-                        name: Some(meta.name),
-                        status: "failed",
-                        id: None,
-                        reason: Some(e.to_string()),
-                    });
+                    let reason = e.to_string();
+                    match set_aside(Path::new(&meta.folder), &meta.name, &plain, &reason) {
+                        Ok(to) => {
+                            fs::remove_file(&path).map_err(Error::io(&path))?;
+                            sync_dir(&inbox)?;
+                            let reason = format!("{reason} (set aside as {})", to.display());
+                            report.push(failed(Some(meta.name), reason));
+                        }
+                        Err(io) => {
+                            let reason = format!("{reason}; kept in the inbox: {io}");
+                            report.push(failed(Some(meta.name), reason));
+                        }
+                    }
                     continue;
                 }
             };
@@ -272,6 +332,20 @@ impl Vault {
         }
         Ok(report)
     }
+}
+
+/// The file at `path`, if no longer than `max` bytes.
+fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, OpenError> {
+    let file = File::open(path)?;
+    if file.metadata()?.len() > max {
+        return Err(OpenError::Refused("larger than any file the vault seals"));
+    }
+    let mut whole = Vec::new();
+    file.take(max.saturating_add(1)).read_to_end(&mut whole)?;
+    if whole.len() as u64 > max {
+        return Err(OpenError::Refused("larger than any file the vault seals"));
+    }
+    Ok(whole)
 }
 
 /// The sealed items of `inbox`, oldest first (by modification time, then id).

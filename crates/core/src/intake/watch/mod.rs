@@ -71,7 +71,7 @@ mod watcher;
 
 pub use config::WatchConfig;
 pub use events::{HandledAction, WatchEvent, WatchState};
-pub use policy::{FailedFile, failed_files};
+pub use policy::{FailedFile, failed_files, set_aside};
 pub use watcher::Watcher;
 
 /// The folder (at the top of the watched folder) that imported files are moved to.

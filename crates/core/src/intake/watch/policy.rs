@@ -240,6 +240,45 @@ pub(super) fn move_unique(
     )))
 }
 
+/// Writes `bytes` as `NAME` (its last component only; a free numbered variant if taken) into
+/// the `Failed/` folder of the watched `folder`, with its reason file, as a refused file of the
+/// folder would be; the file is synced before the reason is written. For a file that arrived
+/// while the vault was locked and whose import was then refused.
+pub fn set_aside(folder: &Path, name: &str, bytes: &[u8], reason: &str) -> io::Result<PathBuf> {
+    let name = Path::new(name)
+        .file_name()
+        .filter(|n| !n.is_empty())
+        .map_or_else(|| OsString::from("unnamed"), ToOwned::to_owned);
+    let dir = folder.join(FAILED_DIR);
+    fs::create_dir_all(&dir)?;
+    for n in 1..=10_000 {
+        let candidate = dir.join(numbered(&name, n));
+        if fs::symlink_metadata(reason_path(&candidate)).is_ok() {
+            continue;
+        }
+        let mut file = match fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        };
+        let written = io::Write::write_all(&mut file, bytes).and_then(|()| file.sync_all());
+        if let Err(e) = written {
+            let _ = fs::remove_file(&candidate);
+            return Err(e);
+        }
+        write_reason(&candidate, Path::new(&numbered(&name, n)), reason)?;
+        return Ok(candidate);
+    }
+    Err(io::Error::other(format!(
+        "no free name in {}",
+        dir.display()
+    )))
+}
+
 /// A file the watcher set aside in `Failed/`, with the first line of its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]

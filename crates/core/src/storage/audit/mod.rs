@@ -103,9 +103,15 @@ fn format_utc(t: OffsetDateTime) -> String {
         .expect("UTC time formats")
 }
 
-/// A file-system time, RFC 3339 UTC like [`now_rfc3339`].
-pub fn rfc3339(t: std::time::SystemTime) -> String {
-    format_utc(OffsetDateTime::from(t))
+/// A file-system time, RFC 3339 UTC like [`now_rfc3339`]; `None` for a time RFC 3339 cannot
+/// write (before year 0 or after 9999).
+pub fn rfc3339(t: std::time::SystemTime) -> Option<String> {
+    let nanos = match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i128::try_from(d.as_nanos()).ok()?,
+        Err(e) => -i128::try_from(e.duration().as_nanos()).ok()?,
+    };
+    let t = OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
+    (0..=9999).contains(&t.year()).then(|| format_utc(t))
 }
 
 /// The current time, RFC 3339 UTC with exactly three fractional digits (sortable as text).
