@@ -37,16 +37,9 @@ pub(crate) fn dist(args: &[String]) -> Result<()> {
     npm(&["run", "build"])?;
     let profile = if debug { "debug" } else { "release" };
     if debug {
-        // The debug app exactly as the tests build it (no feature changes, so nothing is
-        // rebuilt after `cargo test`); `tauri bundle` then packages it.
-        cargo(&[
-            "build",
-            "--locked",
-            "-p",
-            "coffre-cli",
-            "-p",
-            "coffre-desktop",
-        ])?;
+        // The debug programs exactly as `cargo test --workspace` builds them (the same
+        // features, so nothing is rebuilt after the tests); `tauri bundle` then packages them.
+        cargo(&["test", "--workspace", "--locked", "--no-run"])?;
     } else {
         cargo(&["build", "--locked", "--release", "-p", "coffre-cli"])?;
     }
@@ -213,11 +206,11 @@ fn check_installed() -> Result<()> {
         bail!("{} was not installed", desktop.display());
     }
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        // `--workspace`: the features `cargo xtask test` built with, so nothing is rebuilt.
         .args([
             "test",
             "--locked",
-            "-p",
-            "coffre-desktop",
+            "--workspace",
             "--test",
             "e2e",
             "installed_app_first_screen",
