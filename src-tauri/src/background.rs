@@ -86,8 +86,9 @@ pub fn notify(app: &AppHandle, title: &str, body: &str) {
 /// backup status says one is due (a folder is known and none was made since the schedule's
 /// latest occurrence, so a time missed while locked or off runs at the next unlock), one backup
 /// to the folder of the last one; tried once per occurrence. Success and failure are notified
-/// and sent to the window (`backup-run`); a backup due for more than an hour (`missed`) is
-/// notified once per occurrence.
+/// and sent to the window (`backup-run`), a failure recorded in the vault (the status then says
+/// the backup was missed); a backup due for more than an hour (`missed`) is notified once per
+/// occurrence.
 pub fn start_backup_schedule(app: AppHandle) {
     let spawned = std::thread::Builder::new()
         .name("backup-schedule".into())
@@ -140,6 +141,10 @@ pub fn start_backup_schedule(app: AppHandle) {
                     }
                     Err(e) => {
                         let reason = e.to_string();
+                        // Recorded: the status (Settings, the banner) says it was missed.
+                        if let Err(e) = lock(&vault).backup_failed(&reason) {
+                            eprintln!("coffre: recording a failed backup: {e}");
+                        }
                         notify(&app, text(Text::BackupFailed), &reason);
                         BackupRun {
                             ok: false,

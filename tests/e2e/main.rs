@@ -661,6 +661,29 @@ fn scheduled_backup(app: &mut App, tmp: &Path) -> Result<()> {
         ));
     }
     app.shot("settings-scheduled-backup")?;
+
+    // The disk unplugged: the next scheduled backup cannot happen, and Settings says it was
+    // missed (never into the empty place the disk was).
+    let away = tmp.join("backups-unplugged");
+    std::fs::rename(&folder, &away).map_err(|e| e.to_string())?;
+    let next = Command::new("date")
+        .args(["-d", "+1 minute", "+%H:%M"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let at = String::from_utf8_lossy(&next.stdout).trim().to_owned();
+    app.driver.exec(
+        "const el = document.querySelector('[data-testid=backup-schedule-time]'); el.value = arguments[0];\
+         el.dispatchEvent(new Event('input', {bubbles: true}));\
+         el.dispatchEvent(new Event('change', {bubbles: true}));",
+        json!([at]),
+    )?;
+    app.click_enabled("[data-testid=backup-schedule-save]")?;
+    app.driver
+        .wait("[data-testid=backup-missed]", Duration::from_secs(100))?;
+    if folder.exists() {
+        return Err("a backup was written where the unplugged disk was".into());
+    }
+    app.shot("settings-backup-missed")?;
     Ok(())
 }
 

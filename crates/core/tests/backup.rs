@@ -635,7 +635,17 @@ fn the_schedule_says_when_a_backup_is_due_and_when_one_was_missed() {
     // Not made within the hour (the computer was off, the disk unplugged): missed.
     let status = v.backup_status_at(&paris_in(200)).unwrap();
     assert!(status.due && status.missed);
-    // A backup made then settles it; turned off, nothing is due.
+    // A scheduled backup that fails is missed at once, until one succeeds.
+    let status = v.backup_status_at(&paris_in(130)).unwrap();
+    assert!(!status.missed);
+    v.backup_failed_at("the backup folder is not available", &paris_in(125))
+        .unwrap();
+    let status = v.backup_status_at(&paris_in(130)).unwrap();
+    assert!(
+        status.due && status.missed,
+        "a failure is a miss: {status:?}"
+    );
+    // Turned off, nothing is due.
     v.set_setting(Setting::BackupSchedule, "off").unwrap();
     let status = v.backup_status_at(&paris_in(200)).unwrap();
     assert!(!status.due && !status.missed && status.next_at.is_none());

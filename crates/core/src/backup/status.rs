@@ -5,7 +5,8 @@
 //! (7 by default), and changing it is audited. A backup is `due` when a folder is known, the
 //! schedule (`backup-schedule`, in the computer's time zone) is on, and no backup was made since
 //! its latest occurrence; `missed` when it has been due for more than an hour (the computer was
-//! off, the disk unplugged, the backup failed).
+//! off, the disk unplugged) or a scheduled backup failed since that occurrence
+//! ([`Vault::backup_failed`]).
 
 use serde::Serialize;
 
@@ -15,6 +16,8 @@ use crate::vault::Vault;
 
 pub(super) const SETTING_LAST_AT: &str = "backup.last_at";
 pub(super) const SETTING_FOLDER: &str = "backup.folder";
+/// When a scheduled backup last failed (RFC 3339).
+const SETTING_FAILED_AT: &str = "backup.failed_at";
 pub use crate::storage::settings::DEFAULT_WARN_AFTER_DAYS;
 
 /// The vault's backup situation, for a reminder.
@@ -35,7 +38,7 @@ pub struct BackupStatus {
     pub next_at: Option<String>,
     /// The schedule wants a backup now (see the module's promises).
     pub due: bool,
-    /// Due for more than an hour: a scheduled backup did not happen.
+    /// A scheduled backup did not happen: due for more than an hour, or it failed.
     pub missed: bool,
 }
 
@@ -60,9 +63,14 @@ impl Vault {
         let slot = schedule.last(now).map(|z| z.timestamp());
         let due =
             folder.is_some() && slot.is_some_and(|slot| last_ts.is_none_or(|last| last < slot));
+        let failed_at = self
+            .raw_setting(SETTING_FAILED_AT)?
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok());
         let missed = due
-            && slot
-                .is_some_and(|slot| now.timestamp() - jiff::SignedDuration::from_hours(1) > slot);
+            && slot.is_some_and(|slot| {
+                now.timestamp() - jiff::SignedDuration::from_hours(1) > slot
+                    || failed_at.is_some_and(|failed| failed >= slot)
+            });
         let warn_after_days = self.settings()?.backup_warn_days;
         let age_days = last_at.as_deref().and_then(|t| {
             let at = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
@@ -80,6 +88,21 @@ impl Vault {
                 .map(|z| z.timestamp().display_with_offset(z.offset()).to_string()),
             due,
             missed,
+        })
+    }
+
+    /// Records that a scheduled backup failed (audited `backup.failed`, with the reason): the
+    /// status says the backup was missed until one succeeds.
+    pub fn backup_failed(&mut self, reason: &str) -> Result<()> {
+        self.backup_failed_at(reason, &jiff::ZonedDateTime::now())
+    }
+
+    /// [`Vault::backup_failed`] as of `at`.
+    pub fn backup_failed_at(&mut self, reason: &str, at: &jiff::ZonedDateTime) -> Result<()> {
+        let at = at.timestamp().to_string();
+        self.audited("backup.failed", None, |tx| {
+            crate::storage::index::Index::set_setting(tx, SETTING_FAILED_AT, &at)?;
+            Ok(((), serde_json::json!({ "reason": reason, "at": at })))
         })
     }
 

@@ -33,6 +33,6 @@ next_at: string | null,
  */
 due: boolean, 
 /**
- * Due for more than an hour: a scheduled backup did not happen.
+ * A scheduled backup did not happen: due for more than an hour, or it failed.
  */
 missed: boolean, };
