@@ -16,14 +16,14 @@ use coffre_core::intake::watch::{
     self, WatchConfig, WatchEvent, WatchOptions, WatchState, Watcher,
 };
 use coffre_core::vault::inbox::IntakeKey;
-
-/// Files kept in place in the import folder, by relative path: (size, modification time).
-type KeptFiles = std::collections::HashMap<PathBuf, (u64, i128)>;
 use coffre_core::{Code, Vault};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::error::ApiError;
+
+/// Files kept in place in the import folder, by relative path: (size, modification time).
+type KeptFiles = std::collections::HashMap<PathBuf, (u64, i128)>;
 
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every vault change is a transaction: the data under a poisoned lock is consistent.

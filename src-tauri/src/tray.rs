@@ -110,15 +110,23 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
     std::thread::Builder::new()
         .name("tray".into())
         .spawn(move || {
+            // Each change goes to the main thread: only labels that changed are set.
+            let mut shown: Vec<String> = Vec::new();
             loop {
                 std::thread::sleep(Duration::from_secs(3));
-                for (item, key) in &items {
-                    let label = match key {
+                let labels: Vec<String> = items
+                    .iter()
+                    .map(|(_, key)| match key {
                         Some(k) => text(*k).to_owned(),
                         None => state_line(&handle),
-                    };
-                    let _ = item.set_text(label);
+                    })
+                    .collect();
+                for (i, ((item, _), label)) in items.iter().zip(&labels).enumerate() {
+                    if shown.get(i) != Some(label) {
+                        let _ = item.set_text(label);
+                    }
                 }
+                shown = labels;
             }
         })?;
     Ok(())
