@@ -61,6 +61,19 @@ impl Decimal {
         })
     }
 
+    /// The value with the opposite sign.
+    pub fn negated(self) -> Decimal {
+        Decimal {
+            mantissa: -self.mantissa,
+            scale: self.scale,
+        }
+    }
+
+    /// Exact difference.
+    pub fn checked_sub(self, other: Decimal) -> Option<Decimal> {
+        self.checked_add(other.negated())
+    }
+
     /// Exact equality of values, whatever the scales.
     pub fn same_value(self, other: Decimal) -> bool {
         let scale = self.scale.max(other.scale);

@@ -277,6 +277,14 @@ fn from_xml(bytes: &[u8], limits: &Limits) -> Extraction {
             };
             finish_structured(&mut e);
         }
+        Err(xml::XmlError::NotAnInvoice { local, namespace })
+            if xml::cdar::is_root(&local, namespace.as_deref()) =>
+        {
+            e.format = Format::Cdar;
+            if let Err(err) = xml::read_lifecycle(bytes, limits, &mut e) {
+                e.issue(err.to_string());
+            }
+        }
         Err(err) => {
             e.issue(err.to_string());
         }

@@ -66,6 +66,10 @@ pub enum Format {
     /// attachments are documents of their own.
     #[serde(rename = "message")]
     Message,
+    /// A lifecycle status message of e-invoicing platforms (UN/CEFACT CDAR,
+    /// `CrossDomainAcknowledgementAndResponse`): the statuses are in `lifecycle`.
+    #[serde(rename = "cdar")]
+    Cdar,
     /// Anything else.
     #[serde(rename = "other")]
     Other,
@@ -174,6 +178,25 @@ pub struct Buyer {
     pub name: Option<String>,
     /// BT-48 buyer VAT identifier.
     pub vat_id: Option<String>,
+    /// BT-47 buyer legal registration identifier (SIREN/SIRET in France).
+    pub legal_id: Option<String>,
+}
+
+/// One status a lifecycle message (CDAR) reports about one invoice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LifecycleStatus {
+    /// The invoice's number (MDT-87), as written.
+    pub number: Option<String>,
+    /// The invoice's issue date, `YYYY-MM-DD`, when given.
+    pub issue_date: Option<String>,
+    /// Identifiers of the invoice's issuer (MDT-129: SIREN, SIRET, VAT id), as written.
+    pub issuer_ids: Vec<String>,
+    /// The status code (MDT-105; French reform: 200 deposited ... 212 cashed, 213 rejected).
+    pub code: String,
+    /// When the status was reached, RFC 3339 or `YYYY-MM-DD`, when given.
+    pub date: Option<String>,
+    /// The reason given (MDT-113/114), if any.
+    pub reason: Option<String>,
 }
 
 /// One VAT breakdown entry (BG-23). Serialises with two more keys than it has fields: `base`
@@ -265,6 +288,18 @@ pub struct Extraction {
     /// What an e-mail message says of itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<MessageInfo>,
+    /// BT-23 business process type (in France, the "cadre de facturation": B1 goods, S1
+    /// services, M1 mixed, ...), from structured invoices.
+    pub business_process: Option<String>,
+    /// BT-8 VAT point date code, from structured invoices: in CII UNTDID 2475 (5 invoice date,
+    /// i.e. VAT on debits in France; 29 delivery date; 72 payment date), in UBL UNTDID 2005
+    /// (3, 35, 432 for the same).
+    pub vat_point_code: Option<String>,
+    /// BG-15 deliver-to address, one line, from structured invoices.
+    pub delivery_address: Option<String>,
+    /// For a lifecycle message ([`Format::Cdar`]): the statuses it reports.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle: Vec<LifecycleStatus>,
     /// True when a human should look at this document.
     pub needs_review: bool,
     /// Human-readable problems met while extracting.
@@ -303,6 +338,10 @@ impl Extraction {
             lines: Vec::new(),
             ocr: None,
             message: None,
+            business_process: None,
+            vat_point_code: None,
+            delivery_address: None,
+            lifecycle: Vec::new(),
             needs_review: false,
             issues: Vec::new(),
             media_type: media_type.to_string(),

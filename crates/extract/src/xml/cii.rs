@@ -41,6 +41,8 @@ pub struct Syntax {
     pub transaction: &'static str,
     /// Header trade agreement (seller and buyer).
     pub agreement: &'static str,
+    /// Header trade delivery (ship-to party).
+    pub delivery: &'static str,
     /// Header trade settlement (currency, payment, tax, totals).
     pub settlement: &'static str,
     /// Document-level monetary summation under the settlement.
@@ -72,6 +74,7 @@ pub const D16B: Syntax = Syntax {
     document: "ExchangedDocument",
     transaction: "SupplyChainTradeTransaction",
     agreement: "ApplicableHeaderTradeAgreement",
+    delivery: "ApplicableHeaderTradeDelivery",
     settlement: "ApplicableHeaderTradeSettlement",
     header_summation: "SpecifiedTradeSettlementHeaderMonetarySummation",
     rate: "RateApplicablePercent",
@@ -93,6 +96,7 @@ pub const ZUGFERD_1P0: Syntax = Syntax {
     document: "HeaderExchangedDocument",
     transaction: "SpecifiedSupplyChainTradeTransaction",
     agreement: "ApplicableSupplyChainTradeAgreement",
+    delivery: "ApplicableSupplyChainTradeDelivery",
     settlement: "ApplicableSupplyChainTradeSettlement",
     header_summation: "SpecifiedTradeSettlementMonetarySummation",
     rate: "ApplicablePercent",
@@ -149,6 +153,15 @@ pub fn read_with(sx: &Syntax, root: Node, out: &mut Extraction) {
         name => sx.profile(name),
     });
 
+    out.business_process = text(at(
+        root,
+        &[
+            (rsm, sx.context),
+            (ram, "BusinessProcessSpecifiedDocumentContextParameter"),
+            (ram, "ID"),
+        ],
+    ));
+
     if let Some(doc) = kid(root, rsm, sx.document) {
         out.number = txt(doc, "ID");
         out.type_code = txt(doc, "TypeCode");
@@ -171,8 +184,32 @@ pub fn read_with(sx: &Syntax, root: Node, out: &mut Extraction) {
         if let Some(b) = kid(agreement, ram, "BuyerTradeParty") {
             out.buyer.name = txt(b, "Name");
             out.buyer.vat_id = vat_id(sx, b);
+            out.buyer.legal_id = sx
+                .legal_organization
+                .and_then(|lo| text(at(b, &[(ram, lo), (ram, "ID")])));
         }
     }
+    out.delivery_address = at(
+        tx,
+        &[
+            (ram, sx.delivery),
+            (ram, "ShipToTradeParty"),
+            (ram, "PostalTradeAddress"),
+        ],
+    )
+    .and_then(|a| {
+        super::one_line(
+            [
+                "LineOne",
+                "LineTwo",
+                "PostcodeCode",
+                "CityName",
+                "CountryID",
+            ]
+            .iter()
+            .map(|n| txt(a, n)),
+        )
+    });
 
     let settlement = kid(tx, ram, sx.settlement);
     out.currency = settlement.and_then(|st| txt(st, "InvoiceCurrencyCode"));
@@ -186,6 +223,8 @@ pub fn read_with(sx: &Syntax, root: Node, out: &mut Extraction) {
         let due = kids(st, ram, "SpecifiedTradePaymentTerms")
             .find_map(|pt| kid(pt, ram, "DueDateDateTime"));
         out.due_date = date(sx, out, "DueDateDateTime", due);
+        out.vat_point_code =
+            kids(st, ram, "ApplicableTradeTax").find_map(|t| txt(t, "DueDateTypeCode"));
         for tax in kids(st, ram, "ApplicableTradeTax") {
             let taxable_amount = text(in_currency(sx, out, tax, "BasisAmount", cur));
             let tax_amount = text(in_currency(sx, out, tax, "CalculatedAmount", cur));

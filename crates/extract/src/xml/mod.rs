@@ -8,6 +8,7 @@
 //! dates are converted to `YYYY-MM-DD` only when their format is known, and a value that does not
 //! validate becomes `null` plus an issue rather than a guess.
 
+pub mod cdar;
 pub mod cii;
 pub mod ubl;
 
@@ -238,6 +239,23 @@ pub fn read_invoice(
     Ok(kind)
 }
 
+/// Parses and reads a CDAR lifecycle message into `out.lifecycle`; `Ok(false)` when the XML is
+/// something else.
+pub fn read_lifecycle(
+    bytes: &[u8],
+    limits: &Limits,
+    out: &mut Extraction,
+) -> Result<bool, XmlError> {
+    let text = checked_text(bytes, limits)?;
+    let doc = parse_safely(&text, limits)?;
+    let root = doc.root_element();
+    if !cdar::is_root(root.tag_name().name(), root.tag_name().namespace()) {
+        return Ok(false);
+    }
+    cdar::read(root, out);
+    Ok(true)
+}
+
 /// Maps a guideline / customization id to a short profile name when it is a known one; returns
 /// the id itself otherwise.
 pub fn profile_name(id: &str) -> String {
@@ -302,6 +320,12 @@ pub(crate) fn text(n: Option<Node>) -> Option<String> {
         .collect();
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
+}
+
+/// The present parts of an address joined on one line (`None` when all are absent).
+pub(crate) fn one_line(parts: impl Iterator<Item = Option<String>>) -> Option<String> {
+    let parts: Vec<String> = parts.flatten().collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// Checks an ISO date `YYYY-MM-DD` (as UBL writes them) and returns it.

@@ -20,6 +20,8 @@ fn cbc<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<String> {
 pub fn read(root: Node, out: &mut Extraction) {
     let credit = root.tag_name().name() == "CreditNote";
     out.profile = cbc(root, "CustomizationID").map(|p| profile_name(&p));
+    out.business_process = cbc(root, "ProfileID");
+    out.vat_point_code = kids(root, CAC, "InvoicePeriod").find_map(|p| cbc(p, "DescriptionCode"));
     out.number = cbc(root, "ID");
     out.issue_date = date(out, "IssueDate", cbc(root, "IssueDate"));
     out.type_code = cbc(
@@ -44,7 +46,24 @@ pub fn read(root: Node, out: &mut Extraction) {
     if let Some(party) = at(root, &[(CAC, "AccountingCustomerParty"), (CAC, "Party")]) {
         out.buyer.name = party_name(party);
         out.buyer.vat_id = vat_id(party);
+        out.buyer.legal_id = text(at(party, &[(CAC, "PartyLegalEntity"), (CBC, "CompanyID")]));
     }
+    out.delivery_address = kids(root, CAC, "Delivery")
+        .find_map(|d| at(d, &[(CAC, "DeliveryLocation"), (CAC, "Address")]))
+        .and_then(|a| {
+            let country = text(at(a, &[(CAC, "Country"), (CBC, "IdentificationCode")]));
+            super::one_line(
+                [
+                    "StreetName",
+                    "AdditionalStreetName",
+                    "PostalZone",
+                    "CityName",
+                ]
+                .iter()
+                .map(|n| cbc(a, n))
+                .chain(std::iter::once(country)),
+            )
+        });
 
     if let Some(t) = kid(root, CAC, "LegalMonetaryTotal") {
         out.total_without_vat = amount(out, "TaxExclusiveAmount", cbc(t, "TaxExclusiveAmount"));
