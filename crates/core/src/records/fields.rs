@@ -24,12 +24,18 @@ pub const CORRECTABLE: &[&str] = &[
     "seller.legal_id",
     "buyer.name",
     "buyer.vat_id",
+    "buyer.legal_id",
     "total_without_vat",
     "total_vat",
     "total_with_vat",
     "amount_due",
     "iban",
+    "vat_breakdown",
+    "direction",
 ];
+
+/// Correctable fields that are not text the owner searches for.
+const NOT_SEARCHED: [&str; 2] = ["vat_breakdown", "direction"];
 
 /// One correction of one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,6 +114,10 @@ pub fn validate(field: &str, value: Option<&str>) -> Result<Option<String>> {
             }
             up
         }
+        "vat_breakdown" => crate::records::vat::format(&crate::records::vat::parse(v)?),
+        "direction" => crate::records::direction::Direction::parse(v)?
+            .as_str()
+            .to_owned(),
         "iban" => {
             let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
             let compact = compact.to_ascii_uppercase();
@@ -167,7 +177,19 @@ pub fn effective(extraction: &Value, corrections: &[Correction]) -> Value {
         obj.insert("currency".into(), Value::Null);
     }
     for c in corrections {
-        set(&mut out, &c.field, c.new_value.as_deref());
+        if c.field == "vat_breakdown" {
+            // Stored in the owner's text form; the JSON gets the extraction's shape.
+            let lines = c.new_value.as_deref().map(crate::records::vat::parse);
+            if let (Some(obj), Some(Ok(lines))) = (out.as_object_mut(), lines) {
+                obj.insert("vat_breakdown".into(), crate::records::vat::to_json(&lines));
+            } else if c.new_value.is_none()
+                && let Some(obj) = out.as_object_mut()
+            {
+                obj.insert("vat_breakdown".into(), json!([]));
+            }
+        } else {
+            set(&mut out, &c.field, c.new_value.as_deref());
+        }
         if let Some(fields) = out.get_mut("fields").and_then(Value::as_object_mut) {
             match &c.new_value {
                 Some(_) => {
@@ -224,7 +246,7 @@ const MONTHS: [[&str; 3]; 12] = [
 /// 1234,56), the issue month's name in English, French and German, and the item names.
 pub fn search_text(data: &Value) -> String {
     let mut parts: Vec<String> = Vec::new();
-    for path in CORRECTABLE {
+    for path in CORRECTABLE.iter().filter(|p| !NOT_SEARCHED.contains(p)) {
         let Some(v) = get(data, path) else { continue };
         parts.push(v.to_owned());
         if path.starts_with("total") || *path == "amount_due" {
