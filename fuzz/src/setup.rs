@@ -71,6 +71,8 @@ pub fn bundles(work: &Path) -> Res<Vec<(String, Vec<u8>)>> {
             since_last: false,
             password: password.map(|p| zeroize::Zeroizing::new(p.to_owned())),
             decimal_comma: false,
+            // The fuller preset: the seed bundles carry every index file.
+            preset: coffre_core::sharing::bundle::Preset::Ecritures,
             out: path.clone(),
         };
         v.bundle_create(&req, &mut |_| {}).map_err(err("bundle"))?;

@@ -16,6 +16,7 @@ use coffre_extract::amount::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::records::direction::Direction;
 use crate::support::csv::{Cell, Table};
 
 /// One row of the index.
@@ -40,9 +41,19 @@ pub(super) struct Row {
     pub(super) size: u64,
     pub(super) sha256: String,
     pub(super) vat_breakdown: Value,
+    /// `purchase`, `sale` or `unknown`.
+    pub(super) direction: Direction,
+    /// The latest lifecycle status.
+    pub(super) status: Option<String>,
+    pub(super) due_date: Option<String>,
+    /// The original's document id when this document is a copy of it (then left out of sums).
+    pub(super) copy_of: Option<String>,
     /// A credit note (by its type code): its positive amounts are subtracted from the sums.
     #[serde(skip)]
     pub(super) credit_note: bool,
+    /// The effective fields, for the accounting entries.
+    #[serde(skip)]
+    pub(super) fields: Value,
 }
 
 /// An amount for `index.csv`: with a decimal comma when asked.
@@ -68,9 +79,21 @@ const CSV_COLUMNS: &[&str] = &[
     "name",
 ];
 
-pub(super) fn index_csv(rows: &[Row], comma: bool) -> Vec<u8> {
-    let mut t = Table::new(CSV_COLUMNS);
-    for r in rows {
+/// Columns `purchases.csv` and `sales.csv` add after those of `index.csv` (which keeps the
+/// columns it always had, for the tools already importing it).
+const SPLIT_COLUMNS: &[&str] = &["direction", "status", "due_date", "copy_of"];
+
+/// `index.csv` (every row), or `purchases.csv` / `sales.csv` (the rows of one direction).
+pub(super) fn index_csv(rows: &[Row], comma: bool, only: Option<Direction>) -> Vec<u8> {
+    let header: Vec<&str> = match only {
+        None => CSV_COLUMNS.to_vec(),
+        Some(_) => CSV_COLUMNS.iter().chain(SPLIT_COLUMNS).copied().collect(),
+    };
+    let mut t = Table::new(&header);
+    for r in rows
+        .iter()
+        .filter(|r| only.is_none_or(|d| r.direction == d))
+    {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
         let (number, seller, vat_id, buyer, currency) = (
             o(&r.number),
@@ -84,7 +107,7 @@ pub(super) fn index_csv(rows: &[Row], comma: bool) -> Vec<u8> {
             csv_amount(&r.total_vat, comma),
             csv_amount(&r.total_with_vat, comma),
         ];
-        t.row([
+        let mut cells = vec![
             Cell::Text(&r.date),
             Cell::Text(&number),
             Cell::Text(&seller),
@@ -98,7 +121,16 @@ pub(super) fn index_csv(rows: &[Row], comma: bool) -> Vec<u8> {
             Cell::Text(&r.file),
             Cell::Text(&r.sha256),
             Cell::Text(&r.name),
-        ]);
+        ];
+        if only.is_some() {
+            cells.extend([
+                Cell::Text(r.direction.as_str()),
+                Cell::Text(r.status.as_deref().unwrap_or_default()),
+                Cell::Text(r.due_date.as_deref().unwrap_or_default()),
+                Cell::Text(r.copy_of.as_deref().unwrap_or_default()),
+            ]);
+        }
+        t.row(cells);
     }
     t.into_bytes()
 }
@@ -169,6 +201,8 @@ pub(super) struct ReadmeInfo<'a> {
     pub(super) restricted_skipped: usize,
     /// Made with a password (AES-256 entries, neutral document names).
     pub(super) encrypted: bool,
+    /// With `ecritures.csv`.
+    pub(super) ecritures: bool,
 }
 
 /// `README.html`, from `templates/bundle_readme.html`: askama HTML-escapes every value the
@@ -177,6 +211,10 @@ pub(super) struct ReadmeInfo<'a> {
 #[template(path = "bundle_readme.html")]
 struct Readme<'a> {
     info: &'a ReadmeInfo<'a>,
+    purchases: usize,
+    sales: usize,
+    unknown: usize,
+    copies: usize,
     documents: Vec<Document<'a>>,
     months: Vec<MonthTotal>,
     rates: Vec<RateTotal>,
@@ -199,6 +237,10 @@ struct Document<'a> {
     file: &'a str,
     /// The readable name, when it is not the file's name (a password bundle).
     name: Option<&'a str>,
+    direction: &'static str,
+    status: &'a str,
+    /// A copy of another document of the bundle (not counted in the totals).
+    copy: bool,
 }
 
 /// One line of "Totals per month": exact sums, "n/a" for one with an unreadable amount.
@@ -222,7 +264,8 @@ pub(super) fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
     type Sums = [Option<Decimal>; 3];
     let mut months: BTreeMap<(String, String), Sums> = BTreeMap::new();
     let mut rates: BTreeMap<(String, String), [Option<Decimal>; 2]> = BTreeMap::new();
-    for r in rows {
+    // Each invoice counts once: its copies are listed, not summed.
+    for r in rows.iter().filter(|r| r.copy_of.is_none()) {
         // Credit notes count negatively, whatever sign the document printed.
         let add = |acc: &mut Option<Decimal>, v: Option<&str>| {
             let v = v.map(|v| match r.credit_note {
@@ -276,6 +319,9 @@ pub(super) fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
                 href: href(&r.file),
                 file,
                 name: (file != r.name).then_some(r.name.as_str()),
+                direction: r.direction.as_str(),
+                status: o(&r.status),
+                copy: r.copy_of.is_some(),
             }
         })
         .collect();
@@ -298,8 +344,13 @@ pub(super) fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
             vat: show(&s[1]),
         })
         .collect();
+    let count = |d: Direction| rows.iter().filter(|r| r.direction == d).count();
     let page = Readme {
         info,
+        purchases: count(Direction::Purchase),
+        sales: count(Direction::Sale),
+        unknown: count(Direction::Unknown),
+        copies: rows.iter().filter(|r| r.copy_of.is_some()).count(),
         documents,
         months,
         rates,
@@ -368,7 +419,12 @@ mod tests {
             vat_breakdown: serde_json::json!([
                 {"rate": "20", "taxable_amount": net, "tax_amount": vat}
             ]),
+            direction: Direction::Unknown,
+            status: None,
+            due_date: None,
+            copy_of: None,
             credit_note,
+            fields: serde_json::json!({}),
         };
         let info = ReadmeInfo {
             recipient: "r",
@@ -380,6 +436,7 @@ mod tests {
             fingerprint: "f",
             restricted_skipped: 0,
             encrypted: false,
+            ecritures: true,
         };
         for credit in [
             ("200.00", "166.67", "33.33"),
@@ -423,7 +480,12 @@ mod tests {
             vat_breakdown: serde_json::json!([
                 {"rate": h("rate"), "taxable_amount": "1.00", "tax_amount": "0.20"}
             ]),
+            direction: Direction::Purchase,
+            status: Some(h("status")),
+            due_date: Some(h("due")),
+            copy_of: None,
             credit_note: false,
+            fields: serde_json::json!({}),
         };
         let (purpose, to) = (h("purpose"), h("to"));
         let info = ReadmeInfo {
@@ -436,6 +498,7 @@ mod tests {
             fingerprint: &h("fingerprint"),
             restricted_skipped: 2,
             encrypted: true,
+            ecritures: true,
         };
         let out = String::from_utf8(readme_html(&info, std::slice::from_ref(&row))).unwrap();
 
@@ -460,6 +523,7 @@ mod tests {
             "bundle",
             "created",
             "fingerprint",
+            "status",
         ] {
             assert!(!out.contains(&h(field)), "{field} raw in {out}");
             assert!(
@@ -480,7 +544,9 @@ mod tests {
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
              style-src 'unsafe-inline'\">"
         ));
-        assert!(out.contains("; 2 restricted document(s) of the period are not included.</p>"));
+        assert!(out.contains("; 2 restricted document(s) of the period are not included."));
+        assert!(out.contains("1 purchase(s), 0 sale(s), 0 not classified."));
+        assert!(out.contains("ecritures.csv"), "the preset is documented");
         assert!(out.contains(&format!("<td class=\"n\">{}</td>", escaped("without"))));
         assert!(out.contains("<td class=\"n\">n/a</td>"));
     }

@@ -51,6 +51,7 @@ use crate::error::Why;
 use crate::vault::Vault;
 use crate::{Error, Result, records::fields, storage::audit};
 
+mod ecritures;
 mod index_files;
 mod manifest;
 mod names;
@@ -61,6 +62,7 @@ mod verify;
 mod zip_writer;
 
 pub use crate::support::names::portable_name;
+pub use ecritures::COLUMNS as ECRITURES_COLUMNS;
 pub use manifest::{FORMAT, key_fingerprint};
 pub use password::{MIN_PASSWORD_CHARS, MIN_PASSWORD_SCORE, check_password, generate_password};
 pub use period::parse_period;
@@ -86,8 +88,48 @@ pub struct BundleRequest {
     pub password: Option<Zeroizing<String>>,
     /// Amounts in `index.csv` with a decimal comma (`1234,56`).
     pub decimal_comma: bool,
+    /// What the accountant's tools import: the generic index only, or `ecritures.csv` too.
+    pub preset: Preset,
     /// The ZIP to write.
     pub out: PathBuf,
+}
+
+/// The index files a bundle carries beyond the generic ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// `index.csv`, `index.json`, and `purchases.csv` / `sales.csv` when it has some.
+    #[default]
+    Generic,
+    /// The generic files and `ecritures.csv`: one accounting line per invoice and VAT rate.
+    Ecritures,
+}
+
+impl Preset {
+    /// The name (`generic`, `ecritures`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Preset::Generic => "generic",
+            Preset::Ecritures => "ecritures",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Result<Preset> {
+        [Preset::Generic, Preset::Ecritures]
+            .into_iter()
+            .find(|p| p.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "preset",
+                    Why::NotOneOf {
+                        value: s.trim().to_owned(),
+                        allowed: "generic, ecritures".into(),
+                    },
+                )
+            })
+    }
 }
 
 impl fmt::Debug for BundleRequest {
@@ -100,6 +142,7 @@ impl fmt::Debug for BundleRequest {
             .field("since_last", &self.since_last)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("decimal_comma", &self.decimal_comma)
+            .field("preset", &self.preset)
             .field("out", &self.out)
             .finish()
     }

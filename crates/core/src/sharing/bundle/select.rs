@@ -36,6 +36,7 @@ pub(super) struct Candidate {
     pub(super) category: String,
     pub(super) fields: Value,
     pub(super) fields_digest: String,
+    pub(super) invoice: crate::vault::invoices::InvoiceInfo,
 }
 
 fn same_text(a: &str, b: &str) -> bool {
@@ -93,6 +94,7 @@ impl Vault {
                 category: retention.category,
                 fields: details.fields,
                 fields_digest,
+                invoice: details.invoice,
             });
         }
         out.sort_by(|a, b| (&a.date, &a.doc.id).cmp(&(&b.date, &b.doc.id)));
@@ -167,7 +169,8 @@ impl Vault {
     pub fn bundle_preview(&self, req: &BundleRequest) -> Result<BundlePreview> {
         let sel = self.bundle_selection(req)?;
         let mut sums = crate::vault::browse::CurrencySums::default();
-        for c in &sel.chosen {
+        // Each invoice counts once: copies are not summed.
+        for c in sel.chosen.iter().filter(|c| c.invoice.copy_of.is_none()) {
             let field = |name: &str| c.fields.get(name).and_then(Value::as_str);
             let Some(v) = field("total_with_vat").and_then(crate::records::fields::scaled_e4)
             else {

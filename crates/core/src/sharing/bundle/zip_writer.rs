@@ -14,11 +14,13 @@ use std::path::Path;
 
 use serde_json::json;
 
+use super::ecritures::ecritures_csv;
 use super::index_files::{ReadmeInfo, Row, index_csv, readme_html};
 use super::manifest::{FORMAT, Manifest, ManifestFile, ManifestPeriod, sha256_hex};
 use super::names::{document_stem, extension_of, neutral_extension};
 use super::select::Candidate;
-use super::{BundleProgress, BundleRequest, field};
+use super::{BundleProgress, BundleRequest, Preset, field};
+use crate::records::direction::Direction;
 use crate::support::names::{portable_name, unique_name};
 use crate::vault::Vault;
 use crate::{Error, Result};
@@ -94,10 +96,17 @@ impl Vault {
                 portable_name(&document_stem(&c.date, &c.fields), &extension_of(&c.doc)),
                 &mut used,
             );
+            // Purchases and sales in folders of their own; with a password, names stay neutral
+            // (a folder would tell anyone how many are purchases and how many sales).
+            let folder = match c.invoice.direction {
+                Direction::Purchase => "purchases/",
+                Direction::Sale => "sales/",
+                Direction::Unknown => "",
+            };
             let path = if req.password.is_some() {
                 format!("documents/{:0width$}.{}", i + 1, neutral_extension(&c.doc))
             } else {
-                format!("documents/{name}")
+                format!("documents/{folder}{name}")
             };
             zip.start_file(
                 path.as_str(),
@@ -132,8 +141,13 @@ impl Vault {
                 size,
                 sha256: sha,
                 vat_breakdown: c.fields.get("vat_breakdown").cloned().unwrap_or(json!([])),
+                direction: c.invoice.direction,
+                status: c.invoice.status.clone(),
+                due_date: field(&c.fields, "due_date"),
+                copy_of: c.invoice.copy_of.as_ref().map(|o| o.id.clone()),
                 credit_note: field(&c.fields, "type_code")
                     .is_some_and(|t| crate::records::fields::is_credit_note(&t)),
+                fields: c.fields.clone(),
             });
             progress(BundleProgress {
                 done: i + 1,
@@ -162,14 +176,25 @@ impl Vault {
                 fingerprint: about.fingerprint,
                 restricted_skipped: about.restricted_skipped,
                 encrypted: req.password.is_some(),
+                ecritures: req.preset == Preset::Ecritures,
             },
             &rows,
         );
-        let extras: [(&str, Vec<u8>); 3] = [
-            ("index.csv", index_csv(&rows, req.decimal_comma)),
-            ("index.json", index_json),
-            ("README.html", readme),
-        ];
+        let mut extras: Vec<(&str, Vec<u8>)> =
+            vec![("index.csv", index_csv(&rows, req.decimal_comma, None))];
+        for (name, d) in [
+            ("purchases.csv", Direction::Purchase),
+            ("sales.csv", Direction::Sale),
+        ] {
+            if rows.iter().any(|r| r.direction == d) {
+                extras.push((name, index_csv(&rows, req.decimal_comma, Some(d))));
+            }
+        }
+        if req.preset == Preset::Ecritures {
+            extras.push(("ecritures.csv", ecritures_csv(&rows)));
+        }
+        extras.push(("index.json", index_json));
+        extras.push(("README.html", readme));
         for (path, data) in extras {
             zip.start_file(path, options).map_err(zip_err)?;
             zip.write_all(&data)?;
