@@ -192,6 +192,7 @@ fn bundle_preview_matches_what_create_writes_and_records_nothing() {
         since_last,
         password: None,
         decimal_comma: false,
+        preset: Default::default(),
         out: out.clone(),
     };
     let before = v.audit_entries(None).unwrap().len();

@@ -60,6 +60,9 @@ fn search_and_browse_filters_never_panic() {
         kind in optional(),
         category in optional(),
         status in optional(),
+        direction in optional(),
+        payment in optional(),
+        copies in any::<bool>(),
     )| {
         // Whatever the words, the expression is valid FTS5: a text-only search succeeds.
         let _ = match_expression(&text);
@@ -89,6 +92,9 @@ fn search_and_browse_filters_never_panic() {
             seller,
             category,
             status,
+            direction,
+            payment,
+            copies,
         };
         let _ = vault.browse(&b, 0, 10);
         let _ = vault.browse_totals(&b);

@@ -616,7 +616,20 @@ pub(crate) fn scrub_snapshot(
     let index = Index::keyed(conn, path, key)?;
     let conn = &index.conn;
     let tx = conn.unchecked_transaction()?;
+    // Generations made before schema 15 have no statuses.
+    let statuses: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'invoice_statuses')",
+        [],
+        |r| r.get(0),
+    )?;
     for id in ids {
+        if statuses {
+            // The statuses of a disposed invoice, and those its lifecycle message brought.
+            tx.execute(
+                "DELETE FROM invoice_statuses WHERE doc_id = ?1 OR message_id = ?1",
+                [id],
+            )?;
+        }
         let rowid: Option<i64> = tx
             .query_row("SELECT rowid FROM documents WHERE id = ?1", [id], |r| {
                 r.get(0)

@@ -142,7 +142,43 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     MESSAGES,
     // 14: mail accounts and the messages fetched from them (`vault::mailbox`).
     MAILBOXES,
+    // 15: purchases and sales, copies of one invoice, lifecycle statuses (`vault::invoices`).
+    INVOICES,
 ];
+
+/// Invoices as the accountant sees them (`vault::invoices`): each document's direction
+/// (`purchase`, `sale`, `unknown`), due date, whether it can be paid, its copy key (the invoice
+/// number in comparable form), the original it is a copy of, whether another document with its
+/// number and seller disagrees on the total, and its latest lifecycle status; the statuses
+/// themselves, from lifecycle messages (kept unlinked until their invoice arrives) or set by the
+/// owner. The documents' columns are backfilled at the next open.
+pub const INVOICES: &str =
+    "ALTER TABLE doc_fields ADD COLUMN direction TEXT NOT NULL DEFAULT 'unknown';
+    ALTER TABLE doc_fields ADD COLUMN due_date TEXT;
+    ALTER TABLE doc_fields ADD COLUMN payable INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE doc_fields ADD COLUMN copy_key TEXT;
+    ALTER TABLE doc_fields ADD COLUMN copy_of TEXT;
+    ALTER TABLE doc_fields ADD COLUMN copy_conflict INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE doc_fields ADD COLUMN status TEXT;
+    CREATE INDEX doc_fields_by_copy_key ON doc_fields(copy_key) WHERE copy_key IS NOT NULL;
+    CREATE INDEX doc_fields_copies ON doc_fields(copy_of) WHERE copy_of IS NOT NULL;
+    CREATE TABLE invoice_statuses (
+        id INTEGER PRIMARY KEY,
+        doc_id TEXT REFERENCES documents(id) ON DELETE SET NULL,
+        copy_key TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        status TEXT NOT NULL,
+        code TEXT,
+        at TEXT NOT NULL,
+        reason TEXT,
+        source TEXT NOT NULL CHECK (source IN ('platform', 'owner')),
+        message_id TEXT REFERENCES documents(id) ON DELETE CASCADE,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX invoice_statuses_by_doc ON invoice_statuses(doc_id, at);
+    CREATE INDEX invoice_statuses_by_key ON invoice_statuses(copy_key);
+    CREATE INDEX invoice_statuses_by_message ON invoice_statuses(message_id);
+    INSERT OR REPLACE INTO settings (key, value) VALUES ('backfill.invoices', '1');";
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

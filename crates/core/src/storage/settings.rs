@@ -49,6 +49,9 @@ pub enum Setting {
     FiscalYearEnd,
     /// The owner's VAT ids and SIREN/SIRET: invoices they sold are "issued" ([`Value::Ids`]).
     OwnerIds,
+    /// The owner's names as invoices spell them: a party without identifiers whose name is one
+    /// of them is the owner ([`Value::Ids`], comma-separated).
+    OwnerNames,
     /// Years to keep a category under the custom jurisdiction ([`Value::Count`], 1 to 100).
     RetentionYears(Category),
     /// Kinds of e-mail attachment stored ([`Value::Ids`] of `pdf`, `xml`, `image`, `message`,
@@ -106,7 +109,7 @@ impl Value {
     }
 }
 
-const FIXED: [Setting; 13] = [
+const FIXED: [Setting; 14] = [
     Setting::MaxImportSize,
     Setting::AuditAccessMonths,
     Setting::AutoLockMinutes,
@@ -115,6 +118,7 @@ const FIXED: [Setting; 13] = [
     Setting::Jurisdiction,
     Setting::FiscalYearEnd,
     Setting::OwnerIds,
+    Setting::OwnerNames,
     Setting::MailKeepTypes,
     Setting::MailSkipNames,
     Setting::MailInlineImageBelow,
@@ -147,6 +151,7 @@ impl Setting {
             Setting::Jurisdiction => "jurisdiction".into(),
             Setting::FiscalYearEnd => "fiscal-year-end".into(),
             Setting::OwnerIds => "owner-ids".into(),
+            Setting::OwnerNames => "owner-names".into(),
             Setting::RetentionYears(c) => format!("{RETENTION_PREFIX}{}", c.as_str()),
             Setting::MailKeepTypes => "mail.keep-types".into(),
             Setting::MailSkipNames => "mail.skip-names".into(),
@@ -211,6 +216,7 @@ impl Setting {
             Setting::Jurisdiction => "retention.jurisdiction".into(),
             Setting::FiscalYearEnd => "retention.fiscal_year_end".into(),
             Setting::OwnerIds => "owner.ids".into(),
+            Setting::OwnerNames => "owner.names".into(),
             Setting::RetentionYears(c) => format!("retention.custom.{}", c.as_str()),
             Setting::MailKeepTypes => "mail.keep_types".into(),
             Setting::MailSkipNames => "mail.skip_names".into(),
@@ -231,7 +237,7 @@ impl Setting {
             Setting::BackupSchedule => Value::Schedule(DEFAULT_BACKUP_SCHEDULE),
             Setting::Jurisdiction => Value::Jurisdiction(Jurisdiction::France),
             Setting::FiscalYearEnd => Value::MonthDay(12, 31),
-            Setting::OwnerIds => Value::Ids(Vec::new()),
+            Setting::OwnerIds | Setting::OwnerNames => Value::Ids(Vec::new()),
             Setting::RetentionYears(_) => return None,
             Setting::MailKeepTypes => Value::Ids(Rules::default().keep_types),
             Setting::MailSkipNames => Value::Ids(Rules::default().skip_names),
@@ -293,7 +299,9 @@ impl Setting {
                 let (m, d) = Policy::parse_fiscal_year_end(text)?;
                 Ok(Value::MonthDay(m, d))
             }
-            Setting::OwnerIds | Setting::MailSkipNames => Ok(Value::Ids(list(text))),
+            Setting::OwnerIds | Setting::OwnerNames | Setting::MailSkipNames => {
+                Ok(Value::Ids(list(text)))
+            }
             Setting::MailKeepTypes => {
                 let kinds: Vec<String> = list(text).iter().map(|k| k.to_lowercase()).collect();
                 match kinds.iter().find(|k| !MAIL_KINDS.contains(&k.as_str())) {
@@ -390,6 +398,8 @@ pub struct Settings {
     pub fiscal_year_end: String,
     /// `owner-ids`.
     pub owner_ids: Vec<String>,
+    /// `owner-names`.
+    pub owner_names: Vec<String>,
     /// `retention.CATEGORY`: the years in force per category (the preset's unless custom).
     pub retention_years: Vec<(String, u32)>,
     /// `mail.keep-types`.
@@ -428,6 +438,10 @@ impl Settings {
             jurisdiction: text(Setting::Jurisdiction)?,
             fiscal_year_end: text(Setting::FiscalYearEnd)?,
             owner_ids: ids,
+            owner_names: match get(conn, Setting::OwnerNames)? {
+                Some(Value::Ids(names)) => names,
+                _ => Vec::new(),
+            },
             retention_years: Category::ALL
                 .into_iter()
                 .map(|c| (c.as_str().to_owned(), policy.years(c)))
@@ -451,6 +465,7 @@ impl Settings {
             Setting::Jurisdiction => self.jurisdiction.clone(),
             Setting::FiscalYearEnd => self.fiscal_year_end.clone(),
             Setting::OwnerIds => self.owner_ids.join(","),
+            Setting::OwnerNames => self.owner_names.join(","),
             Setting::RetentionYears(c) => self
                 .retention_years
                 .iter()
@@ -501,6 +516,17 @@ pub fn policy(conn: &Connection) -> Result<Policy> {
         }
     }
     Ok(p)
+}
+
+/// Who the owner is (`owner-ids` and `owner-names`), for telling purchases from sales.
+pub fn owner(conn: &Connection) -> Result<crate::records::direction::Owner> {
+    Ok(crate::records::direction::Owner {
+        ids: owner_ids(conn)?,
+        names: match get(conn, Setting::OwnerNames)? {
+            Some(Value::Ids(names)) => names,
+            _ => Vec::new(),
+        },
+    })
 }
 
 /// The owner's identifiers (`owner-ids`).

@@ -34,9 +34,15 @@ pub struct BrowseQuery {
     pub seller: Option<String>,
     /// Retention category (`invoice-received`, ...).
     pub category: Option<String>,
-    /// `review` (needs review), `hold` (legal hold), `restricted`, or `due` (retention ended,
-    /// not on hold).
+    /// `review` (needs review, or a copy that disagrees), `hold` (legal hold), `restricted`,
+    /// or `due` (retention ended, not on hold).
     pub status: Option<String>,
+    /// `purchase`, `sale` or `unknown`.
+    pub direction: Option<String>,
+    /// `unpaid`, `due-week` (due within seven days), `overdue` or `refused`.
+    pub payment: Option<String>,
+    /// Also list copies of invoices (left out by default: each invoice counts once).
+    pub copies: bool,
 }
 
 /// One row of the table.
@@ -73,6 +79,18 @@ pub struct Row {
     pub on_hold: bool,
     /// Restricted (GDPR art. 18).
     pub restricted: bool,
+    /// Purchase, sale or unknown.
+    pub direction: crate::records::direction::Direction,
+    /// Due date.
+    pub due_date: Option<String>,
+    /// The latest lifecycle status (`refused`, `paid`, ...).
+    pub status: Option<String>,
+    /// The original's id when this document is a copy of another.
+    pub copy_of: Option<String>,
+    /// How many copies this document has.
+    pub copies: u32,
+    /// Another document with its number and seller has another total.
+    pub copy_conflict: bool,
 }
 
 /// One page of rows.
@@ -148,7 +166,9 @@ pub struct Totals {
 /// The columns of a [`Row`], read by [`row`].
 const COLUMNS: &str = "SELECT d.id, d.name, d.size, d.imported_at, f.number, f.issue_date,
         f.seller_name, f.total_with_vat, f.currency, f.format, COALESCE(f.needs_review, 0),
-        r.category, r.retain_until, r.hold_reason IS NOT NULL, r.restricted_reason IS NOT NULL";
+        r.category, r.retain_until, r.hold_reason IS NOT NULL, r.restricted_reason IS NOT NULL,
+        f.direction, f.due_date, f.status, f.copy_of,
+        (SELECT COUNT(*) FROM doc_fields c WHERE c.copy_of = f.doc_id), f.copy_conflict";
 /// Every document has its `doc_fields` row (written in the import transaction), so the inner
 /// join loses nothing and lets SQLite walk `doc_fields_by_date_id` in page order.
 const FROM: &str = " FROM doc_fields f JOIN documents d ON d.id = f.doc_id
@@ -171,6 +191,13 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         retain_until: r.get(12)?,
         on_hold: r.get::<_, Option<bool>>(13)?.unwrap_or(false),
         restricted: r.get::<_, Option<bool>>(14)?.unwrap_or(false),
+        direction: crate::records::direction::Direction::parse(&r.get::<_, String>(15)?)
+            .unwrap_or(crate::records::direction::Direction::Unknown),
+        due_date: r.get(16)?,
+        status: r.get(17)?,
+        copy_of: r.get(18)?,
+        copies: r.get::<_, i64>(19)?.clamp(0, i64::from(u32::MAX)) as u32,
+        copy_conflict: r.get(20)?,
     })
 }
 
@@ -205,6 +232,27 @@ fn selection(q: &BrowseQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
         sql.push_str(" AND instr(lower(f.seller_name), lower(?)) > 0");
         args.push(Box::new(s.to_owned()));
     }
+    if !q.copies {
+        sql.push_str(" AND f.copy_of IS NULL");
+    }
+    if let Some(d) = nonempty(&q.direction) {
+        sql.push_str(" AND f.direction = ?");
+        args.push(Box::new(
+            crate::records::direction::Direction::parse(d)?.as_str(),
+        ));
+    }
+    if let Some(p) = nonempty(&q.payment) {
+        let (cond, dates) = crate::records::status::payment_condition(p)?;
+        sql.push_str(&format!(" AND {cond}"));
+        if dates >= 1 {
+            args.push(Box::new(today().to_string()));
+        }
+        if dates == 2 {
+            args.push(Box::new(
+                today().saturating_add(time::Duration::days(6)).to_string(),
+            ));
+        }
+    }
     if let Some(c) = nonempty(&q.category) {
         sql.push_str(" AND f.doc_id IN (SELECT doc_id FROM retention WHERE category = ?)");
         args.push(Box::new(Category::parse(c)?.as_str()));
@@ -217,7 +265,7 @@ fn selection(q: &BrowseQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
     }
     match status {
         None | Some("restricted") => {}
-        Some("review") => sql.push_str(" AND f.needs_review = 1"),
+        Some("review") => sql.push_str(" AND (f.needs_review = 1 OR f.copy_conflict = 1)"),
         Some("hold") => sql.push_str(
             " AND f.doc_id IN (SELECT doc_id FROM retention WHERE hold_reason IS NOT NULL)",
         ),
@@ -247,14 +295,27 @@ fn params(args: &[Box<dyn ToSql>]) -> Vec<&dyn ToSql> {
 
 fn count(conn: &Connection, q: &BrowseQuery, where_: &str, args: &[Box<dyn ToSql>]) -> Result<u64> {
     let unfiltered = match_expression(&q.text).is_none()
-        && [&q.from, &q.to, &q.seller, &q.category, &q.status]
-            .iter()
-            .all(|v| nonempty(v).is_none());
+        && !q.copies
+        && [
+            &q.from,
+            &q.to,
+            &q.seller,
+            &q.category,
+            &q.status,
+            &q.direction,
+            &q.payment,
+        ]
+        .iter()
+        .all(|v| nonempty(v).is_none());
     let n: i64 = if unfiltered {
-        // Everything but the restricted: two counts instead of a join over every document.
+        // Everything but the restricted and the copies: counts over two small partial indexes
+        // instead of a join over every document.
         conn.query_row(
             "SELECT (SELECT COUNT(*) FROM documents)
-                  - (SELECT COUNT(*) FROM retention WHERE restricted_reason IS NOT NULL)",
+                  - (SELECT COUNT(*) FROM retention WHERE restricted_reason IS NOT NULL)
+                  - (SELECT COUNT(*) FROM doc_fields WHERE copy_of IS NOT NULL
+                       AND doc_id NOT IN (SELECT doc_id FROM retention
+                                          WHERE restricted_reason IS NOT NULL))",
             [],
             |r| r.get(0),
         )?

@@ -42,6 +42,8 @@ pub struct DocumentDetails {
     pub parts: Vec<crate::vault::MessagePartRow>,
     /// The e-mail messages it was found in, first one first.
     pub messages: Vec<Document>,
+    /// The document as an invoice: direction, copies, statuses, VAT per rate, missing mentions.
+    pub invoice: crate::vault::invoices::InvoiceInfo,
 }
 
 fn parse_id(id: &str) -> Result<Uuid> {
@@ -190,8 +192,10 @@ impl Vault {
         let conn = self.index.conn();
         let extracted = Index::extraction(conn, &document.id)?.unwrap_or_else(|| json!({}));
         let corrections = Index::corrections(conn, &document.id)?;
+        let effective = fields::effective(&extracted, &corrections);
         Ok(DocumentDetails {
-            fields: fields::effective(&extracted, &corrections),
+            invoice: crate::vault::invoices::info(conn, &document.id, &effective)?,
+            fields: effective,
             parts: self.message_parts(&document.id)?,
             messages: self.messages_of(&document.id)?,
             document,
@@ -205,7 +209,13 @@ impl Vault {
     pub fn correct(&mut self, id_or_prefix: &str, field: &str, value: Option<&str>) -> Result<()> {
         let new_value = fields::validate(field, value)?;
         let details = self.details(id_or_prefix)?;
-        let old_value = fields::get(&details.fields, field).map(str::to_owned);
+        let old_value = match field {
+            "vat_breakdown" => Some(crate::records::vat::format(&crate::records::vat::lines(
+                &details.fields,
+            )))
+            .filter(|v| !v.is_empty()),
+            _ => fields::get(&details.fields, field).map(str::to_owned),
+        };
         // Entering the issue date it already shows confirms it: retention then counts from it
         // (see `retention::Policy::retention_base`).
         let confirms_date =
@@ -227,6 +237,7 @@ impl Vault {
         let corrections = Index::corrections(&tx, &id)?;
         let effective = fields::effective(&extracted, &corrections);
         Index::refresh_search(&tx, &id, &effective, None)?;
+        crate::vault::invoices::refresh(&tx, &id, &effective)?;
         crate::vault::memory::learn(&tx, &id, &effective)?;
         crate::vault::lifecycle::compute_retention(&tx, &id)?;
         // The values stay in the corrections table, not in the trail (they may be personal data).
@@ -268,6 +279,7 @@ impl Vault {
             let corrections = Index::corrections(&tx, &doc.id)?;
             let effective = fields::effective(&data, &corrections);
             Index::refresh_search(&tx, &doc.id, &effective, Some(&extraction.text))?;
+            crate::vault::invoices::refresh(&tx, &doc.id, &effective)?;
             crate::vault::lifecycle::compute_retention(&tx, &doc.id)?;
             audit::append(
                 &tx,

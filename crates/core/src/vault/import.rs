@@ -465,6 +465,7 @@ fn write_record(
     crate::vault::memory::apply(sp, &mut data, &text)?;
     Index::put_extraction(sp, &doc.id, EXTRACTOR_VERSION, &data)?;
     Index::refresh_search(sp, &doc.id, &data, Some(&text))?;
+    crate::vault::invoices::refresh(sp, &doc.id, &data)?;
     crate::vault::lifecycle::compute_retention(sp, &doc.id)?;
     audit::append(
         sp,

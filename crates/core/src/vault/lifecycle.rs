@@ -423,6 +423,8 @@ impl Vault {
                 "UPDATE bundle_documents SET sha256 = '', fields_digest = '' WHERE doc_id = ?1",
                 [&id],
             )?;
+            // Its copies lose their original (one of them takes its place), and its statuses go.
+            crate::vault::invoices::before_dispose(&tx, &id)?;
             // Cascades to the document key, extraction, corrections, fields and retention rows.
             tx.execute("DELETE FROM documents WHERE id = ?1", [&id])?;
             audit::append(

@@ -22,6 +22,7 @@ pub mod browse;
 mod documents;
 mod import;
 pub mod inbox;
+pub mod invoices;
 pub mod lifecycle;
 pub mod mailbox;
 pub mod memory;

@@ -373,6 +373,8 @@ impl Vault {
         }
         // Documents stored before retention existed (schema 3) get their dates now, once.
         crate::vault::lifecycle::compute_missing_retention(&mut vault)?;
+        // Documents stored before purchases/sales, copies and statuses (schema 15), once.
+        vault.backfill_invoices()?;
         vault.backfill_watch_names()?;
         vault.ensure_intake_header()?;
         let audit_key = vault.audit_key();

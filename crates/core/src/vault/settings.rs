@@ -31,6 +31,9 @@ impl Vault {
                 }
                 detail["recomputed"] = ids.len().into();
             }
+            if matches!(setting, Setting::OwnerIds | Setting::OwnerNames) {
+                crate::vault::invoices::recompute_directions(tx)?;
+            }
             Ok(((), detail))
         })?;
         if setting.is_mail_rule() {

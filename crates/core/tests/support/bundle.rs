@@ -81,6 +81,7 @@ pub fn request(recipient: &str, period: &str, out: &Path) -> BundleRequest {
         since_last: false,
         password: None,
         decimal_comma: false,
+        preset: Default::default(),
         out: out.to_path_buf(),
     }
 }
