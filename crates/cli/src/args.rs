@@ -38,11 +38,39 @@ pub enum Command {
     Import(ImportArgs),
     /// Watch a folder and import every file that lands in it, until Ctrl-C. One line per event.
     Watch(WatchArgs),
-    /// List the documents.
+    /// List the documents (with their direction, original and status).
     List {
         /// A JSON array.
         #[arg(long)]
         json: bool,
+        /// Only purchases, sales, or documents not classified (purchase, sale, unknown).
+        #[arg(long, value_name = "DIRECTION")]
+        direction: Option<String>,
+        /// Only invoices unpaid, due within a week (due-week), overdue, or refused.
+        #[arg(long, value_name = "FILTER")]
+        payment: Option<String>,
+    },
+    /// Say whether documents are purchases or sales (unknown: decided from owner-ids again).
+    Direction {
+        /// purchase, sale or unknown.
+        direction: String,
+        /// Document ids or unique prefixes.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Record a lifecycle status of an invoice by hand (paid, refused, disputed, approved, ...).
+    SetStatus {
+        /// Document id or a unique prefix of it.
+        id: String,
+        /// deposited, issued, received, made-available, taken-over, approved, partly-approved,
+        /// disputed, suspended, completed, refused, payment-sent, paid, rejected or endorsed.
+        status: String,
+        /// When it was reached (YYYY-MM-DD; today by default).
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// A note (why it was refused, how it was paid...).
+        #[arg(long)]
+        note: Option<String>,
     },
     /// Show one document's metadata.
     Show {
@@ -284,8 +312,9 @@ pub struct CorrectArgs {
     /// Document id or a unique prefix of it.
     pub id: String,
     /// number, issue_date, due_date, type_code, currency, seller.name, seller.vat_id,
-    /// seller.legal_id, buyer.name, buyer.vat_id, total_without_vat, total_vat,
-    /// total_with_vat, amount_due or iban.
+    /// seller.legal_id, buyer.name, buyer.vat_id, buyer.legal_id, total_without_vat, total_vat,
+    /// total_with_vat, amount_due, iban, vat_breakdown (RATE:BASE:TAX; ..., e.g.
+    /// "20:100.00:20.00; 5.5:50.00:2.75") or direction (purchase, sale, unknown).
     pub field: String,
     /// The right value.
     pub value: Option<String>,
@@ -452,6 +481,10 @@ pub enum BundleCommand {
         /// Amounts in index.csv with a decimal comma (1234,56).
         #[arg(long)]
         decimal_comma: bool,
+        /// generic (index.csv, index.json, purchases.csv, sales.csv) or ecritures (also
+        /// ecritures.csv: one accounting line per invoice and VAT rate, FEC column names).
+        #[arg(long, default_value = "generic", value_name = "PRESET")]
+        preset: String,
         /// The ZIP to write.
         #[arg(long, value_name = "FILE.zip")]
         out: PathBuf,

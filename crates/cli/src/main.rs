@@ -54,7 +54,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Status { json } => cmd::vault::status(&ctx, json),
         Command::Import(args) => cmd::intake::import(&ctx, args),
         Command::Watch(args) => cmd::intake::watch(&ctx, args),
-        Command::List { json } => cmd::records::list(&ctx, json),
+        Command::List {
+            json,
+            direction,
+            payment,
+        } => cmd::records::list(&ctx, json, direction.as_deref(), payment.as_deref()),
+        Command::Direction { direction, ids } => {
+            cmd::records::set_direction(&ctx, &direction, &ids)
+        }
+        Command::SetStatus {
+            id,
+            status,
+            at,
+            note,
+        } => cmd::records::set_status(&ctx, &id, &status, at.as_deref(), note.as_deref()),
         Command::Show { id, json } => cmd::records::show(&ctx, &id, json),
         Command::Cat { id } => cmd::records::cat(&ctx, &id),
         Command::Extract { file, json } => cmd::records::extract(&file, json),

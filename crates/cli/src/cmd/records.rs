@@ -7,24 +7,66 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
+use coffre_core::records::direction::Direction;
+
 use super::Ctx;
 use crate::args::{CorrectArgs, SearchArgs, SupplierMemoryCommand};
 use crate::output::{outln, print_fields, print_json, print_list, serde_name};
 
-/// `coffre list`: the documents.
-pub fn list(ctx: &Ctx, json: bool) -> Result<ExitCode> {
-    let docs = ctx.open()?.documents()?;
-    let empty = "The vault is empty. Add documents with `coffre import FILE...`.";
-    print_list(&docs, json, empty, |d| {
-        format!(
-            "{}  {:>10}  {:<5}  {}  {}",
+/// `coffre list`: the documents, with their direction, original and status.
+pub fn list(
+    ctx: &Ctx,
+    json: bool,
+    direction: Option<&str>,
+    payment: Option<&str>,
+) -> Result<ExitCode> {
+    let direction = direction.map(Direction::parse).transpose()?;
+    let docs = ctx.open()?.list_documents(direction, payment)?;
+    let empty = if direction.is_some() || payment.is_some() {
+        "No document matches."
+    } else {
+        "The vault is empty. Add documents with `coffre import FILE...`."
+    };
+    print_list(&docs, json, empty, |l| {
+        let d = &l.document;
+        let mut line = format!(
+            "{}  {:>10}  {:<5}  {}  {:<8}  {}",
             d.id,
             d.size,
             serde_name(d.kind),
             &d.imported_at[..10.min(d.imported_at.len())],
+            l.direction.as_str(),
             d.name
-        )
+        );
+        if let Some(s) = &l.status {
+            line.push_str(&format!("  [{s}]"));
+        }
+        if let Some(o) = &l.copy_of {
+            line.push_str(&format!("  (copy of {o})"));
+        }
+        line
     })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coffre direction`: purchases or sales, as the owner says.
+pub fn set_direction(ctx: &Ctx, direction: &str, ids: &[String]) -> Result<ExitCode> {
+    let direction = Direction::parse(direction)?;
+    let changed = ctx.open()?.set_direction(ids, direction)?;
+    outln!("{changed} document(s) changed, {} given", ids.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coffre set-status`: a lifecycle status set by hand.
+pub fn set_status(
+    ctx: &Ctx,
+    id: &str,
+    status: &str,
+    at: Option<&str>,
+    note: Option<&str>,
+) -> Result<ExitCode> {
+    ctx.open()?.set_status(id, status, at, note)?;
+    outln!("status recorded: {}", status.trim().to_ascii_lowercase());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -48,6 +90,7 @@ pub fn show(ctx: &Ctx, id: &str, json: bool) -> Result<ExitCode> {
         v["corrections"] = serde_json::to_value(&details.corrections)?;
         v["parts"] = serde_json::to_value(&details.parts)?;
         v["messages"] = serde_json::to_value(&details.messages)?;
+        v["invoice"] = serde_json::to_value(&details.invoice)?;
         v["history"] = serde_json::to_value(&history)?;
         print_json(&v)?;
     } else {
@@ -61,6 +104,7 @@ pub fn show(ctx: &Ctx, id: &str, json: bool) -> Result<ExitCode> {
             outln!("from message {}  {}", m.id, m.name);
         }
         print_fields(&details.fields);
+        print_invoice(&details.invoice);
         if !details.parts.is_empty() {
             outln!("attachments");
             for p in &details.parts {
@@ -204,4 +248,51 @@ pub fn supplier_memory(ctx: &Ctx, action: SupplierMemoryCommand) -> Result<ExitC
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The invoice view of `coffre show`: direction, copies, VAT per rate, statuses, missing mentions.
+fn print_invoice(i: &coffre_core::vault::invoices::InvoiceInfo) {
+    let by = if i.direction_by_owner {
+        " (set by you)"
+    } else {
+        ""
+    };
+    outln!("direction    {}{by}", i.direction.as_str());
+    if let Some(o) = &i.copy_of {
+        outln!("copy of      {}  {}", o.id, o.name);
+    }
+    for c in &i.copies {
+        outln!("copy         {}  {}", c.id, c.name);
+    }
+    for c in &i.conflicts {
+        outln!(
+            "conflict     {}  {}  total {}",
+            c.id,
+            c.name,
+            c.total_with_vat.as_deref().unwrap_or("?")
+        );
+    }
+    for v in &i.vat {
+        outln!(
+            "vat          {}%  base {}  vat {}",
+            v.rate,
+            v.taxable_amount,
+            v.tax_amount
+        );
+    }
+    for s in &i.statuses {
+        outln!(
+            "status       {}  {}  ({}){}",
+            s.at,
+            s.status,
+            s.source,
+            s.reason
+                .as_deref()
+                .map(|r| format!("  {r}"))
+                .unwrap_or_default()
+        );
+    }
+    for m in &i.mentions {
+        outln!("mention      {} {}", m.severity, m.mention);
+    }
 }

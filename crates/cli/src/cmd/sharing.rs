@@ -80,9 +80,11 @@ pub fn bundle(ctx: &Ctx, action: BundleCommand) -> Result<ExitCode> {
             generate_password,
             purpose,
             decimal_comma,
+            preset,
             out,
             json,
         } => {
+            let preset = coffre_core::sharing::bundle::Preset::parse(&preset)?;
             let password = if generate_password {
                 Some(coffre_core::sharing::bundle::generate_password()?)
             } else {
@@ -99,6 +101,7 @@ pub fn bundle(ctx: &Ctx, action: BundleCommand) -> Result<ExitCode> {
                 since_last,
                 password,
                 decimal_comma,
+                preset,
                 out,
             };
             let mut vault = ctx.open()?;
