@@ -69,6 +69,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         records::supplier_memory,
         records::supplier_memory_forget,
         records::document_set_category,
+        records::documents_set_direction,
+        records::document_set_status,
         records::document_hold,
         records::document_release,
         records::document_restrict,

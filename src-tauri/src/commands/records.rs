@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use coffre_core::records::direction::Direction;
 use coffre_core::records::retention::Category;
 use coffre_core::vault::browse::{BrowseQuery, Page, Totals};
 use coffre_core::vault::lifecycle::RetentionRow;
@@ -101,6 +102,32 @@ pub async fn document_correct(
     change_document(&state, id, move |v, id| {
         let value = value.as_deref().map(str::trim).filter(|s| !s.is_empty());
         v.correct(id, &field, value)
+    })
+    .await
+}
+
+/// Purchase, sale or unknown for several documents at once (the table's bulk action); answers
+/// how many changed.
+#[tauri::command]
+pub async fn documents_set_direction(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    direction: Direction,
+) -> Res<usize> {
+    with_vault(&state, move |v| v.set_direction(&ids, direction)).await
+}
+
+/// A lifecycle status set by hand (e.g. paid), reached on `at` (today when absent).
+#[tauri::command]
+pub async fn document_set_status(
+    state: State<'_, AppState>,
+    id: String,
+    status: String,
+    at: Option<String>,
+    note: Option<String>,
+) -> Res<Detail> {
+    change_document(&state, id, move |v, id| {
+        v.set_status(id, &status, at.as_deref(), note.as_deref())
     })
     .await
 }

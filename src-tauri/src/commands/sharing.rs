@@ -76,6 +76,8 @@ pub struct BundleInput {
     since_last: bool,
     #[serde(default)]
     decimal_comma: bool,
+    #[serde(default)]
+    preset: coffre_core::sharing::bundle::Preset,
 }
 
 impl BundleInput {
@@ -88,6 +90,7 @@ impl BundleInput {
             since_last: self.since_last,
             password: password.filter(|p| !p.is_empty()).map(Zeroizing::new),
             decimal_comma: self.decimal_comma,
+            preset: self.preset,
             out,
         }
     }

@@ -32,6 +32,9 @@ export const messages = {
     'settings.owner.label': 'Your VAT numbers and SIREN',
     'settings.owner.placeholder': 'FR12345678901, 123456789',
     'settings.owner.help': 'Separated by commas. Documents issued under these ids count as invoices you issued; the others as invoices received.',
+    'settings.owner_names.label': 'Your names, as invoices spell them',
+    'settings.owner_names.placeholder': 'Atelier Dupont SARL, Marie Dupont',
+    'settings.owner_names.help': 'Separated by commas. Purchases and sales are told apart from these identifiers and names: an invoice you issued is a sale, one addressed to you a purchase.',
     'settings.mail.title': 'E-mails',
     'settings.mail.help':
       'An imported e-mail (.eml, .msg) is kept with the attachments that are invoices; these rules choose them.',
@@ -187,6 +190,9 @@ export const messages = {
     'settings.owner.label': 'Vos numéros de TVA et SIREN',
     'settings.owner.placeholder': 'FR12345678901, 123456789',
     'settings.owner.help': 'Séparés par des virgules. Les documents émis sous ces identifiants comptent comme vos factures émises ; les autres comme des factures reçues.',
+    'settings.owner_names.label': 'Vos noms, tels que les factures les écrivent',
+    'settings.owner_names.placeholder': 'Atelier Dupont SARL, Marie Dupont',
+    'settings.owner_names.help': 'Séparés par des virgules. Achats et ventes se distinguent grâce à ces identifiants et ces noms : une facture émise par vous est une vente, une facture qui vous est adressée un achat.',
     'settings.mail.title': 'E-mails',
     'settings.mail.help':
       'Un e-mail importé (.eml, .msg) est gardé avec celles de ses pièces jointes qui sont des factures ; ces règles les choisissent.',

@@ -17,18 +17,23 @@ import type { Code } from './generated/Code';
 import type { Consent } from './generated/Consent';
 import type { ConsentEntry } from './generated/ConsentEntry';
 import type { Correction } from './generated/Correction';
+import type { CopyRef } from './generated/CopyRef';
 import type { Counts } from './generated/Counts';
 import type { Disposal } from './generated/Disposal';
 import type { Document } from './generated/Document';
+import type { Direction } from './generated/Direction';
 import type { DocumentDetails } from './generated/DocumentDetails';
 import type { FailedFile } from './generated/FailedFile';
 import type { FetchStatus } from './generated/FetchStatus';
 import type { FetchSummary } from './generated/FetchSummary';
 import type { IngestEvent } from './generated/IngestEvent';
+import type { InvoiceInfo } from './generated/InvoiceInfo';
 import type { Kind } from './generated/Kind';
 import type { MailAccount } from './generated/MailAccount';
 import type { MailFault } from './generated/MailFault';
+import type { Mention } from './generated/Mention';
 import type { Page } from './generated/Page';
+import type { Preset } from './generated/Preset';
 import type { QuarantineReport } from './generated/QuarantineReport';
 import type { Request as GdprRequest } from './generated/Request';
 import type { RequestType as RequestKind } from './generated/RequestType';
@@ -36,11 +41,13 @@ import type { RetentionRow } from './generated/RetentionRow';
 import type { RetentionStatus } from './generated/RetentionStatus';
 import type { Row as DocRow } from './generated/Row';
 import type { Security } from './generated/Security';
+import type { StatusEntry } from './generated/StatusEntry';
 import type { Settings as CoreSettings } from './generated/Settings';
 import type { Strength } from './generated/Strength';
 import type { SupplierLayout } from './generated/SupplierLayout';
 import type { Tombstone } from './generated/Tombstone';
 import type { Totals } from './generated/Totals';
+import type { VatLine } from './generated/VatLine';
 import type { VerifyBundleReport as BundleVerifyReport } from './generated/VerifyBundleReport';
 import type { Why } from './generated/Why';
 
@@ -56,8 +63,10 @@ export type {
   ChainReport,
   Consent,
   ConsentEntry,
+  CopyRef,
   Correction,
   Counts,
+  Direction,
   Disposal,
   DocQuery,
   DocRow,
@@ -66,17 +75,22 @@ export type {
   FetchSummary,
   GdprRequest,
   IngestEvent,
+  InvoiceInfo,
   MailAccount,
+  Mention,
   Page,
+  Preset,
   QuarantineReport,
   RequestKind,
   RetentionRow,
   RetentionStatus,
   Security,
+  StatusEntry,
   Strength,
   SupplierLayout,
   Tombstone,
   Totals,
+  VatLine,
 };
 
 /** What every failed command rejects with. */
@@ -173,18 +187,20 @@ export const EDITABLE_FIELDS = [
   'seller.legal_id',
   'buyer.name',
   'buyer.vat_id',
+  'buyer.legal_id',
   'total_without_vat',
   'total_vat',
   'total_with_vat',
   'amount_due',
   'iban',
+  'vat_breakdown',
 ] as const;
 export type EditableField = (typeof EDITABLE_FIELDS)[number];
 
 export interface Party {
   name?: string | null;
   vat_id?: string | null;
-  /** SIREN/SIRET or other legal registration id (seller only). */
+  /** SIREN/SIRET or other legal registration id. */
   legal_id?: string | null;
 }
 
@@ -264,9 +280,25 @@ export const documentDetail = (id: string) => call<Detail>('document_detail', { 
 export const documentText = (id: string) => call<string | null>('document_text', { id });
 /** The decrypted bytes, held in memory only (for pdf.js / the XML view). */
 export const documentBytes = (id: string) => call<ArrayBuffer>('document_bytes', { id });
-/** Sets (or clears, with null) a field; returns the updated detail. */
+/**
+ * Sets (or clears, with null) a field; returns the updated detail. `vat_breakdown` takes the text
+ * form `RATE:BASE:TAX[:CATEGORY]; ...` (`20:100.00:20.00; 5.5:50.00:2.75`) and replaces the
+ * whole breakdown.
+ */
 export const documentCorrect = (id: string, field: string, value: string | null) =>
   call<Detail>('document_correct', { id, field, value });
+/**
+ * Sets the documents' direction (the owner's decision); `unknown` hands it back to the automatic
+ * rule (the owner's identifiers and names). Resolves with how many changed.
+ */
+export const documentsSetDirection = (ids: string[], direction: Direction) =>
+  call<number>('documents_set_direction', { ids, direction });
+/**
+ * Records a lifecycle status set by hand (`paid`...) on the invoice (its original for a copy),
+ * reached on `at` (YYYY-MM-DD; today when null), with an optional note; returns the detail.
+ */
+export const documentSetStatus = (id: string, status: string, at: string | null, note: string | null) =>
+  call<Detail>('document_set_status', { id, status, at, note });
 export const documentSetCategory = (id: string, category: string) =>
   call<Detail>('document_set_category', { id, category });
 export const documentHold = (id: string, reason: string) =>
@@ -392,6 +424,8 @@ export interface BundleInput {
   categories: string[];
   since_last: boolean;
   decimal_comma: boolean;
+  /** The generic index only, or `ecritures.csv` too (accounting lines with the FEC's columns). */
+  preset: Preset;
 }
 
 /** What a bundle would hold, with its first documents for a look before sending (at most 200). */
@@ -463,6 +497,7 @@ export type SettingKey =
   | 'jurisdiction'
   | 'fiscal-year-end'
   | 'owner-ids'
+  | 'owner-names'
   | 'mail.keep-types'
   | 'mail.skip-names'
   | 'mail.inline-image-below'

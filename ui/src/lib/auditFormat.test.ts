@@ -28,6 +28,7 @@ describe('actions', () => {
   it('knows the common actions only', () => {
     expect(isKnownAction('document.import')).toBe(true);
     expect(isKnownAction('bundle.create')).toBe(true);
+    expect(isKnownAction('invoice.status')).toBe(true);
     expect(isKnownAction('something.else')).toBe(false);
   });
 });

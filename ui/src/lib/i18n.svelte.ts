@@ -5,6 +5,7 @@ import { messages as vault } from '../i18n/vault';
 import { messages as documents } from '../i18n/documents';
 import { messages as importMsgs } from '../i18n/import';
 import { messages as detail } from '../i18n/detail';
+import { messages as invoice } from '../i18n/invoice';
 import { messages as share } from '../i18n/share';
 import { messages as retention } from '../i18n/retention';
 import { messages as privacy } from '../i18n/privacy';
@@ -28,6 +29,7 @@ export const MODULES: Record<string, Module> = {
   documents,
   import: importMsgs,
   detail,
+  invoice,
   share,
   retention,
   privacy,

@@ -8,6 +8,15 @@ import { GDPR_ARTICLE } from './gdpr';
 import { PERIOD_PRESETS } from './periods';
 import { AFTER_KINDS, SECURITIES } from './mailForm';
 import { DAYS, SCHEDULE_KINDS } from './schedule';
+import {
+  DIRECTIONS,
+  KNOWN_STATUSES,
+  MENTION_KEYS,
+  MENTION_SEVERITIES,
+  PAYMENT_FILTERS,
+  PRESETS,
+  STATUS_SOURCES,
+} from './invoice';
 
 const SRC = join(__dirname, '..');
 
@@ -72,6 +81,14 @@ describe('dynamic message keys', () => {
     'settings.schedule.kind': SCHEDULE_KINDS,
     'settings.schedule.day': DAYS,
     'common.nav': ['documents', 'share', 'retention', 'privacy', 'audit', 'settings'],
+    'documents.filter.direction': DIRECTIONS,
+    'documents.filter.payment': PAYMENT_FILTERS,
+    'invoice.direction': DIRECTIONS,
+    'invoice.status': KNOWN_STATUSES,
+    'invoice.source': STATUS_SOURCES,
+    'invoice.mention': MENTION_KEYS,
+    'invoice.severity': MENTION_SEVERITIES,
+    'share.preset': PRESETS,
   };
   for (const [family, values] of Object.entries(FAMILIES)) {
     it(`${family}.* exists in en and fr for every value`, () => {

@@ -25,7 +25,19 @@ seller?: string | null,
  */
 category?: string | null, 
 /**
- * `review` (needs review), `hold` (legal hold), `restricted`, or `due` (retention ended,
- * not on hold).
+ * `review` (needs review, or a copy that disagrees), `hold` (legal hold), `restricted`,
+ * or `due` (retention ended, not on hold).
  */
-status?: string | null, };
+status?: string | null, 
+/**
+ * `purchase`, `sale` or `unknown`.
+ */
+direction?: string | null, 
+/**
+ * `unpaid`, `due-week` (due within seven days), `overdue` or `refused`.
+ */
+payment?: string | null, 
+/**
+ * Also list copies of invoices (left out by default: each invoice counts once).
+ */
+copies: boolean, };

@@ -37,6 +37,10 @@ fiscal_year_end: string,
  */
 owner_ids: Array<string>, 
 /**
+ * `owner-names`.
+ */
+owner_names: Array<string>, 
+/**
  * `retention.CATEGORY`: the years in force per category (the preset's unless custom).
  */
 retention_years: Array<[string, number]>, 
