@@ -478,6 +478,7 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     scan_read_by_ocr(app)?;
     email_with_invoices(app, &tmp)?;
     mail_account_fetch(app, &tmp)?;
+    lifecycle_status(app, &scans)?;
 
     // The other screens, for the screenshots and to see that each one renders.
     for screen in ["retention", "privacy", "audit", "settings"] {
@@ -741,6 +742,79 @@ fn scan_read_by_ocr(app: &mut App) -> Result<()> {
         json!([]),
     )?;
     app.driver.fill("[data-testid=search-input]", "")?;
+    Ok(())
+}
+
+/// A platform's CDAR message refusing the UBL invoice lands in the import folder: the invoice
+/// shows "refused" in the table, the "refused" filter finds it alone, and its detail lists the
+/// status with the platform's reason.
+fn lifecycle_status(app: &mut App, scans: &Path) -> Result<()> {
+    let cdar = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossDomainAcknowledgementAndResponse
+    xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100"
+    xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+    xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">
+  <rsm:ExchangedDocument><ram:ID>CDV-1</ram:ID>
+    <ram:IssueDateTime><udt:DateTimeString format="204">20261103101500</udt:DateTimeString></ram:IssueDateTime>
+  </rsm:ExchangedDocument>
+  <rsm:AcknowledgementDocument><ram:ReferenceReferencedDocument>
+    <ram:IssuerAssignedID>FA-2026-0001</ram:IssuerAssignedID>
+    <ram:ProcessConditionCode>210</ram:ProcessConditionCode>
+    <ram:IssuerTradeParty><ram:GlobalID schemeID="0002">732829320</ram:GlobalID></ram:IssuerTradeParty>
+    <ram:SpecifiedDocumentStatus><ram:Reason>Commande introuvable</ram:Reason></ram:SpecifiedDocumentStatus>
+  </ram:ReferenceReferencedDocument></rsm:AcknowledgementDocument>
+</rsm:CrossDomainAcknowledgementAndResponse>
+"#;
+    app.click("[data-testid=nav-documents]")?;
+    app.driver.wait("[data-testid=search-input]", WAIT)?;
+    std::fs::write(scans.join("cdv-FA-2026-0001.xml"), cdar).map_err(|e| e.to_string())?;
+    app.driver
+        .fill("[data-testid=search-input]", "FA-2026-0001")?;
+    app.driver.until(
+        "the invoice marked refused",
+        Duration::from_secs(40),
+        || {
+            let status = app.driver.exec(
+                "const s = document.querySelector('[data-testid=row-status]');\
+                 return s ? s.textContent : '';",
+                json!([]),
+            )?;
+            Ok(status
+                .as_str()
+                .is_some_and(|s| s.contains("Refus"))
+                .then_some(()))
+        },
+    )?;
+    // The import folder's panel opened for the message; close it as a user would.
+    if app.count("[data-testid=import-close]")? > 0 {
+        app.click("[data-testid=import-close]")?;
+    }
+    app.driver.fill("[data-testid=search-input]", "")?;
+    app.driver.exec(
+        "const s = document.querySelector('[data-testid=filter-payment]');\
+         s.value = 'refused'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+        json!([]),
+    )?;
+    app.driver.until("only the refused invoice", WAIT, || {
+        Ok((app.count("[data-testid=doc-row]")? == 1).then_some(()))
+    })?;
+    app.shot("documents-refused")?;
+    app.click("[data-testid=doc-row]")?;
+    app.driver.wait("[data-testid=invoice-status]", WAIT)?;
+    let status = app.text("[data-testid=invoice-statuses]")?;
+    if !status.contains("Commande introuvable") {
+        return Err(format!("the detail's statuses show {status:?}"));
+    }
+    app.driver.exec(
+        "document.querySelector('[data-testid=invoice-section]').scrollIntoView({block: 'center'})",
+        json!([]),
+    )?;
+    app.shot("document-detail-status")?;
+    app.driver.exec(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))",
+        json!([]),
+    )?;
+    app.click("[data-testid=filters-clear]")?;
     Ok(())
 }
 
