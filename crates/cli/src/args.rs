@@ -65,7 +65,7 @@ pub enum Command {
         /// deposited, issued, received, made-available, taken-over, approved, partly-approved,
         /// disputed, suspended, completed, refused, payment-sent, paid, rejected or endorsed.
         status: String,
-        /// When it was reached (YYYY-MM-DD; today by default).
+        /// When it was reached (YYYY-MM-DD; now by default).
         #[arg(long, value_name = "DATE")]
         at: Option<String>,
         /// A note (why it was refused, how it was paid...).

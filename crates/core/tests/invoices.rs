@@ -226,6 +226,21 @@ fn an_invoice_received_three_times_is_one_invoice_with_two_copies() {
     v.correct(&scan, "total_with_vat", Some("671.15")).unwrap();
     assert_eq!(v.browse(&BrowseQuery::default(), 0, 10).unwrap().total, 1);
 
+    // A bundle without the original (restricted) still counts the invoice once.
+    v.restrict(&fx, "accuracy contested").unwrap();
+    support::bundle::grant(&mut v, "Cabinet Martin", None, None);
+    let preview = v
+        .bundle_preview(&request(
+            "Cabinet Martin",
+            "2017",
+            &tmp.path().join("b.zip"),
+        ))
+        .unwrap();
+    assert_eq!(preview.documents, 2, "the two copies");
+    assert_eq!(preview.by_currency[0].amount, "671.15");
+    assert_eq!(preview.by_currency[0].count, 1);
+    v.unrestrict(&fx).unwrap();
+
     // The original disposed of: a copy takes its place, nothing counts twice.
     v.dispose(std::slice::from_ref(&fx), false, Some("test"), None)
         .unwrap();

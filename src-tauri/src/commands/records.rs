@@ -117,7 +117,7 @@ pub async fn documents_set_direction(
     with_vault(&state, move |v| v.set_direction(&ids, direction)).await
 }
 
-/// A lifecycle status set by hand (e.g. paid), reached on `at` (today when absent).
+/// A lifecycle status set by hand (e.g. paid), reached on `at` (now when absent).
 #[tauri::command]
 pub async fn document_set_status(
     state: State<'_, AppState>,

@@ -148,7 +148,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 
 /// Invoices as the accountant sees them (`vault::invoices`): each document's direction
 /// (`purchase`, `sale`, `unknown`), due date, whether it can be paid, its copy key (the invoice
-/// number in comparable form), the original it is a copy of, whether another document with its
+/// number in comparable form) and its seller's identifiers in comparable form (so that a copy
+/// group is found from these columns alone), the original it is a copy of, whether another document with its
 /// number and seller disagrees on the total, and its latest lifecycle status; the statuses
 /// themselves, from lifecycle messages (kept unlinked until their invoice arrives) or set by the
 /// owner. The documents' columns are backfilled at the next open.
@@ -157,6 +158,7 @@ pub const INVOICES: &str =
     ALTER TABLE doc_fields ADD COLUMN due_date TEXT;
     ALTER TABLE doc_fields ADD COLUMN payable INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE doc_fields ADD COLUMN copy_key TEXT;
+    ALTER TABLE doc_fields ADD COLUMN seller_ids TEXT;
     ALTER TABLE doc_fields ADD COLUMN copy_of TEXT;
     ALTER TABLE doc_fields ADD COLUMN copy_conflict INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE doc_fields ADD COLUMN status TEXT;

@@ -79,15 +79,21 @@ pub(crate) fn refresh(tx: &Connection, doc_id: &str, effective: &Value) -> Resul
         )
         .optional()?
         .flatten();
+    let seller_ids = party_keys(effective, "seller")
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join(",");
     tx.execute(
-        "UPDATE doc_fields SET direction = ?2, due_date = ?3, payable = ?4, copy_key = ?5
+        "UPDATE doc_fields SET direction = ?2, due_date = ?3, payable = ?4, copy_key = ?5,
+             seller_ids = ?6
          WHERE doc_id = ?1",
         params![
             doc_id,
             direction_of(effective, &owner).as_str(),
             due,
             invoice && !credit,
-            key
+            key,
+            seller_ids
         ],
     )?;
     if let Some(old) = old_key.filter(|o| Some(o) != key.as_ref()) {
@@ -126,30 +132,33 @@ fn same_seller(a: &Member, b: &Member) -> bool {
 }
 
 /// The members of the documents with this copy key, clustered by seller; each cluster's
-/// original first.
+/// original first. Read from `doc_fields` alone (one indexed lookup, no extraction parsed).
 fn clusters(tx: &Connection, key: &str, exclude: Option<&str>) -> Result<Vec<Vec<Member>>> {
     let mut stmt = tx.prepare_cached(
-        "SELECT f.doc_id, COALESCE(f.format, ''), d.rowid, f.total_e4
+        "SELECT f.doc_id, COALESCE(f.format, ''), d.rowid, f.total_e4,
+                COALESCE(f.seller_ids, ''), COALESCE(f.seller_name, '')
          FROM doc_fields f JOIN documents d ON d.id = f.doc_id WHERE f.copy_key = ?1",
     )?;
-    let rows: Vec<(String, String, i64, Option<i64>)> = stmt
-        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut members = Vec::new();
-    for (id, format, rowid, total) in rows {
-        if Some(id.as_str()) == exclude {
-            continue;
-        }
-        let eff = effective_of(tx, &id)?;
-        members.push(Member {
-            keys: party_keys(&eff, "seller"),
-            name: get(&eff, "seller.name").map(name_key).unwrap_or_default(),
-            einvoice: is_einvoice(&format),
-            id,
-            rowid,
-            total,
-        });
-    }
+    let mut members: Vec<Member> = stmt
+        .query_map([key], |r| {
+            let format: String = r.get(1)?;
+            let ids: String = r.get(4)?;
+            let name: String = r.get(5)?;
+            Ok(Member {
+                id: r.get(0)?,
+                einvoice: is_einvoice(&format),
+                rowid: r.get(2)?,
+                total: r.get(3)?,
+                keys: ids
+                    .split(',')
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                name: name_key(&name),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    members.retain(|m| Some(m.id.as_str()) != exclude);
     members.sort_by_key(|m| (!m.einvoice, m.rowid));
     let mut out: Vec<Vec<Member>> = Vec::new();
     for m in members {
@@ -576,7 +585,7 @@ impl Vault {
     }
 
     /// Records a status set by hand (e.g. `paid`) on a document's invoice (its original when it
-    /// is a copy), reached on `at` (`YYYY-MM-DD`, today when absent), with an optional note.
+    /// is a copy), reached on `at` (`YYYY-MM-DD`, now when absent), with an optional note.
     pub fn set_status(
         &mut self,
         id_or_prefix: &str,
@@ -598,7 +607,8 @@ impl Vault {
                         },
                     )
                 })?,
-            None => crate::records::retention::today().to_string(),
+            // Now, to the second: it comes after what a platform reported earlier today.
+            None => crate::storage::audit::now_rfc3339(),
         };
         let note = note
             .map(str::trim)
@@ -643,5 +653,96 @@ impl Vault {
         }
         tx.commit()?;
         self.index.backfilled("invoices")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::{CreateOptions, KdfParams, Passphrase};
+
+    use super::*;
+
+    fn count(v: &Vault, sql: &str) -> i64 {
+        v.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// A disposed invoice leaves no status naming it (its number is in `copy_key`), and a
+    /// disposed message takes the statuses it brought; a status waiting for its invoice stays
+    /// unattached until then.
+    #[test]
+    fn disposal_leaves_no_status_behind() {
+        crate::records::worker::configure(crate::records::worker::Isolation::InProcess);
+        let tmp = tempfile::tempdir().unwrap();
+        let (mut v, _) = Vault::create(
+            &tmp.path().join("v"),
+            &Passphrase::new("invoices unit pass".into()),
+            &CreateOptions {
+                kdf: KdfParams::MINIMUM,
+            },
+        )
+        .unwrap();
+        let cdar = |number: &str, code: &str| {
+            format!(
+                r#"<rsm:CrossDomainAcknowledgementAndResponse
+  xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100"
+  xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100">
+  <rsm:AcknowledgementDocument><ram:ReferenceReferencedDocument>
+    <ram:IssuerAssignedID>{number}</ram:IssuerAssignedID>
+    <ram:ProcessConditionCode>{code}</ram:ProcessConditionCode>
+    <ram:IssuerTradeParty><ram:GlobalID schemeID="0002">732829320</ram:GlobalID></ram:IssuerTradeParty>
+  </ram:ReferenceReferencedDocument></rsm:AcknowledgementDocument>
+</rsm:CrossDomainAcknowledgementAndResponse>"#
+            )
+        };
+        let import = |v: &mut Vault, name: &str, bytes: &[u8]| {
+            let p = tmp.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            v.import_file(&p, None).unwrap().document().id.clone()
+        };
+        let waiting = import(
+            &mut v,
+            "cdv-later.xml",
+            cdar("FA-2026-0099", "212").as_bytes(),
+        );
+        let msg = import(&mut v, "cdv.xml", cdar("FA-2026-0001", "210").as_bytes());
+        let ubl = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../extract/tests/fixtures/ubl-invoice-eur.xml"),
+        )
+        .unwrap();
+        let invoice = import(&mut v, "f.xml", &ubl);
+        v.set_status(&invoice, "disputed", None, None).unwrap();
+        assert_eq!(
+            count(
+                &v,
+                "SELECT COUNT(*) FROM invoice_statuses WHERE doc_id IS NULL"
+            ),
+            1,
+            "FA-2026-0099 waits for its invoice"
+        );
+        assert_eq!(
+            v.details(&invoice).unwrap().invoice.status.as_deref(),
+            Some("disputed")
+        );
+        v.dispose(std::slice::from_ref(&invoice), false, Some("test"), None)
+            .unwrap();
+        assert_eq!(
+            count(
+                &v,
+                "SELECT COUNT(*) FROM invoice_statuses WHERE copy_key = 'FA20260001'"
+            ),
+            0
+        );
+        v.dispose(&[msg, waiting], false, Some("test"), None)
+            .unwrap();
+        assert_eq!(count(&v, "SELECT COUNT(*) FROM invoice_statuses"), 0);
+    }
+
+    #[test]
+    fn numbers_compare_without_case_spaces_or_punctuation() {
+        assert_eq!(number_key("fa-2017 / 0010").as_deref(), Some("FA20170010"));
+        assert_eq!(number_key(" - "), None);
     }
 }

@@ -39,6 +39,32 @@ pub(super) struct Candidate {
     pub(super) invoice: crate::vault::invoices::InvoiceInfo,
 }
 
+/// What each chosen document is a copy of inside the bundle: its original when the original is
+/// in the bundle too; else the first of its copies in the bundle stands for the original (so an
+/// invoice whose original is in another period, or restricted, still counts once); `None` for
+/// the documents that count.
+pub(super) fn copies_within(chosen: &[Candidate]) -> Vec<Option<String>> {
+    let included: std::collections::HashSet<&str> =
+        chosen.iter().map(|c| c.doc.id.as_str()).collect();
+    let mut stand_in: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    chosen
+        .iter()
+        .map(|c| {
+            let original = c.invoice.copy_of.as_ref()?.id.as_str();
+            if included.contains(original) {
+                return Some(original.to_owned());
+            }
+            match stand_in.get(original) {
+                Some(first) => Some((*first).to_owned()),
+                None => {
+                    stand_in.insert(original, c.doc.id.as_str());
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
 fn same_text(a: &str, b: &str) -> bool {
     a.trim().to_lowercase() == b.trim().to_lowercase()
 }
@@ -169,8 +195,9 @@ impl Vault {
     pub fn bundle_preview(&self, req: &BundleRequest) -> Result<BundlePreview> {
         let sel = self.bundle_selection(req)?;
         let mut sums = crate::vault::browse::CurrencySums::default();
-        // Each invoice counts once: copies are not summed.
-        for c in sel.chosen.iter().filter(|c| c.invoice.copy_of.is_none()) {
+        // Each invoice counts once.
+        let copies = copies_within(&sel.chosen);
+        for (c, _) in sel.chosen.iter().zip(&copies).filter(|(_, o)| o.is_none()) {
             let field = |name: &str| c.fields.get(name).and_then(Value::as_str);
             let Some(v) = field("total_with_vat").and_then(crate::records::fields::scaled_e4)
             else {

@@ -91,7 +91,8 @@ impl Vault {
             bytes: 0,
             file: None,
         });
-        for (i, c) in chosen.iter().enumerate() {
+        let copies = super::select::copies_within(chosen);
+        for (i, (c, copy_of)) in chosen.iter().zip(copies).enumerate() {
             let name = unique_name(
                 portable_name(&document_stem(&c.date, &c.fields), &extension_of(&c.doc)),
                 &mut used,
@@ -144,7 +145,7 @@ impl Vault {
                 direction: c.invoice.direction,
                 status: c.invoice.status.clone(),
                 due_date: field(&c.fields, "due_date"),
-                copy_of: c.invoice.copy_of.as_ref().map(|o| o.id.clone()),
+                copy_of,
                 credit_note: field(&c.fields, "type_code")
                     .is_some_and(|t| crate::records::fields::is_credit_note(&t)),
                 fields: c.fields.clone(),
