@@ -225,6 +225,28 @@ fn an_invoice_received_three_times_is_one_invoice_with_two_copies() {
     assert!(review.rows.iter().any(|r| r.id == scan));
     v.correct(&scan, "total_with_vat", Some("671.15")).unwrap();
     assert_eq!(v.browse(&BrowseQuery::default(), 0, 10).unwrap().total, 1);
+    // Not merged either: a total OCR could not read (flagged), another date or a credit note
+    // of the same number (another invoice: neither merged nor flagged).
+    let row = |v: &Vault| {
+        v.browse_rows(std::slice::from_ref(&scan))
+            .unwrap()
+            .remove(0)
+    };
+    v.correct(&scan, "total_with_vat", None).unwrap();
+    assert!(row(&v).copy_of.is_none() && row(&v).copy_conflict);
+    v.correct(&scan, "total_with_vat", Some("671.15")).unwrap();
+    for (field, value, back) in [
+        ("issue_date", "2018-11-13", "2017-11-13"),
+        ("type_code", "381", "380"),
+    ] {
+        v.correct(&scan, field, Some(value)).unwrap();
+        assert!(
+            row(&v).copy_of.is_none() && !row(&v).copy_conflict,
+            "{field} {value}"
+        );
+        v.correct(&scan, field, Some(back)).unwrap();
+    }
+    assert_eq!(row(&v).copy_of.as_deref(), Some(fx.as_str()));
 
     // A bundle without the original (restricted) still counts the invoice once.
     v.restrict(&fx, "accuracy contested").unwrap();
@@ -254,6 +276,13 @@ fn an_invoice_received_three_times_is_one_invoice_with_two_copies() {
 }
 
 fn cdar(number: &str, issuer: &str, code: &str, date: &str) -> String {
+    let issuer = if issuer.is_empty() {
+        String::new()
+    } else {
+        format!(
+            r#"<ram:IssuerTradeParty><ram:GlobalID schemeID="0002">{issuer}</ram:GlobalID></ram:IssuerTradeParty>"#
+        )
+    };
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossDomainAcknowledgementAndResponse
@@ -278,7 +307,7 @@ fn cdar(number: &str, issuer: &str, code: &str, date: &str) -> String {
       <ram:StatusCode>10</ram:StatusCode>
       <ram:TypeCode>380</ram:TypeCode>
       <ram:ProcessConditionCode>{code}</ram:ProcessConditionCode>
-      <ram:IssuerTradeParty><ram:GlobalID schemeID="0002">{issuer}</ram:GlobalID></ram:IssuerTradeParty>
+      {issuer}
       <ram:SpecifiedDocumentStatus><ram:ReasonCode>AUTRE</ram:ReasonCode><ram:Reason>per test</ram:Reason></ram:SpecifiedDocumentStatus>
     </ram:ReferenceReferencedDocument>
   </rsm:AcknowledgementDocument>
@@ -322,6 +351,21 @@ fn lifecycle_messages_set_statuses_and_the_table_filters_by_them() {
         v.details(&paid_later).unwrap().invoice.status.as_deref(),
         Some("paid")
     );
+    // A message that names no issuer, or dates its status in the future, changes nothing it
+    // should not: a number alone is anyone's; tomorrow's payment is not reported today.
+    let anonymous = write(
+        "cdv-anonymous.xml",
+        cdar("FA-2017-0010", "", "212", "20171120"),
+    );
+    import(&mut v, &anonymous);
+    assert_eq!(v.details(&refused).unwrap().invoice.status, None);
+    let future = write(
+        "cdv-future.xml",
+        cdar("FA-2017-0008", "999999998", "207", "20991231"),
+    );
+    import(&mut v, &future);
+    let statuses = v.details(&paid_later).unwrap().invoice.statuses;
+    assert_eq!(statuses.len(), 1, "{statuses:?}");
     // Another issuer's invoice with the same number is not touched.
     let other = write(
         "cdv-other.xml",
@@ -517,5 +561,39 @@ fn vat_corrections_and_the_mentions_of_a_real_invoice() {
         v.correct(&fx, "vat_breakdown", Some("20:=HYPERLINK(1):2"))
             .is_err(),
         "amounts only"
+    );
+}
+
+/// An invoice the accountant received as a PDF in one bundle is not booked again when its
+/// Factur-X (now the original) comes in the next one (`since_last`).
+#[test]
+fn an_invoice_is_booked_once_across_bundles() {
+    let Some(files) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut v = vault(tmp.path());
+    v.set_setting(Setting::OwnerIds, "787878784").unwrap();
+    let stem = "zfc-v2-FNFE-factur-x-examples-Facture_FR_BASICWL";
+    import(&mut v, &files.join(format!("strip-{stem}.pdf")));
+    grant(&mut v, "Cabinet Martin", None, None);
+    let booked = |v: &mut Vault, name: &str| -> usize {
+        let out = tmp.path().join(name);
+        let mut req = request("Cabinet Martin", "2017", &out);
+        req.preset = Preset::Ecritures;
+        req.since_last = true;
+        create(v, &req).unwrap();
+        let all = entries(&out, None);
+        let csv = std::str::from_utf8(entry(&all, "ecritures.csv")).unwrap();
+        csv.trim_end().split("\r\n").skip(1).count()
+    };
+    assert_eq!(booked(&mut v, "first.zip"), 2, "the PDF: two rates");
+    let fx = import(&mut v, &files.join(format!("{stem}.pdf")));
+    assert_eq!(
+        v.browse(&BrowseQuery::default(), 0, 10).unwrap().rows[0].id,
+        fx
+    );
+    assert_eq!(
+        booked(&mut v, "second.zip"),
+        0,
+        "the Factur-X: booked already"
     );
 }

@@ -31,8 +31,15 @@ pub struct Mention {
     pub severity: String,
 }
 
-/// The first day the reform's added mentions are required.
+/// The first day the reform's added mentions are required on e-invoices (the large and
+/// mid-size companies that issue them from then on).
 pub const REFORM_START: &str = "2026-09-01";
+/// The first day every issuer must state them (small businesses issue e-invoices from then on):
+/// before, on a PDF or paper invoice, their absence is reported as `check`.
+pub const REFORM_ALL: &str = "2027-09-01";
+/// Invoices up to this amount without VAT may be simplified (CGI art. 242 nonies B): the
+/// buyer's identity is not required.
+const SIMPLIFIED_UP_TO: &str = "150";
 
 fn has_siren(fields: &Value, party: &str) -> bool {
     ["legal_id", "vat_id"]
@@ -75,23 +82,34 @@ pub fn missing(fields: &Value, direction: Direction, text: Option<&str>) -> Vec<
             severity: severity.to_owned(),
         });
     };
+    // A supplier under the VAT franchise (CGI art. 293 B) charges no VAT and has no VAT
+    // breakdown to show, usually no VAT id either.
+    let franchise = said(&["293 b", "293b"]);
+    let simplified = get(fields, "total_without_vat")
+        .and_then(coffre_extract::amount::Decimal::parse)
+        .zip(coffre_extract::amount::Decimal::parse(SIMPLIFIED_UP_TO))
+        .and_then(|(net, limit)| limit.checked_sub(net))
+        .is_some_and(|room| !room.to_plain_string().starts_with('-'));
     for (mention, present) in [
         ("number", has("number")),
         ("issue_date", has("issue_date")),
         ("seller_name", has("seller.name")),
         (
             "seller_siren",
-            has_siren(fields, "seller") || said(&["siren", "siret"]),
+            has_siren(fields, "seller") || said(&["siren", "siret", "rcs"]),
         ),
-        ("seller_vat_id", has("seller.vat_id")),
-        ("buyer_name", has("buyer.name") || has("buyer.vat_id")),
+        ("seller_vat_id", has("seller.vat_id") || franchise),
+        (
+            "buyer_name",
+            has("buyer.name") || has("buyer.vat_id") || simplified,
+        ),
         (
             "totals",
             has("total_with_vat") && (has("total_without_vat") || has("total_vat")),
         ),
         (
             "vat_breakdown",
-            !crate::records::vat::lines(fields).is_empty(),
+            !crate::records::vat::lines(fields).is_empty() || franchise,
         ),
     ] {
         if !present {
@@ -102,17 +120,25 @@ pub fn missing(fields: &Value, direction: Direction, text: Option<&str>) -> Vec<
     if !credit && !has("due_date") && !said(&["echeance", "date de paiement", "payable le"]) {
         report("due_date", "missing");
     }
-    let reform = get(fields, "issue_date").is_none_or(|d| d >= REFORM_START);
-    if !reform {
+    let date = get(fields, "issue_date");
+    if date.is_some_and(|d| d < REFORM_START) {
         return out;
     }
     let structured =
         !crate::records::fields::is_read_from_text(get(fields, "format").unwrap_or(""));
+    // An e-invoice from the reform's start, or any invoice once every issuer is in, must state
+    // them; a PDF of the year between may come from a business not yet in the reform.
+    let required = if structured || date.is_none_or(|d| d >= REFORM_ALL) {
+        "missing"
+    } else {
+        "check"
+    };
     // The buyer's SIREN: BT-47, or one printed beside the seller's.
     let buyer_siren = has_siren(fields, "buyer")
+        || simplified
         || (!structured && text.matches("siren").count() + text.matches("siret").count() >= 2);
     if !buyer_siren {
-        report("buyer_siren", "missing");
+        report("buyer_siren", required);
     }
     // The category of the operation: the French business process codes (B goods, S services,
     // M both) or the words.
@@ -138,7 +164,7 @@ pub fn missing(fields: &Value, direction: Direction, text: Option<&str>) -> Vec<
         }
     });
     if category.is_none() {
-        report("operation_category", "missing");
+        report("operation_category", required);
     }
     // VAT on debits: stated by BT-8 "due at the invoice date" (UNTDID 2475 code 5 in CII,
     // UNTDID 2005 code 3 in UBL) or in words; required only when the supplier opted for it,
@@ -171,8 +197,8 @@ mod tests {
             "type_code": "380", "business_process": "S1", "vat_point_code": "3",
             "seller": { "name": "Au bon moulin", "vat_id": "FR11999999998", "legal_id": "99999999800010" },
             "buyer": { "name": "Ma jolie boutique", "legal_id": "787878784" },
-            "total_without_vat": "100.00", "total_vat": "20.00", "total_with_vat": "120.00",
-            "vat_breakdown": [{ "rate": "20", "taxable_amount": "100.00", "tax_amount": "20.00" }]
+            "total_without_vat": "1000.00", "total_vat": "200.00", "total_with_vat": "1200.00",
+            "vat_breakdown": [{ "rate": "20", "taxable_amount": "1000.00", "tax_amount": "200.00" }]
         })
     }
 
@@ -226,6 +252,38 @@ mod tests {
         german["number"] = Value::Null;
         assert!(missing(&german, Direction::Purchase, None).is_empty());
         assert!(missing(&json!({ "format": "message" }), Direction::Unknown, None).is_empty());
+    }
+
+    #[test]
+    fn franchise_small_amounts_and_pdfs_before_every_issuer_is_in() {
+        // A sole trader under the VAT franchise: no VAT id, no breakdown, and that is right.
+        let f = json!({ "format": "pdf-text", "number": "12", "issue_date": "2026-03-02",
+                        "due_date": "2026-04-01", "seller": { "name": "Atelier" },
+                        "buyer": { "name": "Client" }, "total_with_vat": "80.00",
+                        "total_without_vat": "80.00" });
+        let text = "SIRET 123 456 789 00012 - TVA non applicable, art. 293 B du CGI";
+        assert!(missing(&f, Direction::Purchase, Some(text)).is_empty());
+        // A PDF of 2026-10 from a business that may not issue e-invoices yet: to check; the
+        // same from 2027-09: missing; up to 150 EUR without VAT, no buyer identity asked.
+        let mut f = complete_2026();
+        f["format"] = json!("pdf-text");
+        f["buyer"] = json!({ "name": "Ma jolie boutique" });
+        f["business_process"] = Value::Null;
+        let sev = |f: &Value| {
+            names(&missing(
+                f,
+                Direction::Purchase,
+                Some("RCS Lyon 999 999 998"),
+            ))
+        };
+        assert_eq!(sev(&f), ["buyer_siren:check", "operation_category:check"]);
+        f["issue_date"] = json!("2027-09-01");
+        assert_eq!(
+            sev(&f),
+            ["buyer_siren:missing", "operation_category:missing"]
+        );
+        f["total_without_vat"] = json!("150.00");
+        assert_eq!(sev(&f), ["operation_category:missing"]);
     }
 
     #[test]

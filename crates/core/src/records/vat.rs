@@ -5,7 +5,7 @@
 //! `RATE:BASE:TAX[:CATEGORY]` entries separated by `;` (`20:100.00:20.00; 5.5:50:2.75`),
 //! validated before it is stored and replacing the whole extracted breakdown; [`lines`] gives the
 //! per-rate lines of any effective fields, and [`booking_lines`] the lines an accounting entry
-//! needs, whose sums are the invoice's totals whenever its breakdown agrees with them.
+//! needs, whose sums are always the invoice's totals.
 
 use coffre_extract::amount::Decimal;
 use serde::Serialize;
@@ -136,22 +136,24 @@ pub fn lines(fields: &Value) -> Vec<VatLine> {
         .collect()
 }
 
-/// One line of an accounting entry: an invoice's amounts at one rate.
+/// One line of an accounting entry: an invoice's amounts at one rate; an amount the invoice
+/// does not give (and that cannot be computed from the others) is `None`, never a guessed 0.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingLine {
     /// The rate, empty when the invoice has no usable breakdown.
     pub rate: String,
     /// Without VAT.
-    pub net: Decimal,
+    pub net: Option<Decimal>,
     /// The VAT.
-    pub vat: Decimal,
-    /// With VAT (`net + vat`).
-    pub gross: Decimal,
+    pub vat: Option<Decimal>,
+    /// With VAT.
+    pub gross: Option<Decimal>,
 }
 
-/// The lines an accounting entry books for an invoice: one per VAT rate when the breakdown's
-/// sums equal the invoice's totals without VAT and of VAT (or the invoice gives no totals);
-/// otherwise one line with the totals and no rate, so the entry always adds up to the invoice.
+/// The lines an accounting entry books for an invoice: one per VAT rate when the breakdown
+/// agrees with every total the invoice gives (without VAT, VAT, with VAT); otherwise one line
+/// of the totals without a rate, each missing one computed from the two others when it can be.
+/// Either way the lines add up to the invoice.
 pub fn booking_lines(fields: &Value) -> Vec<BookingLine> {
     let dec = |p: &str| get(fields, p).and_then(|v| Decimal::parse(v.trim()));
     let (net_total, vat_total, gross_total) = (
@@ -159,21 +161,16 @@ pub fn booking_lines(fields: &Value) -> Vec<BookingLine> {
         dec("total_vat"),
         dec("total_with_vat"),
     );
-    let per_rate: Option<Vec<BookingLine>> = lines(fields)
+    let per_rate: Option<Vec<(String, Decimal, Decimal, Decimal)>> = lines(fields)
         .into_iter()
         .map(|l| {
             let net = Decimal::parse(&l.taxable_amount)?;
             let vat = Decimal::parse(&l.tax_amount)?;
-            Some(BookingLine {
-                rate: l.rate,
-                net,
-                vat,
-                gross: net.checked_add(vat)?,
-            })
+            Some((l.rate, net, vat, net.checked_add(vat)?))
         })
         .collect();
     if let Some(per_rate) = per_rate.filter(|l| !l.is_empty()) {
-        let sum = |f: fn(&BookingLine) -> Decimal| {
+        let sum = |f: fn(&(String, Decimal, Decimal, Decimal)) -> Decimal| {
             per_rate
                 .iter()
                 .try_fold(Decimal::parse("0")?, |acc, l| acc.checked_add(f(l)))
@@ -183,19 +180,27 @@ pub fn booking_lines(fields: &Value) -> Vec<BookingLine> {
             (Some(t), Some(s)) => t.same_value(s),
             (Some(_), None) => false,
         };
-        if agrees(net_total, sum(|l| l.net)) && agrees(vat_total, sum(|l| l.vat)) {
-            return per_rate;
+        if agrees(net_total, sum(|l| l.1))
+            && agrees(vat_total, sum(|l| l.2))
+            && agrees(gross_total, sum(|l| l.3))
+        {
+            return per_rate
+                .into_iter()
+                .map(|(rate, net, vat, gross)| BookingLine {
+                    rate,
+                    net: Some(net),
+                    vat: Some(vat),
+                    gross: Some(gross),
+                })
+                .collect();
         }
     }
-    let zero = Decimal::parse("0");
-    let vat = vat_total.or(zero);
-    let net = net_total.or_else(|| gross_total.zip(vat).and_then(|(g, v)| g.checked_sub(v)));
-    let (Some(net), Some(vat)) = (net, vat) else {
+    if net_total.is_none() && vat_total.is_none() && gross_total.is_none() {
         return Vec::new();
-    };
-    let Some(gross) = gross_total.or_else(|| net.checked_add(vat)) else {
-        return Vec::new();
-    };
+    }
+    let net = net_total.or_else(|| gross_total?.checked_sub(vat_total?));
+    let vat = vat_total.or_else(|| gross_total?.checked_sub(net_total?));
+    let gross = gross_total.or_else(|| net_total?.checked_add(vat_total?));
     vec![BookingLine {
         rate: String::new(),
         net,
@@ -233,7 +238,7 @@ mod tests {
         let l = booking_lines(&two_rates);
         assert_eq!(l.len(), 2);
         assert_eq!(l[0].rate, "20");
-        assert_eq!(l[0].gross.to_plain_string(), "98.28");
+        assert_eq!(l[0].gross.unwrap().to_plain_string(), "98.28");
         // A breakdown that disagrees with the totals: one line with the totals.
         let wrong = json!({
             "total_without_vat": "100.00", "total_vat": "20.00", "total_with_vat": "120.00",
@@ -242,10 +247,26 @@ mod tests {
         let l = booking_lines(&wrong);
         assert_eq!(l.len(), 1);
         assert_eq!(l[0].rate, "");
-        assert_eq!(l[0].gross.to_plain_string(), "120.00");
-        // Only a total with VAT.
+        assert_eq!(l[0].gross.unwrap().to_plain_string(), "120.00");
+        // Lines that agree with the totals without VAT and of VAT but not with the total with
+        // VAT (a disbursement outside VAT): the totals.
+        let debours = json!({
+            "total_without_vat": "100.00", "total_vat": "20.00", "total_with_vat": "150.00",
+            "vat_breakdown": [{ "rate": "20", "taxable_amount": "100.00", "tax_amount": "20.00" }]
+        });
+        let l = booking_lines(&debours);
+        assert_eq!(
+            (l.len(), l[0].gross.unwrap().to_plain_string()),
+            (1, "150.00".into())
+        );
+        // A missing VAT total is computed, not taken as 0.
+        let l =
+            booking_lines(&json!({ "total_without_vat": "100.00", "total_with_vat": "120.00" }));
+        assert_eq!(l[0].vat.unwrap().to_plain_string(), "20.00");
+        // Only a total with VAT: the rest is unknown, not 0.
         let l = booking_lines(&json!({ "total_with_vat": "12.00" }));
-        assert_eq!(l[0].net.to_plain_string(), "12.00");
+        assert_eq!((l[0].net, l[0].vat), (None, None));
+        assert_eq!(l[0].gross.unwrap().to_plain_string(), "12.00");
         assert!(booking_lines(&json!({})).is_empty());
     }
 }

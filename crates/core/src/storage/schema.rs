@@ -169,6 +169,7 @@ pub const INVOICES: &str =
         doc_id TEXT REFERENCES documents(id) ON DELETE SET NULL,
         copy_key TEXT NOT NULL,
         issuer TEXT NOT NULL,
+        invoice_date TEXT,
         status TEXT NOT NULL,
         code TEXT,
         at TEXT NOT NULL,

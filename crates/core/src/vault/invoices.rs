@@ -5,16 +5,23 @@
 //! - a document's direction is the owner's choice when they made one (a correction of the
 //!   `direction` field, with its history), else [`direction::decide`] from the owner's
 //!   identifiers; changing `owner-ids` or `owner-names` recomputes every document's.
-//! - documents with the same invoice number (compared without case, spaces or punctuation) and
-//!   the same seller (same company by identifier, else same name) are one invoice: the e-invoice
+//! - documents with the same invoice number (compared without case, spaces or punctuation), of
+//!   the same kind (invoice or credit note) and date, from the same seller as the group's
+//!   original (same company by identifier, else same name) are one invoice: the e-invoice
 //!   (Factur-X, UBL, CII) is the original, else the first imported; the others are its copies
-//!   (`copy_of`), left out of the table's rows and totals and of the bundles' sums; nothing is
-//!   deleted. One whose total differs is not merged: both are flagged (`copy_conflict`) for
-//!   review. Groups are recomputed whenever a member's fields change or one is disposed of.
+//!   (`copy_of`) when both totals are known and equal, left out of the table's rows and totals
+//!   and of the bundles' sums; nothing is deleted. One whose total differs or is unknown is not
+//!   merged: both are flagged (`copy_conflict`) for review. Groups are recomputed whenever a
+//!   member's fields change or one is disposed of; a number shared by more than [`MAX_GROUP`]
+//!   documents groups nothing.
 //! - lifecycle statuses (from CDAR messages, or set by the owner) attach to the invoice's
-//!   original; a status whose invoice is not in the vault yet waits, unlinked, and attaches when
-//!   the invoice arrives. A disposed invoice takes its statuses with it (unless a copy remains to
-//!   carry them); a disposed message takes the statuses it brought.
+//!   original. A message's status attaches only to an invoice whose seller is the issuer it
+//!   names (and of the invoice date it gives, if any): a number alone is anyone's; until such an
+//!   invoice is in the vault, it waits, unattached. A status dated more than a day ahead is not
+//!   recorded. The latest status is the one of the latest day, then the latest
+//!   recorded. A disposed invoice takes its statuses with it (unless a copy remains to carry
+//!   them); a disposed message takes the statuses it brought. Messages are not signed: the
+//!   detail names the message each status came from.
 //! - all of this is derived data, written in the transaction that changed its inputs.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,6 +75,10 @@ pub(crate) fn refresh(tx: &Connection, doc_id: &str, effective: &Value) -> Resul
     let invoice = is_invoice_format(format);
     let credit = get(effective, "type_code").is_some_and(is_credit_note);
     let due = get(effective, "due_date").filter(|d| crate::support::dates::parse_ymd(d).is_some());
+    // Something is owed: not a credit note, and not an invoice that says nothing is due.
+    let nothing_due = get(effective, "amount_due")
+        .and_then(fields::scaled_e4)
+        .is_some_and(|v| v == 0);
     let key = invoice
         .then(|| get(effective, "number").and_then(number_key))
         .flatten();
@@ -91,7 +102,7 @@ pub(crate) fn refresh(tx: &Connection, doc_id: &str, effective: &Value) -> Resul
             doc_id,
             direction_of(effective, &owner).as_str(),
             due,
-            invoice && !credit,
+            invoice && !credit && !nothing_due,
             key,
             seller_ids
         ],
@@ -99,6 +110,11 @@ pub(crate) fn refresh(tx: &Connection, doc_id: &str, effective: &Value) -> Resul
     if let Some(old) = old_key.filter(|o| Some(o) != key.as_ref()) {
         tx.execute(
             "UPDATE doc_fields SET copy_of = NULL, copy_conflict = 0 WHERE doc_id = ?1",
+            [doc_id],
+        )?;
+        // A platform's statuses named the old number: they wait for an invoice that has it.
+        tx.execute(
+            "UPDATE invoice_statuses SET doc_id = NULL WHERE doc_id = ?1 AND source = 'platform'",
             [doc_id],
         )?;
         regroup(tx, &old, None)?;
@@ -122,7 +138,13 @@ struct Member {
     keys: BTreeSet<String>,
     name: String,
     total: Option<i64>,
+    credit: bool,
+    date: Option<String>,
 }
+
+/// Most documents one number may have for them to be grouped: beyond, the number is not an
+/// invoice's (a receipt's "1", a misread) and grouping would cost every import a long walk.
+const MAX_GROUP: usize = 50;
 
 fn same_seller(a: &Member, b: &Member) -> bool {
     if !a.keys.is_empty() && !b.keys.is_empty() {
@@ -136,11 +158,13 @@ fn same_seller(a: &Member, b: &Member) -> bool {
 fn clusters(tx: &Connection, key: &str, exclude: Option<&str>) -> Result<Vec<Vec<Member>>> {
     let mut stmt = tx.prepare_cached(
         "SELECT f.doc_id, COALESCE(f.format, ''), d.rowid, f.total_e4,
-                COALESCE(f.seller_ids, ''), COALESCE(f.seller_name, '')
-         FROM doc_fields f JOIN documents d ON d.id = f.doc_id WHERE f.copy_key = ?1",
+                COALESCE(f.seller_ids, ''), COALESCE(f.seller_name, ''),
+                COALESCE(f.type_code, ''), f.issue_date
+         FROM doc_fields f JOIN documents d ON d.id = f.doc_id WHERE f.copy_key = ?1
+         LIMIT ?2",
     )?;
     let mut members: Vec<Member> = stmt
-        .query_map([key], |r| {
+        .query_map(params![key, MAX_GROUP as i64 + 1], |r| {
             let format: String = r.get(1)?;
             let ids: String = r.get(4)?;
             let name: String = r.get(5)?;
@@ -155,17 +179,28 @@ fn clusters(tx: &Connection, key: &str, exclude: Option<&str>) -> Result<Vec<Vec
                     .map(str::to_owned)
                     .collect(),
                 name: name_key(&name),
+                credit: is_credit_note(&r.get::<_, String>(6)?),
+                date: r.get(7)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     members.retain(|m| Some(m.id.as_str()) != exclude);
+    if members.len() > MAX_GROUP {
+        // Each stands alone (see MAX_GROUP).
+        return Ok(members.into_iter().map(|m| vec![m]).collect());
+    }
     members.sort_by_key(|m| (!m.einvoice, m.rowid));
+    // A document joins a group when it is the same kind of document (invoice or credit note)
+    // of the same date from the same seller as the group's original: never through another
+    // member (a document with only a name would bridge two companies of that name).
     let mut out: Vec<Vec<Member>> = Vec::new();
     for m in members {
-        match out
-            .iter_mut()
-            .find(|c| c.iter().any(|o| same_seller(o, &m)))
-        {
+        let same_invoice = |o: &Member| {
+            same_seller(o, &m)
+                && o.credit == m.credit
+                && (o.date.is_none() || m.date.is_none() || o.date == m.date)
+        };
+        match out.iter_mut().find(|c| same_invoice(&c[0])) {
             Some(c) => c.push(m),
             None => out.push(vec![m]),
         }
@@ -182,13 +217,12 @@ fn regroup(tx: &Connection, key: &str, exclude: Option<&str>) -> Result<()> {
     )?;
     for group in &groups {
         let original = &group[0];
-        let conflict = group
-            .iter()
-            .any(|m| m.total.is_some() && original.total.is_some() && m.total != original.total);
+        // A copy only when both totals are known and equal: a total OCR missed is not a match.
+        let agrees = |m: &Member| m.total.is_some() && m.total == original.total;
+        let conflict = group[1..].iter().any(|m| !agrees(m));
         set.execute(params![original.id, Option::<String>::None, conflict])?;
         for m in &group[1..] {
-            let agrees = m.total.is_none() || original.total.is_none() || m.total == original.total;
-            if agrees {
+            if agrees(m) {
                 set.execute(params![m.id, original.id, false])?;
                 tx.execute(
                     "UPDATE invoice_statuses SET doc_id = ?2 WHERE doc_id = ?1",
@@ -213,22 +247,21 @@ fn link_waiting(tx: &Connection, key: &str, groups: &[Vec<Member>]) -> Result<()
         return Ok(());
     }
     let mut stmt = tx.prepare_cached(
-        "SELECT id, issuer FROM invoice_statuses WHERE copy_key = ?1 AND doc_id IS NULL",
+        "SELECT id, issuer, invoice_date FROM invoice_statuses
+         WHERE copy_key = ?1 AND doc_id IS NULL",
     )?;
-    let waiting: Vec<(i64, String)> = stmt
-        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let waiting: Vec<(i64, String, Option<String>)> = stmt
+        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (id, issuer) in waiting {
+    for (id, issuer, date) in waiting {
+        // The issuer must be named and be the invoice's seller (a number alone is anyone's),
+        // and the invoice's date, when the message gives it, must be the invoice's.
         let ids: Vec<String> = serde_json::from_str(&issuer).unwrap_or_default();
         let keys: BTreeSet<String> = ids.iter().flat_map(|i| direction::id_keys(i)).collect();
-        let target = if keys.is_empty() {
-            (groups.len() == 1).then(|| &groups[0][0])
-        } else {
-            groups
-                .iter()
-                .map(|g| &g[0])
-                .find(|o| direction::same_company(&o.keys, &keys))
-        };
+        let target = groups.iter().map(|g| &g[0]).find(|o| {
+            direction::same_company(&o.keys, &keys)
+                && (date.is_none() || o.date.is_none() || o.date == date)
+        });
         if let Some(t) = target {
             tx.execute(
                 "UPDATE invoice_statuses SET doc_id = ?2 WHERE id = ?1",
@@ -243,7 +276,8 @@ fn link_waiting(tx: &Connection, key: &str, groups: &[Vec<Member>]) -> Result<()
 fn refresh_status(tx: &Connection, doc_id: &str) -> Result<()> {
     tx.execute(
         "UPDATE doc_fields SET status = (SELECT status FROM invoice_statuses
-             WHERE doc_id = ?1 ORDER BY at DESC, id DESC LIMIT 1)
+             WHERE doc_id = ?1 ORDER BY substr(at, 1, 10) DESC, recorded_at DESC, id DESC
+             LIMIT 1)
          WHERE doc_id = ?1",
         [doc_id],
     )?;
@@ -271,6 +305,17 @@ fn record_lifecycle(tx: &Connection, message_id: &str, effective: &Value) -> Res
         .cloned()
         .unwrap_or_default();
     let now = crate::storage::audit::now_rfc3339();
+    // A status without a date takes the time the message was imported (stable across
+    // re-extractions); one dated more than a day ahead is not recorded (no platform reports
+    // tomorrow's payment: a wrong clock, or a forgery meant to stay the latest status).
+    let imported_at: String = tx.query_row(
+        "SELECT imported_at FROM documents WHERE id = ?1",
+        [message_id],
+        |r| r.get(0),
+    )?;
+    let tomorrow = crate::records::retention::today()
+        .saturating_add(time::Duration::days(1))
+        .to_string();
     let mut keys = BTreeSet::new();
     for e in entries {
         let s = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
@@ -288,16 +333,21 @@ fn record_lifecycle(tx: &Connection, message_id: &str, effective: &Value) -> Res
                     .collect()
             })
             .unwrap_or_default();
+        let at = s("date").unwrap_or_else(|| imported_at.clone());
+        if at.get(..10).is_none_or(|day| day > tomorrow.as_str()) {
+            continue;
+        }
         tx.execute(
-            "INSERT INTO invoice_statuses (doc_id, copy_key, issuer, status, code, at, reason,
-                 source, message_id, recorded_at)
-             VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, 'platform', ?7, ?8)",
+            "INSERT INTO invoice_statuses (doc_id, copy_key, issuer, invoice_date, status, code,
+                 at, reason, source, message_id, recorded_at)
+             VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'platform', ?8, ?9)",
             params![
                 key,
                 serde_json::to_string(&issuer).unwrap_or_else(|_| "[]".into()),
+                s("issue_date"),
                 status::name_of_code(&code),
                 code,
-                s("date").unwrap_or_else(|| now.clone()),
+                at,
                 s("reason"),
                 message_id,
                 now
@@ -441,7 +491,7 @@ fn copy_refs(
 pub(crate) fn statuses(conn: &Connection, doc_id: &str) -> Result<Vec<StatusEntry>> {
     let mut stmt = conn.prepare_cached(
         "SELECT status, code, at, source, reason, message_id FROM invoice_statuses
-         WHERE doc_id = ?1 ORDER BY at, id",
+         WHERE doc_id = ?1 ORDER BY substr(at, 1, 10), recorded_at, id",
     )?;
     let rows = stmt.query_map([doc_id], |r| {
         Ok(StatusEntry {
@@ -535,7 +585,8 @@ impl Vault {
         }
         if let Some(p) = payment {
             let (cond, dates) = status::payment_condition(p)?;
-            sql.push_str(&format!(" AND {cond}"));
+            // What is owed counts each invoice once.
+            sql.push_str(&format!(" AND f.copy_of IS NULL AND {cond}"));
             let today = crate::records::retention::today();
             if dates >= 1 {
                 args.push(Box::new(today.to_string()));

@@ -34,19 +34,18 @@ pub const COLUMNS: [&str; 13] = [
     "Fichier",
 ];
 
-/// `YYYY-MM-DD` as the FEC writes dates (`YYYYMMDD`); empty when absent.
+/// A real `YYYY-MM-DD` date as the FEC writes dates (`YYYYMMDD`); empty otherwise.
 fn fec_date(d: Option<&str>) -> String {
-    d.map(|d| d.replace('-', "")).unwrap_or_default()
+    d.filter(|d| crate::support::dates::parse_ymd(d).is_some())
+        .map(|d| d.replace('-', ""))
+        .unwrap_or_default()
 }
 
-/// A decimal with a comma, negated for a credit note.
-fn amount(d: Decimal, credit_note: bool) -> String {
-    let d = if credit_note && !d.is_zero() {
-        Decimal::parse(&format!("-{}", d.to_plain_string().trim_start_matches('-'))).unwrap_or(d)
-    } else {
-        d
-    };
-    d.to_plain_string().replace('.', ",")
+/// An amount with a decimal comma (negated when `negate`), empty when unknown.
+fn amount(d: Option<Decimal>, negate: bool) -> String {
+    d.map(|d| if negate { d.negated() } else { d })
+        .map(|d| d.to_plain_string().replace('.', ","))
+        .unwrap_or_default()
 }
 
 /// The SIREN in a party's identifiers, if any.
@@ -59,9 +58,11 @@ fn siren(fields: &serde_json::Value, party: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Whether a row gets accounting lines.
+/// Whether a row gets accounting lines: not a copy, a purchase or a sale, and not in conflict
+/// with another document of the same number (which of the two is right is for the owner to
+/// say; booking both would count the invoice twice).
 pub(super) fn booked(r: &Row) -> bool {
-    r.copy_of.is_none() && r.direction != Direction::Unknown
+    r.copy_of.is_none() && r.direction != Direction::Unknown && !r.copy_conflict
 }
 
 /// `ecritures.csv` for the rows of a bundle.
@@ -77,15 +78,26 @@ pub(super) fn ecritures_csv(rows: &[Row]) -> Vec<u8> {
         let vat_id = get(f, &format!("{party}.vat_id")).unwrap_or_default();
         let siren = siren(f, party);
         let number = r.number.clone().unwrap_or_default();
-        let date = fec_date(Some(&r.date));
+        // The invoice's own date: the import date the bundle orders by is not a piece date.
+        let date = fec_date(get(f, "issue_date"));
         let due = fec_date(r.due_date.as_deref());
         let currency = r.currency.clone().unwrap_or_default();
-        for line in vat::booking_lines(f) {
+        let lines = vat::booking_lines(f);
+        // A credit note reduces: its amounts are negative, as a whole (printed positive, as
+        // EN 16931 has them, they are negated; printed negative already, kept).
+        let total = Decimal::parse("0").and_then(|zero| {
+            lines
+                .iter()
+                .filter_map(|l| l.gross.or(l.net))
+                .try_fold(zero, Decimal::checked_add)
+        });
+        let negate = r.credit_note && total.is_some_and(|t| !t.to_plain_string().starts_with('-'));
+        for line in lines {
             let amounts = [
-                amount(line.net, r.credit_note),
+                amount(line.net, negate),
                 line.rate.replace('.', ","),
-                amount(line.vat, r.credit_note),
-                amount(line.gross, r.credit_note),
+                amount(line.vat, negate),
+                amount(line.gross, negate),
             ];
             t.row([
                 Cell::Text(journal),

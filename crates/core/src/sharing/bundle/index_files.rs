@@ -48,6 +48,9 @@ pub(super) struct Row {
     pub(super) due_date: Option<String>,
     /// The original's document id when this document is a copy of it (then left out of sums).
     pub(super) copy_of: Option<String>,
+    /// Another document has its number and seller but another total (to review).
+    #[serde(skip)]
+    pub(super) copy_conflict: bool,
     /// A credit note (by its type code): its positive amounts are subtracted from the sums.
     #[serde(skip)]
     pub(super) credit_note: bool,
@@ -215,6 +218,7 @@ struct Readme<'a> {
     sales: usize,
     unknown: usize,
     copies: usize,
+    conflicts: usize,
     documents: Vec<Document<'a>>,
     months: Vec<MonthTotal>,
     rates: Vec<RateTotal>,
@@ -351,6 +355,7 @@ pub(super) fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
         sales: count(Direction::Sale),
         unknown: count(Direction::Unknown),
         copies: rows.iter().filter(|r| r.copy_of.is_some()).count(),
+        conflicts: rows.iter().filter(|r| r.copy_conflict).count(),
         documents,
         months,
         rates,
@@ -423,6 +428,7 @@ mod tests {
             status: None,
             due_date: None,
             copy_of: None,
+            copy_conflict: false,
             credit_note,
             fields: serde_json::json!({}),
         };
@@ -484,6 +490,7 @@ mod tests {
             status: Some(h("status")),
             due_date: Some(h("due")),
             copy_of: None,
+            copy_conflict: false,
             credit_note: false,
             fields: serde_json::json!({}),
         };

@@ -37,6 +37,9 @@ pub(super) struct Candidate {
     pub(super) fields: Value,
     pub(super) fields_digest: String,
     pub(super) invoice: crate::vault::invoices::InvoiceInfo,
+    /// Another document of the same invoice this recipient already received (with
+    /// `since_last`): this one is then listed as its copy, not booked again.
+    pub(super) sent_as: Option<String>,
 }
 
 /// What each chosen document is a copy of inside the bundle: its original when the original is
@@ -50,6 +53,9 @@ pub(super) fn copies_within(chosen: &[Candidate]) -> Vec<Option<String>> {
     chosen
         .iter()
         .map(|c| {
+            if let Some(sent) = &c.sent_as {
+                return Some(sent.clone());
+            }
             let original = c.invoice.copy_of.as_ref()?.id.as_str();
             if included.contains(original) {
                 return Some(original.to_owned());
@@ -121,10 +127,26 @@ impl Vault {
                 fields: details.fields,
                 fields_digest,
                 invoice: details.invoice,
+                sent_as: None,
             });
         }
         out.sort_by(|a, b| (&a.date, &a.doc.id).cmp(&(&b.date, &b.doc.id)));
         Ok((out, restricted))
+    }
+
+    /// Was this document, in any version, sent to `recipient`?
+    fn ever_sent(&self, recipient: &str, doc_id: &str) -> Result<bool> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT b.recipient FROM bundle_documents bd JOIN bundles b ON b.id = bd.bundle_id
+             WHERE bd.doc_id = ?1",
+        )?;
+        let rows = stmt.query_map([doc_id], |r| r.get::<_, String>(0))?;
+        for r in rows {
+            if same_text(&r?, recipient) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Was this document, with this content and these fields, already sent to `recipient`?
@@ -170,12 +192,27 @@ impl Vault {
         let (candidates, restricted_skipped) = self.bundle_candidates(&from, &to, &categories)?;
         let mut chosen = Vec::new();
         let mut unchanged_skipped = 0;
-        for c in candidates {
+        for mut c in candidates {
             if req.since_last && self.already_sent(&recipient, &c)? {
                 unchanged_skipped += 1;
-            } else {
-                chosen.push(c);
+                continue;
             }
+            if req.since_last {
+                // The PDF went in an earlier bundle and its Factur-X (now the original) comes
+                // in this one: the accountant has booked the invoice already.
+                let original = c.invoice.copy_of.as_ref().map(|o| o.id.clone());
+                let group = original
+                    .into_iter()
+                    .chain(c.invoice.copies.iter().map(|o| o.id.clone()))
+                    .filter(|id| *id != c.doc.id);
+                for id in group {
+                    if self.ever_sent(&recipient, &id)? {
+                        c.sent_as = Some(id);
+                        break;
+                    }
+                }
+            }
+            chosen.push(c);
         }
         Ok(Selection {
             from,

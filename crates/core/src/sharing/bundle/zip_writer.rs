@@ -146,6 +146,7 @@ impl Vault {
                 status: c.invoice.status.clone(),
                 due_date: field(&c.fields, "due_date"),
                 copy_of,
+                copy_conflict: !c.invoice.conflicts.is_empty(),
                 credit_note: field(&c.fields, "type_code")
                     .is_some_and(|t| crate::records::fields::is_credit_note(&t)),
                 fields: c.fields.clone(),
@@ -187,6 +188,8 @@ impl Vault {
             ("purchases.csv", Direction::Purchase),
             ("sales.csv", Direction::Sale),
         ] {
+            // Only when there are some (with a password, the names of entries are in the clear:
+            // that the bundle has purchases, or sales, is all they tell).
             if rows.iter().any(|r| r.direction == d) {
                 extras.push((name, index_csv(&rows, req.decimal_comma, Some(d))));
             }
