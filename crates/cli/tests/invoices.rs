@@ -99,19 +99,26 @@ fn the_ecritures_preset_books_each_rate_of_a_ubl_invoice() {
     env.ok(&["config", "owner-ids", "DE123456789"]);
     env.import(&ubl);
     env.grant_consent(&[]);
-    let out = env.path("b.zip");
-    env.ok(&[
-        "bundle",
-        "create",
-        "--recipient",
-        "Cabinet Martin",
-        "--period",
-        "2018",
-        "--preset",
-        "ecritures",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    // `bundle create` for 2018 into `name`, with `--preset` when given.
+    let create = |name: &str, preset: Option<&str>| {
+        let out = env.path(name);
+        let mut args = vec![
+            "bundle",
+            "create",
+            "--recipient",
+            "Cabinet Martin",
+            "--period",
+            "2018",
+        ];
+        if let Some(p) = preset {
+            args.extend(["--preset", p]);
+        }
+        let out_s = out.to_string_lossy().into_owned();
+        args.extend(["--out", &out_s]);
+        (env.run(&args), out)
+    };
+    let (done, out) = create("b.zip", Some("ecritures"));
+    assert!(done.status.success(), "{}", common::stderr(&done));
     let csv = zip_entry(&out, "ecritures.csv").expect("ecritures.csv");
     let mut lines = csv.trim_start_matches('\u{feff}').lines();
     assert_eq!(
@@ -130,30 +137,10 @@ fn the_ecritures_preset_books_each_rate_of_a_ubl_invoice() {
     env.ok(&["bundle", "verify", out.to_str().unwrap()]);
 
     // The generic preset (the default) has no ecritures.csv; an unknown one is refused.
-    let plain = env.path("generic.zip");
-    env.ok(&[
-        "bundle",
-        "create",
-        "--recipient",
-        "Cabinet Martin",
-        "--period",
-        "2018",
-        "--out",
-        plain.to_str().unwrap(),
-    ]);
+    let (done, plain) = create("generic.zip", None);
+    assert!(done.status.success());
     assert!(zip_entry(&plain, "ecritures.csv").is_none());
-    let bad = env.run(&[
-        "bundle",
-        "create",
-        "--recipient",
-        "Cabinet Martin",
-        "--period",
-        "2018",
-        "--preset",
-        "fec",
-        "--out",
-        env.path("x.zip").to_str().unwrap(),
-    ]);
+    let (bad, _) = create("x.zip", Some("fec"));
     assert!(!bad.status.success());
     assert!(common::stderr(&bad).contains("generic, ecritures"));
 }
