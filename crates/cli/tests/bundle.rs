@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::Env;
+use common::{Env, bundle_create_args as create_args};
 use serde_json::Value;
 
 fn fixture(name: &str) -> String {
@@ -13,22 +13,6 @@ fn fixture(name: &str) -> String {
 
 /// The whole year 2026, as `--from` and `--to` flags.
 const YEAR_2026: [&str; 4] = ["--from", "2026-01-01", "--to", "2026-12-31"];
-
-/// `bundle create` for "Cabinet Martin" over `period` into `out`, then `extra` flags.
-fn create_args<'a>(period: &'a str, out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "bundle",
-        "create",
-        "--recipient",
-        "Cabinet Martin",
-        "--period",
-        period,
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    args
-}
 
 /// `bundle verify` of `bundle` with the password in the file `pw`, which must succeed.
 fn verify_with_password(env: &Env, bundle: &Path, pw: &Path) {

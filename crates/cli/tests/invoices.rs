@@ -102,20 +102,11 @@ fn the_ecritures_preset_books_each_rate_of_a_ubl_invoice() {
     // `bundle create` for 2018 into `name`, with `--preset` when given.
     let create = |name: &str, preset: Option<&str>| {
         let out = env.path(name);
-        let mut args = vec![
-            "bundle",
-            "create",
-            "--recipient",
-            "Cabinet Martin",
-            "--period",
-            "2018",
-        ];
-        if let Some(p) = preset {
-            args.extend(["--preset", p]);
-        }
-        let out_s = out.to_string_lossy().into_owned();
-        args.extend(["--out", &out_s]);
-        (env.run(&args), out)
+        let extra: Vec<&str> = preset.map(|p| vec!["--preset", p]).unwrap_or_default();
+        (
+            env.run(&common::bundle_create_args("2018", &out, &extra)),
+            out,
+        )
     };
     let (done, out) = create("b.zip", Some("ecritures"));
     assert!(done.status.success(), "{}", common::stderr(&done));

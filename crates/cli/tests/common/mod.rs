@@ -216,3 +216,19 @@ impl Env {
         self.vault.join("index.db")
     }
 }
+
+/// `bundle create` for "Cabinet Martin" over `period` into `out`, then `extra` flags.
+pub fn bundle_create_args<'a>(period: &'a str, out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "bundle",
+        "create",
+        "--recipient",
+        "Cabinet Martin",
+        "--period",
+        period,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args
+}

@@ -100,13 +100,7 @@ pub fn validate(field: &str, value: Option<&str>) -> Result<Option<String>> {
                 format: "YYYY-MM-DD".into(),
             }));
         }
-        "total_without_vat" | "total_vat" | "total_with_vat" | "amount_due" => {
-            let v = v.replace(',', ".");
-            if coffre_extract::amount::Decimal::parse(&v).is_none() || v.contains('+') {
-                return Err(bad(Why::NotAnAmount { value: value() }));
-            }
-            v
-        }
+        "total_without_vat" | "total_vat" | "total_with_vat" | "amount_due" => amount(field, v)?,
         "currency" => {
             let up = v.to_ascii_uppercase();
             if up.len() != 3 || !up.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -129,6 +123,21 @@ pub fn validate(field: &str, value: Option<&str>) -> Result<Option<String>> {
         _ => v.to_owned(),
     };
     Ok(Some(v))
+}
+
+/// An amount the owner typed (`1234,50` or `1234.50`) as an exact decimal with a dot; refused
+/// when it is not one (no sign `+`, no spaces, no formula).
+pub fn amount(field: &str, v: &str) -> Result<String> {
+    let dotted = v.trim().replace(',', ".");
+    if coffre_extract::amount::Decimal::parse(&dotted).is_none() || dotted.contains('+') {
+        return Err(Error::invalid(
+            field,
+            Why::NotAnAmount {
+                value: v.trim().to_owned(),
+            },
+        ));
+    }
+    Ok(dotted)
 }
 
 /// The value at a field path (`seller.name`) of an extraction JSON.

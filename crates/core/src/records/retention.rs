@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 
 use crate::error::Why;
+use crate::records::direction::Direction;
 use crate::{Error, Result};
 
 /// What kind of document, for retention.
@@ -71,23 +72,15 @@ impl Category {
     }
 
     /// A first guess from the extracted data: credit notes by type code, invoices by format,
-    /// issued when the seller is the owner (one of `owner_ids`: VAT ids, SIREN/SIRET), images as
-    /// receipts.
-    pub fn guess(fields: &serde_json::Value, owner_ids: &[String]) -> Category {
+    /// issued when the document is a sale (its `direction`, see [`crate::records::direction`]),
+    /// images as receipts.
+    pub fn guess(fields: &serde_json::Value, direction: Direction) -> Category {
         let get = |p: &str| crate::records::fields::get(fields, p);
         let format = get("format").unwrap_or("other");
         if get("type_code").is_some_and(crate::records::fields::is_credit_note) {
             return Category::CreditNote;
         }
-        let seller_is_owner = [get("seller.vat_id"), get("seller.legal_id")]
-            .into_iter()
-            .flatten()
-            .any(|id| {
-                let id = normalise_id(id);
-                owner_ids.iter().any(|o| {
-                    !o.is_empty() && (id == normalise_id(o) || id.starts_with(&normalise_id(o)))
-                })
-            });
+        let seller_is_owner = direction == Direction::Sale;
         match format {
             "factur-x" | "ubl" | "cii" | "pdf-text" | "pdf-scan" | "image"
                 if get("number").is_some()
@@ -103,13 +96,6 @@ impl Category {
             _ => Category::Other,
         }
     }
-}
-
-fn normalise_id(s: &str) -> String {
-    s.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_uppercase()
 }
 
 /// Whose rules apply.
@@ -423,32 +409,23 @@ mod tests {
 
     #[test]
     fn categories_are_guessed_from_the_data() {
-        let owner = vec!["FR44732829320".to_owned()];
+        let owner = crate::records::direction::Owner {
+            ids: vec!["FR44732829320".to_owned()],
+            names: Vec::new(),
+        };
         let inv = |seller_vat: &str, code: &str| json!({"format": "ubl", "number": "1", "type_code": code, "seller": {"vat_id": seller_vat}});
+        let guess = |f: &serde_json::Value| {
+            Category::guess(f, crate::records::direction::decide(f, &owner))
+        };
+        assert_eq!(guess(&inv("DE123", "380")), Category::InvoiceReceived);
         assert_eq!(
-            Category::guess(&inv("DE123", "380"), &owner),
-            Category::InvoiceReceived
-        );
-        assert_eq!(
-            Category::guess(&inv("FR 44 732 829 320", "380"), &owner),
+            guess(&inv("FR 44 732 829 320", "380")),
             Category::InvoiceIssued
         );
-        assert_eq!(
-            Category::guess(&inv("DE123", "381"), &owner),
-            Category::CreditNote
-        );
-        assert_eq!(
-            Category::guess(&json!({"format": "image"}), &owner),
-            Category::Receipt
-        );
-        assert_eq!(
-            Category::guess(&json!({"format": "pdf-text"}), &owner),
-            Category::Other
-        );
-        assert_eq!(
-            Category::guess(&json!({"format": "other"}), &owner),
-            Category::Other
-        );
+        assert_eq!(guess(&inv("DE123", "381")), Category::CreditNote);
+        assert_eq!(guess(&json!({"format": "image"})), Category::Receipt);
+        assert_eq!(guess(&json!({"format": "pdf-text"})), Category::Other);
+        assert_eq!(guess(&json!({"format": "other"})), Category::Other);
         assert_eq!(
             Category::parse("credit-note").unwrap(),
             Category::CreditNote

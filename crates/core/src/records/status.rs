@@ -84,25 +84,34 @@ pub struct StatusEntry {
 }
 
 /// The table's payment filters (`unpaid`, `due-week`, `overdue`, `refused`) as an SQL condition
-/// on `doc_fields f`, with `?` for today's date and for the date a week on (`due-week` only).
-pub fn payment_condition(filter: &str) -> Result<(&'static str, usize)> {
-    const UNPAID: &str = "f.payable = 1 AND COALESCE(f.status, '') NOT IN
-        ('payment-sent', 'paid', 'refused', 'rejected')";
+/// on `doc_fields f` and the values of its `?` (dates relative to `today`).
+pub fn payment_condition(filter: &str, today: time::Date) -> Result<(String, Vec<String>)> {
+    let quoted = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("'{n}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let unpaid = format!(
+        "f.payable = 1 AND COALESCE(f.status, '') NOT IN ({}, {})",
+        quoted(&SETTLED),
+        quoted(&REFUSED)
+    );
     Ok(match filter {
-        "unpaid" => (UNPAID, 0),
+        "unpaid" => (unpaid, Vec::new()),
         "due-week" => (
-            "f.payable = 1 AND COALESCE(f.status, '') NOT IN
-                ('payment-sent', 'paid', 'refused', 'rejected')
-             AND f.due_date >= ? AND f.due_date <= ?",
-            2,
+            format!("{unpaid} AND f.due_date >= ? AND f.due_date <= ?"),
+            vec![
+                today.to_string(),
+                today.saturating_add(time::Duration::days(6)).to_string(),
+            ],
         ),
         "overdue" => (
-            "f.payable = 1 AND COALESCE(f.status, '') NOT IN
-                ('payment-sent', 'paid', 'refused', 'rejected')
-             AND f.due_date < ?",
-            1,
+            format!("{unpaid} AND f.due_date < ?"),
+            vec![today.to_string()],
         ),
-        "refused" => ("f.status IN ('refused', 'rejected')", 0),
+        "refused" => (format!("f.status IN ({})", quoted(&REFUSED)), Vec::new()),
         other => {
             return Err(Error::invalid(
                 "payment",
@@ -127,7 +136,8 @@ mod tests {
         assert_eq!(code_of("paid"), Some("212"));
         assert_eq!(parse_manual("Paid").unwrap(), "paid");
         assert!(parse_manual("other").is_err());
-        assert!(payment_condition("due-week").is_ok());
-        assert!(payment_condition("paid").is_err());
+        let today = time::macros::date!(2026 - 12 - 02);
+        assert!(payment_condition("due-week", today).is_ok());
+        assert!(payment_condition("paid", today).is_err());
     }
 }

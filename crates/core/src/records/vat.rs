@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::Why;
-use crate::records::fields::get;
+use crate::records::fields::{amount, get};
 use crate::{Error, Result};
 
 /// One VAT rate of an invoice.
@@ -27,14 +27,6 @@ pub struct VatLine {
     pub tax_amount: String,
     /// The VAT category code (S, Z, E, AE, ...), when known.
     pub category: Option<String>,
-}
-
-fn amount(field: &str, v: &str) -> Result<String> {
-    let v = v.trim().replace(',', ".");
-    if Decimal::parse(&v).is_none() || v.contains('+') {
-        return Err(Error::invalid(field, Why::NotAnAmount { value: v }));
-    }
-    Ok(v)
 }
 
 /// A rate as written, without trailing zeros (`20.00` → `20`, `5.50` → `5.5`).

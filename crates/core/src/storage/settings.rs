@@ -201,6 +201,7 @@ impl Setting {
             Setting::Jurisdiction
                 | Setting::FiscalYearEnd
                 | Setting::OwnerIds
+                | Setting::OwnerNames
                 | Setting::RetentionYears(_)
         )
     }

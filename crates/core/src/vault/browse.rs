@@ -242,16 +242,9 @@ fn selection(q: &BrowseQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
         ));
     }
     if let Some(p) = nonempty(&q.payment) {
-        let (cond, dates) = crate::records::status::payment_condition(p)?;
+        let (cond, values) = crate::records::status::payment_condition(p, today())?;
         sql.push_str(&format!(" AND {cond}"));
-        if dates >= 1 {
-            args.push(Box::new(today().to_string()));
-        }
-        if dates == 2 {
-            args.push(Box::new(
-                today().saturating_add(time::Duration::days(6)).to_string(),
-            ));
-        }
+        args.extend(values.into_iter().map(|v| Box::new(v) as Box<dyn ToSql>));
     }
     if let Some(c) = nonempty(&q.category) {
         sql.push_str(" AND f.doc_id IN (SELECT doc_id FROM retention WHERE category = ?)");

@@ -22,7 +22,7 @@ use time::Date;
 use crate::error::Why;
 use crate::records::retention::{Category, DateTrust, Policy, format_date, parse_date, today};
 use crate::storage::index::Index;
-use crate::storage::settings::{owner_ids, policy};
+use crate::storage::settings::{owner, policy};
 use crate::vault::Vault;
 use crate::{Error, Result, records::fields, storage::audit};
 
@@ -41,7 +41,10 @@ pub(crate) fn compute_retention(tx: &Connection, doc_id: &str) -> Result<()> {
         .optional()?;
     let category = match existing {
         Some((c, true)) => Category::parse(&c)?,
-        _ => Category::guess(&effective, &owner_ids(tx)?),
+        _ => Category::guess(
+            &effective,
+            crate::vault::invoices::direction_of(&effective, &owner(tx)?),
+        ),
     };
     let imported: String = tx.query_row(
         "SELECT imported_at FROM documents WHERE id = ?1",

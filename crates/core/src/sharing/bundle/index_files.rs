@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::records::direction::Direction;
+use crate::records::vat::rate_text;
 use crate::support::csv::{Cell, Table};
 
 /// One row of the index.
@@ -178,21 +179,6 @@ fn show(d: &Option<Decimal>) -> String {
     d.map_or_else(|| "n/a".to_owned(), Decimal::to_plain_string)
 }
 
-/// A VAT rate as a grouping key: `20.00`, `20.0` and `20` are the same rate.
-fn rate_key(rate: &str) -> String {
-    let r = rate.trim();
-    if Decimal::parse(r).is_some() && r.contains('.') {
-        let t = r.trim_end_matches('0').trim_end_matches('.');
-        if t.is_empty() || t == "-" {
-            "0".to_owned()
-        } else {
-            t.to_owned()
-        }
-    } else {
-        r.to_owned()
-    }
-}
-
 pub(super) struct ReadmeInfo<'a> {
     pub(super) recipient: &'a str,
     pub(super) purpose: Option<&'a str>,
@@ -295,7 +281,7 @@ pub(super) fn readme_html(info: &ReadmeInfo<'_>, rows: &[Row]) -> Vec<u8> {
             add(&mut e[1], r.total_vat.as_deref());
         }
         for line in lines {
-            let rate = rate_key(line.get("rate").and_then(Value::as_str).unwrap_or("?"));
+            let rate = rate_text(line.get("rate").and_then(Value::as_str).unwrap_or("?"));
             let e = rates
                 .entry((rate, cur.clone()))
                 .or_insert_with(|| [zero(), zero()]);
@@ -381,11 +367,11 @@ mod tests {
 
     #[test]
     fn rates_group_by_value() {
-        assert_eq!(rate_key("20.00"), "20");
-        assert_eq!(rate_key(" 5.50"), "5.5");
-        assert_eq!(rate_key("0"), "0");
-        assert_eq!(rate_key("0.00"), "0");
-        assert_eq!(rate_key("?"), "?");
+        assert_eq!(rate_text("20.00"), "20");
+        assert_eq!(rate_text(" 5.50"), "5.5");
+        assert_eq!(rate_text("0"), "0");
+        assert_eq!(rate_text("0.00"), "0");
+        assert_eq!(rate_text("?"), "?");
     }
 
     /// A third party's value for `field`, with every character HTML gives a meaning to.

@@ -86,14 +86,7 @@ pub(crate) fn refresh(tx: &Connection, doc_id: &str, effective: &Value) -> Resul
     let key = invoice
         .then(|| get(effective, "number").and_then(number_key))
         .flatten();
-    let old_key: Option<String> = tx
-        .query_row(
-            "SELECT copy_key FROM doc_fields WHERE doc_id = ?1",
-            [doc_id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten();
+    let old_key = copy_key_of(tx, doc_id)?;
     let seller_ids = party_keys(effective, "seller")
         .into_iter()
         .collect::<Vec<_>>()
@@ -134,41 +127,33 @@ pub(crate) fn refresh(tx: &Connection, doc_id: &str, effective: &Value) -> Resul
     Ok(())
 }
 
-/// Before a document is disposed of: its copies are regrouped without it (a copy becomes the
-/// original and takes its statuses), and the statuses still attached to it go.
-pub(crate) fn before_dispose(tx: &Connection, doc_id: &str) -> Result<()> {
-    let key: Option<String> = tx
+/// A document's copy key, if it has one.
+fn copy_key_of(tx: &Connection, doc_id: &str) -> Result<Option<String>> {
+    Ok(tx
         .query_row(
             "SELECT copy_key FROM doc_fields WHERE doc_id = ?1",
             [doc_id],
             |r| r.get(0),
         )
         .optional()?
-        .flatten();
-    if let Some(key) = key {
-        let groups = clusters(tx, &key, Some(doc_id))?;
-        // The statuses follow the original of the disposed document's seller, if one remains.
-        let own = clusters(tx, &key, None)?
+        .flatten())
+}
+
+/// Before a document is disposed of: its copies are regrouped without it (a copy becomes the
+/// original), its statuses go to the next document of its invoice (which `regroup` hands on to
+/// that one's original), and what is left attached to it goes.
+pub(crate) fn before_dispose(tx: &Connection, doc_id: &str) -> Result<()> {
+    if let Some(key) = copy_key_of(tx, doc_id)? {
+        let heir = clusters(tx, &key, None)?
             .into_iter()
-            .find(|g| g.iter().any(|m| m.id == doc_id));
-        if let Some(own) = own
-            && let Some(heir) = own.iter().find(|m| m.id != doc_id)
-        {
-            let heir_original = groups
-                .iter()
-                .find(|g| g.iter().any(|m| m.id == heir.id))
-                .map(|g| g[0].id.clone());
-            if let Some(h) = heir_original {
-                tx.execute(
-                    "UPDATE invoice_statuses SET doc_id = ?2 WHERE doc_id = ?1",
-                    params![doc_id, h],
-                )?;
-            }
+            .find(|g| g.iter().any(|m| m.id == doc_id))
+            .and_then(|g| g.into_iter().find(|m| m.id != doc_id));
+        if let Some(heir) = heir {
+            tx.execute(
+                "UPDATE invoice_statuses SET doc_id = ?2 WHERE doc_id = ?1",
+                params![doc_id, heir.id],
+            )?;
         }
-        tx.execute(
-            "UPDATE doc_fields SET copy_key = NULL WHERE doc_id = ?1",
-            [doc_id],
-        )?;
         regroup(tx, &key, Some(doc_id))?;
     }
     tx.execute(

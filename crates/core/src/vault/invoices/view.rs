@@ -155,18 +155,14 @@ impl Vault {
             args.push(Box::new(d.as_str()));
         }
         if let Some(p) = payment {
-            let (cond, dates) = status::payment_condition(p)?;
+            let (cond, values) = status::payment_condition(p, crate::records::retention::today())?;
             // What is owed counts each invoice once.
             sql.push_str(&format!(" AND f.copy_of IS NULL AND {cond}"));
-            let today = crate::records::retention::today();
-            if dates >= 1 {
-                args.push(Box::new(today.to_string()));
-            }
-            if dates == 2 {
-                args.push(Box::new(
-                    today.saturating_add(time::Duration::days(6)).to_string(),
-                ));
-            }
+            args.extend(
+                values
+                    .into_iter()
+                    .map(|v| Box::new(v) as Box<dyn rusqlite::ToSql>),
+            );
         }
         let mut stmt = conn.prepare(&sql)?;
         let params: Vec<&dyn rusqlite::ToSql> = args.iter().map(|b| b.as_ref()).collect();
