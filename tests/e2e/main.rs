@@ -619,12 +619,7 @@ fn scheduled_backup(app: &mut App, tmp: &Path) -> Result<()> {
     if first.len() != 1 {
         return Err(format!("the first backup made {first:?}"));
     }
-    // The next whole minute, local time, as the owner would type it.
-    let next = Command::new("date")
-        .args(["-d", "+1 minute", "+%H:%M"])
-        .output()
-        .map_err(|e| e.to_string())?;
-    let at = String::from_utf8_lossy(&next.stdout).trim().to_owned();
+    let at = next_minute()?;
     // Set in Settings as the owner would: every day, at that time.
     app.click("[data-testid=nav-documents]")?;
     app.click("[data-testid=nav-settings]")?;
@@ -639,10 +634,12 @@ fn scheduled_backup(app: &mut App, tmp: &Path) -> Result<()> {
         json!([at]),
     )?;
     app.click_enabled("[data-testid=backup-schedule-save]")?;
-    let next = app.text("[data-testid=backup-next]")?;
-    if !next.contains(&at) {
-        return Err(format!("the next backup shows {next:?}, not {at}"));
-    }
+    // The line changes once the saved schedule comes back from the app.
+    wait_for(&format!("the next backup at {at}"), WAIT, || {
+        app.text("[data-testid=backup-next]")
+            .ok()
+            .filter(|next| next.contains(&at))
+    })?;
     app.shot("settings-backup-schedule")?;
     // Generations are named by the second; rotation keeps one a day, so the scheduled backup
     // shows as a generation of another name.
@@ -653,25 +650,26 @@ fn scheduled_backup(app: &mut App, tmp: &Path) -> Result<()> {
             .then_some(())
     })?;
 
-    app.click("[data-testid=nav-documents]")?;
-    app.click("[data-testid=nav-settings]")?;
-    let after = app.text("[data-testid=settings-backup-status]")?;
-    if after == before {
-        return Err(format!(
-            "Settings still shows {after:?} after the scheduled backup"
-        ));
-    }
+    // The generation's folder is renamed into place before the vault records the backup:
+    // Settings, opened again, shows it soon after.
+    wait_for(
+        &format!("Settings to show another backup than {before:?}"),
+        WAIT,
+        || {
+            app.click("[data-testid=nav-documents]").ok()?;
+            app.click("[data-testid=nav-settings]").ok()?;
+            app.text("[data-testid=settings-backup-status]")
+                .ok()
+                .filter(|after| *after != before)
+        },
+    )?;
     app.shot("settings-scheduled-backup")?;
 
     // The disk unplugged: the next scheduled backup cannot happen, and Settings says it was
     // missed (never into the empty place the disk was).
     let away = tmp.join("backups-unplugged");
     std::fs::rename(&folder, &away).map_err(|e| e.to_string())?;
-    let next = Command::new("date")
-        .args(["-d", "+1 minute", "+%H:%M"])
-        .output()
-        .map_err(|e| e.to_string())?;
-    let at = String::from_utf8_lossy(&next.stdout).trim().to_owned();
+    let at = next_minute()?;
     app.driver.exec(
         "const el = document.querySelector('[data-testid=backup-schedule-time]'); el.value = arguments[0];\
          el.dispatchEvent(new Event('input', {bubbles: true}));\
@@ -686,6 +684,23 @@ fn scheduled_backup(app: &mut App, tmp: &Path) -> Result<()> {
     }
     app.shot("settings-backup-missed")?;
     Ok(())
+}
+
+/// The next whole minute, local time, as the owner would type it ("HH:MM"). Late in a minute
+/// it waits for the next one, so the time is still ahead once the schedule is saved.
+fn next_minute() -> Result<String> {
+    let date = |args: &[&str]| -> Result<String> {
+        let out = Command::new("date")
+            .args(args)
+            .output()
+            .map_err(|e| e.to_string())?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let second: u64 = date(&["+%S"])?.parse().map_err(|e| format!("date: {e}"))?;
+    if second >= 40 {
+        std::thread::sleep(Duration::from_secs(61 - second));
+    }
+    date(&["-d", "+1 minute", "+%H:%M"])
 }
 
 /// A real scan (a JPEG of a third-party invoice, from the shared corpus when it is here and
