@@ -3,7 +3,10 @@
 //! Promises: whatever the user types is turned into a safe FTS5 expression (each word quoted,
 //! matched as a prefix, all words required), so no input is a syntax error; amounts typed as
 //! `1 234,56`, `1.234,56` or `1,234.56` find `1234.56`; results are ranked by BM25 with the
-//! invoice fields weighing most.
+//! invoice fields weighing most, among at most [`RANKED`] matches (the newest) so that a word
+//! found in every document costs what a rare one does; a word typed is also found as the
+//! beginning of longer words, unless it is itself in more than [`RANKED`] documents
+//! ([`expression`]).
 
 use std::sync::LazyLock;
 
@@ -98,21 +101,50 @@ fn normalise_amounts(text: &str) -> String {
         .into_owned()
 }
 
-/// The FTS5 expression for what the user typed, or `None` when it has no searchable word.
-pub fn match_expression(text: &str) -> Option<String> {
+/// The words of what the user typed, each quoted as an FTS5 string.
+fn quoted_words(text: &str) -> Vec<String> {
     // Control characters separate words: FTS5 ends a quoted string at a NUL byte, so one left
     // inside a term would make the expression a syntax error.
     let cleaned: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let normalised = normalise_amounts(&cleaned);
-    let terms: Vec<String> = normalised
+    normalise_amounts(&cleaned)
         .split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
-        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
-        .collect();
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect()
+}
+
+/// The FTS5 expression for what the user typed, every word as a prefix, or `None` when it has
+/// no searchable word.
+pub fn match_expression(text: &str) -> Option<String> {
+    let terms: Vec<String> = quoted_words(text).into_iter().map(|w| w + "*").collect();
     (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// The FTS5 expression for what the user typed, against this index: every word as a prefix,
+/// except a word found as typed in more than [`RANKED`] documents, which is matched as typed.
+/// A prefix makes FTS5 merge the document lists of every word it begins, in full, before the
+/// first result: 12 ms for "EUR" over 100,000 documents, ten times that over a million; a word
+/// that common was typed whole, and counting it as typed stops at `RANKED + 1` documents.
+pub fn expression(conn: &Connection, text: &str) -> Result<Option<String>> {
+    expression_ranking(conn, text, RANKED)
+}
+
+/// [`expression`], with words in more than `ranked` documents matched as typed.
+fn expression_ranking(conn: &Connection, text: &str, ranked: i64) -> Result<Option<String>> {
+    let mut terms = Vec::new();
+    for word in quoted_words(text) {
+        let common: bool = conn.query_row(
+            "SELECT COUNT(*) > ?2 FROM
+               (SELECT 1 FROM doc_fts WHERE doc_fts MATCH ?1 LIMIT ?2 + 1)",
+            rusqlite::params![word, ranked],
+            |r| r.get(0),
+        )?;
+        terms.push(if common { word } else { word + "*" });
+    }
+    Ok((!terms.is_empty()).then(|| terms.join(" ")))
 }
 
 pub(crate) fn date_bound(value: &str, upper: bool) -> Result<String> {
@@ -160,52 +192,23 @@ fn amount_bound(value: &str, key: &str) -> Result<i64> {
     })
 }
 
-/// Runs a search.
-pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
-    let mut sql = String::from(
-        "SELECT d.id, d.name, d.size, d.media_type, d.sha256, d.imported_at,
-                (SELECT p.parent FROM document_parts p WHERE p.child = d.id
-                 ORDER BY p.rowid LIMIT 1), f.number,
-                f.issue_date, f.seller_name, f.total_with_vat, f.currency, f.format,
-                COALESCE(f.needs_review, 0), ",
-    );
+/// Most documents ranked for one search: past this many matches, the newest this many (by
+/// import) that pass the filters are ranked, the rest are not looked at. BM25 tells little
+/// apart among thousands of documents sharing a word, and ranking them all made a word found
+/// in every document the slowest search (158 ms at 100,000 documents); see docs/performance.md.
+pub const RANKED: i64 = 1000;
+
+/// The `WHERE` conditions of the filters over `documents d` and `doc_fields f`, with their
+/// arguments.
+fn filters(conn: &Connection, q: &SearchQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
+    let mut sql = String::new();
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let expr = match_expression(&q.text);
     let any_restricted = !q.include_restricted
         && conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM retention WHERE restricted_reason IS NOT NULL)",
             [],
             |r| r.get::<_, bool>(0),
         )?;
-    let has_filters = any_restricted
-        || q.from.is_some()
-        || q.to.is_some()
-        || q.supplier.is_some()
-        || q.min.is_some()
-        || q.max.is_some()
-        || q.kind.is_some();
-    let limit = q.limit.unwrap_or(50) as i64;
-    match &expr {
-        Some(e) => {
-            // Rank inside the FTS table first; without filters only the best rows are joined.
-            sql.push_str(
-                "m.score FROM (SELECT rowid, bm25(doc_fts, 5.0, 10.0, 1.0) AS score FROM doc_fts
-                               WHERE doc_fts MATCH ?",
-            );
-            args.push(Box::new(e.clone()));
-            if !has_filters {
-                sql.push_str(" ORDER BY score LIMIT ?");
-                args.push(Box::new(limit));
-            }
-            sql.push_str(
-                ") AS m JOIN documents d ON d.rowid = m.rowid
-                 LEFT JOIN doc_fields f ON f.doc_id = d.id WHERE 1",
-            );
-        }
-        None => sql.push_str(
-            "0.0 AS score FROM documents d LEFT JOIN doc_fields f ON f.doc_id = d.id WHERE 1",
-        ),
-    }
     if any_restricted {
         sql.push_str(
             " AND d.id NOT IN (SELECT doc_id FROM retention WHERE restricted_reason IS NOT NULL)",
@@ -258,14 +261,54 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
             }
         }
     }
-    sql.push_str(if expr.is_some() {
-        " ORDER BY m.score, f.issue_date DESC"
-    } else {
-        " ORDER BY f.issue_date DESC, d.imported_at DESC"
-    });
-    sql.push_str(" LIMIT ?");
-    args.push(Box::new(limit));
+    Ok((sql, args))
+}
 
+/// Runs a search.
+pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+    search_ranking(conn, q, RANKED)
+}
+
+/// [`search`], ranking at most `ranked` matches.
+fn search_ranking(conn: &Connection, q: &SearchQuery, ranked: i64) -> Result<Vec<SearchHit>> {
+    const COLUMNS: &str = "SELECT d.id, d.name, d.size, d.media_type, d.sha256, d.imported_at,
+                (SELECT p.parent FROM document_parts p WHERE p.child = d.id
+                 ORDER BY p.rowid LIMIT 1), f.number,
+                f.issue_date, f.seller_name, f.total_with_vat, f.currency, f.format,
+                COALESCE(f.needs_review, 0), ";
+    const JOINED: &str = " JOIN documents d ON d.rowid = m.rowid
+                          LEFT JOIN doc_fields f ON f.doc_id = d.id WHERE 1";
+    const RANK: &str = "SELECT rowid, bm25(doc_fts, 5.0, 10.0, 1.0) AS score FROM doc_fts
+                        WHERE doc_fts MATCH ?";
+    let (filters, filter_args) = filters(conn, q)?;
+    let limit = q.limit.unwrap_or(50) as i64;
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let sql = match expression_ranking(conn, &q.text, ranked)? {
+        Some(e) => {
+            // The newest `ranked` matches that pass the filters (FTS5 walks its lists
+            // newest first and stops there), ranked among themselves.
+            args.push(Box::new(e));
+            args.extend(filter_args);
+            args.push(Box::new(ranked));
+            args.push(Box::new(limit));
+            format!(
+                "WITH c AS (SELECT m.rowid AS rowid, m.score AS score
+                            FROM ({RANK}) AS m{JOINED}{filters}
+                            ORDER BY m.rowid DESC LIMIT ?)
+                 {COLUMNS}c.score FROM c JOIN documents d ON d.rowid = c.rowid
+                 LEFT JOIN doc_fields f ON f.doc_id = d.id
+                 ORDER BY c.score, f.issue_date DESC LIMIT ?"
+            )
+        }
+        None => {
+            args.extend(filter_args);
+            args.push(Box::new(limit));
+            format!(
+                "{COLUMNS}0.0 AS score FROM documents d LEFT JOIN doc_fields f ON f.doc_id = d.id
+                 WHERE 1{filters} ORDER BY f.issue_date DESC, d.imported_at DESC LIMIT ?"
+            )
+        }
+    };
     let mut stmt = conn.prepare(&sql)?;
     let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
     let rows = stmt.query_map(params.as_slice(), |r| {
@@ -295,6 +338,120 @@ impl crate::Vault {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An index with `n` documents whose text is `text(i)` (rowid `i + 1`, dated `2000 + i`
+    /// as years).
+    fn index_of(n: usize, text: impl Fn(usize) -> String) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        for m in crate::storage::schema::MIGRATIONS {
+            conn.execute_batch(m).unwrap();
+        }
+        for i in 0..n {
+            let id = format!("doc{i:03}");
+            conn.execute(
+                "INSERT INTO documents (rowid, id, name, size, media_type, sha256, content_mac,
+                                        imported_at)
+                 VALUES (?1, ?2, ?2, 1, 'application/xml', x'00', ?3, '2026-01-01T00:00:00Z')",
+                rusqlite::params![i as i64 + 1, id, vec![i as u8; 4]],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO doc_fields (doc_id, format, needs_review, issue_date)
+                 VALUES (?1, 'ubl', 0, ?2)",
+                rusqlite::params![id, format!("{}-01-01", 2000 + i)],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO doc_fts (rowid, name, fields, body) VALUES (?1, '', '', ?2)",
+                rusqlite::params![i as i64 + 1, text(i)],
+            )
+            .unwrap();
+        }
+        conn
+    }
+
+    fn ids(hits: &[SearchHit]) -> Vec<&str> {
+        hits.iter().map(|h| h.document.id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_word_in_most_documents_ranks_only_the_newest_matches() {
+        // "facture" everywhere; said three times in documents 5 and 25 (the best BM25).
+        let conn = index_of(30, |i| {
+            if i == 5 || i == 25 {
+                "facture facture facture".into()
+            } else {
+                format!("facture numero {i}")
+            }
+        });
+        let q = |text: &str| SearchQuery {
+            text: text.into(),
+            limit: Some(30),
+            ..Default::default()
+        };
+        // Past 10 matches, the 10 newest are ranked: document 25 first, 5 never looked at.
+        let hits = search_ranking(&conn, &q("facture"), 10).unwrap();
+        assert_eq!(hits.len(), 10);
+        assert_eq!(hits[0].document.id, "doc025");
+        assert!(
+            ids(&hits).iter().all(|id| id >= &"doc020"),
+            "{:?}",
+            ids(&hits)
+        );
+        // Under the bound, every match is ranked: both best ones first.
+        let hits = search_ranking(&conn, &q("facture"), 100).unwrap();
+        assert_eq!(hits.len(), 30);
+        let mut best = ids(&hits[..2]).to_vec();
+        best.sort();
+        assert_eq!(best, ["doc005", "doc025"]);
+        // Filters pick the candidates: the newest 5 of the years asked for (documents 0-9).
+        let filtered = SearchQuery {
+            to: Some("2009".into()),
+            ..q("facture")
+        };
+        let hits = search_ranking(&conn, &filtered, 5).unwrap();
+        assert_eq!(hits.len(), 5);
+        assert_eq!(hits[0].document.id, "doc005");
+        assert!(
+            ids(&hits)
+                .iter()
+                .all(|id| ("doc005".."doc010").contains(id))
+        );
+        // A rare word is found wherever it is.
+        let hits = search_ranking(&conn, &q("numero 3"), 10).unwrap();
+        assert!(ids(&hits).contains(&"doc003"));
+    }
+
+    #[test]
+    fn a_word_in_more_documents_than_are_ranked_is_matched_as_typed() {
+        let conn = index_of(30, |i| match i {
+            7 => "factures groupees".into(),
+            _ => format!("facture numero {i}"),
+        });
+        // 29 documents say "facture": past 10, only as typed; "factur" is in none as typed.
+        assert_eq!(
+            expression_ranking(&conn, "facture factur", 10)
+                .unwrap()
+                .unwrap(),
+            r#""facture" "factur"*"#
+        );
+        assert_eq!(
+            expression_ranking(&conn, "facture", 100).unwrap().unwrap(),
+            r#""facture"*"#
+        );
+        let q = SearchQuery {
+            text: "facture".into(),
+            limit: Some(50),
+            ..Default::default()
+        };
+        assert!(!ids(&search_ranking(&conn, &q, 10).unwrap()).contains(&"doc007"));
+        assert!(ids(&search_ranking(&conn, &q, 100).unwrap()).contains(&"doc007"));
+        let q = SearchQuery {
+            text: "factur".into(),
+            ..q
+        };
+        assert_eq!(search_ranking(&conn, &q, 10).unwrap().len(), 10);
+    }
 
     #[test]
     fn user_text_becomes_a_safe_expression() {
