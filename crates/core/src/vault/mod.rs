@@ -82,6 +82,8 @@ pub struct Vault {
     sealer: Sealer,
     /// A size limit for this unlock session only (`coffre import --max-size`).
     session_max_import: Option<u64>,
+    /// The documents table's memory of its filters (counts, totals, page anchors).
+    browse_cache: std::sync::Mutex<browse::BrowseCache>,
     // Declared last so it is released after everything else is closed.
     _lock: VaultLock,
 }

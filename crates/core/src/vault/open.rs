@@ -357,6 +357,7 @@ impl Vault {
             store,
             sealer,
             session_max_import: None,
+            browse_cache: Default::default(),
             _lock: lock,
         };
         let unfinished = vault.store.clear_tmp()?;

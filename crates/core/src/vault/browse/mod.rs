@@ -2,17 +2,27 @@
 //! whole selection.
 //!
 //! Promises: a page is a stable slice of one ordering (issue date, newest first, documents
-//! without one last, then id), so pages fetched separately join without gaps or repeats while the vault is
-//! unchanged; the count and the totals cover every matching document, not just the page;
-//! restricted documents (GDPR art. 18) appear only when asked for with the `restricted` status;
-//! totals are exact (sums of integer ten-thousandths) and count credit notes negatively.
+//! without one last, then id), so pages fetched separately join without gaps or repeats while
+//! the vault is unchanged; the count and the totals cover every matching document, not just the
+//! page; restricted documents (GDPR art. 18) appear only when asked for with the `restricted`
+//! status; totals are exact (sums of integer ten-thousandths) and count credit notes negatively.
+//!
+//! Cost: a page is found by seeking its first row's sort key in the `(issue_date, doc_id)`
+//! index (keyset paging), from the nearest anchor of the selection ([`cache`]), so a page deep
+//! in the table costs what the first does; counts and totals are remembered per filter and
+//! brought up to date as documents are added.
+
+mod cache;
+
+pub use cache::BrowseCache;
+use cache::{Anchors, PageKey, Selection};
 
 use rusqlite::{Connection, ToSql};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Why;
 use crate::records::retention::{Category, today};
-use crate::vault::search::match_expression;
+use crate::vault::search::{expression, match_expression};
 use crate::{Error, Result};
 
 /// The filters of the documents table; empty strings count as absent.
@@ -119,7 +129,7 @@ pub struct CurrencyTotal {
 
 /// Per-currency sums of totals with VAT, exact (i128 ten-thousandths), credit notes subtracted:
 /// the one way the table and the bundle preview add amounts up.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct CurrencySums(std::collections::BTreeMap<String, (i128, u64)>);
 
 impl CurrencySums {
@@ -210,10 +220,10 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
 
 /// The `WHERE` of a query over `doc_fields f` (no other table is needed: retention conditions
 /// are subqueries, the restricted ones through a small partial index), with its arguments.
-fn selection(q: &BrowseQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
+fn selection(conn: &Connection, q: &BrowseQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
     let mut sql = String::from(" WHERE 1");
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    if let Some(expr) = match_expression(&q.text) {
+    if let Some(expr) = expression(conn, &q.text)? {
         sql.push_str(
             " AND f.doc_id IN (SELECT id FROM documents WHERE rowid IN
                  (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?))",
@@ -322,23 +332,166 @@ fn count(conn: &Connection, q: &BrowseQuery, where_: &str, args: &[Box<dyn ToSql
     Ok(n.max(0) as u64)
 }
 
-/// One page of the documents matching `q`, newest issue date first.
-pub fn page(conn: &Connection, q: &BrowseQuery, offset: u64, limit: u64) -> Result<Page> {
-    let (where_, mut args) = selection(q)?;
-    let total = count(conn, q, &where_, &args)?;
-    let sql = format!(
-        "{COLUMNS}{FROM}{where_}
-         ORDER BY f.issue_date DESC, f.doc_id DESC
-         LIMIT ? OFFSET ?"
-    );
-    args.push(Box::new(limit.min(MAX_PAGE) as i64));
-    args.push(Box::new(offset.min(i64::MAX as u64) as i64));
+/// The cache's name for a selection: its filters as they apply today (the payment and
+/// retention filters compare with today's date).
+fn cache_key(q: &BrowseQuery) -> String {
+    let parts = [
+        q.text.trim(),
+        nonempty(&q.from).unwrap_or(""),
+        nonempty(&q.to).unwrap_or(""),
+        nonempty(&q.seller).unwrap_or(""),
+        nonempty(&q.category).unwrap_or(""),
+        nonempty(&q.status).unwrap_or(""),
+        nonempty(&q.direction).unwrap_or(""),
+        nonempty(&q.payment).unwrap_or(""),
+        if q.copies { "copies" } else { "" },
+    ];
+    format!("{parts:?}@{}", today())
+}
+
+/// Everything the table needs to know of one query.
+struct Query {
+    key: String,
+    where_: String,
+    args: Vec<Box<dyn ToSql>>,
+    text: bool,
+}
+
+impl Query {
+    fn new(conn: &Connection, q: &BrowseQuery) -> Result<Query> {
+        let (where_, args) = selection(conn, q)?;
+        // A word is matched as typed or as a prefix depending on how many documents have it
+        // (`expression`): the key names what the condition says.
+        let key = format!("{}{:?}", cache_key(q), expression(conn, &q.text)?);
+        Ok(Query {
+            key,
+            where_,
+            args,
+            text: match_expression(&q.text).is_some(),
+        })
+    }
+
+    fn cached(&self) -> Selection<'_> {
+        Selection {
+            key: self.key.clone(),
+            where_: &self.where_,
+            args: &self.args,
+            text: self.text,
+        }
+    }
+}
+
+/// The selection's sort keys, in order (an index-only walk when the filters allow it).
+fn build_anchors(conn: &Connection, query: &Query) -> Result<Anchors> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT f.issue_date, f.doc_id FROM doc_fields f{}
+         ORDER BY f.issue_date DESC, f.doc_id DESC",
+        query.where_
+    ))?;
+    let keys = stmt.query_map(params(&query.args).as_slice(), |r| {
+        Ok(PageKey {
+            date: r.get(0)?,
+            id: r.get(1)?,
+        })
+    })?;
+    Anchors::build(keys)
+}
+
+/// Up to `limit` rows from the row with key `from` (included; the first row of the part when
+/// `None`), skipping `skip`, among the dated rows (`dated`) or the undated ones.
+fn seek(
+    conn: &Connection,
+    query: &Query,
+    dated: bool,
+    from: Option<&PageKey>,
+    skip: u64,
+    limit: u64,
+) -> Result<Vec<Row>> {
+    let mut sql = format!("{COLUMNS}{FROM}{}", query.where_);
+    let mut args: Vec<&dyn ToSql> = params(&query.args);
+    let (date, id) = from.map_or((None, None), |k| (k.date.as_ref(), Some(&k.id)));
+    if dated {
+        sql.push_str(" AND f.issue_date IS NOT NULL");
+        if let (Some(date), Some(id)) = (date, id) {
+            // A row-value bound the index `(issue_date, doc_id)` seeks to.
+            sql.push_str(" AND (f.issue_date, f.doc_id) <= (?, ?)");
+            args.push(date);
+            args.push(id);
+        }
+        sql.push_str(" ORDER BY f.issue_date DESC, f.doc_id DESC");
+    } else {
+        sql.push_str(" AND f.issue_date IS NULL");
+        if let Some(id) = id {
+            sql.push_str(" AND f.doc_id <= ?");
+            args.push(id);
+        }
+        sql.push_str(" ORDER BY f.doc_id DESC");
+    }
+    sql.push_str(" LIMIT ? OFFSET ?");
+    let (limit, skip) = (limit as i64, skip.min(i64::MAX as u64) as i64);
+    args.push(&limit);
+    args.push(&skip);
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params(&args).as_slice(), row)?;
+    let rows = stmt.query_map(args.as_slice(), row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One page of the documents matching `q`, newest issue date first.
+pub fn page(
+    conn: &Connection,
+    cache: &mut BrowseCache,
+    q: &BrowseQuery,
+    offset: u64,
+    limit: u64,
+) -> Result<Page> {
+    let query = Query::new(conn, q)?;
+    let entry = cache.entry(conn, &query.cached())?;
+    let total = match entry.count {
+        Some(n) => n,
+        None => *entry
+            .count
+            .insert(count(conn, q, &query.where_, &query.args)?),
+    };
+    let limit = limit.min(MAX_PAGE);
+    if offset >= total || limit == 0 {
+        return Ok(Page {
+            total,
+            offset,
+            rows: Vec::new(),
+        });
+    }
+    // Where to start: the top for the first page, else the nearest anchor before `offset`.
+    let (from, skip, dated) = if offset == 0 {
+        (None, 0, None)
+    } else {
+        if entry.anchors.is_none() {
+            entry.anchors = Some(build_anchors(conn, &query)?);
+        }
+        let anchors = entry.anchors.as_ref().expect("just built");
+        match anchors.before(offset) {
+            Some((key, skip)) => (Some(key.clone()), skip, Some(anchors.dated)),
+            None => (None, offset, Some(anchors.dated)),
+        }
+    };
+    let mut rows = Vec::new();
+    if from.as_ref().is_none_or(|k| k.date.is_some()) {
+        rows = seek(conn, &query, true, from.as_ref(), skip, limit)?;
+    }
+    if (rows.len() as u64) < limit {
+        // On into the rows without a date: from their first row, or from the anchor when the
+        // page starts there.
+        let (from, skip) = match &from {
+            Some(k) if k.date.is_none() => (Some(k), skip),
+            _ if rows.is_empty() => (None, offset.saturating_sub(dated.unwrap_or(0))),
+            _ => (None, 0),
+        };
+        let more = seek(conn, &query, false, from, skip, limit - rows.len() as u64)?;
+        rows.extend(more);
+    }
     Ok(Page {
         total,
         offset,
-        rows: rows.collect::<rusqlite::Result<_>>()?,
+        rows,
     })
 }
 
@@ -367,9 +520,30 @@ pub fn format_e4(v: i128) -> String {
 }
 
 /// The count and per-currency totals of every document matching `q`.
-pub fn totals(conn: &Connection, q: &BrowseQuery) -> Result<Totals> {
-    let (where_, args) = selection(q)?;
-    let count = count(conn, q, &where_, &args)?;
+pub fn totals(conn: &Connection, cache: &mut BrowseCache, q: &BrowseQuery) -> Result<Totals> {
+    let query = Query::new(conn, q)?;
+    let entry = cache.entry(conn, &query.cached())?;
+    let count = match entry.count {
+        Some(n) => n,
+        None => *entry
+            .count
+            .insert(count(conn, q, &query.where_, &query.args)?),
+    };
+    let sums = match &entry.sums {
+        Some(sums) => sums.clone(),
+        None => entry
+            .sums
+            .insert(sums(conn, &query.where_, &query.args)?)
+            .clone(),
+    };
+    Ok(Totals {
+        count,
+        by_currency: sums.into_totals(),
+    })
+}
+
+/// The per-currency sums of the documents matching a selection.
+fn sums(conn: &Connection, where_: &str, args: &[Box<dyn ToSql>]) -> Result<CurrencySums> {
     let mut sums = CurrencySums::default();
     let credit_notes = crate::records::fields::credit_note_sql_list();
     // Summed by SQLite per currency and kind; a sum past i64 (922 billion in ten-thousandths)
@@ -382,7 +556,7 @@ pub fn totals(conn: &Connection, q: &BrowseQuery) -> Result<Totals> {
     );
     let summed: rusqlite::Result<Vec<(String, i64, i64)>> =
         conn.prepare(&grouped).and_then(|mut stmt| {
-            stmt.query_map(params(&args).as_slice(), |r| {
+            stmt.query_map(params(args).as_slice(), |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
             .collect()
@@ -400,22 +574,25 @@ pub fn totals(conn: &Connection, q: &BrowseQuery) -> Result<Totals> {
                  FROM doc_fields f{where_} AND f.total_e4 IS NOT NULL"
             );
             let mut stmt = conn.prepare(&sql)?;
-            let mut rows = stmt.query(params(&args).as_slice())?;
+            let mut rows = stmt.query(params(args).as_slice())?;
             while let Some(r) = rows.next()? {
                 sums.add(&r.get::<_, String>(0)?, r.get(1)?, r.get(2)?);
             }
         }
     }
-    Ok(Totals {
-        count,
-        by_currency: sums.into_totals(),
-    })
+    Ok(sums)
 }
 
 impl crate::Vault {
     /// One page of the documents table (see the module documentation).
     pub fn browse(&self, q: &BrowseQuery, offset: u64, limit: u64) -> Result<Page> {
-        page(self.index.conn(), q, offset, limit)
+        page(
+            self.index.conn(),
+            &mut self.browse_cache(),
+            q,
+            offset,
+            limit,
+        )
     }
 
     /// The table rows of these documents, in the order given.
@@ -425,7 +602,15 @@ impl crate::Vault {
 
     /// The count and totals of the documents matching `q`.
     pub fn browse_totals(&self, q: &BrowseQuery) -> Result<Totals> {
-        totals(self.index.conn(), q)
+        totals(self.index.conn(), &mut self.browse_cache(), q)
+    }
+
+    fn browse_cache(&self) -> std::sync::MutexGuard<'_, BrowseCache> {
+        // The cache holds no invariant a panicking holder could break halfway: figures are
+        // written whole, or not at all.
+        self.browse_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
