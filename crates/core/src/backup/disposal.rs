@@ -12,7 +12,9 @@ use std::fs::{self, File};
 use std::io;
 use std::path::Path;
 
-use super::folder::{copy_blob, generation_ids, hash_file, read_bounded, read_signed_manifest};
+use super::folder::{
+    Durable, copy_blob, generation_ids, hash_file, read_bounded, read_signed_manifest,
+};
 use super::format::{
     GENERATIONS_DIR, MANIFEST_FILE, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, SIGNATURE_FILE,
     blob_path, signature_holds,
@@ -111,7 +113,12 @@ impl Vault {
             let scrub = gen_dir.join(SCRUB_TMP);
             let rewritten = gen_dir.join(INDEX_TMP);
             let _ = fs::remove_file(&rewritten);
-            copy_blob(&gen_dir.join(INDEX_FILE), &scrub, manifest.index.size)?;
+            copy_blob(
+                &gen_dir.join(INDEX_FILE),
+                &scrub,
+                manifest.index.size,
+                Durable::Now,
+            )?;
             crate::storage::index::scrub_snapshot(&scrub, &rewritten, &self.index_key()?, &gone)?;
             let _ = fs::remove_file(&scrub);
             File::open(&rewritten)

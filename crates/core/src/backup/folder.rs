@@ -182,14 +182,21 @@ pub(super) fn read_signed_manifest(
     signature_holds(public_key, &bytes, &sig).then_some(manifest)
 }
 
-/// Copies one blob into the backup (or out of it): temporary name, sync, check against the
-/// source, rename. No more than `max + 1` bytes are read from `src`.
-pub(super) fn copy_blob(src: &Path, dest: &Path, max: u64) -> Result<FileEntry> {
+/// When a copied blob is made durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Durable {
+    /// Synced, and its folder synced, before [`copy_blob`] returns.
+    Now,
+    /// Left to the caller, who syncs all it copied at once ([`crate::support::files::sync_all_of`])
+    /// before anything names the blob.
+    Later,
+}
+
+/// Copies one blob into the backup (or out of it): temporary name, sync and read back (see
+/// [`Durable`]), rename. The hash returned is of the bytes read from `src`, no more than
+/// `max + 1` of them.
+pub(super) fn copy_blob(src: &Path, dest: &Path, max: u64, durable: Durable) -> Result<FileEntry> {
     let shard = dest.parent().expect("blob in a shard");
-    if !shard.exists() {
-        fs::create_dir_all(shard).map_err(Error::io(shard))?;
-        sync_dir(shard.parent().expect("shard in blobs"))?;
-    }
     let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("blob");
     let tmp = shard.join(format!(".{name}.tmp"));
     let result = (|| -> Result<FileEntry> {
@@ -199,11 +206,19 @@ pub(super) fn copy_blob(src: &Path, dest: &Path, max: u64) -> Result<FileEntry> 
                 .map_err(Error::io(src))?
                 .take(max.saturating_add(1)),
         );
-        let mut out = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(Error::io(&tmp))?;
+        let create = || OpenOptions::new().write(true).create_new(true).open(&tmp);
+        let mut out = match create() {
+            // The shard's first blob: its folder is made (and, when synced now, recorded).
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(shard).map_err(Error::io(shard))?;
+                if durable == Durable::Now {
+                    sync_dir(shard.parent().expect("shard in blobs"))?;
+                }
+                create()
+            }
+            other => other,
+        }
+        .map_err(Error::io(&tmp))?;
         let mut sha = crate::format::crypto::sha256();
         let mut buf = vec![0u8; 64 * 1024];
         let mut size = 0u64;
@@ -218,13 +233,16 @@ pub(super) fn copy_blob(src: &Path, dest: &Path, max: u64) -> Result<FileEntry> 
             out.write_all(&buf[..n]).map_err(Error::io(&tmp))?;
             size += n as u64;
         }
-        out.sync_all().map_err(Error::io(&tmp))?;
+        if durable == Durable::Now {
+            out.sync_all().map_err(Error::io(&tmp))?;
+        }
         drop(out);
         let copied = FileEntry {
             sha256: hex::encode(sha.finish()),
             size,
         };
-        if hash_file(&tmp).map_err(Error::io(&tmp))? != copied {
+        // Read back when synced here; a copy synced later is read back by `backup verify`.
+        if durable == Durable::Now && hash_file(&tmp).map_err(Error::io(&tmp))? != copied {
             return Err(Error::backup(
                 BackupFault::Altered,
                 format!(
@@ -238,7 +256,9 @@ pub(super) fn copy_blob(src: &Path, dest: &Path, max: u64) -> Result<FileEntry> 
     match result {
         Ok(entry) => {
             fs::rename(&tmp, dest).map_err(Error::io(dest))?;
-            sync_dir(shard)?;
+            if durable == Durable::Now {
+                sync_dir(shard)?;
+            }
             Ok(entry)
         }
         Err(e) => {

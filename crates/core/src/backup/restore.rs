@@ -8,7 +8,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::folder::{copy_blob, generation_ids, open_regular, read_bounded, read_header};
+use super::folder::{Durable, copy_blob, generation_ids, open_regular, read_bounded, read_header};
 use super::format::{
     FileEntry, GENERATIONS_DIR, MANIFEST_FILE, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Manifest,
     SIGNATURE_FILE, blob_path, public_key, signature_holds, valid_id,
@@ -106,7 +106,7 @@ pub fn backup_restore(dir: &Path, generation: Option<&str>, to: &Path) -> Result
                     ),
                 ));
             }
-            let got = copy_blob(src, dest, expected.size)?;
+            let got = copy_blob(src, dest, expected.size, Durable::Now)?;
             if got != *expected {
                 return Err(Error::backup(
                     BackupFault::Altered,

@@ -24,6 +24,41 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Makes durable at once files written (and renamed into place) without a sync each, with
+/// their folders: on Linux one `syncfs` of the filesystem holding `root` (the files must be
+/// on it); elsewhere each file, then each folder once.
+///
+/// A thousand small files cost a thousand journal commits when synced one by one, and one when
+/// synced together: this is what makes a first backup as fast as restic's packs.
+pub fn sync_all_of(root: &Path, files: &[std::path::PathBuf]) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let dir = File::open(root).map_err(Error::io(root))?;
+        rustix::fs::syncfs(&dir).map_err(|e| Error::io(root)(e.into()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = root;
+        let mut folders = std::collections::BTreeSet::new();
+        for f in files {
+            File::open(f)
+                .and_then(|f| f.sync_all())
+                .map_err(Error::io(f))?;
+            // The file's folder, and the folder above, where that folder may be new.
+            for d in f.ancestors().skip(1).take(2) {
+                folders.insert(d.to_path_buf());
+            }
+        }
+        for d in &folders {
+            sync_dir(d)?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes `data` to a new or truncated `path` and syncs it.
 pub fn write_synced(path: &Path, data: &[u8]) -> Result<()> {
     let mut f = File::create(path).map_err(Error::io(path))?;
