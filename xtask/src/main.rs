@@ -59,7 +59,7 @@ fn dispatch() -> Result<()> {
         "fuzz" => fuzz(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bindings | run [--demo | --vault DIR] | cli [ARGS...] | setup | dist [--debug] | package-check | bench [vault|search|extract|worker|ingest|bundle|backup|ocr|mail|app]... | fuzz [TARGET...] [--seconds N]>"
+                "usage: cargo xtask <test | bindings | run [--demo | --vault DIR] | cli [ARGS...] | setup | dist [--debug] | package-check | bench [--quick] [vault|search|extract|worker|ingest|bundle|backup|ocr|mail|app]... | fuzz [TARGET...] [--seconds N]>"
             );
             bail!("unknown task {task:?}")
         }

@@ -41,8 +41,12 @@ const APT_PACKAGES: &[&str] = &[
     "python3-venv",
     // Bundle tests open AES ZIPs with 7-Zip, as an accountant would.
     "p7zip-full",
-    // The extraction benchmark's baseline (pdftotext, same run).
+    // The baselines of the benchmarks (same run): pdftotext for extraction, restic and rsync
+    // for backups, zip for bundles.
     "poppler-utils",
+    "restic",
+    "rsync",
+    "zip",
     // OCR of scans and photos: Tesseract 5 and its French, English and German models.
     "tesseract-ocr",
     "tesseract-ocr-fra",

@@ -16,6 +16,8 @@
 mod common;
 #[path = "../tests/support/dovecot.rs"]
 mod dovecot;
+#[path = "../../../xtask/src/bench/ratio.rs"]
+mod ratio;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -167,6 +169,14 @@ fn main() {
     println!(
         "  ratio coffre / imaplib       {:>7.2}x  (target: 2.00x)",
         coffre / baseline
+    );
+    ratio::record(
+        "mail fetch over loopback IMAP",
+        coffre,
+        "s",
+        "Python imaplib",
+        baseline,
+        2.0,
     );
     println!(
         "  ratio fetch / import         {:>7.2}x  (what IMAP adds to storing the messages)",

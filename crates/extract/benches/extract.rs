@@ -11,6 +11,9 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+#[path = "../../../xtask/src/bench/ratio.rs"]
+mod ratio;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -236,6 +239,14 @@ fn pdftotext_baseline(docs: &[Doc]) {
             sum_e.as_secs_f64() / sum_p.as_secs_f64(),
             ms(net),
             sum_e.as_secs_f64() / net.as_secs_f64()
+        );
+        ratio::record(
+            "extraction in process: PDFs",
+            ms(sum_e),
+            "ms",
+            "pdftotext",
+            ms(sum_p),
+            1.3,
         );
     }
 }

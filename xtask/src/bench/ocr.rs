@@ -183,6 +183,14 @@ pub(super) fn ocr_bench() -> Result<()> {
         "  target ratio ≤ 1.2: {}",
         if ratio <= 1.2 { "met" } else { "NOT met" }
     );
+    super::ratio::record(
+        "OCR: 300 dpi pages",
+        best.iter().map(|b| b[1]).sum::<f64>(),
+        "s",
+        "tesseract",
+        best.iter().map(|b| b[0]).sum::<f64>(),
+        1.2,
+    );
     println!("peak memory (largest page):");
     println!(
         "  tesseract alone (baseline)   {:>7.1} MiB",
