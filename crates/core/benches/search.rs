@@ -149,7 +149,7 @@ fn main() {
     ];
     // The targets: p95 under 20 ms at 100,000 documents, under 50 ms at 1,000,000.
     let budget = if docs >= 1_000_000 { 50.0 } else { 20.0 };
-    let size = if docs % 1000 == 0 {
+    let size = if docs.is_multiple_of(1000) {
         format!("{}k", docs / 1000)
     } else {
         docs.to_string()

@@ -95,9 +95,8 @@ impl Anchors {
     /// Builds the anchors from the selection's keys, in order.
     pub(super) fn build(keys: impl Iterator<Item = rusqlite::Result<PageKey>>) -> Result<Self> {
         let mut a = Anchors::default();
-        let mut pos = 0u64;
         let mut undated_seen = false;
-        for key in keys {
+        for (pos, key) in (0u64..).zip(keys) {
             let key = key?;
             let first_undated = key.date.is_none() && !undated_seen;
             if key.date.is_some() {
@@ -105,10 +104,9 @@ impl Anchors {
             } else {
                 undated_seen = true;
             }
-            if pos % STEP == 0 || first_undated {
+            if pos.is_multiple_of(STEP) || first_undated {
                 a.marks.push((pos, key));
             }
-            pos += 1;
         }
         Ok(a)
     }
