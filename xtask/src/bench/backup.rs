@@ -76,17 +76,33 @@ pub(super) fn backup_bench() -> Result<()> {
         ])?;
         Ok(start.elapsed().as_secs_f64())
     };
-    // Each tool reads the same files from the page cache: one warming pass first.
-    rsync()?;
-    let _ = std::fs::remove_dir_all(&mirror);
+    // Before each measure, what the step before wrote is flushed: the tool measured then pays
+    // for its own writes only (Coffre's one `syncfs` would otherwise also flush the source
+    // files this benchmark generated).
+    let settle = || -> Result<()> { timed("sync", &mut Command::new("sync")).map(|_| ()) };
+    // Each tool reads the same files from the page cache: one reading pass first (reading
+    // only: deleting a copy would slow whoever creates files next, see above).
+    timed(
+        "reading the vault",
+        Command::new("sh")
+            .arg("-c")
+            .arg("find \"$0\" -type f -exec cat {} + > /dev/null")
+            .arg(&vault),
+    )?;
+    settle()?;
     let b1 = backup()?;
+    settle()?;
     let s1 = restic_backup()?;
+    settle()?;
     let r1 = rsync()?;
     let more = bench_files(&work, "src2", FILES, 100, 20 * 1024)?;
     v.run(&["import", more.to_str().unwrap_or_default()])?;
     std::thread::sleep(std::time::Duration::from_millis(1100)); // one generation per second
+    settle()?;
     let b2 = backup()?;
+    settle()?;
     let s2 = restic_backup()?;
+    settle()?;
     let r2 = rsync()?;
     println!("backup of {FILES} documents of 20 KB (release build, same run):");
     println!(

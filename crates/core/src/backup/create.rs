@@ -317,26 +317,35 @@ impl Vault {
         // the order of their folders, as a file copy would go: creating files folder after
         // folder is several times faster than hopping between 256 of them (ext4).
         todo.sort_by(|a, b| a.2.cmp(&b.2));
+        // A few threads, each on its own run of folders: creating files is mostly waiting on
+        // the filesystem, and folders apart do not wait on each other.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+        let chunk = todo.len().div_ceil(threads).max(1);
+        let copied: Vec<Result<Vec<(String, FileEntry, bool)>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = todo
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(copy_one).collect()))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join().unwrap_or_else(|_| {
+                        Err(Error::io(to)(io::Error::other("a copy thread stopped")))
+                    })
+                })
+                .collect()
+        });
         let mut blobs_copied = 0u64;
-        let mut written = Vec::new();
-        for (id, src, dest, here) in todo {
-            let entry = if here {
-                // Left by an interrupted run: keep it if it is the same file.
-                let theirs = hash_file(&dest).map_err(Error::io(&dest))?;
-                let ours = hash_file(&src).map_err(Error::io(&src))?;
-                if theirs == ours {
-                    ours
-                } else {
-                    fs::remove_file(&dest).map_err(Error::io(&dest))?;
-                    blobs_copied += 1;
-                    copy_blob(&src, &dest, u64::MAX, Durable::Later)?
-                }
-            } else {
-                blobs_copied += 1;
-                copy_blob(&src, &dest, u64::MAX, Durable::Later)?
-            };
-            written.push(dest);
+        let mut written = Vec::with_capacity(todo.len());
+        for (id, entry, fresh) in copied
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+        {
+            blobs_copied += u64::from(fresh);
             bytes_copied += entry.size;
+            written.push(blob_path(to, &id));
             blobs.push(BlobEntry {
                 id,
                 sha256: entry.sha256,
@@ -374,6 +383,24 @@ impl Vault {
 }
 
 /// Deletes the blobs no generation lists; returns how many.
+/// Copies one missing blob `(id, source, destination, already there)`; returns its id, its
+/// entry and whether it was copied (a file a killed run left that is the vault's, byte for
+/// byte, is kept). Not synced: see [`Durable::Later`].
+fn copy_one(
+    (id, src, dest, here): &(String, std::path::PathBuf, std::path::PathBuf, bool),
+) -> Result<(String, FileEntry, bool)> {
+    if *here {
+        let theirs = hash_file(dest).map_err(Error::io(dest))?;
+        let ours = hash_file(src).map_err(Error::io(src))?;
+        if theirs == ours {
+            return Ok((id.clone(), ours, false));
+        }
+        fs::remove_file(dest).map_err(Error::io(dest))?;
+    }
+    let entry = copy_blob(src, dest, u64::MAX, Durable::Later)?;
+    Ok((id.clone(), entry, true))
+}
+
 /// The ids of the blobs in the backup folder (one listing of each shard, not a look-up per
 /// document); temporary files left by a killed run (`.ID.tmp`) are not blobs.
 fn present_blobs(to: &Path) -> Result<HashSet<String>> {
