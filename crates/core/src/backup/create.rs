@@ -382,7 +382,6 @@ impl Vault {
     }
 }
 
-/// Deletes the blobs no generation lists; returns how many.
 /// Copies one missing blob `(id, source, destination, already there)`; returns its id, its
 /// entry and whether it was copied (a file a killed run left that is the vault's, byte for
 /// byte, is kept). Not synced: see [`Durable::Later`].
@@ -426,6 +425,7 @@ fn present_blobs(to: &Path) -> Result<HashSet<String>> {
     Ok(ids)
 }
 
+/// Deletes the blobs no generation lists; returns how many.
 fn remove_unlisted_blobs(to: &Path) -> Result<u64> {
     let mut listed = HashSet::new();
     for g in generation_ids(to)? {
