@@ -219,16 +219,17 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
 }
 
 /// The `WHERE` of a query over `doc_fields f` (no other table is needed: retention conditions
-/// are subqueries, the restricted ones through a small partial index), with its arguments.
-fn selection(conn: &Connection, q: &BrowseQuery) -> Result<(String, Vec<Box<dyn ToSql>>)> {
+/// are subqueries, the restricted ones through a small partial index), with its arguments, for
+/// the FTS5 expression of the query's words (see `expression`).
+fn selection(q: &BrowseQuery, expr: Option<&str>) -> Result<(String, Vec<Box<dyn ToSql>>)> {
     let mut sql = String::from(" WHERE 1");
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    if let Some(expr) = expression(conn, &q.text)? {
+    if let Some(expr) = expr {
         sql.push_str(
             " AND f.doc_id IN (SELECT id FROM documents WHERE rowid IN
                  (SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?))",
         );
-        args.push(Box::new(expr));
+        args.push(Box::new(expr.to_owned()));
     }
     if let Some(from) = nonempty(&q.from) {
         sql.push_str(" AND f.issue_date >= ?");
@@ -359,16 +360,26 @@ struct Query {
 
 impl Query {
     fn new(conn: &Connection, q: &BrowseQuery) -> Result<Query> {
-        let (where_, args) = selection(conn, q)?;
+        let expr = expression(conn, &q.text)?;
+        let (where_, args) = selection(q, expr.as_deref())?;
         // A word is matched as typed or as a prefix depending on how many documents have it
         // (`expression`): the key names what the condition says.
-        let key = format!("{}{:?}", cache_key(q), expression(conn, &q.text)?);
         Ok(Query {
-            key,
+            key: format!("{}{expr:?}", cache_key(q)),
             where_,
             args,
-            text: match_expression(&q.text).is_some(),
+            text: expr.is_some(),
         })
+    }
+
+    /// The number of documents selected, remembered in `entry`.
+    fn count(&self, conn: &Connection, q: &BrowseQuery, entry: &mut cache::Entry) -> Result<u64> {
+        match entry.count {
+            Some(n) => Ok(n),
+            None => Ok(*entry
+                .count
+                .insert(count(conn, q, &self.where_, &self.args)?)),
+        }
     }
 
     fn cached(&self) -> Selection<'_> {
@@ -446,12 +457,7 @@ pub fn page(
 ) -> Result<Page> {
     let query = Query::new(conn, q)?;
     let entry = cache.entry(conn, &query.cached())?;
-    let total = match entry.count {
-        Some(n) => n,
-        None => *entry
-            .count
-            .insert(count(conn, q, &query.where_, &query.args)?),
-    };
+    let total = query.count(conn, q, entry)?;
     let limit = limit.min(MAX_PAGE);
     if offset >= total || limit == 0 {
         return Ok(Page {
@@ -523,12 +529,7 @@ pub fn format_e4(v: i128) -> String {
 pub fn totals(conn: &Connection, cache: &mut BrowseCache, q: &BrowseQuery) -> Result<Totals> {
     let query = Query::new(conn, q)?;
     let entry = cache.entry(conn, &query.cached())?;
-    let count = match entry.count {
-        Some(n) => n,
-        None => *entry
-            .count
-            .insert(count(conn, q, &query.where_, &query.args)?),
-    };
+    let count = query.count(conn, q, entry)?;
     let sums = match &entry.sums {
         Some(sums) => sums.clone(),
         None => entry
