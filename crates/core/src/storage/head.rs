@@ -44,7 +44,7 @@ impl Head {
             })
             .optional()?
             .unwrap_or((0, vec![0; 32]));
-        let documents = conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?;
+        let documents = conn.query_row("SELECT n FROM document_count", [], |r| r.get(0))?;
         Ok(Head {
             seq,
             mac: mac.try_into().unwrap_or([0; 32]),

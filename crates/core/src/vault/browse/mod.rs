@@ -312,12 +312,15 @@ fn count(conn: &Connection, q: &BrowseQuery, where_: &str, args: &[Box<dyn ToSql
         .iter()
         .all(|v| nonempty(v).is_none());
     let n: i64 = if unfiltered {
-        // Everything but the restricted and the copies: counts over two small partial indexes
-        // instead of a join over every document.
+        // Everything but the restricted and the copies: the kept count of documents (schema
+        // 17) less two counts over small partial indexes, instead of a join over every
+        // document. Named: SQLite would rather scan the order index, which covers `copy_of`
+        // too (30 ms at 100,000 documents, for none).
         conn.query_row(
-            "SELECT (SELECT COUNT(*) FROM documents)
+            "SELECT (SELECT n FROM document_count)
                   - (SELECT COUNT(*) FROM retention WHERE restricted_reason IS NOT NULL)
-                  - (SELECT COUNT(*) FROM doc_fields WHERE copy_of IS NOT NULL
+                  - (SELECT COUNT(*) FROM doc_fields INDEXED BY doc_fields_copies
+                       WHERE copy_of IS NOT NULL
                        AND doc_id NOT IN (SELECT doc_id FROM retention
                                           WHERE restricted_reason IS NOT NULL))",
             [],
