@@ -99,6 +99,8 @@ fn words_amounts_months_and_body_text_are_found() {
         sorted(vec![s.ubl.clone(), s.pdf.clone()])
     );
     assert_eq!(ids(v, text("ACME 1 291,00")), vec![s.ubl.clone()]);
+    // One decimal typed finds the amount written with two.
+    assert_eq!(ids(v, text("1 291,0")), vec![s.ubl.clone()]);
     // 1200.00 is the PDF's total and the UBL's amount due (after a prepayment): both match.
     assert_eq!(
         ids(v, text("1.200,00")),
