@@ -2,7 +2,7 @@
 //!
 //! - `cargo xtask test`: everything CI checks (the UI's type check, unit tests and build, then
 //!   format, lints and every Rust test, the end-to-end test of the real app included, then each
-//!   fuzzing target for 15 seconds).
+//!   fuzzing target for 15 seconds in the tests' debug build).
 //! - `cargo xtask run [--demo | --vault DIR]`: the desktop app (release build) on the default
 //!   vault, or on a throw-away demo vault. On Debian/Ubuntu it first installs the system
 //!   packages the app needs, then the UI's npm packages.
@@ -12,7 +12,8 @@
 //!   `cargo xtask package-check`: the `.deb` installed, run, checked and removed (Linux, CI).
 //! - `cargo xtask bench`: the benchmarks, with their baselines measured in the same run.
 //! - `cargo xtask fuzz [TARGET...] [--seconds N]`: the committed fuzzing inputs, then each
-//!   fuzzing target (all by default) for N seconds (default 600), release build.
+//!   fuzzing target (all by default) for N seconds (default 600), release build (`--debug`:
+//!   the debug build `cargo test` made).
 
 mod bench;
 mod bindings;
@@ -59,7 +60,7 @@ fn dispatch() -> Result<()> {
         "fuzz" => fuzz(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bindings | run [--demo | --vault DIR] | cli [ARGS...] | setup | dist [--debug] | package-check | bench [--quick] [vault|search|extract|worker|ingest|bundle|backup|ocr|mail|app]... | fuzz [TARGET...] [--seconds N]>"
+                "usage: cargo xtask <test | bindings | run [--demo | --vault DIR] | cli [ARGS...] | setup | dist [--debug] | package-check | bench [--quick] [vault|search|extract|worker|ingest|bundle|backup|ocr|mail|app]... | fuzz [TARGET...] [--seconds N] [--debug]>"
             );
             bail!("unknown task {task:?}")
         }

@@ -42,9 +42,10 @@ pub(crate) fn test() -> Result<()> {
     if !status.success() {
         bail!("cargo test --workspace failed");
     }
-    // Every fuzzing target briefly (the committed crashers first); `cargo xtask fuzz` runs them
-    // for 10 minutes each.
-    fuzz(&["--seconds".into(), "15".into()])?;
+    // Every fuzzing target briefly (the committed crashers first), with the debug build the
+    // tests just made (overflow checks on); `cargo xtask fuzz` runs a release build for 10
+    // minutes each.
+    fuzz(&["--debug".into(), "--seconds".into(), "15".into()])?;
     eprintln!("xtask test: format, lints, every test and a short fuzzing run passed");
     Ok(())
 }
