@@ -160,7 +160,7 @@ fn terms(text: &str) -> Vec<Term> {
 /// spellings), or `None` when it has no searchable word.
 pub fn match_expression(text: &str) -> Option<String> {
     let terms: Vec<String> = terms(text).iter().map(Term::with_prefix).collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+    (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
 /// The FTS5 expression for what the user typed, against this index: every word as a prefix,
@@ -199,7 +199,8 @@ fn words(conn: &Connection, text: &str, ranked: i64) -> Result<Option<Words>> {
         });
     }
     Ok((!terms.is_empty()).then(|| Words {
-        expression: terms.join(" "),
+        // Explicit: FTS5 takes no implicit AND next to a parenthesised group (an amount).
+        expression: terms.join(" AND "),
         common: all_common,
     }))
 }
@@ -483,6 +484,29 @@ mod tests {
     }
 
     #[test]
+    fn amounts_among_words_are_a_valid_expression() {
+        // Indexed as the fields write amounts: "11.50", not "11.5".
+        let conn = index_of(3, |i| format!("Société Générale total {}.50 EUR", 10 + i));
+        let q = |text: &str| SearchQuery {
+            text: text.into(),
+            ..Default::default()
+        };
+        for text in [
+            "Société 11,5 EUR",
+            "11,5\u{202f}EUR — total",
+            "11,50",
+            "11,5",
+        ] {
+            assert_eq!(
+                ids(&search(&conn, &q(text)).unwrap()),
+                ["doc001"],
+                "{text:?}"
+            );
+        }
+        assert!(search(&conn, &q("11,55 total")).unwrap().is_empty());
+    }
+
+    #[test]
     fn a_word_in_more_documents_than_are_ranked_is_matched_as_typed() {
         let conn = index_of(30, |i| match i {
             7 => "factures groupees".into(),
@@ -491,7 +515,7 @@ mod tests {
         // 29 documents say "facture": past 10, only as typed; "factur" is in none as typed.
         let expression = |text: &str, ranked: i64| words(&conn, text, ranked).unwrap().unwrap();
         let both = expression("facture factur", 10);
-        assert_eq!(both.expression, r#""facture" "factur"*"#);
+        assert_eq!(both.expression, r#""facture" AND "factur"*"#);
         assert!(!both.common, "\"factur\" is in no document as typed");
         assert!(expression("facture", 10).common);
         let rare = expression("facture", 100);
@@ -513,10 +537,13 @@ mod tests {
 
     #[test]
     fn user_text_becomes_a_safe_expression() {
-        assert_eq!(match_expression("ACME mars").unwrap(), r#""ACME"* "mars"*"#);
+        assert_eq!(
+            match_expression("ACME mars").unwrap(),
+            r#""ACME"* AND "mars"*"#
+        );
         assert_eq!(
             match_expression(r#"a"b OR NEAR("#).unwrap(),
-            r#""a""b"* "OR"* "NEAR("*"#
+            r#""a""b"* AND "OR"* AND "NEAR("*"#
         );
         assert_eq!(match_expression(" € - "), None);
         assert_eq!(match_expression("1 234,56 €").unwrap(), r#""1234.56""#);
@@ -524,7 +551,7 @@ mod tests {
         assert_eq!(match_expression("1,234.56").unwrap(), r#""1234.56""#);
         assert_eq!(
             match_expression("99,5 ACME").unwrap(),
-            r#"("99.5" OR "99.50") "ACME"*"#
+            r#"("99.5" OR "99.50") AND "ACME"*"#
         );
         assert_eq!(match_expression("F2026-0042").unwrap(), r#""F2026-0042"*"#);
     }
@@ -542,7 +569,7 @@ mod tests {
         // Found by fuzzing (`fuzz/regressions/search-query`): a NUL ended the FTS5 string.
         assert_eq!(
             match_expression("Société \0Générale").as_deref(),
-            Some("\"Société\"* \"Générale\"*")
+            Some("\"Société\"* AND \"Générale\"*")
         );
         assert_eq!(match_expression("\0\u{7}").as_deref(), None);
     }
