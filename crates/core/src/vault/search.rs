@@ -3,11 +3,11 @@
 //! Promises: whatever the user types is turned into a safe FTS5 expression (each word quoted,
 //! matched as a prefix, all words required), so no input is a syntax error; amounts typed as
 //! `1 234,56`, `1.234,56` or `1,234.56` find `1234.56` (and `99,5` finds `99.50`, amounts
-//! are never prefixes); results are ranked by BM25 with the
-//! invoice fields weighing most, among at most [`RANKED`] matches (the newest) so that a word
-//! found in every document costs what a rare one does, and shown newest first when every word
-//! is in more than [`RANKED`] documents; a word typed is also found as the beginning of longer
-//! words, unless it is itself in more than [`RANKED`] documents ([`expression`]).
+//! are never prefixes); results are ranked by BM25 with the invoice fields weighing most,
+//! among at most [`RANKED`] matches (the newest) so that a word found in every document costs
+//! what a rare one does, and shown newest first when every word is in more than [`RANKED`]
+//! documents; a word typed is also found as the beginning of longer words, unless it is itself
+//! in more than [`RANKED`] documents ([`expression`]).
 
 use std::sync::LazyLock;
 

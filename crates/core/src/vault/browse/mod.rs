@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Why;
 use crate::records::retention::{Category, today};
-use crate::vault::search::{expression, match_expression};
+use crate::vault::search::expression;
 use crate::{Error, Result};
 
 /// The filters of the documents table; empty strings count as absent.
@@ -297,8 +297,16 @@ fn params(args: &[Box<dyn ToSql>]) -> Vec<&dyn ToSql> {
     args.iter().map(|b| b.as_ref()).collect()
 }
 
-fn count(conn: &Connection, q: &BrowseQuery, where_: &str, args: &[Box<dyn ToSql>]) -> Result<u64> {
-    let unfiltered = match_expression(&q.text).is_none()
+/// The number of documents `where_` selects; `words` tells whether `q` has words to match
+/// (its expression was worked out once, by [`Query::new`]).
+fn count(
+    conn: &Connection,
+    q: &BrowseQuery,
+    words: bool,
+    where_: &str,
+    args: &[Box<dyn ToSql>],
+) -> Result<u64> {
+    let unfiltered = !words
         && !q.copies
         && [
             &q.from,
@@ -381,7 +389,7 @@ impl Query {
             Some(n) => Ok(n),
             None => Ok(*entry
                 .count
-                .insert(count(conn, q, &self.where_, &self.args)?)),
+                .insert(count(conn, q, self.text, &self.where_, &self.args)?)),
         }
     }
 
