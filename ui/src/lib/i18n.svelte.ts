@@ -112,7 +112,7 @@ export function t(key: string, params?: Record<string, string | number>): string
 
 /** Plural form: looks up `key.one` / `key.other` (by the locale's plural rules); `{count}` is set. */
 export function tn(key: string, count: number, params?: Record<string, string | number>): string {
-  const rule = new Intl.PluralRules(locale.current).select(count);
+  const rule = cached('plural', {}, () => new Intl.PluralRules(locale.current)).select(count);
   const form = rule === 'one' ? 'one' : 'other';
   const p = { count: formatNumber(count), ...params };
   const cat = catalogs[locale.current];
@@ -129,8 +129,37 @@ function intlLocale(): string {
   return locale.current === 'fr' ? 'fr-FR' : 'en-GB';
 }
 
+// Building an Intl formatter costs far more than using one (WebKit loads the locale's data each
+// time): the documents table formats three or four values per row. One formatter per locale and
+// options, kept; the map is emptied past a bound (a currency code is whatever a document says).
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralRules>();
+const MAX_FORMATTERS = 256;
+
+function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralRules>(
+  kind: string,
+  opts: object,
+  make: (locale: string) => T,
+): T {
+  const key = `${kind}|${intlLocale()}|${JSON.stringify(opts)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = make(intlLocale());
+    if (formatters.size >= MAX_FORMATTERS) formatters.clear();
+    formatters.set(key, f);
+  }
+  return f as T;
+}
+
+function numberFormat(opts: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  return cached('number', opts, (l) => new Intl.NumberFormat(l, opts));
+}
+
+function dateFormat(opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  return cached('date', opts, (l) => new Intl.DateTimeFormat(l, opts));
+}
+
 export function formatNumber(n: number): string {
-  return new Intl.NumberFormat(intlLocale()).format(n);
+  return numberFormat().format(n);
 }
 
 /**
@@ -155,7 +184,7 @@ export function formatAmount(
     const opts: Intl.NumberFormatOptions = currency
       ? { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }
       : { minimumFractionDigits: digits, maximumFractionDigits: digits };
-    const nf = new Intl.NumberFormat(intlLocale(), opts);
+    const nf = numberFormat(opts);
     const template = nf.formatToParts(negative ? -1 : 1);
     const grouped = nf
       .formatToParts(BigInt(intDigits))
@@ -194,7 +223,7 @@ export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '';
   const p = parseIso(iso);
   if (!p) return iso;
-  return new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium' }).format(p.date);
+  return dateFormat({ dateStyle: 'medium' }).format(p.date);
 }
 
 /** A timestamp with date and time (dates without time are shown as dates). */
@@ -203,7 +232,7 @@ export function formatDateTime(iso: string | null | undefined): string {
   const p = parseIso(iso);
   if (!p) return iso;
   if (!p.hasTime) return formatDate(iso);
-  return new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(p.date);
+  return dateFormat({ dateStyle: 'medium', timeStyle: 'short' }).format(p.date);
 }
 
 const UNITS: Record<Locale, string[]> = {
@@ -221,7 +250,7 @@ export function formatBytes(n: number | null | undefined): string {
     v /= 1024;
     i++;
   }
-  const nf = new Intl.NumberFormat(intlLocale(), { maximumFractionDigits: i === 0 ? 0 : v < 10 ? 1 : 0 });
+  const nf = numberFormat({ maximumFractionDigits: i === 0 ? 0 : v < 10 ? 1 : 0 });
   return `${n < 0 ? '-' : ''}${nf.format(v)}\u00a0${units[i]}`;
 }
 

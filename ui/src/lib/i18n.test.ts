@@ -112,6 +112,9 @@ describe('formatting', () => {
     setLocale('fr');
     expect(formatAmount('1234.56', 'EUR').replace(/\s/g, ' ')).toBe('1 234,56 €');
     expect(formatAmount('oops', 'EUR')).toBe('oops EUR');
+    // Formatters are kept per locale: going back gives the English one again.
+    setLocale('en');
+    expect(formatAmount('1234.56', 'EUR')).toBe('€1,234.56');
     setLocale('auto');
   });
   it('interpolates and pluralises', () => {
