@@ -482,6 +482,15 @@ impl Index {
         Ok(ids)
     }
 
+    /// Where a journaled job came from (`drop`, `watch`, `cli`), if the job exists.
+    pub fn job_origin(tx: &Connection, id: i64) -> Result<Option<String>> {
+        Ok(tx
+            .query_row("SELECT origin FROM import_jobs WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
     /// Ends a job: `done` (stored), `duplicate`, `failed` or `superseded` (submitted anew).
     pub fn finish_job(
         tx: &Connection,

@@ -398,6 +398,17 @@ pub(super) enum Receipt {
 }
 
 impl Receipt {
+    /// Where the document came from, as the `document.import` audit entry records it: the
+    /// journaled job's origin (`drop`, `watch`, `cli`), `mail` for a fetched message; `None`
+    /// for a direct import (no journal).
+    fn source(&self, tx: &rusqlite::Connection) -> Result<Option<String>> {
+        match self {
+            Receipt::Job(None) => Ok(None),
+            Receipt::Job(Some(job)) => Index::job_origin(tx, *job),
+            Receipt::Mail(..) => Ok(Some("mail".to_owned())),
+        }
+    }
+
     fn finish(&self, tx: &rusqlite::Connection, status: ImportStatus, doc_id: &str) -> Result<()> {
         match self {
             Receipt::Job(None) => Ok(()),
@@ -443,6 +454,7 @@ fn write_record(
     store: &BlobStore,
     audit_key: &MacKey,
     record: Record,
+    source: Option<&str>,
 ) -> Result<PathBuf> {
     let Record {
         doc,
@@ -467,14 +479,12 @@ fn write_record(
     Index::refresh_search(sp, &doc.id, &data, Some(&text))?;
     crate::vault::invoices::refresh(sp, &doc.id, &data)?;
     crate::vault::lifecycle::compute_retention(sp, &doc.id)?;
-    audit::append(
-        sp,
-        audit_key,
-        "document.import",
-        Some(&doc.id),
-        json!({ "name": sealed_name, "size": doc.size, "media_type": doc.media_type,
-                "format": data.get("format") }),
-    )?;
+    let mut detail = json!({ "name": sealed_name, "size": doc.size,
+                             "media_type": doc.media_type, "format": data.get("format") });
+    if let Some(source) = source {
+        detail["source"] = json!(source);
+    }
+    audit::append(sp, audit_key, "document.import", Some(&doc.id), detail)?;
     Ok(shard)
 }
 
@@ -597,6 +607,7 @@ impl Vault {
                 results.push(Ok(ImportOutcome::duplicate(doc)));
                 continue;
             }
+            let source = receipt.source(&tx)?;
             let sp = tx.savepoint()?;
             let mut placed_here = Vec::new();
             let mut shards_here = Vec::new();
@@ -611,7 +622,13 @@ impl Vault {
                 let mut stored = |record: Record| -> Result<Document> {
                     let doc = record.doc.clone();
                     placed_here.push(doc.id.clone());
-                    shards_here.push(write_record(&sp, &store, &audit_key, record)?);
+                    shards_here.push(write_record(
+                        &sp,
+                        &store,
+                        &audit_key,
+                        record,
+                        source.as_deref(),
+                    )?);
                     Ok(doc)
                 };
                 let doc = stored(record)?;
