@@ -155,6 +155,10 @@ pub enum Command {
         #[command(subcommand)]
         action: BundleCommand,
     },
+    /// An integrity certificate for an auditor: a signed PDF stating, per document, its SHA-256,
+    /// import, key fields, retention, holds and audit history; made only when the documents and
+    /// the audit trail check out. With --verify, checks a certificate instead.
+    Certify(CertifyArgs),
     /// The consent ledger: who may receive documents, for what purpose.
     Consent {
         #[command(subcommand)]
@@ -509,6 +513,31 @@ pub enum BundleCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `coffre certify ID... --out FILE.pdf` or `coffre certify --verify FILE.pdf`.
+#[derive(Args)]
+pub struct CertifyArgs {
+    /// Document ids (or unique prefixes of them).
+    #[arg(required_unless_present = "verify", conflicts_with = "verify")]
+    pub ids: Vec<String>,
+    /// The PDF to write.
+    #[arg(long, value_name = "FILE.pdf", required_unless_present = "verify")]
+    pub out: Option<PathBuf>,
+    /// The certificate's language, en or fr (default: from LC_ALL, LC_MESSAGES or LANG; else en).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Check this certificate: its signature, its signer (this vault, when its passphrase is
+    /// available, or --expect-key) and that its pages show the signed text.
+    #[arg(long, value_name = "FILE.pdf", conflicts_with_all = ["out", "lang"])]
+    pub verify: Option<PathBuf>,
+    /// With --verify: the signing key's fingerprint, as the vault's owner gave it (64 hex
+    /// digits, spaces allowed); the vault is then not opened.
+    #[arg(long, value_name = "FINGERPRINT", requires = "verify")]
+    pub expect_key: Option<String>,
+    /// A JSON summary (or report, with --verify).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Subcommand)]

@@ -83,6 +83,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backup { action } => cmd::backup::backup(&ctx, action),
         Command::Export { out } => cmd::privacy::export(&ctx, &out),
         Command::Bundle { action } => cmd::sharing::bundle(&ctx, action),
+        Command::Certify(args) => cmd::sharing::certify(&ctx, args),
         Command::Consent { action } => cmd::sharing::consent(&ctx, action),
         Command::Request { action } => cmd::privacy::request(&ctx, action),
         Command::Subject { action } => cmd::privacy::subject(&ctx, action),

@@ -139,6 +139,15 @@ pub enum Error {
         /// What the check found.
         reason: String,
     },
+    /// The audit trail's chain does not hold (an entry altered, removed or put back): nothing
+    /// is certified on a trail that cannot be trusted.
+    #[error("the audit trail was altered: {first} ({faults} faults; see coffre verify)")]
+    AuditBroken {
+        /// How many faults the chain check found.
+        faults: usize,
+        /// The first of them.
+        first: String,
+    },
     /// A stored document's encrypted file is missing.
     #[error("document {id}: its encrypted file is missing")]
     MissingBlob {
@@ -622,9 +631,10 @@ impl Error {
             Error::VaultInUse { .. } => Code::VaultInUse,
             Error::NoVault(_) => Code::NoVault,
             Error::AlreadyExists(_) => Code::VaultExists,
-            Error::BadHeader { .. } | Error::Tampered { .. } | Error::MissingBlob { .. } => {
-                Code::Tampered
-            }
+            Error::BadHeader { .. }
+            | Error::Tampered { .. }
+            | Error::MissingBlob { .. }
+            | Error::AuditBroken { .. } => Code::Tampered,
             Error::IndexMissing { .. } => Code::IndexMissing,
             Error::IndexUnusable { .. } => Code::IndexUnusable,
             Error::IndexRolledBack { .. } => Code::IndexRolledBack,

@@ -1,5 +1,6 @@
-//! Sharing with the accountant: `bundle create|verify` (signed ZIPs of documents) and
-//! `consent grant|withdraw|list` (who may receive them, for what).
+//! Sharing with the accountant and the auditor: `bundle create|verify` (signed ZIPs of
+//! documents), `certify` (signed integrity certificates) and `consent grant|withdraw|list` (who
+//! may receive them, for what).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -7,9 +8,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use coffre_core::Vault;
 use coffre_core::sharing::bundle::ExpectedSigner;
+use coffre_core::sharing::certificate::{Lang, certificate_verify};
 
 use super::Ctx;
-use crate::args::{BundleCommand, ConsentCommand};
+use crate::args::{BundleCommand, CertifyArgs, ConsentCommand};
 use crate::output::{outln, print_json, print_list};
 use crate::secrets;
 
@@ -28,7 +30,7 @@ pub fn bundle(ctx: &Ctx, action: BundleCommand) -> Result<ExitCode> {
                 .transpose()?;
             let expected = match &expect_key {
                 Some(fp) => Some(ExpectedSigner::fingerprint(fp)?),
-                None => bundle_signer_of_vault(ctx)?,
+                None => signer_of_vault(ctx, "bundle")?,
             };
             let report = coffre_core::sharing::bundle::bundle_verify(
                 &file,
@@ -197,11 +199,12 @@ pub fn consent(ctx: &Ctx, action: ConsentCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// For `bundle verify`: the vault's own signing key, when the vault exists and its passphrase is
-/// available (`--passphrase-file`, `$COFFRE_PASSPHRASE`, or a prompt on a terminal); `None` when
-/// there is no vault or no passphrase (the bundle is then "signed by an unknown key"). A vault
-/// that exists but does not open (wrong passphrase, in use) is an error.
-fn bundle_signer_of_vault(ctx: &Ctx) -> Result<Option<ExpectedSigner>> {
+/// For `bundle verify` and `certify --verify`: the vault's own signing key, when the vault
+/// exists and its passphrase is available (`--passphrase-file`, `$COFFRE_PASSPHRASE`, or a prompt
+/// on a terminal); `None` when there is no vault or no passphrase (what is checked is then
+/// "signed by an unknown key"). A vault that exists but does not open (wrong passphrase, in
+/// use) is an error.
+fn signer_of_vault(ctx: &Ctx, what: &str) -> Result<Option<ExpectedSigner>> {
     let dir = &ctx.dir;
     if ctx.header()?.is_none() {
         return Ok(None);
@@ -214,9 +217,92 @@ fn bundle_signer_of_vault(ctx: &Ctx) -> Result<Option<ExpectedSigner>> {
     };
     let vault = Vault::open(dir, &pass).with_context(|| {
         format!(
-            "opening the vault at {} to check the bundle's signer (or give --expect-key)",
+            "opening the vault at {} to check the {what}'s signer (or give --expect-key)",
             dir.display()
         )
     })?;
     Ok(Some(ExpectedSigner::PublicKey(vault.signing_public_key()?)))
+}
+
+/// The certificate's language: `--lang`, else the locale of the environment, else English.
+fn certificate_lang(lang: Option<&str>) -> Result<Lang> {
+    if let Some(l) = lang {
+        return Ok(Lang::parse(l)?);
+    }
+    let env = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty());
+    Ok(env.and_then(|v| Lang::parse(&v).ok()).unwrap_or(Lang::En))
+}
+
+/// `coffre certify ID... --out FILE.pdf` or `coffre certify --verify FILE.pdf`.
+pub fn certify(ctx: &Ctx, args: CertifyArgs) -> Result<ExitCode> {
+    let CertifyArgs {
+        ids,
+        out,
+        lang,
+        verify,
+        expect_key,
+        json,
+    } = args;
+    if let Some(file) = verify {
+        let expected = match &expect_key {
+            Some(fp) => Some(ExpectedSigner::fingerprint(fp)?),
+            None => signer_of_vault(ctx, "certificate")?,
+        };
+        let report = certificate_verify(&file, expected.as_ref())?;
+        if json {
+            print_json(&report)?;
+        } else {
+            for p in &report.problems {
+                outln!("{} {}", p.kind.to_uppercase(), p.detail);
+            }
+            if report.ok {
+                outln!(
+                    "ok: signature valid, by the {} key ({}), pages as signed; {} document(s): {}",
+                    if expect_key.is_some() {
+                        "expected"
+                    } else {
+                        "vault's"
+                    },
+                    report.key_fingerprint.as_deref().unwrap_or("?"),
+                    report.sha256.len(),
+                    report.heading.as_deref().unwrap_or("")
+                );
+                for sha in &report.sha256 {
+                    outln!("  SHA-256 {sha}");
+                }
+            } else if expected.is_none() {
+                eprintln!(
+                    "coffre: no vault key at hand to check the signer: give the vault's key \
+                     fingerprint with --expect-key, or the vault passphrase"
+                );
+            }
+        }
+        return Ok(if report.ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let out = out.context("--out FILE.pdf is required")?;
+    let lang = certificate_lang(lang.as_deref())?;
+    let mut vault = ctx.open()?;
+    let summary = vault.certify_to(&ids, lang, &out)?;
+    if json {
+        print_json(&summary)?;
+    } else {
+        outln!(
+            "certificate {} written to {} ({} bytes), signed by the vault's key {}",
+            summary.certificate_id,
+            summary.out.display(),
+            summary.bytes,
+            summary.key_fingerprint
+        );
+        for d in &summary.documents {
+            outln!("  {}  {}  {}", d.id, d.sha256, d.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

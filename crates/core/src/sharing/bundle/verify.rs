@@ -105,7 +105,7 @@ impl ExpectedSigner {
     }
 
     /// Is `public_key` the expected key?
-    fn matches(&self, public_key: &[u8]) -> bool {
+    pub(crate) fn matches(&self, public_key: &[u8]) -> bool {
         match self {
             ExpectedSigner::PublicKey(k) => k.as_slice() == public_key,
             ExpectedSigner::Fingerprint(f) => {
@@ -120,7 +120,7 @@ impl ExpectedSigner {
     }
 
     /// The expected key's fingerprint, in [`key_fingerprint`]'s form.
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             ExpectedSigner::PublicKey(k) => key_fingerprint(k),
             ExpectedSigner::Fingerprint(f) => group_hex(
