@@ -43,7 +43,9 @@ fn a_certificate_states_holds_and_history_and_resists_forged_values() {
     let sha = v.document(&id).unwrap().sha256;
 
     let out = tmp.path().join("c.pdf");
-    let summary = v.certify_to(&[id.clone()], Lang::Fr, &out).unwrap();
+    let summary = v
+        .certify_to(std::slice::from_ref(&id), Lang::Fr, &out)
+        .unwrap();
     assert_eq!(summary.documents[0].sha256, sha);
     let pdf = std::fs::read(&out).unwrap();
     assert_eq!(summary.bytes, pdf.len() as u64);
@@ -114,7 +116,7 @@ fn nothing_is_certified_or_written_when_a_document_is_damaged_or_unknown() {
     ));
     // Inside the vault: refused like any output.
     assert!(matches!(
-        v.certify_to(&[id.clone()], Lang::En, &dir.join("c.pdf")),
+        v.certify_to(std::slice::from_ref(&id), Lang::En, &dir.join("c.pdf")),
         Err(Error::OutputRefused { .. })
     ));
 
@@ -128,7 +130,7 @@ fn nothing_is_certified_or_written_when_a_document_is_damaged_or_unknown() {
     let last = bytes.len() - 1;
     bytes[last] ^= 0x80;
     std::fs::write(&blob, &bytes).unwrap();
-    let damaged = v.certify_to(&[id.clone()], Lang::En, &out);
+    let damaged = v.certify_to(std::slice::from_ref(&id), Lang::En, &out);
     assert!(
         matches!(damaged, Err(Error::Tampered { .. })),
         "{damaged:?}"

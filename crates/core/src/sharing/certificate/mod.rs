@@ -10,9 +10,9 @@
 //! Promises: a certificate is made only when every document's bytes decrypt, authenticate and
 //! match their recorded SHA-256 now, and the audit chain holds: otherwise the fault is the
 //! answer ([`Error::Tampered`], [`Error::MissingBlob`], [`Error::AuditBroken`]) and nothing is
-//! written. Each certified document gets a `document.certify` audit entry. The file is written
-//! like every output ([`Vault::check_output`]: never inside the vault or the import folder,
-//! never over a file), through a `.part` file.
+//! written. Each certified document gets a `document.certify` audit entry before the file gets
+//! its name. The file is written like every output ([`Vault::check_output`]: never inside the
+//! vault or the import folder, never over a file), through a `.part` file.
 
 mod pdf;
 mod text;
@@ -166,11 +166,13 @@ impl Vault {
     ) -> Result<CertifySummary> {
         self.check_output(dest, Output::File)?;
         let (facts, pdf) = self.certificate(ids, lang)?;
+        // Written and synced under a temporary name, audited, then given its name: a
+        // certificate that exists is always in the trail (a failure before the name is given
+        // removes the temporary file).
         let (part, mut file) = PartFile::create(dest)?;
         file.write_all(&pdf).map_err(Error::io(part.path()))?;
         file.sync_all().map_err(Error::io(part.path()))?;
         drop(file);
-        part.persist()?;
         let lang_code = match lang {
             Lang::En => "en",
             Lang::Fr => "fr",
@@ -179,6 +181,7 @@ impl Vault {
             let detail = json!({ "certificate": facts.certificate_id, "lang": lang_code });
             self.audited("document.certify", Some(&d.id), |_| Ok(((), detail)))?;
         }
+        part.persist()?;
         Ok(CertifySummary {
             certificate_id: facts.certificate_id,
             created_at: facts.created_at,
