@@ -63,6 +63,8 @@ fn missing_tools() -> Vec<&'static str> {
 struct App {
     driver: Driver,
     shots: PathBuf,
+    /// The app's home folder (HOME of the app's process).
+    home: PathBuf,
     n: usize,
     /// Xvfb and WebKitWebDriver, killed when the test ends (after the failure screenshot).
     _processes: Vec<Guard>,
@@ -256,6 +258,7 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     let app = slot.insert(App {
         driver,
         shots,
+        home: home.clone(),
         n: 0,
         _processes: vec![driver_process, xvfb],
         _tmp: tmp,
@@ -475,6 +478,7 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     app.driver
         .wait("[data-testid=settings-supplier-memory-empty]", WAIT)?;
 
+    print_and_certify(app, &display, &tmp, &fingerprint)?;
     scan_read_by_ocr(app)?;
     email_with_invoices(app, &tmp)?;
     mail_account_fetch(app, &tmp)?;
@@ -510,6 +514,183 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
     scheduled_backup(app, &tmp)?;
     french_errors(app, &vault)?;
     app.driver.quit()
+}
+
+/// Printing and the integrity certificate from a PDF's detail screen. Print: the PDF's pages
+/// laid out from memory in the print-only view, the GTK print dialog opened on the window, and
+/// its default "Print to File" printer run: the PDF it writes has the document's pages. The
+/// certificate: its save dialog (a native dialog WebDriver cannot drive) answered with xdotool;
+/// the file verifies against the vault's key.
+/// Both are in the document's audit entries.
+fn print_and_certify(app: &mut App, display: &str, tmp: &Path, fingerprint: &str) -> Result<()> {
+    let pdf = fixtures().join("real/libreoffice/lo-fr-1.pdf");
+    let info = Command::new("pdfinfo")
+        .arg(&pdf)
+        .output()
+        .map_err(|e| format!("pdfinfo: {e}"))?;
+    let pages: usize = String::from_utf8_lossy(&info.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or("pdfinfo gave no page count")?;
+    app.click("[data-testid=nav-documents]")?;
+    app.driver.fill("[data-testid=search-input]", "Girard")?;
+    app.driver.until("the PDF found", WAIT, || {
+        Ok((app.count("[data-testid=doc-row]")? == 1).then_some(()))
+    })?;
+    app.click("[data-testid=doc-row]")?;
+    app.driver.wait("[data-testid=doc-detail]", WAIT)?;
+    let id = app
+        .driver
+        .exec_async(
+            "const done = arguments[arguments.length - 1];\
+             window.__TAURI_INTERNALS__.invoke('documents_page', {query: {text: 'Girard'}, offset: 0, limit: 5})\
+               .then((p) => done(p.rows[0].id), (e) => done('error: ' + JSON.stringify(e)));",
+        )?
+        .as_str()
+        .ok_or("no id")?
+        .to_owned();
+
+    // Print: the pages laid out, then the system's dialog.
+    let xdo = |args: &[&str]| -> Result<String> {
+        let out = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", display)
+            .output()
+            .map_err(|e| e.to_string())?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    // The preview's page has dark pixels (text) once drawn.
+    let preview_drawn = |app: &App, what: &str| {
+        app.driver.until(what, WAIT, || {
+            let drawn = app.driver.exec(
+                "const c = document.querySelector('.preview canvas');\
+                 if (!c || c.width === 0) return false;\
+                 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;\
+                 for (let i = 0; i < d.length; i += 4) if (d[i] < 128) return true;\
+                 return false;",
+                json!([]),
+            )?;
+            Ok((drawn == json!(true)).then_some(()))
+        })
+    };
+    preview_drawn(app, "the PDF's page drawn")?;
+    app.shot("pdf-detail")?;
+    app.click_enabled("[data-testid=print-button]")?;
+    app.driver
+        .until("the pages laid out for printing", WAIT, || {
+            Ok((app.count("[data-testid=print-page]")? == pages).then_some(()))
+        })?;
+    let dialog = wait_for("the print dialog", Duration::from_secs(30), || {
+        xdo(&["search", "--name", "^(Print|Imprimer)$"])
+            .ok()
+            .and_then(|w| w.lines().next().map(str::to_owned))
+    })?;
+    // Its only printer here is GTK's "Print to File" (no CUPS printer on this machine).
+    // GTK writes `output.pdf` in the documents folder, else the home folder, else the
+    // process's working folder (the one this test runs in).
+    let home = app.home.clone();
+    let here = std::env::current_dir().map_err(|e| e.to_string())?;
+    let pdfs = || -> Vec<PathBuf> {
+        let mut all = walk(&home);
+        all.extend(
+            std::fs::read_dir(&here)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path()),
+        );
+        all.into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+            .collect()
+    };
+    // A file an earlier run left would make GTK ask whether to replace it.
+    let _ = std::fs::remove_file(here.join("output.pdf"));
+    let before = pdfs();
+    // No printer is chosen at first: click the first (and only) one, then print (Return).
+    std::thread::sleep(Duration::from_millis(1000));
+    xdo(&["mousemove", "--window", &dialog, "80", "86", "click", "1"])?;
+    std::thread::sleep(Duration::from_millis(500));
+    xdo(&["key", "Return"])?;
+    let printed = wait_for("the printed file", Duration::from_secs(60), || {
+        pdfs()
+            .into_iter()
+            .find(|p| !before.contains(p))
+            .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
+    })?;
+    std::thread::sleep(Duration::from_millis(1500)); // the job finishes writing
+    let info = Command::new("pdfinfo")
+        .arg(&printed)
+        .output()
+        .map_err(|e| format!("pdfinfo: {e}"))?;
+    let printed_pages: Option<usize> = String::from_utf8_lossy(&info.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok());
+    // Kept beside the screenshots, to be looked at.
+    let _ = std::fs::copy(&printed, app.shots.join("printed.pdf"));
+    if printed.starts_with(&here) {
+        let _ = std::fs::remove_file(&printed);
+    }
+    if printed_pages != Some(pages) {
+        return Err(format!(
+            "printed {} with {printed_pages:?} pages, the document has {pages}",
+            printed.display()
+        ));
+    }
+
+    preview_drawn(app, "the PDF's page drawn again after printing")?;
+
+    // The certificate: the native save dialog (GTK's file chooser) answered by typing the
+    // path into its name field, as a user would; the rest is the app's.
+    let out = tmp.join("certificat.pdf");
+    let windows = || -> Vec<String> {
+        xdo(&["search", "--onlyvisible", "--maxdepth", "1", ""])
+            .map(|s| s.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let before = windows();
+    app.click_enabled("[data-testid=certify-button]")?;
+    let chooser = wait_for("the save dialog", Duration::from_secs(30), || {
+        windows().into_iter().find(|w| !before.contains(w))
+    })?;
+    std::thread::sleep(Duration::from_millis(1000));
+    xdo(&["mousemove", "--window", &chooser, "150", "40"])?;
+    xdo(&["key", "ctrl+a"])?;
+    xdo(&["type", "--delay", "5", &out.to_string_lossy()])?;
+    std::thread::sleep(Duration::from_millis(300));
+    xdo(&["key", "Return"])?;
+    wait_for("the certificate written", WAIT, || {
+        out.exists().then_some(())
+    })?;
+    app.driver.until("the certificate notice", WAIT, || {
+        let t = app.text("[data-testid=doc-detail]")?;
+        Ok(t.contains(&*out.to_string_lossy()).then_some(()))
+    })?;
+    app.shot("certificate-made")?;
+    let signer = coffre_core::sharing::bundle::ExpectedSigner::fingerprint(fingerprint)
+        .map_err(|e| e.to_string())?;
+    let report = coffre_core::sharing::certificate::certificate_verify(&out, Some(&signer))
+        .map_err(|e| format!("certificate_verify: {e}"))?;
+    let detail = app.driver.exec_async(&format!(
+        "const done = arguments[arguments.length - 1];\
+         window.__TAURI_INTERNALS__.invoke('document_detail', {{id: '{id}'}})\
+           .then((d) => done({{sha: d.document.sha256, actions: d.audit.map((a) => a.action)}}),\
+                 (e) => done('error: ' + JSON.stringify(e)));"
+    ))?;
+    let sha = detail["sha"].as_str().unwrap_or_default();
+    if !report.ok || report.sha256 != [sha.to_owned()] {
+        return Err(format!(
+            "the certificate does not verify for {sha}: {report:?}"
+        ));
+    }
+    let actions = detail["actions"].to_string();
+    if !actions.contains("document.print") || !actions.contains("document.certify") {
+        return Err(format!("print and certificate not audited: {actions}"));
+    }
+    app.click("[data-testid=detail-back]")?;
+    app.driver.fill("[data-testid=search-input]", "")?;
+    Ok(())
 }
 
 /// A third-party PDF dropped into the import folder (policy `move`) while the vault is locked:

@@ -382,6 +382,19 @@ mockIPC(
           rows,
         };
       }
+      case 'documents_print':
+        // The browser's own print, on the print-only view the UI laid out.
+        window.print();
+        return null;
+      case 'documents_certify':
+        return {
+          certificate_id: 'mock-certificate',
+          created_at: new Date().toISOString(),
+          out: a.path,
+          bytes: 0,
+          key_fingerprint: '0000 0000',
+          documents: (a.ids as string[]).map((id) => ({ id, name: id, sha256: '0'.repeat(64) })),
+        };
       case 'watch_get':
         return { folder: null, after: 'keep', recursive: false, health: { status: 'off' }, imported: 0, duplicates: 0, failed: [], recent: [] };
       case 'import_paths': {

@@ -1,6 +1,6 @@
 //! Documents (the core's `records`): the browse table and its totals, categories, one
-//! document's detail and bytes, corrections, category, hold and restriction, save-as, and the
-//! supplier memory learned from corrections.
+//! document's detail and bytes, corrections, category, hold and restriction, save-as, printing,
+//! and the supplier memory learned from corrections.
 
 use std::path::PathBuf;
 
@@ -9,11 +9,12 @@ use coffre_core::records::retention::Category;
 use coffre_core::vault::browse::{BrowseQuery, Page, Totals};
 use coffre_core::vault::lifecycle::RetentionRow;
 use coffre_core::vault::memory::SupplierLayout;
-use coffre_core::{AuditEntry, DocumentDetails, Vault};
+use coffre_core::{AuditEntry, Code, DocumentDetails, Vault};
 use serde::Serialize;
 use tauri::State;
 
 use super::{Res, with_vault};
+use crate::error::ApiError;
 use crate::session::AppState;
 
 #[tauri::command]
@@ -173,6 +174,21 @@ pub async fn document_save_as(state: State<'_, AppState>, id: String, path: Path
     // The core refuses the vault, the import folder and an existing file, and never writes a
     // partial copy.
     with_vault(&state, move |v| v.save_copy(&id, &path).map(|_| ())).await
+}
+
+/// Prints what the window holds for printing (the UI has laid out the documents `ids` in its
+/// print-only view, from memory): records `document.print` for each, then opens the operating
+/// system's print dialog on the web view. No file is written.
+#[tauri::command]
+pub async fn documents_print(
+    state: State<'_, AppState>,
+    webview: tauri::Webview,
+    ids: Vec<String>,
+) -> Res<()> {
+    with_vault(&state, move |v| v.record_print(&ids).map(|_| ())).await?;
+    webview
+        .print()
+        .map_err(|e| ApiError::new(Code::Internal, format!("printing: {e}")))
 }
 
 #[tauri::command]

@@ -1,5 +1,6 @@
-//! Sharing: consents (list, history, grant, withdraw) and bundles for a recipient (preview,
-//! create, verify, password rule and generator), and showing a written bundle in its folder.
+//! Sharing: consents (list, history, grant, withdraw), bundles for a recipient (preview,
+//! create, verify, password rule and generator), showing a written bundle in its folder, and
+//! integrity certificates for an auditor.
 
 use std::path::PathBuf;
 
@@ -7,6 +8,7 @@ use coffre_core::Code;
 use coffre_core::sharing::bundle::{
     BundlePreview, BundleRequest, BundleSummary, ExpectedSigner, VerifyBundleReport,
 };
+use coffre_core::sharing::certificate::{CertifySummary, Lang};
 use coffre_core::sharing::consent::{Consent, ConsentEntry, Grant};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
@@ -175,4 +177,20 @@ pub fn bundle_generate_password() -> Res<String> {
 pub fn reveal_in_folder(path: PathBuf) -> Res<()> {
     tauri_plugin_opener::reveal_item_in_dir(&path)
         .map_err(|e| ApiError::new(Code::Io, format!("{}: {e}", path.display())))
+}
+
+/// Writes the integrity certificate of documents `ids` to `path` (chosen in a save dialog), in
+/// `lang` (`en` or `fr`, the UI's language).
+#[tauri::command]
+pub async fn documents_certify(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    lang: String,
+    path: String,
+) -> Res<CertifySummary> {
+    let lang = Lang::parse(&lang)?;
+    with_vault(&state, move |v| {
+        v.certify_to(&ids, lang, &PathBuf::from(path))
+    })
+    .await
 }

@@ -12,6 +12,7 @@ import type { BrowseQuery as DocQuery } from './generated/BrowseQuery';
 import type { BundlePreview as CoreBundlePreview } from './generated/BundlePreview';
 import type { BundleProgress } from './generated/BundleProgress';
 import type { BundleSummary } from './generated/BundleSummary';
+import type { CertifySummary } from './generated/CertifySummary';
 import type { ChainReport } from './generated/ChainReport';
 import type { Code } from './generated/Code';
 import type { Consent } from './generated/Consent';
@@ -60,6 +61,7 @@ export type {
   BundleProgress,
   BundleSummary,
   BundleVerifyReport,
+  CertifySummary,
   ChainReport,
   Consent,
   ConsentEntry,
@@ -315,6 +317,11 @@ export const supplierMemoryForget = (id: number) =>
 /** Writes the original file to `path` (chosen in a save dialog): a deliberate plaintext copy. */
 export const documentSaveAs = (id: string, path: string) =>
   call<void>('document_save_as', { id, path });
+/** Records `document.print` for `ids` and opens the OS print dialog on the print-only view. */
+export const documentsPrint = (ids: string[]) => call<void>('documents_print', { ids });
+/** Writes the signed integrity certificate of `ids` to `path`, in the UI's language. */
+export const documentsCertify = (ids: string[], lang: 'en' | 'fr', path: string) =>
+  call<CertifySummary>('documents_certify', { ids, lang, path });
 
 // ---------------------------------------------------------------- import
 

@@ -19,6 +19,7 @@ export const KNOWN_ACTIONS = [
   'document.restrict',
   'document.unrestrict',
   'document.dispose',
+  'document.print',
   'document.certify',
   'invoice.status',
   'bundle.create',

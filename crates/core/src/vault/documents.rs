@@ -131,14 +131,33 @@ impl Vault {
     }
 
     fn record_read(&mut self, doc: &Document, how: &str) -> Result<()> {
+        self.record_access(doc, "document.read", how)
+    }
+
+    /// An access entry for `doc` (`document.read`, `document.print`): its name sealed under the
+    /// document's key (so erasure erases it), and how it was accessed.
+    fn record_access(&mut self, doc: &Document, action: &str, how: &str) -> Result<()> {
         let key = self
             .document_key(&doc.id)?
             .ok_or_else(|| Error::not_found(Kind::Document, doc.id.clone()))?;
         let name = crate::vault::shred::seal_name(&key, &parse_id(&doc.id)?, &doc.name)?;
         drop(key);
-        self.audited("document.read", Some(&doc.id), |_| {
+        self.audited(action, Some(&doc.id), |_| {
             Ok(((), json!({ "name": name, "via": how })))
         })
+    }
+
+    /// Records that documents were sent to the printer (`document.print`, `via: "app"`): an
+    /// access entry, kept as long as reads are. Unknown ids fail before anything is recorded.
+    pub fn record_print(&mut self, ids: &[String]) -> Result<Vec<Document>> {
+        let docs = ids
+            .iter()
+            .map(|id| self.document(id))
+            .collect::<Result<Vec<_>>>()?;
+        for doc in &docs {
+            self.record_access(doc, "document.print", "app")?;
+        }
+        Ok(docs)
     }
 
     /// The text read from a document (its text layer, or what OCR read in its images), kept in

@@ -39,6 +39,7 @@ pub const ACCESS_ACTIONS: &[&str] = &[
     "vault.unlock_failed",
     "vault.verify",
     "document.read",
+    "document.print",
 ];
 
 /// How long access entries are kept by default, in months (the CNIL's range is 6 to 12).
