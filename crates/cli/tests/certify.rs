@@ -7,22 +7,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::Env;
-
-fn corpus(name: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/third-party/files")
-        .join(name);
-    if p.is_file() {
-        Some(p)
-    } else {
-        eprintln!("skipped: {} is absent", p.display());
-        None
-    }
-}
+use common::{Env, third_party as corpus};
 
 fn tool(program: &str, args: &[&str]) -> std::process::Output {
     Command::new(program)

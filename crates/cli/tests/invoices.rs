@@ -6,22 +6,10 @@
 mod common;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::Env;
+use common::{Env, third_party as corpus};
 use serde_json::Value;
-
-fn corpus(name: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/third-party/files")
-        .join(name);
-    if p.is_file() {
-        Some(p)
-    } else {
-        eprintln!("skipped: {} is absent", p.display());
-        None
-    }
-}
 
 fn zip_entry(zip: &Path, name: &str) -> Option<String> {
     let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();

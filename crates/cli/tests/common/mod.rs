@@ -53,6 +53,20 @@ pub fn init(vault: &Path) -> String {
     )
 }
 
+/// A file of the third-party corpus (`../shared/corpus/third-party/files/NAME`), or `None`
+/// (said on stderr) when the corpus is not beside the project: the test then skips.
+pub fn third_party(name: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/third-party/files")
+        .join(name);
+    if p.is_file() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} is absent", p.display());
+        None
+    }
+}
+
 /// A process's standard output, as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -128,37 +128,22 @@ fn lay_out(text: &str) -> Vec<(Style, String)> {
         let mut first = true;
         loop {
             let room = if first { WIDTH } else { WIDTH - indent };
-            if rest.len() <= room {
-                let piece: String = rest.iter().collect();
-                out.push((
-                    style,
-                    if first {
-                        piece
-                    } else {
-                        format!("{}{piece}", " ".repeat(indent))
-                    },
-                ));
+            let cut = if rest.len() <= room {
+                rest.len()
+            } else {
+                rest[..=room]
+                    .iter()
+                    .rposition(|c| *c == ' ')
+                    .filter(|p| *p > 0)
+                    .unwrap_or(room)
+            };
+            let margin = if first { 0 } else { indent };
+            let piece: String = rest[..cut].iter().collect();
+            out.push((style, format!("{}{piece}", " ".repeat(margin))));
+            if cut == rest.len() {
                 break;
             }
-            let cut = rest[..=room]
-                .iter()
-                .rposition(|c| *c == ' ')
-                .filter(|p| *p > 0)
-                .unwrap_or(room);
-            let piece: String = rest[..cut].iter().collect();
-            out.push((
-                style,
-                if first {
-                    piece
-                } else {
-                    format!("{}{piece}", " ".repeat(indent))
-                },
-            ));
-            let skip = if rest.get(cut) == Some(&' ') {
-                cut + 1
-            } else {
-                cut
-            };
+            let skip = if rest[cut] == ' ' { cut + 1 } else { cut };
             rest.drain(..skip);
             first = false;
         }
