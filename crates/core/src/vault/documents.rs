@@ -147,8 +147,9 @@ impl Vault {
         })
     }
 
-    /// Records that documents were sent to the printer (`document.print`, `via: "app"`): an
-    /// access entry, kept as long as reads are. Unknown ids fail before anything is recorded.
+    /// Records that documents were laid out for printing and the print dialog opened on them
+    /// (`document.print`, `via: "app"`; whether they were then printed is the system's to say):
+    /// an access entry, kept as long as reads are. Unknown ids fail before anything is recorded.
     pub fn record_print(&mut self, ids: &[String]) -> Result<Vec<Document>> {
         let docs = ids
             .iter()
