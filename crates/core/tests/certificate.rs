@@ -143,3 +143,22 @@ fn nothing_is_certified_or_written_when_a_document_is_damaged_or_unknown() {
             .any(|e| e.action == "document.certify")
     );
 }
+
+/// A certificate made when format `coffre-certificate/1` was introduced (a Factur-X invoice of
+/// the FNFE examples, in French): it must verify for as long as the format is 1, so a change of
+/// the renderer, or of the bytes `lopdf` writes, fails here rather than in an auditor's hands.
+#[test]
+fn a_certificate_of_format_1_still_verifies() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/certificate-1.pdf");
+    let signer = ExpectedSigner::fingerprint(
+        "339f 6b3f 43cc 8b7b af66 6f86 6753 0916 b5b6 4130 5127 6b8b f6f7 9bd7 d310 2840",
+    )
+    .unwrap();
+    let report = certificate_verify(&path, Some(&signer)).unwrap();
+    assert!(report.ok, "{report:?}");
+    assert_eq!(
+        report.sha256,
+        vec!["2e783dddb6bb77166d65057138826b6cbe96178afe11ee33e6d60c9679809b6e".to_owned()]
+    );
+}
