@@ -523,15 +523,7 @@ fn steps(slot: &mut Option<App>) -> Result<()> {
 /// the file verifies against the vault's key.
 /// Both are in the document's audit entries.
 fn print_and_certify(app: &mut App, display: &str, tmp: &Path, fingerprint: &str) -> Result<()> {
-    let pdf = fixtures().join("real/libreoffice/lo-fr-1.pdf");
-    let info = Command::new("pdfinfo")
-        .arg(&pdf)
-        .output()
-        .map_err(|e| format!("pdfinfo: {e}"))?;
-    let pages: usize = String::from_utf8_lossy(&info.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
+    let pages = pdf_pages(&fixtures().join("real/libreoffice/lo-fr-1.pdf"))
         .ok_or("pdfinfo gave no page count")?;
     app.click("[data-testid=nav-documents]")?;
     app.driver.fill("[data-testid=search-input]", "Girard")?;
@@ -619,14 +611,7 @@ fn print_and_certify(app: &mut App, display: &str, tmp: &Path, fingerprint: &str
             .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
     })?;
     std::thread::sleep(Duration::from_millis(1500)); // the job finishes writing
-    let info = Command::new("pdfinfo")
-        .arg(&printed)
-        .output()
-        .map_err(|e| format!("pdfinfo: {e}"))?;
-    let printed_pages: Option<usize> = String::from_utf8_lossy(&info.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok());
+    let printed_pages = pdf_pages(&printed);
     // Kept beside the screenshots, to be looked at.
     let _ = std::fs::copy(&printed, app.shots.join("printed.pdf"));
     if printed.starts_with(&here) {
@@ -691,6 +676,15 @@ fn print_and_certify(app: &mut App, display: &str, tmp: &Path, fingerprint: &str
     app.click("[data-testid=detail-back]")?;
     app.driver.fill("[data-testid=search-input]", "")?;
     Ok(())
+}
+
+/// A PDF's number of pages, as `pdfinfo` (poppler-utils) reads it.
+fn pdf_pages(pdf: &Path) -> Option<usize> {
+    let info = Command::new("pdfinfo").arg(pdf).output().ok()?;
+    String::from_utf8_lossy(&info.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
 }
 
 /// A third-party PDF dropped into the import folder (policy `move`) while the vault is locked:

@@ -119,31 +119,24 @@ fn a_certificate_states_the_digest_verifies_and_refuses_alterations() {
     // Checked with the vault's key fingerprint only (another machine, no vault).
     let report = env.json(&["certify", "--verify", en.to_str().unwrap(), "--json"]);
     let fingerprint = report["key_fingerprint"].as_str().unwrap().to_owned();
-    let elsewhere = common::command(
-        &env.path("no-vault"),
-        &[
-            "certify",
-            "--verify",
-            en.to_str().unwrap(),
-            "--expect-key",
-            &fingerprint,
-        ],
-    )
-    .output()
-    .unwrap();
+    // `coffre certify --verify` where no vault is, expecting the key `fp`.
+    let verify_elsewhere = |fp: &str| {
+        common::command(
+            &env.path("no-vault"),
+            &[
+                "certify",
+                "--verify",
+                en.to_str().unwrap(),
+                "--expect-key",
+                fp,
+            ],
+        )
+        .output()
+        .unwrap()
+    };
+    let elsewhere = verify_elsewhere(&fingerprint);
     assert!(elsewhere.status.success(), "{}", common::stderr(&elsewhere));
-    let wrong = common::command(
-        &env.path("no-vault"),
-        &[
-            "certify",
-            "--verify",
-            en.to_str().unwrap(),
-            "--expect-key",
-            &"ab".repeat(32),
-        ],
-    )
-    .output()
-    .unwrap();
+    let wrong = verify_elsewhere(&"ab".repeat(32));
     assert!(!wrong.status.success());
     assert!(common::stdout(&wrong).contains("KEY"));
 

@@ -185,10 +185,9 @@ pub fn reveal_in_folder(path: PathBuf) -> Res<()> {
 pub async fn documents_certify(
     state: State<'_, AppState>,
     ids: Vec<String>,
-    lang: String,
+    lang: Lang,
     path: String,
 ) -> Res<CertifySummary> {
-    let lang = Lang::parse(&lang)?;
     with_vault(&state, move |v| {
         v.certify_to(&ids, lang, &PathBuf::from(path))
     })

@@ -30,6 +30,7 @@ import type { FetchSummary } from './generated/FetchSummary';
 import type { IngestEvent } from './generated/IngestEvent';
 import type { InvoiceInfo } from './generated/InvoiceInfo';
 import type { Kind } from './generated/Kind';
+import type { Lang } from './generated/Lang';
 import type { MailAccount } from './generated/MailAccount';
 import type { MailFault } from './generated/MailFault';
 import type { Mention } from './generated/Mention';
@@ -320,7 +321,7 @@ export const documentSaveAs = (id: string, path: string) =>
 /** Records `document.print` for `ids` and opens the OS print dialog on the print-only view. */
 export const documentsPrint = (ids: string[]) => call<void>('documents_print', { ids });
 /** Writes the signed integrity certificate of `ids` to `path`, in the UI's language. */
-export const documentsCertify = (ids: string[], lang: 'en' | 'fr', path: string) =>
+export const documentsCertify = (ids: string[], lang: Lang, path: string) =>
   call<CertifySummary>('documents_certify', { ids, lang, path });
 
 // ---------------------------------------------------------------- import

@@ -1,11 +1,13 @@
 // Printing documents: their pages laid out, from memory, in the print-only view (PrintView),
 // then the operating system's print dialog opened on the window. A PDF's pages are drawn by
 // pdf.js and kept as images behind blob: URLs, an e-invoice is shown as its readable view, a
-// photo or scan as itself, an e-mail as its text: nothing is written to a file. The view is
-// kept until the next print job or a lock (the dialog prints it when the owner confirms).
+// photo or scan as itself, an e-mail or any other file as its text (as lib/view.ts decides for
+// the preview): nothing is written to a file. The view is kept until the next print job or a
+// lock (the dialog prints it when the owner confirms).
 import { tick } from 'svelte';
 import { documentBytes, documentDetail, documentsPrint, documentText, type Detail } from './api';
 import { loadPdf } from './pdf';
+import { viewKind } from './view';
 
 /** One document laid out for printing. */
 export type PrintItem =
@@ -24,17 +26,6 @@ export function toBytes(v: unknown): Uint8Array {
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
   if (Array.isArray(v)) return Uint8Array.from(v as number[]);
   throw new Error('unexpected bytes');
-}
-
-/** How a document prints, by what it is (as the detail screen previews it). */
-export function printKind(detail: Detail): 'pdf' | 'invoice' | 'image' | 'text' {
-  const media = detail.document.media_type;
-  const format = detail.fields?.format;
-  if (media === 'application/pdf') return 'pdf';
-  if (format === 'message') return 'text';
-  if (media.includes('xml') || format === 'ubl' || format === 'cii') return 'invoice';
-  if (media === 'image/jpeg' || media === 'image/png') return 'image';
-  return 'text';
 }
 
 function canvasBlob(canvas: HTMLCanvasElement): Promise<Blob> {
@@ -65,19 +56,24 @@ async function pdfPages(bytes: Uint8Array): Promise<string[]> {
   }
 }
 
-async function layOut(id: string): Promise<PrintItem> {
-  const detail = await documentDetail(id);
+/** What a screen already holds of a document: its detail and, once read, its bytes. */
+export type Loaded = Record<string, { detail: Detail; bytes: Uint8Array | null }>;
+
+async function layOut(id: string, loaded: Loaded): Promise<PrintItem> {
+  const detail = loaded[id]?.detail ?? (await documentDetail(id));
+  const bytes = async () => loaded[id]?.bytes ?? toBytes(await documentBytes(id));
   const name = detail.document.name;
-  switch (printKind(detail)) {
+  switch (viewKind(detail)) {
     case 'pdf':
-      return { id, name, kind: 'pages', pages: await pdfPages(toBytes(await documentBytes(id))) };
+      return { id, name, kind: 'pages', pages: await pdfPages(await bytes()) };
     case 'image': {
-      const blob = new Blob([toBytes(await documentBytes(id)).slice()], { type: detail.document.media_type });
+      const blob = new Blob([(await bytes()).slice()], { type: detail.document.media_type });
       return { id, name, kind: 'pages', pages: [URL.createObjectURL(blob)] };
     }
-    case 'invoice':
+    case 'xml':
       return { id, name, kind: 'invoice', fields: detail.fields };
-    case 'text':
+    case 'message':
+    case 'none':
       return { id, name, kind: 'text', text: (await documentText(id)) ?? '' };
   }
 }
@@ -90,11 +86,12 @@ export function clearPrint(): void {
   printJob.items = [];
 }
 
-/** Lays out `ids` (in order) for printing and opens the print dialog: one job for all. */
-export async function printDocuments(ids: string[]): Promise<void> {
+/** Lays out `ids` (in order) for printing and opens the print dialog: one job for all. What
+ * `loaded` holds is used as is; the rest is asked for. */
+export async function printDocuments(ids: string[], loaded: Loaded = {}): Promise<void> {
   const items: PrintItem[] = [];
   try {
-    for (const id of ids) items.push(await layOut(id));
+    for (const id of ids) items.push(await layOut(id, loaded));
   } catch (e) {
     for (const item of items) if (item.kind === 'pages') item.pages.forEach((u) => URL.revokeObjectURL(u));
     throw e;

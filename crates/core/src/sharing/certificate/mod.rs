@@ -31,7 +31,7 @@ use crate::storage::audit::now_rfc3339;
 use crate::vault::Vault;
 use crate::vault::outputs::{Output, PartFile};
 use crate::{Error, Result, Why};
-pub use pdf::{public_key_of_pem, public_key_pem};
+use pdf::public_key_pem;
 pub use text::{DocumentFacts, FORMAT, Facts, Lang};
 pub use verify::{
     CertificateProblem, CertificateReport, MAX_CERTIFICATE_BYTES, certificate_verify,
@@ -173,12 +173,8 @@ impl Vault {
         file.write_all(&pdf).map_err(Error::io(part.path()))?;
         file.sync_all().map_err(Error::io(part.path()))?;
         drop(file);
-        let lang_code = match lang {
-            Lang::En => "en",
-            Lang::Fr => "fr",
-        };
         for d in &facts.documents {
-            let detail = json!({ "certificate": facts.certificate_id, "lang": lang_code });
+            let detail = json!({ "certificate": facts.certificate_id, "lang": lang.code() });
             self.audited("document.certify", Some(&d.id), |_| Ok(((), detail)))?;
         }
         part.persist()?;

@@ -6,7 +6,7 @@
 //! spaces) and bounded in length, so a value can neither start a line of its own nor imitate
 //! the certificate's structure.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::storage::audit::AuditEntry;
 use crate::{Error, Result, Why};
@@ -19,7 +19,7 @@ pub const FORMAT: &str = "coffre-certificate/1";
 const MAX_VALUE: usize = 300;
 
 /// The language of a certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
@@ -30,6 +30,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// `en` or `fr`, as written in audit entries and on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+
     /// `en` or `fr` (a region such as `fr-FR` or `fr_FR.UTF-8` is accepted).
     pub fn parse(text: &str) -> Result<Lang> {
         let base = text
