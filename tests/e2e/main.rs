@@ -1386,5 +1386,15 @@ fn drag_once(app: &mut App, display: &str, file: &Path) -> Result<()> {
         app.shot("native-drag-over")?;
     }
     xdo(&["mouseup", "1"])?;
+    // The drag source hands the file's URI over only after the release, when the window asks
+    // for it: it must outlive the drop (it is killed when this function returns). Killed right
+    // after the release, it left the drop unanswered now and then, the overlay stuck.
+    if overlay.is_ok() {
+        let _ = app
+            .driver
+            .until("the drop taken", Duration::from_secs(8), || {
+                Ok((app.count("[data-testid=drop-overlay]")? == 0).then_some(()))
+            });
+    }
     overlay.map(drop)
 }
