@@ -60,7 +60,7 @@ fn dispatch() -> Result<()> {
         "fuzz" => fuzz(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | bindings | run [--demo | --vault DIR] | cli [ARGS...] | setup | dist [--debug] | package-check | bench [--quick] [vault|search|extract|worker|ingest|bundle|backup|ocr|mail|app]... | fuzz [TARGET...] [--seconds N] [--debug]>"
+                "usage: cargo xtask <test | bindings | run [--demo | --vault DIR] | cli [ARGS...] | setup | dist [--debug] | package-check | bench [--quick] [--debug-app] [vault|search|extract|worker|ingest|bundle|backup|ocr|mail|app]... | fuzz [TARGET...] [--seconds N] [--debug]>"
             );
             bail!("unknown task {task:?}")
         }

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use super::fixtures::{BenchVault, bench_files};
 use super::ratio::record;
 use crate::setup::setup;
-use crate::util::{cargo, root};
+use crate::util::root;
 
 /// Runs `command` and returns its wall time in seconds; fails when it fails.
 fn timed(label: &str, command: &mut Command) -> Result<f64> {
@@ -35,10 +35,9 @@ fn restic(repo: &Path) -> Command {
 
 /// 10,000 documents of 20 KB: the first backup and an incremental one (after 100 more
 /// documents), each against restic and rsync on the same vault folder.
-pub(super) fn backup_bench() -> Result<()> {
+pub(super) fn backup_bench(coffre: &Path) -> Result<()> {
     const FILES: usize = 10_000;
     setup()?; // restic, rsync
-    cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
     let work = root().join("target/bench-backup");
     if work.exists() {
         // Left by a run that stopped early. ext4 skips inodes freed within the last ~30 s
@@ -48,7 +47,7 @@ pub(super) fn backup_bench() -> Result<()> {
         eprintln!("(removed a previous run's files: waiting 40 s for the filesystem)");
         std::thread::sleep(std::time::Duration::from_secs(40));
     }
-    let v = BenchVault::create(work.join("vault"))?;
+    let v = BenchVault::create(coffre, work.join("vault"))?;
     let vault = v.dir.clone();
     let first = bench_files(&work, "src1", 0, FILES, 20 * 1024)?;
     v.run(&["import", first.to_str().unwrap_or_default()])?;

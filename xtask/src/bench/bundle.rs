@@ -1,21 +1,21 @@
 //! `cargo xtask bench bundle`: `coffre bundle create` against `zip -r -0` of the same files.
 
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::Result;
 
 use super::fixtures::{BenchVault, bench_files, timed};
-use crate::util::{cargo, root};
+use crate::util::root;
 
 /// 2,000 invoices of 200 KB (about 400 MB): `coffre bundle create` against `zip -r -0` of the
 /// same plaintext files, in the same run; time and peak memory of each.
-pub(super) fn bundle_bench() -> Result<()> {
+pub(super) fn bundle_bench(coffre: &Path) -> Result<()> {
     const FILES: usize = 2000;
-    cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
     let work = root().join("target/bench-bundle");
     let _ = std::fs::remove_dir_all(&work);
     bench_files(&work, "invoices", 0, FILES, 200 * 1024)?;
-    let v = BenchVault::create(work.join("vault"))?;
+    let v = BenchVault::create(coffre, work.join("vault"))?;
     v.run(&["import", work.join("invoices").to_str().unwrap_or_default()])?;
     v.run(&[
         "consent",

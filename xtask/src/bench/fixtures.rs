@@ -1,5 +1,5 @@
-//! What the CLI benchmarks share: a throw-away vault driven through the release `coffre`
-//! binary, sample PDF invoices, and timing a command under GNU time.
+//! What the CLI benchmarks share: a throw-away vault driven through the `coffre` binary of
+//! the benchmarks' build (release settings), sample PDF invoices, and timing a command under GNU time.
 //!
 //! Promises: sample PDFs are valid, unique by number and of about the requested size; a vault
 //! uses the cheapest accepted key derivation so that its creation does not weigh on the figures.
@@ -9,9 +9,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::util::target_dir;
-
-/// A throw-away vault driven through the release `coffre` binary, for the benchmarks.
+/// A throw-away vault driven through the `coffre` binary of the benchmarks' build.
 pub(super) struct BenchVault {
     bin: PathBuf,
     pub(super) dir: PathBuf,
@@ -19,9 +17,9 @@ pub(super) struct BenchVault {
 
 impl BenchVault {
     /// A new vault in `dir`, with the cheapest accepted key derivation.
-    pub(super) fn create(dir: PathBuf) -> Result<Self> {
+    pub(super) fn create(bin: &Path, dir: PathBuf) -> Result<Self> {
         let v = BenchVault {
-            bin: target_dir().join("release/coffre"),
+            bin: bin.to_path_buf(),
             dir,
         };
         v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"])?;

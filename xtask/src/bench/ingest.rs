@@ -1,32 +1,32 @@
 //! `cargo xtask bench ingest`: importing with `coffre import` against a watched folder, and the
 //! CPU an idle watcher uses.
 
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result};
 
 use super::fixtures::{BenchVault, bench_files};
-use crate::util::{cargo, root};
+use crate::util::root;
 
 /// 1,000 PDFs of 200 KB through `coffre import` and through a watched folder (files/s), and the
 /// CPU a watcher with nothing to do uses.
-pub(super) fn ingest_bench() -> Result<()> {
+pub(super) fn ingest_bench(coffre: &Path) -> Result<()> {
     use std::io::BufRead;
     use std::time::{Duration, Instant};
     const FILES: usize = 1000;
-    cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
     let work = root().join("target/bench-ingest");
     let _ = std::fs::remove_dir_all(&work);
     let src = bench_files(&work, "src", 0, FILES, 200 * 1024)?;
 
     // 1. coffre import of the folder.
-    let v1 = BenchVault::create(work.join("vault-import"))?;
+    let v1 = BenchVault::create(coffre, work.join("vault-import"))?;
     let start = Instant::now();
     v1.run(&["import", src.to_str().unwrap_or_default()])?;
     let import_s = start.elapsed().as_secs_f64();
 
     // 2. The same files moved into a watched folder (settle 300 ms).
-    let v2 = BenchVault::create(work.join("vault-watch"))?;
+    let v2 = BenchVault::create(coffre, work.join("vault-watch"))?;
     let inbox = work.join("inbox");
     std::fs::create_dir_all(&inbox)?;
     let mut child = v2

@@ -2,13 +2,17 @@
 //! run.
 //!
 //! Promises: the names are run in the order given (all of them when none is given); an
-//! unknown name fails the task. The criterion benchmarks run through `cargo bench`; `ingest`,
-//! `bundle`, `backup` and `ocr` drive the release `coffre` binary (see their modules). Every
+//! unknown name or option fails the task before anything is built. Everything the chosen
+//! benchmarks run comes from one build (`build.rs`): the benchmark programs, and the `coffre`
+//! binary that `ingest`, `bundle`, `backup` and `ocr` drive (see their modules). Every
 //! benchmark records its ratios against their baselines (`ratio.rs`); the run ends with their
 //! table, and fails when one is past its limit by more than 20 % (`table.rs`). `--quick`
-//! leaves out the sizes that take long to build (the 1,000,000-document search vault).
+//! leaves out the sizes that take long to build (the 1,000,000-document search vault);
+//! `--debug-app` measures the desktop app from the tests' debug build instead of a release
+//! build of it (CI: the release build alone took 7 of CI's 60 minutes).
 
 mod backup;
+mod build;
 mod bundle;
 mod fixtures;
 mod ingest;
@@ -21,8 +25,9 @@ use std::process::Command;
 use anyhow::{Result, bail};
 
 use crate::setup::setup;
-use crate::util::{cargo, npm, root, target_dir};
+use crate::util::{npm, root, target_dir};
 use backup::backup_bench;
+use build::{Mode, Programs};
 use bundle::bundle_bench;
 use ingest::ingest_bench;
 use ocr::ocr_bench;
@@ -35,41 +40,41 @@ use ocr::ocr_bench;
 /// vault against Python's `imaplib` download). No name runs them all.
 pub(crate) fn bench(args: &[String]) -> Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
-    let names: Vec<String> = args.iter().filter(|a| *a != "--quick").cloned().collect();
+    let debug_app = args.iter().any(|a| a == "--debug-app");
+    let names: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .cloned()
+        .collect();
+    if let Some(flag) = args
+        .iter()
+        .find(|a| a.starts_with("--") && *a != "--quick" && *a != "--debug-app")
+    {
+        bail!("unknown option {flag} (--quick, --debug-app)");
+    }
     let table = target_dir().join("bench-table.tsv");
     let _ = std::fs::remove_file(&table);
     // SAFETY: xtask is single-threaded here; the benchmarks it starts inherit the variable.
     unsafe { std::env::set_var(ratio::TABLE_ENV, &table) };
-    let run = run_benches(&names, quick);
+    let run = run_benches(&names, quick, debug_app);
     let printed = table::print_table(&table);
     run.and(printed)
 }
 
-/// Runs `f` with `COFFRE_BENCH_DOCS` set to `docs` for the benchmarks it starts.
-fn with_docs(docs: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
-    // SAFETY: xtask is single-threaded here.
-    unsafe { std::env::set_var("COFFRE_BENCH_DOCS", docs) };
-    let result = f();
-    // SAFETY: as above.
-    unsafe { std::env::remove_var("COFFRE_BENCH_DOCS") };
-    result
-}
-
-/// The search benchmark over a vault of `docs` documents (built once, then cached).
-fn search_bench(docs: &str) -> Result<()> {
-    with_docs(docs, || {
-        cargo(&[
-            "bench",
-            "--locked",
-            "-p",
-            "coffre-core",
-            "--bench",
-            "search",
-        ])
+/// The benchmark program each name runs (none for those driving the CLI).
+fn program(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "vault" => "vault",
+        "search" => "search",
+        "extract" => "extract",
+        "worker" => "worker",
+        "mail" => "mail",
+        "app" => "app",
+        _ => return None,
     })
 }
 
-fn run_benches(names: &[String], quick: bool) -> Result<()> {
+fn run_benches(names: &[String], quick: bool, debug_app: bool) -> Result<()> {
     // The vault sizes of `search` and `app`: 1,000,000 documents take long to build once.
     let sizes: &[&str] = if quick {
         &["100000"]
@@ -84,7 +89,43 @@ fn run_benches(names: &[String], quick: bool) -> Result<()> {
     } else {
         names.iter().map(String::as_str).collect()
     };
+    if let Some(other) = chosen.iter().find(|n| !all.contains(n)) {
+        bail!(
+            "unknown benchmark {other:?} (vault, search, extract, worker, ingest, bundle, backup, ocr, mail, app)"
+        );
+    }
+    let app = chosen.contains(&"app");
+    if app || chosen.contains(&"mail") {
+        setup()?; // Dovecot; the app's packages and the UI's
+    }
+    if app {
+        // The app embeds ui/dist when it is compiled.
+        npm(&["run", "build"])?;
+    }
+    // The app measures over the search benchmark's vault: built first when missing.
+    let vault_missing = |docs: &str| {
+        !root()
+            .join(format!("target/bench-vaults/search-{docs}/vault.json"))
+            .exists()
+    };
+    let needs_search =
+        chosen.contains(&"search") || (app && sizes.iter().any(|d| vault_missing(d)));
+    let release: Vec<&str> = chosen
+        .iter()
+        .filter(|n| !(debug_app && **n == "app"))
+        .filter_map(|n| program(n))
+        .chain(needs_search.then_some("search"))
+        .collect();
+    let cli = chosen
+        .iter()
+        .any(|n| ["ingest", "bundle", "backup", "ocr"].contains(n));
+    let mut programs = Programs::build(&release, cli, Mode::Release)?;
+    if app && debug_app {
+        programs.merge(Programs::build(&["app"], false, Mode::Test)?);
+    }
+    let coffre = || programs.coffre();
     for name in chosen {
+        let started = std::time::Instant::now();
         match name {
             "vault" => {
                 eprintln!("== baseline: openssl speed -evp aes-256-gcm (one core, 64 KiB blocks)");
@@ -102,63 +143,29 @@ fn run_benches(names: &[String], quick: bool) -> Result<()> {
                 if !matches!(status, Ok(s) if s.success()) {
                     eprintln!("(openssl not available: no baseline)");
                 }
-                cargo(&["bench", "--locked", "-p", "coffre-core", "--bench", "vault"])?;
+                programs.run("vault", &[])?;
             }
             "search" => {
                 for docs in sizes {
-                    search_bench(docs)?;
+                    programs.run("search", &[("COFFRE_BENCH_DOCS", docs)])?;
                 }
             }
-            "extract" => cargo(&[
-                "bench",
-                "--locked",
-                "-p",
-                "coffre-extract",
-                "--bench",
-                "extract",
-            ])?,
-            "worker" => cargo(&[
-                "bench",
-                "--locked",
-                "-p",
-                "coffre-core",
-                "--bench",
-                "worker",
-            ])?,
-            "ingest" => ingest_bench()?,
-            "bundle" => bundle_bench()?,
-            "backup" => backup_bench()?,
-            "ocr" => ocr_bench()?,
-            "mail" => {
-                setup()?; // Dovecot
-                cargo(&["bench", "--locked", "-p", "coffre-cli", "--bench", "mail"])?
-            }
+            "extract" | "worker" | "mail" => programs.run(name, &[])?,
+            "ingest" => ingest_bench(coffre()?)?,
+            "bundle" => bundle_bench(coffre()?)?,
+            "backup" => backup_bench(coffre()?)?,
+            "ocr" => ocr_bench(coffre()?)?,
             "app" => {
-                setup()?;
-                npm(&["run", "build"])?;
                 for docs in sizes {
-                    if !root()
-                        .join(format!("target/bench-vaults/search-{docs}/vault.json"))
-                        .exists()
-                    {
-                        search_bench(docs)?;
+                    if vault_missing(docs) {
+                        programs.run("search", &[("COFFRE_BENCH_DOCS", docs)])?;
                     }
-                    with_docs(docs, || {
-                        cargo(&[
-                            "bench",
-                            "--locked",
-                            "-p",
-                            "coffre-desktop",
-                            "--bench",
-                            "app",
-                        ])
-                    })?;
+                    programs.run("app", &[("COFFRE_BENCH_DOCS", docs)])?;
                 }
             }
-            other => bail!(
-                "unknown benchmark {other:?} (vault, search, extract, worker, ingest, bundle, backup, ocr, mail, app)"
-            ),
+            _ => unreachable!("names checked above"),
         }
+        eprintln!("== {name}: {:.0} s", started.elapsed().as_secs_f64());
     }
     Ok(())
 }

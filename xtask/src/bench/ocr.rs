@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::util::{cargo, have, root, target_dir};
+use crate::util::{have, root};
 
 /// How many PDFs give a page (each page is benchmarked as PNG and as JPEG).
 const PAGES: usize = 6;
@@ -52,7 +52,7 @@ const ROUNDS: usize = 3;
 const TESSERACT_ARGS: [&str; 6] = ["-", "-l", "fra+eng+deu", "--psm", "3", "tsv"];
 
 /// 300 dpi A4 grayscale scans through `coffre extract` and through `tesseract`, one core.
-pub(super) fn ocr_bench() -> Result<()> {
+pub(super) fn ocr_bench(coffre: &Path) -> Result<()> {
     let corpus = root().join("../shared/corpus/third-party");
     if !corpus.join("truth.jsonl").exists() {
         println!(
@@ -71,8 +71,6 @@ pub(super) fn ocr_bench() -> Result<()> {
             bail!("{program} is not installed (Debian package {package}; `cargo xtask setup`)");
         }
     }
-    cargo(&["build", "--release", "--locked", "-p", "coffre-cli"])?;
-    let coffre = target_dir().join("release/coffre");
     let tmp = tempfile::Builder::new()
         .prefix("coffre-bench-ocr")
         .tempdir()?;
