@@ -61,18 +61,9 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     run.and(printed)
 }
 
-/// The benchmark program each name runs (none for those driving the CLI).
-fn program(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "vault" => "vault",
-        "search" => "search",
-        "extract" => "extract",
-        "worker" => "worker",
-        "mail" => "mail",
-        "app" => "app",
-        _ => return None,
-    })
-}
+/// The benchmarks that are a program of their own (`crates/*/benches/`, `tests/e2e/bench.rs`),
+/// named like it; the others drive the `coffre` binary.
+const PROGRAMS: [&str; 6] = ["vault", "search", "extract", "worker", "mail", "app"];
 
 fn run_benches(names: &[String], quick: bool, debug_app: bool) -> Result<()> {
     // The vault sizes of `search` and `app`: 1,000,000 documents take long to build once.
@@ -110,12 +101,15 @@ fn run_benches(names: &[String], quick: bool, debug_app: bool) -> Result<()> {
     };
     let needs_search =
         chosen.contains(&"search") || (app && sizes.iter().any(|d| vault_missing(d)));
-    let release: Vec<&str> = chosen
+    let mut release: Vec<&str> = chosen
         .iter()
         .filter(|n| !(debug_app && **n == "app"))
-        .filter_map(|n| program(n))
+        .filter(|n| PROGRAMS.contains(n))
+        .copied()
         .chain(needs_search.then_some("search"))
         .collect();
+    release.sort_unstable();
+    release.dedup();
     let cli = chosen
         .iter()
         .any(|n| ["ingest", "bundle", "backup", "ocr"].contains(n));
